@@ -1,0 +1,178 @@
+# Makefile - builds tetra-capture, tetra-enrich and tetra-sink, their shared
+# library, the unit tests, and drives the local test services.
+#
+# Why it is shaped so: every source directory is picked up by wildcard, so a
+# new file in common/, capture/, enrich/, sink/ or tests/unit/ needs no edit
+# here.  Generated protobuf-c code lives under build/ and is made from
+# proto/ on every build; nothing generated is committed.  Object files of the
+# normal and the sanitizer build live in different folders so the two never
+# mix (make SANITIZE=1).
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+CC       ?= cc
+SANITIZE ?= 0
+
+BUILD   := build
+GEN     := $(BUILD)/gen
+ifeq ($(SANITIZE),1)
+OBJ     := $(BUILD)/san
+BIN     := $(BUILD)/san/bin
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+OBJ     := $(BUILD)/obj
+BIN     := bin
+SANFLAGS :=
+endif
+
+PKGS     := libprotobuf-c librdkafka jansson libcurl
+DEPS_OK  := $(BUILD)/.deps-ok
+# Recursive (=) on purpose: pkg-config must run after the deps stamp has
+# installed the packages, not when make reads this file.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm -lpthread -lz
+CHECK_LIBS = $(shell pkg-config --libs check)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wno-format-nonliteral -Wvla
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Icommon -I$(GEN) \
+             -I$(GEN)/proto $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+# --- schemas -----------------------------------------------------------------
+PROTOS     := $(wildcard proto/tetragon/*.proto proto/tetragonsidekick/*.proto)
+WKT_DIR    := /usr/include
+WKT        := google/protobuf/timestamp.proto google/protobuf/duration.proto \
+              google/protobuf/wrappers.proto google/protobuf/struct.proto
+TEST_PROTOS := $(wildcard tests/proto/*.proto)
+GEN_SRCS   := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS)) \
+              $(patsubst %.proto,$(GEN)/%.pb-c.c,$(WKT))
+TEST_GEN_SRCS := $(patsubst tests/proto/%.proto,$(GEN)/test/%.pb-c.c,$(TEST_PROTOS))
+GEN_STAMP  := $(GEN)/.stamp
+TEST_GEN_STAMP := $(GEN)/test/.stamp
+
+# --- sources -------------------------------------------------------------------
+COMMON_SRCS := $(wildcard common/*.c)
+LIB_OBJS    := $(COMMON_SRCS:%.c=$(OBJ)/%.o) $(GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
+LIB         := $(OBJ)/libtetra.a
+PROGRAMS    := $(foreach p,capture enrich sink,$(if $(wildcard $(p)/*.c),$(BIN)/tetra-$(p)))
+TOOLS       := $(if $(wildcard tools/mockbroker/*.c),$(BIN)/tetra-mockbroker)
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(OBJ)/tests/%)
+TEST_SUPPORT := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+TEST_OBJS   := $(TEST_SUPPORT:%.c=$(OBJ)/%.o) $(TEST_GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
+
+.PHONY: all deps test test-unit test-integration test-k8s check-style demo bench \
+        install uninstall clean distclean services-up services-down man-check
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS) $(TOOLS)
+
+deps: $(DEPS_OK)
+$(DEPS_OK): scripts/install-deps.sh
+	@sh scripts/install-deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(GEN_STAMP): $(PROTOS) | $(DEPS_OK)
+	@mkdir -p $(GEN)
+	protoc-c -Iproto -I$(WKT_DIR) --c_out=$(GEN) $(PROTOS:proto/%=%) $(WKT)
+	@touch $@
+
+$(TEST_GEN_STAMP): $(TEST_PROTOS) | $(DEPS_OK)
+	@mkdir -p $(GEN)/test
+	protoc-c -Itests/proto -I$(WKT_DIR) --c_out=$(GEN)/test $(TEST_PROTOS:tests/proto/%=%)
+	@touch $@
+
+$(GEN_SRCS): $(GEN_STAMP)
+$(TEST_GEN_SRCS): $(TEST_GEN_STAMP)
+
+$(OBJ)/gen/%.o: $(GEN)/%.c $(GEN_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Wno-shadow -c -o $@ $<
+
+$(OBJ)/%.o: %.c $(GEN_STAMP) $(TEST_GEN_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(GEN)/test -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+.SECONDEXPANSION:
+$(BIN)/tetra-%: $$(patsubst %.c,$(OBJ)/%.o,$$(wildcard $$*/*.c)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/tetra-mockbroker: $(OBJ)/tools/mockbroker/mockbroker.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(OBJ)/tests/test_%: $(OBJ)/tests/unit/test_%.o $(TEST_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --- tests -----------------------------------------------------------------------
+# make test: unit tests and integration tests, both on the sanitizer build,
+# against real services that tests/run.sh starts and always stops.
+TEST_SANITIZE ?= 1
+
+test:
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=$(TEST_SANITIZE) all unit-bins
+	@sh tests/run.sh --san $(TEST_SANITIZE) all
+
+test-unit:
+	@$(MAKE) --no-print-directory SANITIZE=$(TEST_SANITIZE) all unit-bins
+	@sh tests/run.sh --san $(TEST_SANITIZE) unit
+
+test-integration:
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=$(TEST_SANITIZE) all unit-bins
+	@sh tests/run.sh --san $(TEST_SANITIZE) integration
+
+test-k8s:
+	@$(MAKE) --no-print-directory SANITIZE=$(TEST_SANITIZE) all
+	@sh tests/run.sh --san $(TEST_SANITIZE) k8s
+
+.PHONY: unit-bins
+unit-bins: $(UNIT_BINS)
+
+# --- services, demo, benchmarks -------------------------------------------------------
+SERVICES ?= kafka opensearch llm
+
+services-up: all
+	@sh tests/services/services.sh up $(SERVICES)
+
+services-down:
+	@sh tests/services/services.sh down
+
+demo: all
+	@sh examples/demo.sh
+
+bench: all
+	@sh bench/run.sh
+
+# --- install -------------------------------------------------------------------------
+MANPAGES := $(wildcard man/*.1)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1
+
+uninstall:
+	rm -f $(PROGRAMS:$(BIN)/%=$(DESTDIR)$(BINDIR)/%) $(MANPAGES:man/%=$(DESTDIR)$(MANDIR)/man1/%)
+
+check-style:
+	@sh scripts/check-style.sh
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/san $(GEN) bin
+
+distclean: clean
+	rm -rf $(BUILD)

@@ -1,0 +1,38 @@
+/* buf.h - a growable byte buffer, the one output type of the codec.
+ *
+ * Encoders append into a buf and the caller decides what to do with the
+ * bytes (write(2), hand to librdkafka, post with curl), so no layer copies
+ * data it does not own.  Growth is geometric; a buf is reused across records
+ * with buf_reset() so the hot path allocates only while the largest record
+ * seen so far grows. */
+#ifndef TETRA_BUF_H
+#define TETRA_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct buf {
+    char *p;    /* bytes, always NUL-terminated after a successful append */
+    size_t len; /* bytes in use, not counting the NUL */
+    size_t cap; /* bytes allocated */
+} buf;
+
+#define BUF_INIT {NULL, 0, 0}
+
+/* Make room for n more bytes. Returns 0, or -1 when out of memory (the
+ * buffer is unchanged then). */
+int buf_reserve(buf *b, size_t n);
+/* Append n bytes / a NUL-terminated string / one byte. Return 0 or -1 (ENOMEM). */
+int buf_append(buf *b, const void *data, size_t n);
+int buf_puts(buf *b, const char *s);
+int buf_putc(buf *b, char c);
+/* Append printf-style text. Returns 0 or -1. */
+int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append v as a protobuf base-128 varint. Returns 0 or -1. */
+int buf_put_varint(buf *b, uint64_t v);
+/* Forget the contents, keep the memory. */
+void buf_reset(buf *b);
+/* Release the memory; the buf is empty and reusable afterwards. */
+void buf_free(buf *b);
+
+#endif
