@@ -35,16 +35,27 @@ follow *follow_open(const char *path, const char *state_path, int from_end, char
  * new right now (call follow_wait), or -1 with err filled. */
 ssize_t follow_read(follow *f, char *buf, size_t n, char *err, size_t errlen);
 
-/* The position just after the last byte follow_read returned. */
+/* The position just after the last byte follow_read returned.  One
+ * follow_read reads from one file only (it returns at every rotation or
+ * truncation), so byte i of a chunk of n bytes lies at
+ * {tell.dev, tell.ino, tell.offset - (n - i)}, and a chunk continues the
+ * previous one iff its start equals the follow_tell() before the read. */
 follow_pos follow_tell(const follow *f);
+
+/* follow_tell() moved back by back bytes, for the end of a record inside
+ * the last chunk: valid for back <= the length of that chunk. */
+follow_pos follow_tell_back(const follow *f, size_t back);
 
 /* Sleep until there may be new data, at most ms milliseconds.  Returns 0,
  * or -1 when interrupted by a signal (errno EINTR). */
 int follow_wait(follow *f, int ms);
 
 /* Persist pos (a position follow_tell returned earlier, after everything
- * before it was delivered) to the state file atomically.  No-op without a
- * state file.  Returns 0, or -1 with err filled. */
+ * before it was delivered) to the state file atomically (temporary file,
+ * fsync, rename).  pos must name the current file or one of the last 16
+ * files read.  No-op without a state file or before anything was opened
+ * (pos all zero).  Returns 0, or -1 with err filled.  The state format and
+ * the resume rules are described atop follow.c. */
 int follow_save(follow *f, follow_pos pos, char *err, size_t errlen);
 
 /* Bytes read, rotations and truncations seen, for the summary line. */

@@ -1,0 +1,97 @@
+/* buf.c - growable byte buffer (see buf.h for why the codec writes into one). */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int buf_reserve(buf *b, size_t n)
+{
+    if (b->cap - b->len > n)
+        return 0;
+    size_t want = b->len + n + 1;
+    if (want < b->len)
+        return -1; /* overflow */
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < want) {
+        if (cap > SIZE_MAX / 2)
+            return -1;
+        cap *= 2;
+    }
+    char *p = realloc(b->p, cap);
+    if (!p)
+        return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+int buf_append(buf *b, const void *data, size_t n)
+{
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+int buf_puts(buf *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}
+
+int buf_putc(buf *b, char c)
+{
+    if (buf_reserve(b, 1) < 0)
+        return -1;
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+int buf_printf(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || buf_reserve(b, (size_t)n) < 0)
+        return -1;
+    va_start(ap, fmt);
+    n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    b->len += (size_t)n;
+    return 0;
+}
+
+int buf_put_varint(buf *b, uint64_t v)
+{
+    if (buf_reserve(b, 10) < 0)
+        return -1;
+    while (v >= 0x80) {
+        b->p[b->len++] = (char)((v & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    b->p[b->len++] = (char)v;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+void buf_reset(buf *b)
+{
+    b->len = 0;
+    if (b->p)
+        b->p[0] = '\0';
+}
+
+void buf_free(buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
