@@ -1,0 +1,247 @@
+/* cli.c - tetra-capture's option table and its one path into the settings.
+ *
+ * The table below is the only list of options: getopt_long's tables and
+ * --help are built from it, and tests/integration/10_capture_manpage.sh
+ * checks man/tetra-capture.1 against --help. */
+#include "cli.h"
+#include "kafka_out.h"
+#include "msg.h"
+#include "options.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef TETRA_VERSION
+#define TETRA_VERSION "0.1.0"
+#endif
+
+enum { OPT_STATE = OPT_LONG_ONLY, OPT_DLQ, OPT_MAX_RECORD, OPT_FROM_END };
+
+static const opt_def options[] = {
+    {'b', "brokers", "BROKERS", "produce to these Kafka brokers (host:port,...)"},
+    {'t', "topic", "TOPIC", "produce to this Kafka topic"},
+    {'X', "property", "KEY=VALUE", "set a setting or librdkafka property; -X list shows them"},
+    {'z', "compression", "CODEC", "Kafka compression: none, gzip, snappy, lz4 (default), zstd"},
+    {'F', "format", "FORMAT", "stdout format: json (default) or proto (length-delimited)"},
+    {'I', "input-format", "FORMAT", "input format: json (default) or proto (length-delimited)"},
+    {'c', "config", "FILE", "read key=value settings from FILE"},
+    {'f', "follow", NULL, "follow FILE like tail -F, across rotation and truncation"},
+    {OPT_STATE, "state", "FILE", "with --follow: resume from and save the position in FILE"},
+    {OPT_FROM_END, "from-end", NULL, "with --follow and no saved state: start at the end"},
+    {OPT_DLQ, "dlq", "FILE", "append rejected records to FILE as JSON lines"},
+    {OPT_MAX_RECORD, "max-record-bytes", "N", "reject records over N bytes (default 1M)"},
+    {'q', "quiet", NULL, "print errors only: no warnings, no summary"},
+    {'v', "verbose", NULL, "print notes, and every rejected record"},
+    {'h', "help", NULL, "show this help and exit"},
+    {'V', "version", NULL, "show the version and exit"},
+};
+#define NOPTS (sizeof(options) / sizeof(options[0]))
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: %s [OPTIONS] [FILE...]\n"
+                "Read Tetragon JSON events from FILEs or stdin (-) and write them as\n"
+                "tetragon.GetEventsResponse messages to stdout or to a Kafka topic.\n\n"
+                "options:\n",
+            msg_progname());
+    opts_help(fp, options, NOPTS);
+    fprintf(fp, "\nenvironment: TETRA_CAPTURE_<KEY> and TETRA_KAFKA_<PROPERTY> set keys the\n"
+                "way -X does (TETRA_KAFKA_SASL_PASSWORD is sasl.password).\n"
+                "exit status: 0 ok, 1 runtime failure, 2 usage error.\n");
+}
+
+static int set_string(char **dst, const char *val, char *err, size_t errlen)
+{
+    char *s = strdup(val);
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    free(*dst);
+    *dst = s;
+    return 1;
+}
+
+static int set_format(capture_opts *o, const char *val, int input, char *err, size_t errlen)
+{
+    output_kind k;
+    if (output_kind_parse(val, &k) < 0) {
+        snprintf(err, errlen, "unknown format \"%s\" (json or proto)", val);
+        return -1;
+    }
+    if (input)
+        o->input = k == OUTPUT_PROTO ? FRAMER_VARINT : FRAMER_JSON;
+    else {
+        o->format = k;
+        o->format_given = 1;
+    }
+    return 1;
+}
+
+/* The keys tetra-capture owns; everything else belongs to librdkafka. */
+static int owner(void *ctx, const char *key, const char *val, char *err, size_t errlen)
+{
+    capture_opts *o = ctx;
+    if (strcmp(key, "topic") == 0)
+        return set_string(&o->topic, val, err, errlen);
+    if (strcmp(key, "dlq") == 0)
+        return set_string(&o->dlq, val, err, errlen);
+    if (strcmp(key, "state") == 0)
+        return set_string(&o->state, val, err, errlen);
+    if (strcmp(key, "format") == 0)
+        return set_format(o, val, 0, err, errlen);
+    if (strcmp(key, "input.format") == 0)
+        return set_format(o, val, 1, err, errlen);
+    if (strcmp(key, "max.record.bytes") == 0) {
+        if (opts_parse_size(val, 16, 1ULL << 30, &o->max_record) < 0) {
+            snprintf(err, errlen, "max.record.bytes: \"%s\" is not a size from 16 to 1G", val);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static int apply(capture_opts *o, const char *key, const char *val)
+{
+    char err[512];
+    if (conf_set(&o->conf, key, val, err, sizeof(err)) == 0)
+        return 0;
+    errorf("%s", err);
+    return -1;
+}
+
+/* One option from getopt; returns -1 to go on, or an exit status. */
+static int option(capture_opts *o, int c, const char *arg)
+{
+    char err[512];
+    switch (c) {
+    case 'b': return apply(o, "bootstrap.servers", arg) < 0 ? EXIT_USAGE : -1;
+    case 't': return apply(o, "topic", arg) < 0 ? EXIT_USAGE : -1;
+    case 'z': return apply(o, "compression.codec", arg) < 0 ? EXIT_USAGE : -1;
+    case 'F': return apply(o, "format", arg) < 0 ? EXIT_USAGE : -1;
+    case 'I': return apply(o, "input.format", arg) < 0 ? EXIT_USAGE : -1;
+    case OPT_STATE: return apply(o, "state", arg) < 0 ? EXIT_USAGE : -1;
+    case OPT_DLQ: return apply(o, "dlq", arg) < 0 ? EXIT_USAGE : -1;
+    case OPT_MAX_RECORD: return apply(o, "max.record.bytes", arg) < 0 ? EXIT_USAGE : -1;
+    case 'f': o->follow = 1; return -1;
+    case OPT_FROM_END: o->from_end = 1; return -1;
+    case 'q': o->verbosity = MSG_QUIET; msg_set_level(MSG_QUIET); return -1;
+    case 'v': o->verbosity = MSG_VERBOSE; msg_set_level(MSG_VERBOSE); return -1;
+    case 'h': usage(stdout); return EXIT_OK;
+    case 'V': printf("tetra-capture %s (librdkafka %s)\n", TETRA_VERSION, rd_kafka_version_str());
+              return EXIT_OK;
+    case 'X':
+        if (strcmp(arg, "list") == 0) {
+            conf_list(stdout);
+            return EXIT_OK;
+        }
+        if (conf_set_kv(&o->conf, arg, err, sizeof(err)) == 0)
+            return -1;
+        errorf("-X %s", err);
+        return EXIT_USAGE;
+    case 'c':
+        if (conf_read_file(&o->conf, arg, err, sizeof(err)) == 0)
+            return -1;
+        errorf("%s", err);
+        return EXIT_USAGE;
+    default:
+        return EXIT_USAGE;
+    }
+}
+
+static int bad_option(int c, int optopt_, const char *arg)
+{
+    if (c == ':')
+        errorf("option %s needs an argument", arg);
+    else if (optopt_ != 0 && optopt_ < OPT_LONG_ONLY)
+        errorf("unknown option -%c", optopt_);
+    else
+        errorf("unknown option %s", arg);
+    fprintf(stderr, "try '%s --help'\n", msg_progname());
+    return EXIT_USAGE;
+}
+
+static int parse_argv(capture_opts *o, int argc, char **argv)
+{
+    struct option lo[NOPTS + 1];
+    char so[3 * NOPTS + 2];
+    if (opts_build(options, NOPTS, lo, NOPTS + 1, so, sizeof(so)) < 0)
+        return EXIT_RUNTIME;
+    int c;
+    while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+        if (c == '?' || c == ':')
+            return bad_option(c, optopt, argv[optind - 1]);
+        int rc = option(o, c, optarg);
+        if (rc >= 0)
+            return rc;
+    }
+    o->files = argv + optind;
+    o->nfiles = argc - optind;
+    return -1;
+}
+
+static int has_kafka_target(capture_opts *o)
+{
+    char v[512];
+    size_t n = sizeof(v);
+    if (rd_kafka_conf_get(o->conf.rk, "bootstrap.servers", v, &n) == RD_KAFKA_CONF_OK && v[0])
+        return 1;
+    n = sizeof(v);
+    return rd_kafka_conf_get(o->conf.rk, "test.mock.num.brokers", v, &n) == RD_KAFKA_CONF_OK &&
+           v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+static int usage_error(const char *what)
+{
+    errorf("%s", what);
+    fprintf(stderr, "try '%s --help'\n", msg_progname());
+    return EXIT_USAGE;
+}
+
+/* Combinations no single option can reject on its own. */
+static int check(capture_opts *o)
+{
+    if (o->topic != NULL) {
+        if (o->format_given)
+            return usage_error("-F selects the stdout format; it cannot go with -t");
+        if (!has_kafka_target(o))
+            return usage_error("-t needs brokers (-b)");
+        o->format = OUTPUT_KAFKA;
+    }
+    if (o->follow && (o->nfiles != 1 || strcmp(o->files[0], "-") == 0))
+        return usage_error("--follow needs exactly one FILE (not stdin)");
+    if (!o->follow && (o->state != NULL || o->from_end))
+        return usage_error("--state and --from-end need --follow");
+    return -1;
+}
+
+int cli_parse(capture_opts *o, int argc, char **argv, char **envp)
+{
+    char err[512];
+    memset(o, 0, sizeof(*o));
+    o->format = OUTPUT_JSON;
+    o->input = FRAMER_JSON;
+    o->max_record = CAPTURE_DEFAULT_MAX_RECORD;
+    o->verbosity = MSG_NORMAL;
+    if (conf_init(&o->conf, owner, o) < 0 ||
+        kafka_out_defaults(o->conf.rk, err, sizeof(err)) < 0) {
+        errorf("cannot set up the Kafka configuration: %s", err);
+        return EXIT_RUNTIME;
+    }
+    if (conf_read_env(&o->conf, envp, "TETRA_CAPTURE_", err, sizeof(err)) < 0 ||
+        conf_read_env(&o->conf, envp, "TETRA_KAFKA_", err, sizeof(err)) < 0) {
+        errorf("environment: %s", err);
+        return EXIT_USAGE;
+    }
+    int rc = parse_argv(o, argc, argv);
+    return rc >= 0 ? rc : check(o);
+}
+
+void cli_free(capture_opts *o)
+{
+    conf_free(&o->conf);
+    free(o->topic);
+    free(o->dlq);
+    free(o->state);
+}

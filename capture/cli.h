@@ -1,0 +1,43 @@
+/* cli.h - tetra-capture's options: the table, parsing, and the settings.
+ *
+ * Everything a user can set arrives here, from argv, from config files
+ * (-c), or from the environment (TETRA_CAPTURE_* for this program's keys,
+ * TETRA_KAFKA_* for librdkafka's), and all of it passes through one
+ * conf_set(), so "-X topic=t", "topic=t" in a file and
+ * TETRA_CAPTURE_TOPIC=t are the same thing. */
+#ifndef CAPTURE_CLI_H
+#define CAPTURE_CLI_H
+
+#include "conf.h"
+#include "framer.h"
+#include "output.h"
+
+/* Exit statuses, documented in tetra-capture(1). */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+#define CAPTURE_DEFAULT_MAX_RECORD (1024 * 1024)
+
+typedef struct capture_opts {
+    output_kind format;      /* -F; OUTPUT_KAFKA when a topic is set */
+    int format_given;
+    framer_mode input;       /* -I json|proto */
+    char *topic;             /* -t, topic= */
+    char *dlq;               /* --dlq, dlq= */
+    char *state;             /* --state, state= */
+    unsigned long long max_record; /* --max-record-bytes, max.record.bytes= */
+    int follow, from_end;
+    int verbosity;
+    char **files;            /* FILE... (points into argv) */
+    int nfiles;
+    conf conf;               /* librdkafka settings */
+} capture_opts;
+
+/* Parse the command line and the environment into o.  Returns -1 when the
+ * program should go on, or an exit status (after --help, --version,
+ * -X list, or a usage error that was already reported). */
+int cli_parse(capture_opts *o, int argc, char **argv, char **envp);
+
+/* Free what cli_parse allocated. */
+void cli_free(capture_opts *o);
+
+#endif
