@@ -84,8 +84,8 @@ static size_t put(char *out, size_t n, size_t at, const char *name, uint64_t v)
                        (unsigned long long)v);
     if (len < 0)
         return at;
-    if (at < n)
-        snprintf(out + at, n - at, "%s", item);
+    if (at + (size_t)len < n) /* whole items only: a cut line stays parseable */
+        memcpy(out + at, item, (size_t)len + 1);
     return at + (size_t)len;
 }
 

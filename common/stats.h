@@ -34,7 +34,8 @@ int stats_add(stats *s, const char *name, uint64_t n);
 /* The value, 0 for an unknown name. */
 uint64_t stats_get(const stats *s, const char *name);
 /* Write the summary line (no newline) into out of size n.  Returns the
- * length it needed, like snprintf; the line is cut if n was too small. */
+ * length it needed, like snprintf; when n is too small the line
+ * ends after the last item that fit whole. */
 size_t stats_format(const stats *s, char *out, size_t n);
 
 #endif
