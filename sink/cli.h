@@ -1,0 +1,46 @@
+/* cli.h - tetra-sink's options: the table, the parsed settings, --help.
+ *
+ * The table is the one description of every option; getopt's tables and
+ * --help come from it and a test checks man/tetra-sink.1 against it. */
+#ifndef TETRA_SINK_CLI_H
+#define TETRA_SINK_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "conf.h"
+#include "http.h"
+#include "options.h"
+#include "record.h"
+
+typedef struct sink_opts {
+    const char *brokers, *topic, *group; /* Kafka input when topic is set */
+    int proto;                   /* -F proto: binary length-delimited stdin */
+    record_type input_type;
+    const char *url;             /* --opensearch or OPENSEARCH_URL */
+    const char *index_pattern, *data_stream, *template_name, *cluster_name;
+    int no_template, print_template;
+    int retention_days;
+    const char *dlq_path;
+    size_t batch_docs, batch_bytes, max_queued;
+    long linger_ms, backoff_ms, backoff_max_ms, drain_ms, commit_ms;
+    int inflight, gzip;
+    size_t max_record;
+    int verbosity;
+    http_conf http;
+    conf kconf;                  /* -X settings for librdkafka */
+} sink_opts;
+
+extern const opt_def sink_opt_defs[];
+extern const size_t sink_opt_count;
+
+/* Parse argv into o (defaults first, then the environment, then options).
+ * Returns 0 to run, 1 when --help/--version/-X list was served (exit 0),
+ * 2 on a usage error (message already written to stderr). */
+int cli_parse(sink_opts *o, int argc, char **argv);
+
+/* Free what cli_parse allocated. */
+void cli_free(sink_opts *o);
+
+void cli_usage(FILE *fp);
+
+#endif

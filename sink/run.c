@@ -1,0 +1,383 @@
+/* run.c - the sink's loop (see run.h).
+ *
+ * Delivery bookkeeping: every Kafka record is registered with the offset
+ * tracker when read and marked finished exactly once: when its document is
+ * indexed or found already indexed, when it is dead-lettered, or at once
+ * when it cannot be decoded (after its dead-letter entry is written).  The
+ * committed offset never passes an unfinished record, so a crash at any
+ * point re-reads at most the unfinished tail, and the deterministic _id
+ * turns those re-reads into 409s instead of doubles. */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bulk.h"
+#include "dlq.h"
+#include "doc.h"
+#include "framer.h"
+#include "kafka_in.h"
+#include "msg.h"
+#include "offsets.h"
+#include "stats.h"
+#include "template.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop_flag = 1;
+}
+
+typedef struct sink {
+    sink_opts *o;
+    stats st;
+    bulk *b;
+    kafka_in *kin;
+    offsets *offs;
+    dlq *dlq;
+    framer *fr;
+    pj_arena *arena;
+    buf scratch, line;
+    doc_conf dc;
+    int eof, fatal;
+    int64_t last_commit;
+    char source[300];
+} sink;
+
+/* --- dead letters and completion ------------------------------------------------------ */
+
+/* Write a dead-letter entry (or warn when there is no --dlq).  Returns 0,
+ * or -1 when the entry could not be written: the record then stays
+ * unfinished so its offset is never committed. */
+static int dead_letter(sink *s, const char *reason, const char *error, const void *rec,
+                       size_t len, int64_t off) {
+    stats_add(&s->st, reason, 1);
+    uint64_t skipped;
+    if (!s->dlq) {
+        if (msg_ratelimit(reason, 10, &skipped))
+            warnf("dropped a record (%s): %s (%llu more since the last warning; use --dlq FILE)",
+                  reason, error ? error : "", (unsigned long long)skipped);
+        return 0;
+    }
+    dlq_entry e = {reason, s->source, 0, off < 0 ? 0 : (uint64_t)off, error, rec, len, len};
+    char err[256];
+    if (dlq_write(s->dlq, &e, err, sizeof err) < 0) {
+        errorf("dead-letter output: %s", err);
+        s->fatal = 1;
+        return -1;
+    }
+    stats_add(&s->st, "dead_lettered", 1);
+    return 0;
+}
+
+static void finished(sink *s, int32_t part, int64_t off) {
+    if (s->offs && part >= 0) offsets_done(s->offs, part, off);
+}
+
+static void on_done(void *opaque, const bulk_result *r) {
+    sink *s = opaque;
+    if (r->outcome == BULK_REJECTED &&
+        dead_letter(s, "os_rejected", r->reason, r->lines, r->len, r->off) < 0)
+        return;
+    finished(s, r->part, r->off);
+}
+
+/* --- records ---------------------------------------------------------------------------------- */
+
+static void handle(sink *s, const char *data, size_t len, int binary, record_type t, int32_t part,
+                   int64_t off) {
+    stats_add(&s->st, "read", 1);
+    if (s->offs && part >= 0 && offsets_read(s->offs, part, off) < 0) {
+        errorf("out of memory");
+        s->fatal = 1;
+        return;
+    }
+    record r;
+    const char *reason = NULL;
+    char msg[400] = "";
+    pj_arena_reset(s->arena);
+    int ok = binary ? record_from_proto(s->arena, &s->scratch, data, len, t, &r, &reason)
+                    : record_from_json(s->arena, &s->scratch, data, len, &r, &reason, msg, sizeof msg);
+    doc_meta m;
+    buf_reset(&s->line);
+    if (ok == 0) ok = doc_build(&s->dc, r.event, r.enrichment, &s->line, &m, &reason);
+    record_clear(&r);
+    if (ok == 0 && bulk_add(s->b, s->line.p, s->line.len, part, off) < 0) {
+        errorf("out of memory");
+        s->fatal = 1;
+        return;
+    }
+    if (ok == 0) return;
+    if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, off) == 0) finished(s, part, off);
+}
+
+/* --- stdin --------------------------------------------------------------------------------------- */
+
+static int read_stdin(sink *s) {
+    framer_record fr;
+    int n;
+    while (!bulk_full(s->b) && !s->fatal && (n = framer_next(s->fr, &fr)) != 0) {
+        if (n < 0) {
+            errorf("stdin: a length prefix is malformed; the binary stream cannot be read further");
+            s->fatal = 1;
+            return -1;
+        }
+        s->source[0] = '-', s->source[1] = 0;
+        if (fr.reject) dead_letter(s, fr.reject, NULL, fr.data, fr.len, (int64_t)fr.start);
+        else handle(s, fr.data, fr.len, s->o->proto, s->o->input_type, -1, (int64_t)fr.start);
+    }
+    if (s->eof || bulk_full(s->b)) return 0;
+    char chunk[65536];
+    ssize_t r = read(0, chunk, sizeof chunk);
+    if (r < 0) {
+        if (errno == EAGAIN || errno == EINTR) return 0;
+        errorf("stdin: %s", strerror(errno));
+        s->fatal = 1;
+        return -1;
+    }
+    if (r == 0) {
+        s->eof = 1;
+        framer_finish(s->fr);
+        return read_stdin(s);
+    }
+    if (framer_feed(s->fr, chunk, (size_t)r) < 0) {
+        errorf("out of memory");
+        s->fatal = 1;
+        return -1;
+    }
+    return read_stdin(s);
+}
+
+/* --- Kafka ----------------------------------------------------------------------------------------- */
+
+static record_type kafka_type(sink *s, const rd_kafka_message_t *m) {
+    if (s->o->input_type != RECORD_AUTO) return s->o->input_type;
+    size_t len = 0;
+    const char *v = kafka_in_header(m, "message-type", &len);
+    record_type t = record_type_of(v, len);
+    return t == RECORD_AUTO ? RECORD_ENRICHED : t;
+}
+
+static void commit(sink *s) {
+    int32_t parts[256];
+    int64_t offs[256];
+    size_t n = offsets_pending_commits(s->offs, parts, offs, 256);
+    char err[256];
+    if (kafka_in_commit(s->kin, parts, offs, n, err, sizeof err) < 0) {
+        warnf("%s (will try again)", err);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) offsets_committed(s->offs, parts[i], offs[i]);
+    if (n) stats_add(&s->st, "commits", 1);
+    s->last_commit = bulk_now_ms();
+}
+
+static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_t n) {
+    sink *s = opaque;
+    notef("%s %zu partition(s)", assigned ? "assigned" : "revoked", n);
+    if (assigned) return;
+    commit(s);
+    for (size_t i = 0; i < n; i++) offsets_drop(s->offs, parts[i]);
+}
+
+static int read_kafka(sink *s, int *got) {
+    char err[512];
+    *got = 0;
+    kafka_in_pause(s->kin, bulk_full(s->b));
+    for (int i = 0; i < 1000 && !s->fatal; i++) {
+        rd_kafka_message_t *m = NULL;
+        int r = kafka_in_poll(s->kin, 0, &m, err, sizeof err);
+        if (r < 0) {
+            errorf("%s", err);
+            s->fatal = 1;
+            return -1;
+        }
+        if (r == 0) break;
+        snprintf(s->source, sizeof s->source, "%s/%d", s->o->topic, (int)m->partition);
+        int binary = !(m->len && ((const char *)m->payload)[0] == '{');
+        handle(s, m->payload ? m->payload : "", m->len, binary, kafka_type(s, m), m->partition,
+               m->offset);
+        rd_kafka_message_destroy(m);
+        (*got)++;
+        if (bulk_full(s->b)) break;
+    }
+    return 0;
+}
+
+/* --- setup ---------------------------------------------------------------------------------------------- */
+
+static int install_template(sink *s) {
+    sink_opts *o = s->o;
+    template_conf tc = {o->url, &o->http, o->template_name, o->index_pattern, o->data_stream,
+                        o->retention_days};
+    char err[600];
+    const char *note;
+    long delay = 500;
+    while (template_install(&tc, &note, err, sizeof err) < 0) {
+        if (strstr(err, "HTTP 4")) {
+            errorf("index template: %s", err);
+            return -1;
+        }
+        warnf("index template: %s; trying again", err);
+        for (long t = 0; t < delay && !stop_flag; t += 100) usleep(100000);
+        if (stop_flag) return -1;
+        if (delay < 15000) delay *= 2;
+    }
+    notef("index template %s v%d: %s", o->template_name, TEMPLATE_VERSION, note);
+    if (!o->retention_days) return 0;
+    int r = template_retention(&tc, err, sizeof err);
+    if (r < 0) warnf("retention policy: %s; indexing goes on without it", err);
+    if (r == 0) infof("the ISM plugin is not installed: --retention-days is ignored");
+    return 0;
+}
+
+static int open_input(sink *s) {
+    char err[512];
+    sink_opts *o = s->o;
+    if (!o->topic) {
+        int fl = fcntl(0, F_GETFL);
+        if (fl < 0 || fcntl(0, F_SETFL, fl | O_NONBLOCK) < 0) {
+            errorf("stdin: %s", strerror(errno));
+            return -1;
+        }
+        s->fr = framer_new(o->proto ? FRAMER_VARINT : FRAMER_JSON, o->max_record, 0);
+        return s->fr ? 0 : -1;
+    }
+    rd_kafka_conf_t *kc = conf_take_kafka(&o->kconf);
+    if (!kc) return -1;
+    if (kafka_in_defaults(kc, o->brokers, o->group, err, sizeof err) < 0 ||
+        !(s->offs = offsets_new())) {
+        errorf("kafka: %s", err);
+        rd_kafka_conf_destroy(kc);
+        return -1;
+    }
+    s->kin = kafka_in_new(kc, o->topic, on_rebalance, s, err, sizeof err);
+    if (!s->kin) errorf("kafka: %s", err);
+    return s->kin ? 0 : -1;
+}
+
+static int setup(sink *s) {
+    sink_opts *o = s->o;
+    char err[512];
+    stats_init(&s->st);
+    const char *heads[] = {"read", "indexed", "duplicates", "rejected", "dead_lettered",
+                           "retries", "requests"};
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) stats_declare(&s->st, heads[i]);
+    s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name};
+    if (!(s->arena = pj_arena_new())) return -1;
+    if (!o->no_template && install_template(s) < 0) return -1;
+    if (o->dlq_path && !(s->dlq = dlq_open_file(o->dlq_path, err, sizeof err))) {
+        errorf("--dlq: %s", err);
+        return -1;
+    }
+    bulk_conf bc = {o->url, &o->http, o->batch_docs, o->batch_bytes, o->linger_ms, o->inflight,
+                    o->gzip, o->backoff_ms, o->backoff_max_ms, o->max_queued, on_done, s, &s->st};
+    if (!(s->b = bulk_new(&bc, err, sizeof err))) {
+        errorf("%s", err);
+        return -1;
+    }
+    return open_input(s);
+}
+
+/* --- loop ------------------------------------------------------------------------------------------------- */
+
+static int pump(sink *s, int timeout_ms, int flush) {
+    char err[600];
+    int fd = s->kin || s->eof || bulk_full(s->b) ? -1 : 0;
+    if (bulk_pump(s->b, timeout_ms, flush, fd, err, sizeof err) < 0) {
+        errorf("%s", err);
+        s->fatal = 1;
+        return -1;
+    }
+    if (s->kin && bulk_now_ms() - s->last_commit >= s->o->commit_ms) commit(s);
+    return 0;
+}
+
+static void loop(sink *s) {
+    while (!stop_flag && !s->fatal) {
+        int got = 0;
+        if (s->kin) read_kafka(s, &got);
+        else if (!s->eof) read_stdin(s);
+        if (s->eof && !bulk_pending(s->b)) break;
+        int wait = s->kin ? (got ? 0 : 20) : (s->eof || bulk_full(s->b) ? 50 : 200);
+        pump(s, wait, s->eof);
+    }
+}
+
+/* After input ends or a stop was asked: send everything held, wait for it
+ * up to --drain-ms, then commit what finished. */
+static void drain(sink *s) {
+    int64_t deadline = bulk_now_ms() + s->o->drain_ms;
+    while (!s->fatal && bulk_pending(s->b) && bulk_now_ms() < deadline) pump(s, 50, 1);
+    if (s->kin) commit(s);
+}
+
+static void teardown(sink *s) {
+    char err[256];
+    kafka_in_free(s->kin);
+    bulk_free(s->b);
+    if (s->dlq && dlq_close(s->dlq, err, sizeof err) < 0) {
+        errorf("dead-letter output: %s", err);
+        s->fatal = 1;
+    }
+    offsets_free(s->offs);
+    framer_free(s->fr);
+    pj_arena_free(s->arena);
+    buf_free(&s->scratch);
+    buf_free(&s->line);
+}
+
+static int print_template(sink_opts *o) {
+    template_conf tc = {o->url, &o->http, o->template_name, o->index_pattern, o->data_stream, 0};
+    buf b = BUF_INIT;
+    int r = template_body(&tc, &b);
+    if (r == 0) r = fputs(b.p, stdout) < 0 || fputc('\n', stdout) < 0 ? -1 : 0;
+    buf_free(&b);
+    if (r < 0) errorf("cannot write the template");
+    return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+}
+
+static void signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int sink_run(sink_opts *o) {
+    if (o->print_template) return print_template(o);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        errorf("cannot initialise libcurl");
+        return EXIT_RUNTIME;
+    }
+    signals();
+    sink s;
+    memset(&s, 0, sizeof s);
+    s.o = o;
+    s.last_commit = bulk_now_ms();
+    int status = EXIT_OK;
+    if (setup(&s) < 0) {
+        status = EXIT_RUNTIME;
+    } else {
+        loop(&s);
+        drain(&s);
+        size_t left = bulk_pending(s.b);
+        if (left) errorf("%zu documents were not delivered before the drain time ran out", left);
+        if (left || s.fatal) status = EXIT_RUNTIME;
+    }
+    teardown(&s);
+    if (s.fatal) status = EXIT_RUNTIME;
+    char line[2048];
+    stats_format(&s.st, line, sizeof line);
+    infof("%s", line);
+    curl_global_cleanup();
+    return status;
+}
