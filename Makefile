@@ -27,7 +27,7 @@ BIN     := bin
 SANFLAGS :=
 endif
 
-PKGS     := libprotobuf-c librdkafka jansson libcurl
+PKGS     := libprotobuf-c rdkafka jansson libcurl
 DEPS_OK  := $(BUILD)/.deps-ok
 # Recursive (=) on purpose: pkg-config must run after the deps stamp has
 # installed the packages, not when make reads this file.
@@ -101,6 +101,7 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+.SECONDARY:
 .SECONDEXPANSION:
 $(BIN)/tetra-%: $$(patsubst %.c,$(OBJ)/%.o,$$(wildcard $$*/*.c)) $(LIB)
 	@mkdir -p $(@D)
@@ -114,7 +115,7 @@ $(OBJ)/tests/test_%: $(OBJ)/tests/unit/test_%.o $(TEST_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) -name '*.d' -type f 2>/dev/null)
 
 # --- tests -----------------------------------------------------------------------
 # make test: unit tests and integration tests, both on the sanitizer build,

@@ -313,6 +313,7 @@ static int scan_after(scanner *p, uint32_t *stack, int *depth, int *want_value)
             top->size++;
             if (top->type == JT_OBJ && scan_key(p) < 0)
                 return -1;
+            skip_ws(p);
             *want_value = 1;
             return 0;
         }

@@ -585,9 +585,9 @@ static int dec_repeated(dctx *c, const ProtobufCFieldDescriptor *f, uint32_t vi,
     size_t n = 0;
     uint32_t e = vi + 1;
     for (uint32_t i = 0; i < t->size; i++, e = c->t[e].next) {
+        push(c, NULL, (long)i);
         if (c->t[e].type == JT_NULL)
             return derr(c, PJ_ERR_TYPE, e, "null is not allowed in a repeated field");
-        push(c, NULL, (long)i);
         int r = dec_value(c, f, e, arr + n * es);
         pop(c);
         if (r < 0)
