@@ -651,7 +651,7 @@ static void watch_dir(follow *f)
         return;
     f->wd = inotify_add_watch(f->ifd, f->dir,
                               IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                                  IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF);
+                                  IN_DELETE_SELF | IN_MOVE_SELF);
 }
 
 /* Drain queued events; 1 when one of them concerns the stream. */

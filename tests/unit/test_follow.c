@@ -22,18 +22,17 @@
 
 #include "follow.h"
 
-static char dir[1024];
+static char root[512]; /* made and removed by the parent, also after a failure */
+static char dir[1024]; /* one per test, inside root */
 static char logp[PATH_MAX];
 static char statep[PATH_MAX];
 static char err[512];
 
-static void setup(void)
+static void make_root(void)
 {
     const char *t = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_follow.XXXXXX", t && *t ? t : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(logp, sizeof logp, "%s/tetragon.log", dir);
-    snprintf(statep, sizeof statep, "%s/tetragon.log.state", dir);
+    snprintf(root, sizeof root, "%s/test_follow.XXXXXX", t && *t ? t : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(root));
 }
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -42,9 +41,18 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
     return remove(p);
 }
 
-static void teardown(void)
+static void remove_root(void)
 {
-    ck_assert_int_eq(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+    if (root[0] && nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "test_follow: cannot remove %s: %s\n", root, strerror(errno));
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "%s/t.XXXXXX", root);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(logp, sizeof logp, "%s/tetragon.log", dir);
+    snprintf(statep, sizeof statep, "%s/tetragon.log.state", dir);
 }
 
 static const char *in_dir(const char *name)
@@ -174,7 +182,8 @@ START_TEST(wait_returns_when_data_arrives)
     ck_assert(rc);
     ck_assert_int_lt(elapsed_ms(&t0), 2500); /* woken by inotify, not the 5 s timeout */
 
-    clock_gettime(CLOCK_MONOTONIC, &t0); /* nothing happens: back after ms */
+    ck_assert_int_eq(follow_wait(f, 0), 0); /* swallow what the writer left queued */
+    clock_gettime(CLOCK_MONOTONIC, &t0);    /* nothing happens: back after ms */
     ck_assert_int_eq(follow_wait(f, 100), 0);
     ck_assert_int_ge(elapsed_ms(&t0), 90);
     ck_assert_int_lt(elapsed_ms(&t0), 2000);
@@ -358,6 +367,26 @@ START_TEST(file_replaced_while_stopped)
 }
 END_TEST
 
+START_TEST(save_position_in_previous_file)
+{
+    append(logp, "a\n");
+    follow *f = open_ok(statep, 0);
+    ck_assert_str_eq(drain(f, 4096), "a\n");
+    follow_pos end_of_a = follow_tell(f);
+    ck_assert_int_eq(rename(logp, in_dir("tetragon.log.1")), 0);
+    append(logp, "b\n");
+    ck_assert_str_eq(drain(f, 4096), "b\n");
+    save_ok(f, end_of_a); /* b read but not delivered yet */
+    follow_pos bogus = {end_of_a.dev, end_of_a.ino + 12345, 1};
+    ck_assert_int_eq(follow_save(f, bogus, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, statep) && strstr(err, "no longer knows"), "error was: %s", err);
+    follow_close(f);
+    f = open_ok(statep, 0);
+    ck_assert_str_eq(drain(f, 4096), "b\n");
+    follow_close(f);
+}
+END_TEST
+
 static void read_text(const char *path, char *out, size_t cap)
 {
     FILE *fp = fopen(path, "r");
@@ -448,7 +477,8 @@ static Suite *follow_suite(void)
 {
     Suite *s = suite_create("follow");
     TCase *tc = tcase_create("follow");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_unchecked_fixture(tc, make_root, remove_root);
+    tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, plain_appends);
     tcase_add_test(tc, wait_returns_when_data_arrives);
@@ -460,6 +490,7 @@ static Suite *follow_suite(void)
     tcase_add_test(tc, truncation_while_stopped);
     tcase_add_test(tc, saved_file_gone);
     tcase_add_test(tc, file_replaced_while_stopped);
+    tcase_add_test(tc, save_position_in_previous_file);
     tcase_add_test(tc, state_file_written_atomically);
     tcase_add_test(tc, state_file_corrupt);
     tcase_add_test(tc, errors_name_path_and_cause);
