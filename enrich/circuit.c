@@ -1,0 +1,42 @@
+/* circuit.c - the breaker's three states; see circuit.h. */
+#include "circuit.h"
+
+void circuit_init(circuit *c, unsigned threshold, uint64_t cooldown_ms) {
+    c->state = CIRCUIT_CLOSED;
+    c->failures = 0;
+    c->threshold = threshold ? threshold : 1;
+    c->cooldown_ms = cooldown_ms;
+    c->opened_at = 0;
+    c->opens = 0;
+}
+
+int circuit_allow(circuit *c, uint64_t now_ms) {
+    if (c->state == CIRCUIT_CLOSED) return 1;
+    if (c->state == CIRCUIT_OPEN && now_ms >= c->opened_at + c->cooldown_ms) {
+        c->state = CIRCUIT_HALF_OPEN;   /* this caller makes the trial call */
+        return 1;
+    }
+    return 0;
+}
+
+static void open_now(circuit *c, uint64_t now_ms) {
+    c->state = CIRCUIT_OPEN;
+    c->opened_at = now_ms;
+    c->opens++;
+}
+
+void circuit_record(circuit *c, int ok, uint64_t now_ms) {
+    if (ok) {
+        c->state = CIRCUIT_CLOSED;
+        c->failures = 0;
+        return;
+    }
+    if (c->state == CIRCUIT_HALF_OPEN) {
+        open_now(c, now_ms);
+        return;
+    }
+    if (++c->failures >= c->threshold) {
+        c->failures = 0;
+        open_now(c, now_ms);
+    }
+}

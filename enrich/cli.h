@@ -1,0 +1,29 @@
+/* cli.h - tetra-enrich's command line: one option table, parsed into the
+ * engine's configuration and the I/O settings. */
+#ifndef TETRA_ENRICH_CLI_H
+#define TETRA_ENRICH_CLI_H
+
+#include "engine.h"
+#include "framer.h"
+
+#define CLI_MAX_RULES 16
+
+typedef struct enrich_opts {
+    engine_conf ec;
+    const char *rules[CLI_MAX_RULES + 1];
+    framer_mode input;        /* JSON lines or varint-delimited protobuf */
+    int output_proto;         /* 1: varint-delimited EnrichedEvent on stdout */
+    int list_rules;
+    int verbosity;
+    size_t max_record;
+    char *api_key;            /* from OPENAI_API_KEY or --llm-key-file, owned */
+    const char *key_file;
+    const char *brokers, *in_topic, *group, *out_topic;
+} enrich_opts;
+
+/* Parse argv into o.  Returns 0 to run, 1 when --help/--version was
+ * handled (exit 0), or 2 after printing a usage error. */
+int cli_parse(int argc, char **argv, enrich_opts *o);
+void cli_free(enrich_opts *o);
+
+#endif

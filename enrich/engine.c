@@ -1,0 +1,450 @@
+/* engine.c - the enrichment pipeline of one event; see engine.h.
+ *
+ * Order of decisions on the LLM path: policy threshold (skipped_policy),
+ * cache (cached), budget and rate (budget_exhausted / skipped_policy),
+ * circuit breaker (circuit_open), the call (error), validation
+ * (invalid_output), then ok.  Everything that reaches the LLM or the output
+ * record has been through the redactor first. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "engine.h"
+#include "fingerprint.h"
+#include "finding.h"
+#include "prompt.h"
+#include "rules_builtin.h"
+
+typedef struct counters {
+    uint64_t llm_calls, llm_ok, llm_errors, llm_invalid, cache_hits, cache_misses;
+    uint64_t skipped_policy, budget_exhausted, rate_limited, circuit_open, tokens_in, tokens_out;
+    uint64_t redactions, retries_429, sev[SEV_CRITICAL + 1];
+} counters;
+
+struct engine {
+    engine_conf c;
+    ruleset rules;
+    redactor *red;
+    cache *cache;
+    llm *llm;
+    circuit breaker;
+    policy pol;
+    facts_store st;
+    buf red_args, red_pargs, red_kargs, red_cwd, scratch, summary;
+    llm_reply reply;
+    counters n;
+};
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int load_rules(engine *e, char *err, size_t errlen) {
+    for (const char *const *f = e->c.rules_files; f && *f; f++)
+        if (rules_load_file(&e->rules, *f, err, errlen) < 0) return -1;
+    if (!e->c.no_builtin && rules_load_builtin(&e->rules, err, errlen) < 0) return -1;
+    return 0;
+}
+
+engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
+    engine *e = calloc(1, sizeof *e);
+    if (e == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->c = *c;
+    if (load_rules(e, err, errlen) < 0) goto fail;
+    if ((e->red = redact_new(err, errlen)) == NULL) goto fail;
+    if ((e->cache = cache_new(c->cache_max ? c->cache_max : 1, c->cache_ttl_s)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (c->use_llm && !c->dry_run && (e->llm = llm_new(&c->llm, err, errlen)) == NULL) goto fail;
+    circuit_init(&e->breaker, c->breaker_failures, c->breaker_cooldown_ms);
+    policy_init(&e->pol, c->min_severity, c->daily_tokens, c->rpm, c->tpm);
+    return e;
+fail:
+    engine_free(e);
+    return NULL;
+}
+
+void engine_free(engine *e) {
+    if (e == NULL) return;
+    rules_free(&e->rules);
+    redact_free(e->red);
+    cache_free(e->cache);
+    llm_free(e->llm);
+    facts_store_free(&e->st);
+    buf *bufs[] = {&e->red_args, &e->red_pargs, &e->red_kargs, &e->red_cwd, &e->scratch,
+                   &e->summary, &e->reply.content};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) buf_free(bufs[i]);
+    free(e);
+}
+
+cache *engine_cache(engine *e) { return e->cache; }
+
+/* --- redaction of the facts that leave the process --------------------------- */
+
+static int redact_field(engine *e, facts *fx, fact_field f, buf *b) {
+    buf_reset(b);
+    unsigned n = 0;
+    if (redact_text(e->red, fx->f[f], b, &n) < 0 || buf_putc(b, '\0') < 0) return -1;
+    b->len--;
+    fx->f[f] = b->p;
+    e->n.redactions += n;
+    return 0;
+}
+
+static int redact_facts(engine *e, const facts *raw, facts *out) {
+    *out = *raw;
+    if (redact_field(e, out, F_ARGS, &e->red_args) < 0 ||
+        redact_field(e, out, F_PARENT_ARGS, &e->red_pargs) < 0 ||
+        redact_field(e, out, F_KARGS, &e->red_kargs) < 0 ||
+        redact_field(e, out, F_CWD, &e->red_cwd) < 0)
+        return -1;
+    out->f[F_ANY] = "";
+    return 0;
+}
+
+/* --- the rules' finding -------------------------------------------------------- */
+
+static int add_tech(finding *f, const technique *t) {
+    for (int i = 0; i < f->ntech; i++)
+        if (strcmp(f->tech[i].id, t->id) == 0) return 0;
+    if (f->ntech == FINDING_MAX_TECH) return 0;
+    f->tech[f->ntech++] = *t;
+    return 0;
+}
+
+static int add_item(char **v, int *n, const char *s) {
+    for (int i = 0; i < *n; i++)
+        if (strcmp(v[i], s) == 0) return 0;
+    if (*n == FINDING_MAX_LIST) return 0;
+    if ((v[*n] = strdup(s)) == NULL) return -1;
+    (*n)++;
+    return 0;
+}
+
+static int rules_finding(const verdict *v, const char *summary, finding *f) {
+    memset(f, 0, sizeof *f);
+    f->severity = v->severity;
+    f->confidence = v->confidence;
+    if ((f->summary = strdup(summary)) == NULL) return -1;
+    for (size_t i = 0; i < v->nmatched; i++) {
+        const rule *r = v->matched[i];
+        char ind[160];
+        snprintf(ind, sizeof ind, "rule %s (%s)", r->name, sev_name(r->severity));
+        if (r->tech.id[0]) add_tech(f, &r->tech);
+        if (add_item(f->indicators, &f->nind, ind) < 0) return -1;
+        for (int j = 0; j < r->nnext; j++)
+            if (add_item(f->next, &f->nnext, r->next[j]) < 0) return -1;
+    }
+    return 0;
+}
+
+/* The LLM's words with the rules' floor: severity never below the rules',
+ * techniques and next steps are the union. */
+static int merge(finding *rules, finding *llm_f) {
+    if (llm_f->severity < rules->severity) llm_f->severity = rules->severity;
+    for (int i = 0; i < rules->ntech; i++) add_tech(llm_f, &rules->tech[i]);
+    for (int i = 0; i < rules->nind; i++)
+        if (add_item(llm_f->indicators, &llm_f->nind, rules->indicators[i]) < 0) return -1;
+    for (int i = 0; i < rules->nnext; i++)
+        if (add_item(llm_f->next, &llm_f->nnext, rules->next[i]) < 0) return -1;
+    return 0;
+}
+
+/* --- the LLM path -------------------------------------------------------------- */
+
+typedef struct outcome {
+    int source;     /* TETRAGONSIDEKICK__SOURCE__* */
+    int status;     /* TETRAGONSIDEKICK__LLM_STATUS__* */
+    unsigned tokens_in, tokens_out;
+} outcome;
+
+static int dry_print(engine *e, const char *body) {
+    const char *auth = !e->c.llm.api_key || !e->c.llm.api_key[0] ? NULL
+                       : e->c.llm.azure ? "\"api-key\":\"<redacted>\""
+                                        : "\"Authorization\":\"Bearer <redacted>\"";
+    char url[1100];
+    const char *u = e->c.llm.url;
+    size_t n = strlen(u);
+    while (n > 0 && u[n - 1] == '/') n--;
+    snprintf(url, sizeof url, "%.*s/chat/completions", (int)n, u);
+    fprintf(e->c.dry_out, "{\"method\":\"POST\",\"url\":\"%s\",\"headers\":{\"Content-Type\":"
+            "\"application/json\"%s%s},\"body\":%s}\n", url, auth ? "," : "", auth ? auth : "", body);
+    return ferror(e->c.dry_out) ? -1 : 0;
+}
+
+/* Ask the LLM; on success *got holds its validated finding. */
+static int ask(engine *e, const facts *red, const verdict *v, const char *summary, finding *got,
+               outcome *o) {
+    char *body = prompt_build(red, v, summary, e->c.model, e->c.mode, e->c.max_tokens);
+    char err[256];
+    if (body == NULL) return -1;
+    e->n.llm_calls++;
+    int rc = llm_call(e->llm, body, &e->reply, err, sizeof err);
+    free(body);
+    e->n.retries_429 += e->reply.retried_429;
+    uint64_t t = now_ms();
+    if (rc != LLM_OK) {
+        circuit_record(&e->breaker, 0, t);
+        e->n.llm_errors++;
+        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_ERROR;
+        return 0;
+    }
+    circuit_record(&e->breaker, 1, t);
+    o->tokens_in = e->reply.tokens_in;
+    o->tokens_out = e->reply.tokens_out;
+    e->n.tokens_in += o->tokens_in;
+    e->n.tokens_out += o->tokens_out;
+    policy_charge(&e->pol, (uint64_t)o->tokens_in + o->tokens_out, wall_ms());
+    if (finding_from_json(e->reply.content.p, e->reply.content.len, got, err, sizeof err) < 0) {
+        e->n.llm_invalid++;
+        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT;
+        return 0;
+    }
+    e->n.llm_ok++;
+    o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_OK;
+    o->source = TETRAGONSIDEKICK__SOURCE__SOURCE_LLM;
+    return 1;
+}
+
+static int from_cache(engine *e, const char *key, finding *got) {
+    const char *hit = cache_get(e->cache, key, wall_ms() / 1000);
+    char err[128];
+    if (hit == NULL) return 0;
+    return finding_from_json(hit, strlen(hit), got, err, sizeof err) == 0;
+}
+
+static int store(engine *e, const char *key, const finding *f) {
+    char *s = finding_to_json(f);
+    if (s == NULL) return -1;
+    int rc = cache_put(e->cache, key, s, wall_ms() / 1000);
+    free(s);
+    return rc;
+}
+
+static int gate(engine *e, int severity, outcome *o) {
+    switch (policy_decide(&e->pol, severity, wall_ms())) {
+    case POLICY_SKIP: e->n.skipped_policy++; o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_SKIPPED_POLICY; return 0;
+    case POLICY_BUDGET: e->n.budget_exhausted++; o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_BUDGET_EXHAUSTED; return 0;
+    case POLICY_RATE: e->n.rate_limited++; o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_SKIPPED_POLICY; return 0;
+    default: break;
+    }
+    if (!circuit_allow(&e->breaker, now_ms())) {
+        e->n.circuit_open++;
+        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_CIRCUIT_OPEN;
+        return 0;
+    }
+    return 1;
+}
+
+/* Decide and maybe call; returns 1 when *got holds an LLM or cached
+ * finding, 0 when the rules stand, -1 out of memory. */
+static int llm_path(engine *e, const facts *red, const verdict *v, const char *summary,
+                    const char *fp, finding *got, outcome *o) {
+    char key[256];
+    o->source = TETRAGONSIDEKICK__SOURCE__SOURCE_RULES;
+    o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_DISABLED;
+    if (!e->c.use_llm) return 0;
+    if (v->severity < e->pol.min_severity) {
+        e->n.skipped_policy++;
+        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_SKIPPED_POLICY;
+        return 0;
+    }
+    if (cache_key(key, sizeof key, fp, e->c.model, PROMPT_VERSION) < 0) return 0;
+    if (from_cache(e, key, got)) {
+        e->n.cache_hits++;
+        o->source = TETRAGONSIDEKICK__SOURCE__SOURCE_CACHE;
+        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_CACHED;
+        return 1;
+    }
+    e->n.cache_misses++;
+    if (e->c.dry_run) {
+        char *body = prompt_build(red, v, summary, e->c.model, e->c.mode, e->c.max_tokens);
+        int rc = body ? dry_print(e, body) : -1;
+        free(body);
+        finding stub = {.summary = (char *)summary, .severity = v->severity};
+        return (rc < 0 || store(e, key, &stub) < 0) ? -1 : 0;
+    }
+    if (!gate(e, v->severity, o)) return 0;
+    int rc = ask(e, red, v, summary, got, o);
+    if (rc == 1 && store(e, key, got) < 0) rc = -1;
+    return rc;
+}
+
+/* --- the Enrichment message ---------------------------------------------------- */
+
+static char *astr(pj_arena *a, const char *s) {
+    size_t n = strlen(s) + 1;
+    char *p = pj_arena_alloc(a, n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+static char **astrv(pj_arena *a, char *const *v, size_t n) {
+    char **out = pj_arena_alloc(a, (n ? n : 1) * sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        if ((out[i] = astr(a, v[i])) == NULL) return NULL;
+    return out;
+}
+
+static int put_techs(pj_arena *a, Tetragonsidekick__Enrichment *m, const finding *f) {
+    m->techniques = pj_arena_alloc(a, (size_t)(f->ntech ? f->ntech : 1) * sizeof *m->techniques);
+    if (m->techniques == NULL) return -1;
+    for (int i = 0; i < f->ntech; i++) {
+        Tetragonsidekick__Technique *t = pj_arena_alloc(a, sizeof *t);
+        if (t == NULL) return -1;
+        tetragonsidekick__technique__init(t);
+        if ((t->id = astr(a, f->tech[i].id)) == NULL || (t->name = astr(a, f->tech[i].name)) == NULL ||
+            (t->tactic = astr(a, f->tech[i].tactic)) == NULL)
+            return -1;
+        m->techniques[i] = t;
+    }
+    m->n_techniques = (size_t)f->ntech;
+    return 0;
+}
+
+static int put_rules(pj_arena *a, Tetragonsidekick__Enrichment *m, const verdict *v) {
+    m->rules = pj_arena_alloc(a, (v->nmatched ? v->nmatched : 1) * sizeof *m->rules);
+    if (m->rules == NULL) return -1;
+    for (size_t i = 0; i < v->nmatched; i++)
+        if ((m->rules[i] = astr(a, v->matched[i]->name)) == NULL) return -1;
+    m->n_rules = v->nmatched;
+    return 0;
+}
+
+static Tetragonsidekick__Enrichment *build(engine *e, pj_arena *a, const finding *f,
+                                           const verdict *v, const char *fp, const outcome *o) {
+    Tetragonsidekick__Enrichment *m = pj_arena_alloc(a, sizeof *m);
+    if (m == NULL) return NULL;
+    tetragonsidekick__enrichment__init(m);
+    m->severity = (Tetragonsidekick__Severity)f->severity;
+    m->confidence = f->confidence;
+    m->source = (Tetragonsidekick__Source)o->source;
+    m->llm_status = (Tetragonsidekick__LlmStatus)o->status;
+    m->tokens_in = o->tokens_in;
+    m->tokens_out = o->tokens_out;
+    if ((m->summary = astr(a, f->summary)) == NULL || (m->fingerprint = astr(a, fp)) == NULL ||
+        put_techs(a, m, f) < 0 || put_rules(a, m, v) < 0 ||
+        (m->indicators = astrv(a, f->indicators, (size_t)f->nind)) == NULL ||
+        (m->next_steps = astrv(a, f->next, (size_t)f->nnext)) == NULL)
+        return NULL;
+    m->n_indicators = (size_t)f->nind;
+    m->n_next_steps = (size_t)f->nnext;
+    if (o->source != TETRAGONSIDEKICK__SOURCE__SOURCE_RULES) {
+        if ((m->model = astr(a, e->c.model)) == NULL || (m->prompt_version = astr(a, PROMPT_VERSION)) == NULL)
+            return NULL;
+    }
+    return m;
+}
+
+/* Replace the arguments of the event's processes with their redacted form. */
+static int redact_process(engine *e, pj_arena *a, Tetragon__Process *p) {
+    if (p == NULL || p->arguments == NULL || p->arguments[0] == '\0') return 0;
+    buf_reset(&e->scratch);
+    unsigned n = 0;
+    if (redact_text(e->red, p->arguments, &e->scratch, &n) < 0) return -1;
+    if (n > 0 && (p->arguments = astr(a, e->scratch.p)) == NULL) return -1;
+    return 0;
+}
+
+static int redact_event(engine *e, pj_arena *a, tetra_event *ev) {
+    Tetragon__Process *p = NULL, *q = NULL;
+    switch (ev->event_case) {
+    case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXEC: p = ev->process_exec->process; q = ev->process_exec->parent; break;
+    case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXIT: p = ev->process_exit->process; q = ev->process_exit->parent; break;
+    case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_KPROBE: p = ev->process_kprobe->process; q = ev->process_kprobe->parent; break;
+    case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_TRACEPOINT: p = ev->process_tracepoint->process; q = ev->process_tracepoint->parent; break;
+    default: return 0;
+    }
+    return (redact_process(e, a, p) < 0 || redact_process(e, a, q) < 0) ? -1 : 0;
+}
+
+/* --- one event ---------------------------------------------------------------- */
+
+static int decide(engine *e, pj_arena *a, tetra_event *ev, Tetragonsidekick__Enrichment **out) {
+    facts fx, red;
+    verdict v;
+    char fp[17];
+    finding rf, got;
+    outcome o = {0};
+    memset(&rf, 0, sizeof rf);
+    if (facts_from_event(ev, &fx, &e->st) < 0) return -1;
+    rules_eval(&e->rules, &fx, &v);
+    if (redact_facts(e, &fx, &red) < 0) return -1;
+    buf_reset(&e->summary);
+    if (rules_summary(&v, &red, &e->summary) < 0 || buf_putc(&e->summary, '\0') < 0) return -1;
+    if (fp_compute(&red, &e->scratch, fp) < 0 || rules_finding(&v, e->summary.p, &rf) < 0) {
+        finding_free(&rf);
+        return -1;
+    }
+    int rc = llm_path(e, &red, &v, e->summary.p, fp, &got, &o);
+    if (rc == 1 && merge(&rf, &got) < 0) rc = -1;
+    if (rc >= 0) *out = build(e, a, rc == 1 ? &got : &rf, &v, fp, &o);
+    if (rc == 1) finding_free(&got);
+    finding_free(&rf);
+    if (rc < 0 || *out == NULL) return -1;
+    int sev = (int)(*out)->severity;
+    e->n.sev[sev >= 0 && sev <= SEV_CRITICAL ? sev : 0]++;
+    return 0;
+}
+
+int engine_enrich(engine *e, pj_arena *a, tetra_event *ev, Tetragonsidekick__EnrichedEvent **out,
+                  char *err, size_t errlen) {
+    uint64_t t0 = now_ms();
+    Tetragonsidekick__EnrichedEvent *ee = pj_arena_alloc(a, sizeof *ee);
+    if (ee == NULL || decide(e, a, ev, &ee->enrichment) < 0 ||
+        (e->c.redact_event && redact_event(e, a, ev) < 0)) {
+        snprintf(err, errlen, "out of memory or output error while enriching");
+        return -1;
+    }
+    Tetragonsidekick__Enrichment *m = ee->enrichment;
+    tetragonsidekick__enriched_event__init(ee);
+    ee->enrichment = m;
+    ee->event = ev;
+    m->latency_ms = (uint32_t)(now_ms() - t0);
+    *out = ee;
+    return 0;
+}
+
+/* --- counters -------------------------------------------------------------------- */
+
+static const char *const counter_names[] = {
+    "llm_calls", "llm_ok", "llm_errors", "invalid_output", "cache_hits", "cache_misses",
+    "skipped_policy", "budget_exhausted", "rate_limited", "circuit_open", "tokens_in",
+    "tokens_out", "redactions", "retries_429", "sev_info", "sev_low", "sev_medium", "sev_high",
+    "sev_critical",
+};
+
+int engine_stats_declare(stats *st) {
+    for (size_t i = 0; i < sizeof counter_names / sizeof counter_names[0]; i++)
+        if (stats_declare(st, counter_names[i]) < 0) return -1;
+    return 0;
+}
+
+void engine_stats(const engine *e, stats *st) {
+    const counters *n = &e->n;
+    const uint64_t v[] = {n->llm_calls, n->llm_ok, n->llm_errors, n->llm_invalid, n->cache_hits,
+                          n->cache_misses, n->skipped_policy, n->budget_exhausted, n->rate_limited,
+                          n->circuit_open, n->tokens_in, n->tokens_out, n->redactions,
+                          n->retries_429, n->sev[SEV_INFO], n->sev[SEV_LOW], n->sev[SEV_MEDIUM],
+                          n->sev[SEV_HIGH], n->sev[SEV_CRITICAL]};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) stats_add(st, counter_names[i], v[i]);
+}
+
+double engine_cost(const engine *e) {
+    return ((double)e->n.tokens_in * e->c.price_in + (double)e->n.tokens_out * e->c.price_out) / 1e6;
+}
+
+void engine_list_rules(FILE *fp) {
+    for (size_t i = 0; rules_builtin[i] != NULL; i++) fprintf(fp, "%s\n", rules_builtin[i]);
+}

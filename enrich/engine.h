@@ -1,0 +1,70 @@
+/* engine.h - the per-event enrichment pipeline: facts, rules, redaction,
+ * fingerprint, policy, cache, circuit breaker, LLM, merge.
+ *
+ * The rules' finding always exists first; the LLM can only replace its
+ * words and raise its severity, never lower it, and any failure on the LLM
+ * path leaves the rules' finding standing with a status that says why.
+ * main.c owns input and output; this file owns no I/O except the LLM
+ * request and, in dry-run mode, printing that request instead. */
+#ifndef TETRA_ENRICH_ENGINE_H
+#define TETRA_ENRICH_ENGINE_H
+
+#include <stdio.h>
+#include "cache.h"
+#include "circuit.h"
+#include "event.h"
+#include "extract.h"
+#include "llm.h"
+#include "pjson.h"
+#include "policy.h"
+#include "redact.h"
+#include "rules.h"
+#include "stats.h"
+#include "tetragonsidekick/enriched.pb-c.h"
+
+typedef struct engine_conf {
+    const char *const *rules_files;  /* NULL-terminated, loaded before the built-ins */
+    int no_builtin;
+    int use_llm;                     /* 0: --no-llm */
+    int dry_run;                     /* print requests to dry_out instead of sending */
+    FILE *dry_out;
+    int redact_event;                /* also redact arguments in the outgoing event */
+    const char *model;
+    int mode;                        /* PROMPT_JSON_SCHEMA or PROMPT_JSON_OBJECT */
+    int max_tokens;
+    llm_conf llm;
+    int min_severity;
+    uint64_t daily_tokens;
+    double rpm, tpm;
+    size_t cache_max;
+    uint64_t cache_ttl_s;
+    unsigned breaker_failures;
+    uint64_t breaker_cooldown_ms;
+    double price_in, price_out;      /* currency units per 1M tokens */
+} engine_conf;
+
+typedef struct engine engine;
+
+/* Build an engine (rules loaded, patterns compiled, LLM client ready).
+ * NULL with err filled. */
+engine *engine_new(const engine_conf *c, char *err, size_t errlen);
+void engine_free(engine *e);
+
+/* Enrich ev, allocating the result in a (which also owns ev).  Returns 0
+ * with *out set, or -1 with err filled (out of memory: stop). */
+int engine_enrich(engine *e, pj_arena *a, tetra_event *ev, Tetragonsidekick__EnrichedEvent **out,
+                  char *err, size_t errlen);
+
+/* Declare the engine's counters in st and add what it counted. */
+int engine_stats_declare(stats *st);
+void engine_stats(const engine *e, stats *st);
+/* Estimated LLM spend so far from the configured prices. */
+double engine_cost(const engine *e);
+
+/* Print the rules in load order, one rules-file line each. */
+void engine_list_rules(FILE *fp);
+
+/* The cache, for loading and publishing entries (Kafka). */
+cache *engine_cache(engine *e);
+
+#endif

@@ -1,0 +1,111 @@
+/* fingerprint.c - behaviour fingerprints; see fingerprint.h for what is
+ * kept and what is masked.  Masking is a single pass over alphanumeric
+ * runs: cheap enough to run on every event. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include "fingerprint.h"
+
+static int is_hex(char c) { return isxdigit((unsigned char)c) != 0; }
+
+/* Length of a UUID (8-4-4-4-12 hex) at s, or 0. */
+static size_t uuid_len(const char *s) {
+    static const int groups[] = {8, 4, 4, 4, 12};
+    size_t n = 0;
+    for (int g = 0; g < 5; g++) {
+        for (int i = 0; i < groups[g]; i++, n++)
+            if (!is_hex(s[n])) return 0;
+        if (g < 4 && s[n++] != '-') return 0;
+    }
+    return isalnum((unsigned char)s[n]) ? 0 : n;
+}
+
+/* Replace digit runs inside a short alphanumeric run with <n>. */
+static int put_short_run(const char *s, size_t n, buf *out) {
+    for (size_t i = 0; i < n;) {
+        if (isdigit((unsigned char)s[i])) {
+            while (i < n && isdigit((unsigned char)s[i])) i++;
+            if (buf_puts(out, "<n>") < 0) return -1;
+        } else if (buf_putc(out, s[i++]) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int put_run(const char *s, size_t n, buf *out) {
+    size_t digits = 0, hex = 0;
+    for (size_t i = 0; i < n; i++) {
+        digits += isdigit((unsigned char)s[i]) != 0;
+        hex += is_hex(s[i]);
+    }
+    if (digits == n) return buf_puts(out, "<n>");
+    if (n >= 8 && hex == n && digits > 0) return buf_puts(out, "<hex>");
+    if (n >= 10 && digits > 0) return buf_puts(out, "<id>");
+    return put_short_run(s, n, out);
+}
+
+/* After a temporary directory prefix, the next path component is a
+ * throw-away name; returns the prefix length at s or 0. */
+static size_t tmpdir_len(const char *s) {
+    static const char *const dirs[] = {"/tmp/", "/var/tmp/", "/dev/shm/"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (strncmp(s, dirs[i], strlen(dirs[i])) == 0) return strlen(dirs[i]);
+    return 0;
+}
+
+int fp_normalize(const char *s, size_t max, buf *out) {
+    size_t start = out->len;
+    for (size_t i = 0; s[i] != '\0' && out->len - start < max;) {
+        size_t n, t;
+        if ((n = uuid_len(s + i)) > 0) {
+            if (buf_puts(out, "<uuid>") < 0) return -1;
+            i += n;
+        } else if ((t = tmpdir_len(s + i)) > 0) {
+            if (buf_append(out, s + i, t) < 0 || buf_puts(out, "<tmp>") < 0) return -1;
+            i += t;
+            while (s[i] != '\0' && s[i] != '/' && s[i] != ' ') i++;
+        } else if (isalnum((unsigned char)s[i])) {
+            for (n = 0; isalnum((unsigned char)s[i + n]); n++) {}
+            if (put_run(s + i, n, out) < 0) return -1;
+            i += n;
+        } else if (buf_putc(out, s[i++]) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int put_field(buf *out, const facts *fx, fact_field f, int mask) {
+    if (buf_printf(out, "%s=", facts_field_name(f)) < 0) return -1;
+    if (mask ? fp_normalize(fx->f[f], 512, out) < 0 : buf_puts(out, fx->f[f]) < 0) return -1;
+    return buf_putc(out, '\x1f');
+}
+
+int fp_text(const facts *fx, buf *out) {
+    static const fact_field plain[] = {F_KIND, F_NAMESPACE, F_FUNCTION, F_POLICY, F_IN_CONTAINER,
+                                       F_EXEC_PROBE, F_CONTAINER_INIT, F_PRIVILEGED};
+    static const fact_field masked[] = {F_BINARY, F_ARGS, F_PARENT, F_WORKLOAD, F_KARGS};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (put_field(out, fx, plain[i], 0) < 0) return -1;
+    for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++)
+        if (put_field(out, fx, masked[i], 1) < 0) return -1;
+    return 0;
+}
+
+uint64_t fp_hash(const void *p, size_t n) {
+    const unsigned char *s = p;
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int fp_compute(const facts *fx, buf *scratch, char out[17]) {
+    buf_reset(scratch);
+    if (fp_text(fx, scratch) < 0) return -1;
+    snprintf(out, 17, "%016llx", (unsigned long long)fp_hash(scratch->p, scratch->len));
+    return 0;
+}

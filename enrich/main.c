@@ -1,0 +1,77 @@
+/* main.c - tetra-enrich: Tetragon events in, enriched events out.
+ *
+ * Thin on purpose: parse the command line, build the engine, run the loop,
+ * print the summary line.  Everything else lives in the modules beside it
+ * (engine.c and what it uses, run.c for the I/O). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include "cli.h"
+#include "msg.h"
+#include "run.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void summary(const engine *e, stats *st, int verbosity) {
+    char line[2048];
+    engine_stats(e, st);
+    stats_format(st, line, sizeof line);
+    if (verbosity > MSG_QUIET)
+        fprintf(stderr, "%s: %s est_cost=%.6f\n", msg_progname(), line, engine_cost(e));
+}
+
+static int declare(stats *st) {
+    stats_init(st);
+    return (stats_declare(st, "read") < 0 || stats_declare(st, "written") < 0 ||
+            stats_declare(st, "rejected") < 0 || engine_stats_declare(st) < 0) ? -1 : 0;
+}
+
+static int run(enrich_opts *o) {
+    char err[512];
+    stats st;
+    if (declare(&st) < 0) return 1;
+    engine *e = engine_new(&o->ec, err, sizeof err);
+    if (e == NULL) {
+        errorf("%s", err);
+        return strstr(err, ":") && o->rules[0] ? 2 : 1;
+    }
+    int rc = run_stdio(o, e, &st, &stop_flag);
+    summary(e, &st, o->verbosity);
+    engine_free(e);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    enrich_opts o;
+    msg_init("tetra-enrich", MSG_NORMAL);
+    int rc = cli_parse(argc, argv, &o);
+    if (rc != 0) {
+        cli_free(&o);
+        return rc == 1 ? 0 : 2;
+    }
+    msg_set_level(o.verbosity);
+    if (o.list_rules) {
+        engine_list_rules(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        errorf("curl_global_init failed");
+        return 1;
+    }
+    rc = run(&o);
+    curl_global_cleanup();
+    cli_free(&o);
+    return rc;
+}

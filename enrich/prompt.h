@@ -1,0 +1,30 @@
+/* prompt.h - the chat-completions request for one event.
+ *
+ * Event fields are attacker-controlled, so they never become prompt text:
+ * they are serialised into one JSON object (jansson escapes every quote and
+ * control character) inside a fenced data block that the system prompt
+ * declares untrusted.  The reply format is demanded twice: in the system
+ * prompt and as response_format, either "json_schema" with strict:true
+ * (OpenAI, vLLM) or "json_object" with a "schema" member (llama.cpp and
+ * servers without json_schema).  Bump PROMPT_VERSION whenever the text or
+ * the schema changes: it is part of the cache key. */
+#ifndef TETRA_ENRICH_PROMPT_H
+#define TETRA_ENRICH_PROMPT_H
+
+#include "facts.h"
+#include "rules.h"
+
+#define PROMPT_VERSION "p1"
+
+enum { PROMPT_JSON_SCHEMA, PROMPT_JSON_OBJECT };
+
+/* Build the request body.  fx must already be redacted; summary is the
+ * rules' summary.  Returns a new string (caller frees) or NULL when out of
+ * memory. */
+char *prompt_build(const facts *fx, const verdict *v, const char *summary, const char *model,
+                   int mode, int max_tokens);
+
+/* The data block's JSON object for fx and v (new string, caller frees). */
+char *prompt_data(const facts *fx, const verdict *v, const char *summary);
+
+#endif

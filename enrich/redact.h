@@ -1,0 +1,26 @@
+/* redact.h - replace secrets in text with placeholders before the text
+ * leaves the process (LLM requests, summaries, the enriched record).
+ *
+ * Covers secrets in command lines, URLs and environment assignments:
+ * --password=/--token/-psk style options, KEY=VALUE where the key names a
+ * secret, "Authorization: Bearer/Basic", user:pass@ in URLs, curl -u,
+ * mysql -pSECRET, sshpass -p, AWS access key ids, GCP API keys and OAuth
+ * tokens, GitHub/Slack/OpenAI-style tokens, JWTs and PEM private-key
+ * blocks.  A placeholder looks like "<redacted:kind>"; the key or option
+ * name stays so the behaviour is still visible. */
+#ifndef TETRA_ENRICH_REDACT_H
+#define TETRA_ENRICH_REDACT_H
+
+#include "buf.h"
+
+typedef struct redactor redactor;
+
+/* Compile the patterns.  Returns a redactor, or NULL with err filled. */
+redactor *redact_new(char *err, size_t errlen);
+void redact_free(redactor *r);
+
+/* Append s with secrets replaced to out; *count (may be NULL) grows by the
+ * number of replacements.  Returns 0 or -1 (out of memory). */
+int redact_text(const redactor *r, const char *s, buf *out, unsigned *count);
+
+#endif

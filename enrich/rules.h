@@ -1,0 +1,99 @@
+/* rules.h - deterministic rules: every event gets a severity, ATT&CK
+ * techniques and a summary, with or without the LLM.
+ *
+ * A rule is one line of "key=value" words (docs/ENRICH.md, tetra-enrich(1)):
+ * conditions on facts fields (binary~=REGEX, kind=process_exec, ...) and
+ * what to say when they all hold (severity, technique, summary, next).  The
+ * built-in rules are written in the same format, so the format is proven by
+ * the rules we ship.  Regexes are POSIX extended (regcomp), compiled once. */
+#ifndef TETRA_ENRICH_RULES_H
+#define TETRA_ENRICH_RULES_H
+
+#include <regex.h>
+#include <stddef.h>
+#include "buf.h"
+#include "facts.h"
+
+/* Severities, numbered as tetragonsidekick.Severity. */
+enum { SEV_UNSET = 0, SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+
+/* Parse "info".."critical"; returns the value or -1. */
+int sev_parse(const char *s);
+/* "info".."critical", or "unspecified". */
+const char *sev_name(int sev);
+
+typedef struct technique {
+    char id[16];      /* T1059 or T1059.004 */
+    char name[80];
+    char tactic[40];  /* ATT&CK tactic short name, e.g. "execution" */
+} technique;
+
+/* 1 when id looks like an ATT&CK technique id (T1234 or T1234.567). */
+int technique_id_valid(const char *id);
+
+enum { COND_EQ, COND_NE, COND_RE, COND_NRE };
+
+typedef struct rule_cond {
+    int field;    /* fact_field */
+    int op;       /* COND_* */
+    char *value;  /* owned */
+    regex_t re;   /* compiled when op is COND_RE or COND_NRE */
+} rule_cond;
+
+#define RULE_MAX_CONDS 8
+#define RULE_MAX_NEXT 4
+
+typedef struct rule {
+    char *name;
+    char *origin;        /* "builtin:N" or "path:line", for messages */
+    int severity;
+    int final;           /* stop evaluating further rules when this matches */
+    double confidence;   /* 0..1, default 0.6 */
+    technique tech;      /* tech.id[0] == 0 when the rule names none */
+    char *summary;       /* template with ${field} references */
+    char *next[RULE_MAX_NEXT];
+    int nnext;
+    rule_cond cond[RULE_MAX_CONDS];
+    int ncond;
+} rule;
+
+typedef struct ruleset {
+    rule *v;
+    size_t n, cap;
+    char **disabled;     /* names turned off by "disable=NAME" lines */
+    size_t ndisabled;
+} ruleset;
+
+#define RULESET_INIT {NULL, 0, 0, NULL, 0}
+
+/* Parse one rules-file line and append its rule.  Blank lines and
+ * "#" comments are accepted and add nothing.  origin labels the rule in
+ * messages.  Returns 0, or -1 with err filled (the set is unchanged). */
+int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err, size_t errlen);
+/* Append the built-in rules.  Returns 0 or -1 with err. */
+int rules_load_builtin(ruleset *rs, char *err, size_t errlen);
+/* Append the rules of a file; err names "path:line: what".  Returns 0 or -1. */
+int rules_load_file(ruleset *rs, const char *path, char *err, size_t errlen);
+void rules_free(ruleset *rs);
+
+#define VERDICT_MAX 16
+
+/* The outcome of evaluating every rule against one event. */
+typedef struct verdict {
+    int severity;                 /* highest of the matched rules, SEV_INFO if none */
+    double confidence;
+    const rule *top;              /* the rule whose summary stands, NULL if none */
+    const rule *matched[VERDICT_MAX];
+    size_t nmatched;
+} verdict;
+
+/* Evaluate rs in order against fx. */
+void rules_eval(const ruleset *rs, const facts *fx, verdict *v);
+/* Append the summary of v (the top rule's template, or a generic sentence
+ * for the event kind) to out.  Returns 0 or -1 (out of memory). */
+int rules_summary(const verdict *v, const facts *fx, buf *out);
+/* Expand ${field} references of tmpl against fx into out; values longer
+ * than 96 bytes are cut with "...".  Returns 0 or -1. */
+int rules_expand(const char *tmpl, const facts *fx, buf *out);
+
+#endif
