@@ -1,0 +1,261 @@
+/* test_sink_bulk.c - per-item results, retries and fatal refusals of the
+ * bulk engine, against a small scripted HTTP server in a child process.
+ *
+ * OpenSearch cannot be made to answer 429 or 503 for one item on demand,
+ * so the answers here are scripted; the real cluster is exercised by
+ * tests/integration/40_sink_*.sh.  The server inflates the gzip body and
+ * checks the number of documents each request carried, so a wrong batch
+ * shows up as a failure, not as a silent pass. */
+#include <check.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "../../sink/bulk.c"
+
+typedef struct answer {
+    size_t docs; /* documents the request must carry */
+    int status;
+    const char *body;
+} answer;
+
+static size_t inflate_lines(const char *in, size_t n) {
+    static unsigned char out[1 << 20];
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 15 + 16) != Z_OK) return 0;
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = sizeof out;
+    int r = inflate(&z, Z_FINISH);
+    size_t len = sizeof out - z.avail_out;
+    inflateEnd(&z);
+    if (r != Z_STREAM_END) return 0;
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++) lines += out[i] == '\n';
+    return lines;
+}
+
+/* Read one request; return its body length in *blen (body in b). */
+static int read_request(int fd, char *b, size_t cap, size_t *blen) {
+    size_t have = 0;
+    char *end = NULL;
+    while (!end) {
+        ssize_t r = read(fd, b + have, cap - have - 1);
+        if (r <= 0) return -1;
+        have += (size_t)r;
+        b[have] = 0;
+        end = strstr(b, "\r\n\r\n");
+    }
+    const char *cl = strstr(b, "Content-Length:");
+    size_t len = cl ? strtoul(cl + 15, NULL, 10) : 0;
+    size_t head = (size_t)(end + 4 - b);
+    while (have < head + len) {
+        ssize_t r = read(fd, b + have, cap - have);
+        if (r <= 0) return -1;
+        have += (size_t)r;
+    }
+    memmove(b, b + head, len);
+    *blen = len;
+    return 0;
+}
+
+static void serve(int lfd, const answer *script, size_t n) {
+    static char req[1 << 20];
+    size_t k = 0;
+    while (k < n) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0) _exit(1);
+        size_t blen;
+        while (k < n && read_request(fd, req, sizeof req, &blen) == 0) {
+            const answer *a = &script[k++];
+            size_t docs = inflate_lines(req, blen) / 2;
+            int st = docs == a->docs ? a->status : 400;
+            const char *body = docs == a->docs ? a->body : "{\"error\":\"wrong batch\"}";
+            char head[256];
+            int hl = snprintf(head, sizeof head,
+                              "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+                              "Content-Length: %zu\r\n\r\n", st, strlen(body));
+            if (write(fd, head, (size_t)hl) < 0 || write(fd, body, strlen(body)) < 0) break;
+        }
+        close(fd);
+    }
+    _exit(0);
+}
+
+static pid_t start_server(const answer *script, size_t n, char *url, size_t urlsz) {
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(lfd, 8), 0);
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+    snprintf(url, urlsz, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) serve(lfd, script, n);
+    close(lfd);
+    return pid;
+}
+
+typedef struct seen {
+    int indexed, dup, rejected;
+    char reason[512];
+    int64_t offs[16];
+    int n;
+} seen;
+
+static void on_done(void *opaque, const bulk_result *r) {
+    seen *s = opaque;
+    if (r->outcome == BULK_INDEXED) s->indexed++;
+    if (r->outcome == BULK_DUPLICATE) s->dup++;
+    if (r->outcome == BULK_REJECTED) {
+        s->rejected++;
+        snprintf(s->reason, sizeof s->reason, "%s", r->reason);
+    }
+    s->offs[s->n++ & 15] = r->off;
+}
+
+static http_conf hc;
+
+static bulk *engine(const char *url, seen *s, int inflight) {
+    bulk_conf c = {url, &hc, 4, 1 << 20, 10000, inflight, 1, 20, 100, 1000, on_done, s, NULL};
+    char err[256];
+    hc.timeout_ms = 5000;
+    bulk *b = bulk_new(&c, err, sizeof err);
+    ck_assert_msg(b != NULL, "%s", err);
+    return b;
+}
+
+static void add4(bulk *b) {
+    for (int i = 0; i < 4; i++) {
+        char line[128];
+        int n = snprintf(line, sizeof line, "{\"create\":{\"_index\":\"i\",\"_id\":\"%d\"}}\n{}\n", i);
+        ck_assert_int_eq(bulk_add(b, line, (size_t)n, 0, i), 0);
+    }
+}
+
+/* Pump until nothing is pending or the deadline passes. */
+static int run(bulk *b, int ms, char *err, size_t n) {
+    int64_t end = bulk_now_ms() + ms;
+    while (bulk_pending(b) && bulk_now_ms() < end)
+        if (bulk_pump(b, 20, 1, -1, err, n) < 0) return -1;
+    return 0;
+}
+
+START_TEST(per_item_outcomes)
+{
+    const answer script[] = {
+        {4, 200, "{\"errors\":true,\"items\":[{\"create\":{\"status\":201}},"
+                 "{\"create\":{\"status\":409,\"error\":{\"type\":\"version_conflict_engine_exception\"}}},"
+                 "{\"create\":{\"status\":429,\"error\":{\"type\":\"es_rejected_execution_exception\"}}},"
+                 "{\"create\":{\"status\":400,\"error\":{\"type\":\"mapper_parsing_exception\","
+                 "\"reason\":\"failed to parse field [source.ip]\"}}}]}"},
+        {1, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}}]}"},
+    };
+    char url[64], err[256];
+    pid_t pid = start_server(script, 2, url, sizeof url);
+    seen s = {0};
+    bulk *b = engine(url, &s, 1);
+    add4(b);
+    ck_assert_int_eq(run(b, 5000, err, sizeof err), 0);
+    ck_assert_uint_eq(bulk_pending(b), 0);
+    ck_assert_int_eq(s.indexed, 2);
+    ck_assert_int_eq(s.dup, 1);
+    ck_assert_int_eq(s.rejected, 1);
+    ck_assert_ptr_nonnull(strstr(s.reason, "mapper_parsing_exception: failed to parse field"));
+    ck_assert_int_eq(s.offs[3], 2); /* the 429 item finished last, after its retry */
+    bulk_free(b);
+    waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(whole_request_retried)
+{
+    const answer script[] = {
+        {4, 503, "{\"error\":\"unavailable\"}"},
+        {4, 429, "{\"error\":\"busy\"}"},
+        {4, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
+                 "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}"},
+    };
+    char url[64], err[256];
+    pid_t pid = start_server(script, 3, url, sizeof url);
+    seen s = {0};
+    bulk *b = engine(url, &s, 2);
+    add4(b);
+    ck_assert_int_eq(run(b, 5000, err, sizeof err), 0);
+    ck_assert_int_eq(s.indexed, 4);
+    ck_assert_int_eq(s.rejected + s.dup, 0);
+    bulk_free(b);
+    waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(unauthorized_is_fatal)
+{
+    const answer script[] = {{4, 401, "{\"error\":\"no\"}"}};
+    char url[64], err[256];
+    pid_t pid = start_server(script, 1, url, sizeof url);
+    seen s = {0};
+    bulk *b = engine(url, &s, 1);
+    add4(b);
+    ck_assert_int_eq(run(b, 5000, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "HTTP 401"));
+    ck_assert_uint_eq(bulk_pending(b), 4); /* nothing counted as delivered */
+    ck_assert_int_eq(s.indexed + s.rejected + s.dup, 0);
+    bulk_free(b);
+    waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(unreachable_holds_items)
+{
+    char err[256];
+    seen s = {0};
+    bulk *b = engine("http://127.0.0.1:1", &s, 1);
+    add4(b);
+    ck_assert_int_eq(run(b, 500, err, sizeof err), 0);
+    ck_assert_uint_eq(bulk_pending(b), 4);
+    ck_assert_int_eq(s.indexed + s.rejected + s.dup, 0);
+    bulk_free(b);
+}
+END_TEST
+
+START_TEST(backoff_bounds)
+{
+    uint64_t rnd = 12345;
+    for (int a = 1; a < 20; a++) {
+        long d = bulk_backoff(100, 5000, a, &rnd);
+        long full = 100L << (a - 1 < 10 ? a - 1 : 10);
+        if (full > 5000) full = 5000;
+        ck_assert_int_ge(d, full / 2);
+        ck_assert_int_le(d, full);
+    }
+}
+END_TEST
+
+int main(void) {
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    Suite *s = suite_create("sink_bulk");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, per_item_outcomes);
+    tcase_add_test(tc, whole_request_retried);
+    tcase_add_test(tc, unauthorized_is_fatal);
+    tcase_add_test(tc, unreachable_holds_items);
+    tcase_add_test(tc, backoff_bounds);
+    suite_add_tcase(s, tc);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    curl_global_cleanup();
+    return failed ? 1 : 0;
+}
