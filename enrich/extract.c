@@ -73,7 +73,10 @@ static int put_kargs(buf *b, size_t n, Tetragon__KprobeArgument *const *v) {
         if (before && buf_puts(b, " | ") < 0) return -1;
         size_t mark = b->len;
         if (put_karg(b, v[i]) < 0) return -1;
-        if (b->len == mark) b->len = before, b->p[before] = '\0';
+        if (b->len == mark) {    /* nothing rendered: drop the separator too */
+            b->len = before;
+            if (b->p) b->p[before] = '\0';
+        }
     }
     return 0;
 }

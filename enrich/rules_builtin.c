@@ -99,7 +99,7 @@ const char *const rules_builtin[] = {
     "name=download-in-container " EXEC INCT "container_init=no binary~=\"/(curl|wget|fetch|aria2c)$\""
     " severity=low technique=T1105 technique_name=\"Ingress Tool Transfer\" tactic=command-and-control"
     " summary=\"${binary} ran inside ${namespace}/${workload}.\"",
-    "name=exec-from-writable-dir " EXEC "binary~=\"^/(tmp|dev/shm|var/tmp)/\" severity=high"
+    "name=exec-from-writable-dir " NOEXIT "binary~=\"^/(tmp|dev/shm|var/tmp)/\" severity=high"
     " technique=T1204.002 technique_name=\"Malicious File\" tactic=execution"
     " summary=\"A program ran from world-writable directory: ${binary} in ${namespace}/${workload}.\""
     " next=\"Collect the binary, hash it and find how it got there\"",
@@ -261,7 +261,7 @@ const char *const rules_builtin[] = {
     " summary=\"${binary} created an archive in ${namespace}/${workload}.\"",
 
     /* --- covering tracks -------------------------------------------------------------- */
-    "name=clear-history " NOEXIT "any~=\"(rm|shred|truncate|unlink|>) *[^ ]*[.](bash|zsh|ash|sh|python)_history|history +-c|HISTFILE=/dev/null|unset +HISTFILE|HISTSIZE=0\""
+    "name=clear-history " NOEXIT "any~=\"(rm|shred|truncate|unlink|>)[^|;]*[.](bash|zsh|ash|sh|python)_history|history +-c|HISTFILE=/dev/null|unset +HISTFILE|HISTSIZE=0\""
     " severity=high technique=T1070.003 technique_name=\"Clear Command History\" tactic=defense-evasion"
     " summary=\"${binary} cleared shell history in ${namespace}/${workload}.\"",
     "name=clear-logs " NOEXIT "any~=\"(rm|shred|truncate|unlink|journalctl +--vacuum|> *)[^|;]*/var/log|(wtmp|btmp|lastlog)( |$)\""
