@@ -458,6 +458,90 @@ START_TEST(state_file_corrupt)
 }
 END_TEST
 
+/* A caller in miniature: cuts chunks into lines, delivers whole lines and
+ * remembers where the last one ended, as tetra-capture does. */
+typedef struct lines {
+    char out[65536], part[256];
+    size_t outlen, partlen;
+    follow_pos last_end;
+} lines;
+
+static void take(lines *l, const char *buf, size_t n, follow *f)
+{
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_lt(l->partlen, sizeof l->part);
+        l->part[l->partlen++] = buf[i];
+        if (buf[i] != '\n')
+            continue;
+        ck_assert_uint_lt(l->outlen + l->partlen, sizeof l->out);
+        memcpy(l->out + l->outlen, l->part, l->partlen);
+        l->outlen += l->partlen;
+        l->partlen = 0;
+        l->last_end = follow_tell_back(f, n - i - 1);
+    }
+}
+
+static unsigned next_rand(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) & 0x7fff;
+}
+
+static void read_some_chunks(follow *f, lines *l, unsigned *seed)
+{
+    char buf[24]; /* slower than the writer: it falls behind by several files */
+    for (unsigned k = next_rand(seed) % 4; k > 0; k--) {
+        ssize_t r = follow_read(f, buf, 1 + next_rand(seed) % sizeof buf, err, sizeof err);
+        ck_assert_msg(r >= 0, "follow_read: %s", err);
+        take(l, buf, (size_t)r, f);
+    }
+}
+
+START_TEST(many_rotations_and_restarts)
+{
+    static lines l;
+    char want[65536], line[64], name[64];
+    size_t wantlen = 0;
+    unsigned seed = 42, rotations = 0;
+    int w = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ck_assert_int_ge(w, 0);
+    follow *f = open_ok(statep, 0);
+    for (int i = 0; i < 600; i++) {
+        int n = snprintf(line, sizeof line, "line %04d %.*s\n", i, (int)(next_rand(&seed) % 40),
+                         "........................................");
+        ck_assert_int_eq(write(w, line, (size_t)n), n);
+        memcpy(want + wantlen, line, (size_t)n);
+        wantlen += (size_t)n;
+        if (i % 17 == 16) { /* lumberjack: rename, then a new file */
+            snprintf(name, sizeof name, "tetragon-2024-01-01T00-%02u-%02u.000.log", rotations / 60,
+                     rotations % 60);
+            rotations++;
+            ck_assert_int_eq(rename(logp, in_dir(name)), 0);
+            ck_assert_int_eq(close(w), 0);
+            w = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644);
+            ck_assert_int_ge(w, 0);
+        }
+        read_some_chunks(f, &l, &seed);
+        if (i % 29 == 28) { /* stop and start again, dropping the partial line */
+            save_ok(f, l.last_end);
+            follow_close(f);
+            l.partlen = 0;
+            f = open_ok(statep, 0);
+        }
+    }
+    ck_assert_int_eq(close(w), 0);
+    char buf[4096];
+    ssize_t r;
+    while ((r = follow_read(f, buf, sizeof buf, err, sizeof err)) > 0)
+        take(&l, buf, (size_t)r, f);
+    ck_assert_msg(r == 0, "follow_read: %s", err);
+    follow_close(f);
+    ck_assert_uint_eq(l.partlen, 0);
+    ck_assert_uint_eq(l.outlen, wantlen);
+    ck_assert(memcmp(l.out, want, wantlen) == 0);
+}
+END_TEST
+
 START_TEST(errors_name_path_and_cause)
 {
     ck_assert_int_eq(mkdir(logp, 0755), 0); /* the "file" is a directory */
@@ -491,6 +575,7 @@ static Suite *follow_suite(void)
     tcase_add_test(tc, saved_file_gone);
     tcase_add_test(tc, file_replaced_while_stopped);
     tcase_add_test(tc, save_position_in_previous_file);
+    tcase_add_test(tc, many_rotations_and_restarts);
     tcase_add_test(tc, state_file_written_atomically);
     tcase_add_test(tc, state_file_corrupt);
     tcase_add_test(tc, errors_name_path_and_cause);
