@@ -69,7 +69,7 @@
 #include <unistd.h>
 
 #define HEADLEN 128
-#define HISTLEN 16
+#define HISTLEN 16 /* finished files kept at least, to never queue them again */
 #define STATE_MAX 8192
 #define STATE_MAGIC "tetra-follow-state 1"
 
@@ -104,8 +104,8 @@ struct follow {
     ffile cur;                            /* cur.fd -1: nothing open */
     ffile *q;                             /* opened, to read after cur */
     size_t qn, qi, qcap;
-    ffile hist[HISTLEN]; /* files finished with, fds closed */
-    size_t histn;
+    ffile *hist; /* files finished with, oldest first, fds closed */
+    size_t histn, histcap;
     int ifd, wd;
     int idle; /* the last read found nothing new */
     follow_stats st;
@@ -418,7 +418,7 @@ static int known(const follow *f, uint64_t dev, uint64_t ino)
     for (size_t i = f->qi; i < f->qn; i++)
         if (same_file(&f->q[i], dev, ino))
             return 1;
-    for (size_t i = 0; i < f->histn && i < HISTLEN; i++)
+    for (size_t i = 0; i < f->histn; i++)
         if (same_file(&f->hist[i], dev, ino))
             return 1;
     return 0;
@@ -448,6 +448,34 @@ static int queue_cands(follow *f, const cand *c, size_t n, size_t from, const st
     return 0;
 }
 
+/* Forget the oldest n finished files. */
+static void hist_drop(follow *f, size_t n)
+{
+    memmove(f->hist, f->hist + n, (f->histn - n) * sizeof *f->hist);
+    f->histn -= n;
+}
+
+/* Remember a finished file: the last HISTLEN always, and with a state
+ * file every one since the last save, for a follow_save naming it. */
+static void hist_push(follow *f, const ffile *ff)
+{
+    if (!f->state && f->histn >= HISTLEN)
+        hist_drop(f, f->histn - HISTLEN + 1);
+    if (f->histn == f->histcap) {
+        size_t nc = f->histcap ? f->histcap * 2 : HISTLEN;
+        ffile *p = realloc(f->hist, nc * sizeof *p);
+        if (p) {
+            f->hist = p;
+            f->histcap = nc;
+        } else if (f->histn) {
+            hist_drop(f, 1); /* out of memory: an old save may fail, reading goes on */
+        } else {
+            return;
+        }
+    }
+    f->hist[f->histn++] = *ff;
+}
+
 /* Finish the current file and move to the next queued one. */
 static int advance(follow *f)
 {
@@ -456,7 +484,7 @@ static int advance(follow *f)
     if (f->cur.fd >= 0) {
         close(f->cur.fd);
         f->cur.fd = -1;
-        f->hist[f->histn++ % HISTLEN] = f->cur;
+        hist_push(f, &f->cur);
         f->st.rotations++;
     }
     f->cur = f->q[f->qi++];
@@ -971,18 +999,23 @@ static int write_state(follow *f, const char *text, size_t len, char *err, size_
     return 0;
 }
 
-/* The file a saved position names, if we still know it. */
-static const ffile *pos_file(follow *f, follow_pos pos)
+/* The file a saved position names, if we still know it; *idx is its
+ * place in the history (histn for the current file). */
+static const ffile *pos_file(follow *f, follow_pos pos, size_t *idx)
 {
     struct stat sb;
     if (same_file(&f->cur, pos.dev, pos.ino)) {
         if (f->cur.fd >= 0 && fstat(f->cur.fd, &sb) == 0)
             f->cur.mtime = sb.st_mtim;
+        *idx = f->histn;
         return &f->cur;
     }
-    for (size_t i = 0; i < f->histn && i < HISTLEN; i++)
-        if (same_file(&f->hist[i], pos.dev, pos.ino))
+    for (size_t i = 0; i < f->histn; i++) {
+        if (same_file(&f->hist[i], pos.dev, pos.ino)) {
+            *idx = i;
             return &f->hist[i];
+        }
+    }
     return NULL;
 }
 
@@ -991,7 +1024,8 @@ int follow_save(follow *f, follow_pos pos, char *err, size_t errlen)
     char text[PATH_MAX + 512];
     if (!f->state || (pos.dev | pos.ino) == 0)
         return 0;
-    const ffile *ff = pos_file(f, pos);
+    size_t idx;
+    const ffile *ff = pos_file(f, pos, &idx);
     if (!ff) {
         snprintf(err, errlen,
                  "cannot save state to %s: the position names file %" PRIu64 ":%" PRIu64
@@ -1009,7 +1043,12 @@ int follow_save(follow *f, follow_pos pos, char *err, size_t errlen)
         snprintf(err, errlen, "cannot save state to %s: path too long", f->state);
         return -1;
     }
-    return write_state(f, text, (size_t)len, err, errlen);
+    if (write_state(f, text, (size_t)len, err, errlen) != 0)
+        return -1;
+    /* positions only move forward: files before this one are done with */
+    if (f->histn > HISTLEN)
+        hist_drop(f, idx < f->histn - HISTLEN ? idx : f->histn - HISTLEN);
+    return 0;
 }
 
 /* ---- open and close ----------------------------------------------------- */
@@ -1095,6 +1134,7 @@ void follow_close(follow *f)
     if (f->ifd >= 0)
         close(f->ifd);
     free(f->q);
+    free(f->hist);
     free(f->path);
     free(f->dir);
     free(f->base);

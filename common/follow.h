@@ -52,10 +52,11 @@ int follow_wait(follow *f, int ms);
 
 /* Persist pos (a position follow_tell returned earlier, after everything
  * before it was delivered) to the state file atomically (temporary file,
- * fsync, rename).  pos must name the current file or one of the last 16
- * files read.  No-op without a state file or before anything was opened
- * (pos all zero).  Returns 0, or -1 with err filled.  The state format and
- * the resume rules are described atop follow.c. */
+ * fsync, rename).  pos must name the current file or one finished since
+ * the previous successful save: positions only move forward, and files
+ * before the saved one are forgotten.  No-op without a state file or
+ * before anything was opened (pos all zero).  Returns 0, or -1 with err filled.  The state format
+ * and the resume rules are described atop follow.c. */
 int follow_save(follow *f, follow_pos pos, char *err, size_t errlen);
 
 /* Bytes read, rotations and truncations seen, for the summary line. */

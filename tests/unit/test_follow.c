@@ -387,6 +387,29 @@ START_TEST(save_position_in_previous_file)
 }
 END_TEST
 
+START_TEST(save_lagging_behind_many_rotations)
+{
+    char want[1024] = "", name[64], line[16];
+    append(logp, "first\n");
+    follow *f = open_ok(statep, 0);
+    ck_assert_str_eq(drain(f, 4096), "first\n");
+    follow_pos delivered = follow_tell(f); /* the output is slow: nothing more goes out */
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "tetragon-2024-01-01T00-00-%02d.000.log", i);
+        ck_assert_int_eq(rename(logp, in_dir(name)), 0);
+        snprintf(line, sizeof line, "r%02d\n", i);
+        append(logp, line);
+        memcpy(want + 4 * i, line, 5);
+        ck_assert_str_eq(drain(f, 4096), line);
+    }
+    save_ok(f, delivered);
+    follow_close(f);
+    f = open_ok(statep, 0);
+    ck_assert_str_eq(drain(f, 4096), want);
+    follow_close(f);
+}
+END_TEST
+
 static void read_text(const char *path, char *out, size_t cap)
 {
     FILE *fp = fopen(path, "r");
@@ -575,6 +598,7 @@ static Suite *follow_suite(void)
     tcase_add_test(tc, saved_file_gone);
     tcase_add_test(tc, file_replaced_while_stopped);
     tcase_add_test(tc, save_position_in_previous_file);
+    tcase_add_test(tc, save_lagging_behind_many_rotations);
     tcase_add_test(tc, many_rotations_and_restarts);
     tcase_add_test(tc, state_file_written_atomically);
     tcase_add_test(tc, state_file_corrupt);
