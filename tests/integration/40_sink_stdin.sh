@@ -1,0 +1,78 @@
+#!/bin/sh
+# 40_sink_stdin.sh - tetra-sink from stdin into the real OpenSearch:
+# N events in -> exactly N documents; the same input again -> still N (all
+# 409s); a document OpenSearch rejects and a line that is not JSON end in the
+# dead-letter file with their reasons while every other event is indexed;
+# searches by namespace, binary, severity and technique find exactly the
+# documents generated for them; plain events sent again as binary protobuf
+# (via tetra-capture -F proto) get the same _ids.
+. "$ROOT/tests/integration/sink/lib.sh"
+setup_names stdin
+N=${SINK_TEST_N:-5000}
+
+sh "$GEN" "$N" "$RUN" >"$T/events"
+# one event OpenSearch must refuse (saddr is no IP) and one broken line
+printf '%s\n' '{"process_kprobe":{"process":{"exec_id":"bad-1","binary":"/x"},"function_name":"tcp_connect","args":[{"sock_arg":{"saddr":"not-an-ip","daddr":"1.2.3.4"}}]},"node_name":"n","time":"2024-05-01T01:02:03Z"}' >>"$T/events"
+printf '%s\n' '{"process_exec": nope' >>"$T/events"
+
+"$SINK" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" --dlq "$T/dlq" \
+    <"$T/events" 2>"$T/err1"
+rc=$?
+cat "$T/err1"
+[ $rc -eq 0 ] || fail "first run exit $rc"
+[ "$(summary_value "$T/err1" indexed)" = "$N" ] || fail "indexed != $N"
+[ "$(summary_value "$T/err1" rejected)" = 1 ] || fail "rejected != 1"
+[ "$(summary_value "$T/err1" dead_lettered)" = 2 ] || fail "dead_lettered != 2"
+got=$(count "$PREFIX-*")
+[ "$got" = "$N" ] || fail "$got documents, want $N"
+ok "$N events -> $got documents"
+
+v=$(os GET "/_index_template/$TEMPLATE" | jq -r '.index_templates[0].index_template.version')
+[ "$v" = 1 ] || fail "template version '$v'"
+ok "template $TEMPLATE installed, version $v"
+
+# the dead letters: the mapping error with OpenSearch's reason, the bad line
+[ "$(wc -l <"$T/dlq")" -eq 2 ] || fail "dlq has $(wc -l <"$T/dlq") lines"
+jq -e -s 'any(.[]; .reason == "os_rejected" and (.error | test("mapper_parsing_exception")))' "$T/dlq" >/dev/null ||
+    fail "no os_rejected entry with the mapping error: $(cat "$T/dlq")"
+jq -e -s 'any(.[]; .reason == "invalid_json")' "$T/dlq" >/dev/null || fail "no invalid_json entry"
+ok "rejected document and broken line are in the dead-letter file with reasons"
+
+# replay: nothing new
+"$SINK" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" <"$T/events" \
+    2>"$T/err2" >/dev/null
+cat "$T/err2"
+[ "$(summary_value "$T/err2" duplicates)" = "$N" ] || fail "replay: duplicates != $N"
+[ "$(summary_value "$T/err2" indexed)" = 0 ] || fail "replay indexed something"
+got=$(count "$PREFIX-*")
+[ "$got" = "$N" ] || fail "after replay $got documents, want $N"
+ok "replay -> still $got documents"
+
+# searches
+check() { # what query awk-condition
+    want=$(expect_n "$N" "$3")
+    got=$(count "$PREFIX-*" "$2")
+    [ "$got" = "$want" ] || fail "$1: $got hits, want $want"
+    ok "$1: $got hits"
+}
+check "namespace ns-1" '{"term":{"orchestrator.namespace":"ns-1"}}' 'i % 4 == 1'
+check "binary bin-2" '{"term":{"process.executable":"/usr/bin/bin-2"}}' 'i % 5 == 2'
+check "severity 4" '{"term":{"event.severity":4}}' 'i % 4 != 3 && i % 5 == 3'
+check "severity >= 4" '{"range":{"event.severity":{"gte":4}}}' 'i % 4 != 3 && i % 5 >= 3'
+check "technique T1105" '{"term":{"threat.technique.id":"T1105"}}' 'i % 4 != 3 && i % 3 == 1'
+check "destination port 443" '{"term":{"destination.port":443}}' 'i % 10 == 9'
+check "label app=a3" '{"term":{"orchestrator.resource.label":"app=a3"}}' 'i % 7 == 3'
+check "args text" '{"match":{"process.args":"arg17"}}' 'i == 17'
+
+# the same plain events as binary protobuf: same _ids, so all duplicates
+if [ -x "$BIN/tetra-capture" ]; then
+    grep -v '^{"event"' "$T/events" | head -n -2 >"$T/plain"
+    k=$(wc -l <"$T/plain")
+    "$BIN/tetra-capture" -F proto <"$T/plain" 2>/dev/null |
+        "$SINK" -F proto --input-type event --opensearch "$OS" --index "$INDEX" \
+            --template-name "$TEMPLATE" 2>"$T/err3"
+    cat "$T/err3"
+    [ "$(summary_value "$T/err3" duplicates)" = "$k" ] || fail "proto: duplicates != $k"
+    ok "$k plain events as protobuf -> the same _ids"
+fi
+exit 0
