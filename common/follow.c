@@ -14,16 +14,16 @@
  * Reading.  We read the current file by fd with pread at our own offset.
  * At its end, and again on the first read after an idle spell, we check
  * for truncation (size below our offset, or the first bytes we saw have
- * changed: copytruncate followed by fast writes) and restart at 0.  A
- * truncation and refill that happens while we are busy reading, not idle,
- * is only seen at the next end.  At the end we also stat P: a different
- * inode -> rotation: read the
- * old fd once more (the writer closed it before renaming, and our stat came
- * after the rename, so this second read drains it), then list the siblings
- * and queue, in order, every file newer than the old one that we have not
- * read yet, P last.  Usually that is just the new P; it also catches a file
- * that was created and rotated away between two of our looks.  P missing:
- * keep waiting on the old fd (tail -F does the same).
+ * changed: copytruncate followed by fast writes) and restart at 0; a
+ * truncation and refill while we are busy reading is only seen at the
+ * next end, and the copy copytruncate leaves is not searched for the bytes
+ * we had not read yet.  At the end we also stat P.  A different inode
+ * means rotation: read the old fd once more (the writer closed it before
+ * renaming and our stat came after the rename, so this read drains it),
+ * then list the siblings and queue, in order, every file not older than
+ * the old one that we have not read yet, P last.  Usually that is just the
+ * new P; it also catches a file created and rotated away between two of
+ * our looks.  P missing: keep waiting on the old fd, as tail -F does.
  *
  * One follow_read call reads from exactly one file, one pread, so a chunk
  * never spans a file switch or a truncation: byte i of a chunk of length n
@@ -49,9 +49,13 @@
  * while we were down, read P from 0.  Not found (or a sibling whose hash
  * differs: inode reused): the file is gone and its unread tail is lost;
  * read from 0 every sibling whose mtime is >= the saved mtime, then P.
- * Ties resolve towards sending again rather than skipping.  A state file
- * written for another path is an error, so is a corrupt one: both say to
- * delete it, which starts over at the beginning of P. */
+ * Ties resolve towards sending again rather than skipping; a device number
+ * that changed across a reboot also lands here and re-sends that file.  A
+ * rotated file compressed while we were down is gone too.  With a state
+ * file from_end is ignored.  A state file written for another path is an
+ * error, so is a corrupt one: both say to delete it, which starts over at
+ * the beginning of P.  To make a save possible for any position not yet
+ * delivered, every file finished since the last save is remembered. */
 #include "follow.h"
 
 #include <dirent.h>
