@@ -65,24 +65,27 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     mark(k, seq, ST_FAILED);
 }
 
-/* Runs on librdkafka's threads; only the fatal flag matters to us, and
- * rd_kafka_fatal_error() is read again from the main thread. */
+/* Served by rd_kafka_poll() on the caller's thread.  A broker that is down
+ * reports the same error on every reconnect, so each error name is logged
+ * at most every 10 seconds.  A fatal error is picked up by fatal(). */
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
     (void)rk;
     (void)opaque;
-    if (code == RD_KAFKA_RESP_ERR__FATAL)
+    uint64_t suppressed;
+    const char *name = rd_kafka_err2name((rd_kafka_resp_err_t)code);
+    if (code == RD_KAFKA_RESP_ERR__FATAL || !msg_ratelimit(name, 10, &suppressed))
         return;
-    warnf("kafka: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+    warnf("kafka: %s: %s", name, reason);
 }
 
+/* Runs on librdkafka's own threads; its error logs repeat what on_error
+ * reports, so they are notes, shown with -v only. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;
-    if (level <= 3)
-        warnf("kafka: %s: %s", fac, buf);
-    else
-        notef("kafka: %s: %s", fac, buf);
+    (void)level;
+    notef("kafka: %s: %s", fac, buf);
 }
 
 kafka_out *kafka_out_new(rd_kafka_conf_t *conf, const char *topic, char *err, size_t errlen)
