@@ -1,0 +1,107 @@
+/* test_options.c - the option table becomes correct getopt tables and help
+ * lines, sizes parse strictly, and the rate limiter of msg.c logs the first
+ * occurrence of each reason and then stays quiet. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "options.h"
+
+static const opt_def defs[] = {
+    {'b', "brokers", "BROKERS", "brokers"},
+    {'f', "follow", NULL, "follow"},
+    {OPT_LONG_ONLY, "state", "FILE", "state file"},
+    {'q', NULL, NULL, "quiet"},
+};
+
+START_TEST(build_tables)
+{
+    struct option lo[5];
+    char so[3 * 4 + 2];
+    ck_assert_int_eq(opts_build(defs, 4, lo, 5, so, sizeof(so)), 0);
+    ck_assert_str_eq(so, ":b:fq");
+    ck_assert_str_eq(lo[0].name, "brokers");
+    ck_assert_int_eq(lo[0].has_arg, required_argument);
+    ck_assert_int_eq(lo[1].has_arg, no_argument);
+    ck_assert_int_eq(lo[2].val, OPT_LONG_ONLY);
+    ck_assert_ptr_null(lo[3].name);
+    ck_assert_int_eq(opts_build(defs, 4, lo, 4, so, sizeof(so)), -1);
+}
+END_TEST
+
+START_TEST(help_lines)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    opts_help(fp, defs, 4);
+    fclose(fp);
+    ck_assert_ptr_nonnull(strstr(text, "  -b, --brokers BROKERS"));
+    ck_assert_ptr_nonnull(strstr(text, "  -f, --follow "));
+    ck_assert_ptr_nonnull(strstr(text, "      --state FILE"));
+    ck_assert_ptr_nonnull(strstr(text, "  -q  "));
+    free(text);
+}
+END_TEST
+
+START_TEST(sizes)
+{
+    unsigned long long v;
+    ck_assert_int_eq(opts_parse_size("1024", 16, 1ULL << 30, &v), 0);
+    ck_assert_uint_eq(v, 1024);
+    ck_assert_int_eq(opts_parse_size("2k", 16, 1ULL << 30, &v), 0);
+    ck_assert_uint_eq(v, 2048);
+    ck_assert_int_eq(opts_parse_size("1M", 16, 1ULL << 30, &v), 0);
+    ck_assert_uint_eq(v, 1ULL << 20);
+    ck_assert_int_eq(opts_parse_size("1g", 16, 1ULL << 30, &v), 0);
+    ck_assert_int_eq(opts_parse_size("2g", 16, 1ULL << 30, &v), -1);
+    ck_assert_int_eq(opts_parse_size("8", 16, 1ULL << 30, &v), -1);
+    ck_assert_int_eq(opts_parse_size("", 16, 1ULL << 30, &v), -1);
+    ck_assert_int_eq(opts_parse_size("-5", 0, 100, &v), -1);
+    ck_assert_int_eq(opts_parse_size(" 5", 0, 100, &v), -1);
+    ck_assert_int_eq(opts_parse_size("5kb", 0, 1ULL << 30, &v), -1);
+    ck_assert_int_eq(opts_parse_size("99999999999999999999", 0, ~0ULL, &v), -1);
+    ck_assert_int_eq(opts_parse_size("18014398509481984k", 0, ~0ULL, &v), -1); /* overflows */
+}
+END_TEST
+
+START_TEST(ratelimit)
+{
+    uint64_t sup;
+    msg_init("test", MSG_NORMAL);
+    msg_ratelimit_reset();
+    ck_assert_int_eq(msg_ratelimit("invalid_json", 3600, &sup), 1);
+    ck_assert_uint_eq(sup, 0);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(msg_ratelimit("invalid_json", 3600, &sup), 0);
+    ck_assert_int_eq(msg_ratelimit("too_long", 3600, &sup), 1);
+    /* interval 0: the next one is logged again and carries the count */
+    ck_assert_int_eq(msg_ratelimit("invalid_json", 0, &sup), 1);
+    ck_assert_uint_eq(sup, 5);
+    msg_set_level(MSG_VERBOSE);
+    ck_assert_int_eq(msg_ratelimit("too_long", 3600, &sup), 1);
+    msg_set_level(MSG_NORMAL);
+    ck_assert_str_eq(msg_progname(), "test");
+    msg_init("/usr/bin/tetra-capture", MSG_QUIET);
+    ck_assert_str_eq(msg_progname(), "tetra-capture");
+    ck_assert_int_eq(msg_level(), MSG_QUIET);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("options");
+    TCase *t = tcase_create("core");
+    tcase_add_test(t, build_tables);
+    tcase_add_test(t, help_lines);
+    tcase_add_test(t, sizes);
+    tcase_add_test(t, ratelimit);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
