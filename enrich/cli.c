@@ -23,10 +23,17 @@
 enum {
     O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
-    O_NOREDACT, O_MAXREC, O_BREAKER,
+    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE,
 };
 
 static const opt_def options[] = {
+    {'b', "brokers", "BROKERS", "Kafka bootstrap servers (host:port,...)"},
+    {'t', "topic", "TOPIC", "consume this raw topic instead of reading stdin"},
+    {'G', "group", "GROUP", "consumer group (default tetra-enrich)"},
+    {'T', "output-topic", "TOPIC", "produce enriched records to this topic (with -t)"},
+    {O_CACHE_TOPIC, "cache-topic", "TOPIC", "share the explanation cache through this compacted topic"},
+    {O_IDLE, "idle-exit", "MS", "with -t: exit after MS without a record (default 0: never)"},
+    {'X', "property", "KEY=VALUE", "librdkafka property; -X list shows them all"},
     {'I', "input-format", "FORMAT", "input format: json (default) or proto (length-delimited)"},
     {'F', "format", "FORMAT", "output format: json (default) or proto (length-delimited)"},
     {'r', "rules", "FILE", "load rules from FILE before the built-in ones (repeatable)"},
@@ -118,6 +125,7 @@ static int set_number(enrich_opts *o, int id, const char *arg) {
     case O_CTTL: c->cache_ttl_s = (uint64_t)d; break;
     case O_PIN: c->price_in = d; break;
     case O_POUT: c->price_out = d; break;
+    case O_IDLE: o->idle_exit_ms = (uint64_t)d; break;
     case O_MAXREC: if (d < 64 || d > 1 << 30) return -1; o->max_record = (size_t)d; break;
     default: return -1;
     }
@@ -131,10 +139,27 @@ static int set_format(const char *arg, int *proto) {
     return 0;
 }
 
+static int set_property(enrich_opts *o, const char *arg) {
+    char err[256];
+    if (strcmp(arg, "list") == 0) {
+        conf_list(stdout);
+        exit(0);
+    }
+    if (conf_set_kv(&o->kconf, arg, err, sizeof err) == 0) return 0;
+    errorf("-X %s", err);
+    return -1;
+}
+
 static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
     engine_conf *c = &o->ec;
     int p;
     switch (id) {
+    case 'b': o->brokers = arg; return 0;
+    case 't': o->in_topic = arg; return 0;
+    case 'G': o->group = arg; return 0;
+    case 'T': o->out_topic = arg; return 0;
+    case O_CACHE_TOPIC: o->cache_topic = arg; return 0;
+    case 'X': return set_property(o, arg);
     case 'I': if (set_format(arg, &p) < 0) return -1; o->input = p ? FRAMER_VARINT : FRAMER_JSON; return 0;
     case 'F': return set_format(arg, &o->output_proto);
     case 'r': if (*nrules == CLI_MAX_RULES) return -1; o->rules[(*nrules)++] = arg; return 0;
@@ -159,9 +184,25 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
     }
 }
 
+static int kafka_finish(enrich_opts *o) {
+    if ((o->in_topic || o->cache_topic) && o->brokers == NULL) {
+        errorf("-t and --cache-topic need -b BROKERS");
+        return 2;
+    }
+    if ((o->in_topic == NULL) != (o->out_topic == NULL)) {
+        errorf("-t and -T go together: consume one topic, produce the other");
+        return 2;
+    }
+    if (o->group == NULL) o->group = "tetra-enrich";
+    o->kafka = conf_take_kafka(&o->kconf);
+    return o->kafka ? 0 : 2;
+}
+
 static int finish(enrich_opts *o) {
     engine_conf *c = &o->ec;
     char err[256];
+    int k = kafka_finish(o);
+    if (k != 0) return k;
     if (c->dry_run) c->use_llm = 1;
     if (!c->use_llm) return 0;
     if (c->llm.url == NULL || c->llm.url[0] == '\0') {
@@ -186,6 +227,7 @@ int cli_parse(int argc, char **argv, enrich_opts *o) {
     size_t nrules = 0;
     int c;
     defaults(o);
+    if (conf_init(&o->kconf, NULL, NULL) < 0) return 2;
     if (opts_build(options, NOPTS, longopts, NOPTS + 1, shortopts, sizeof shortopts) < 0) return 2;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (c == 'h') { usage(stdout); return 1; }
@@ -210,4 +252,7 @@ void cli_free(enrich_opts *o) {
         free(o->api_key);
     }
     o->api_key = NULL;
+    if (o->kafka) rd_kafka_conf_destroy(o->kafka);
+    o->kafka = NULL;
+    conf_free(&o->kconf);
 }

@@ -3,6 +3,7 @@
 #ifndef TETRA_ENRICH_CLI_H
 #define TETRA_ENRICH_CLI_H
 
+#include "conf.h"
 #include "engine.h"
 #include "framer.h"
 
@@ -18,7 +19,10 @@ typedef struct enrich_opts {
     size_t max_record;
     char *api_key;            /* from OPENAI_API_KEY or --llm-key-file, owned */
     const char *key_file;
-    const char *brokers, *in_topic, *group, *out_topic;
+    const char *brokers, *in_topic, *group, *out_topic, *cache_topic;
+    uint64_t idle_exit_ms;    /* Kafka mode: stop after this long without a record */
+    conf kconf;               /* -X settings, librdkafka's among them */
+    rd_kafka_conf_t *kafka;   /* taken from kconf once parsing is done */
 } enrich_opts;
 
 /* Parse argv into o.  Returns 0 to run, 1 when --help/--version was

@@ -32,6 +32,7 @@ struct engine {
     buf red_args, red_pargs, red_kargs, red_cwd, scratch, summary;
     llm_reply reply;
     counters n;
+    int bad_rules;
 };
 
 static uint64_t now_ms(void) {
@@ -53,14 +54,22 @@ static int load_rules(engine *e, char *err, size_t errlen) {
     return 0;
 }
 
+static int last_bad_rules;
+
+int engine_bad_rules(void) { return last_bad_rules; }
+
 engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
     engine *e = calloc(1, sizeof *e);
+    last_bad_rules = 0;
     if (e == NULL) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     e->c = *c;
-    if (load_rules(e, err, errlen) < 0) goto fail;
+    if (load_rules(e, err, errlen) < 0) {
+        e->bad_rules = 1;
+        goto fail;
+    }
     if ((e->red = redact_new(err, errlen)) == NULL) goto fail;
     if ((e->cache = cache_new(c->cache_max ? c->cache_max : 1, c->cache_ttl_s)) == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -71,6 +80,7 @@ engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
     policy_init(&e->pol, c->min_severity, c->daily_tokens, c->rpm, c->tpm);
     return e;
 fail:
+    last_bad_rules = e->bad_rules;
     engine_free(e);
     return NULL;
 }
@@ -228,6 +238,7 @@ static int store(engine *e, const char *key, const finding *f) {
     char *s = finding_to_json(f);
     if (s == NULL) return -1;
     int rc = cache_put(e->cache, key, s, wall_ms() / 1000);
+    if (rc == 0 && !e->c.dry_run && e->c.publish) e->c.publish(e->c.publish_ctx, key, s);
     free(s);
     return rc;
 }

@@ -41,6 +41,10 @@ typedef struct engine_conf {
     unsigned breaker_failures;
     uint64_t breaker_cooldown_ms;
     double price_in, price_out;      /* currency units per 1M tokens */
+    /* Called with every new LLM explanation put in the cache, so it can be
+     * shared (the compacted Kafka topic); may be NULL. */
+    void (*publish)(void *ctx, const char *key, const char *value);
+    void *publish_ctx;
 } engine_conf;
 
 typedef struct engine engine;
@@ -49,6 +53,8 @@ typedef struct engine engine;
  * NULL with err filled. */
 engine *engine_new(const engine_conf *c, char *err, size_t errlen);
 void engine_free(engine *e);
+/* 1 when the last engine_new failed on a rules file (a usage error). */
+int engine_bad_rules(void);
 
 /* Enrich ev, allocating the result in a (which also owns ev).  Returns 0
  * with *out set, or -1 with err filled (out of memory: stop). */

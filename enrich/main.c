@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 #include "cli.h"
+#include "kafka.h"
 #include "msg.h"
 #include "run.h"
 
@@ -38,13 +39,20 @@ static int declare(stats *st) {
 static int run(enrich_opts *o) {
     char err[512];
     stats st;
+    uint64_t loaded = 0;
     if (declare(&st) < 0) return 1;
+    if (o->cache_topic && kafka_cache_attach(o, &o->ec) < 0) return 1;
     engine *e = engine_new(&o->ec, err, sizeof err);
     if (e == NULL) {
         errorf("%s", err);
-        return strstr(err, ":") && o->rules[0] ? 2 : 1;
+        kafka_cache_detach();
+        return engine_bad_rules() ? 2 : 1;
     }
-    int rc = run_stdio(o, e, &st, &stop_flag);
+    if (o->cache_topic && kafka_cache_load(o, e, &loaded) == 0)
+        notef("loaded %llu cached explanations from %s", (unsigned long long)loaded, o->cache_topic);
+    stats_add(&st, "cache_loaded", loaded);
+    int rc = o->in_topic ? run_kafka(o, e, &st, &stop_flag) : run_stdio(o, e, &st, &stop_flag);
+    kafka_cache_detach();
     summary(e, &st, o->verbosity);
     engine_free(e);
     return rc;

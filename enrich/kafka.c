@@ -1,0 +1,341 @@
+/* kafka.c - consume-enrich-produce with at-least-once delivery.
+ *
+ * Why not transactions: exactly-once would need the producer's
+ * transactional API and send_offsets_to_transaction, which the shared
+ * producer (common/kafka_out) does not expose.  Instead an input offset is
+ * committed only after the enriched record it produced was acknowledged
+ * (kafka_out's delivery watermark), so a crash re-sends at most the
+ * uncommitted tail; every enriched record's key is the coordinates of its
+ * source record ("topic/partition/offset"), so a re-sent record carries the
+ * same key and consumers can drop the duplicate.
+ *
+ * The explanation cache is shared through a compacted topic keyed by the
+ * cache key: read to its end at start-up (so a restart or a new replica
+ * reuses every explanation), appended to whenever the LLM explains a new
+ * behaviour. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "kafka.h"
+#include "kafka_in.h"
+#include "kafka_out.h"
+#include "msg.h"
+
+#define TYPE_ENRICHED "tetragonsidekick.EnrichedEvent"
+#define MAX_PARTS 1024
+
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* --- the shared cache ------------------------------------------------------------ */
+
+static kafka_out *cache_out;
+static volatile sig_atomic_t never_stop;
+
+static void publish(void *ctx, const char *key, const char *value) {
+    char err[256];
+    (void)ctx;
+    if (cache_out && kafka_out_produce(cache_out, value, strlen(value), key, strlen(key), NULL, 0,
+                                       &never_stop, err, sizeof err) < 0)
+        warnf("cache topic: %s", err);
+}
+
+static rd_kafka_conf_t *base_conf(const enrich_opts *o, char *err, size_t errlen) {
+    rd_kafka_conf_t *kc = rd_kafka_conf_dup(o->kafka);
+    if (rd_kafka_conf_set(kc, "bootstrap.servers", o->brokers, err, errlen) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(kc);
+        return NULL;
+    }
+    return kc;
+}
+
+int kafka_cache_attach(enrich_opts *o, engine_conf *ec) {
+    char err[512];
+    rd_kafka_conf_t *kc = base_conf(o, err, sizeof err);
+    if (kc == NULL || kafka_out_defaults(kc, err, sizeof err) < 0 ||
+        (cache_out = kafka_out_new(kc, o->cache_topic, err, sizeof err)) == NULL) {
+        errorf("cache topic %s: %s", o->cache_topic, err);
+        return -1;
+    }
+    ec->publish = publish;
+    return 0;
+}
+
+void kafka_cache_detach(void) {
+    if (cache_out == NULL) return;
+    if (kafka_out_flush(cache_out, NULL) > 0) warnf("cache topic: %s", kafka_out_error(cache_out));
+    kafka_out_free(cache_out);
+    cache_out = NULL;
+}
+
+/* Assign every partition of the topic from the beginning; returns how
+ * many, with their end offsets in high[]. */
+static int assign_all(rd_kafka_t *rk, const char *topic, int64_t *high, int max) {
+    const rd_kafka_metadata_t *md;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    if (t == NULL || rd_kafka_metadata(rk, 0, t, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (t) rd_kafka_topic_destroy(t);
+        return -1;
+    }
+    int n = md->topic_cnt == 1 && md->topics[0].err == 0 ? md->topics[0].partition_cnt : 0;
+    if (n > max) n = max;
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n ? n : 1);
+    for (int p = 0; p < n; p++) {
+        int64_t lo;
+        if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &high[p], 10000) != 0) high[p] = 0;
+        rd_kafka_topic_partition_list_add(l, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    int rc = rd_kafka_assign(rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR ? n : -1;
+    rd_kafka_topic_partition_list_destroy(l);
+    return rc;
+}
+
+static void load_one(engine *e, const rd_kafka_message_t *m, uint64_t *loaded) {
+    char key[256];
+    if (m->key_len == 0 || m->key_len >= sizeof key || m->payload == NULL) return;
+    memcpy(key, m->key, m->key_len);
+    key[m->key_len] = '\0';
+    char *v = strndup(m->payload, m->len);
+    if (v && cache_put(engine_cache(e), key, v, (uint64_t)time(NULL)) == 0) (*loaded)++;
+    free(v);
+}
+
+/* Read until every partition reached the end it had when we started. */
+static void consume_to_end(rd_kafka_t *rk, engine *e, int64_t *high, int n, uint64_t *loaded) {
+    int64_t *pos = calloc((size_t)n, sizeof *pos);
+    uint64_t deadline = mono_ms() + 30000;
+    if (pos == NULL) return;
+    for (;;) {
+        int done = 1;
+        for (int p = 0; p < n; p++) done &= pos[p] >= high[p];
+        if (done || mono_ms() > deadline) break;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (m == NULL) continue;
+        if (m->err == 0 && m->partition >= 0 && m->partition < n) {
+            load_one(e, m, loaded);
+            pos[m->partition] = m->offset + 1;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    free(pos);
+}
+
+int kafka_cache_load(const enrich_opts *o, engine *e, uint64_t *loaded) {
+    char err[512];
+    int64_t high[MAX_PARTS];
+    rd_kafka_conf_t *kc = base_conf(o, err, sizeof err);
+    if (kc == NULL || rd_kafka_conf_set(kc, "group.id", "tetra-enrich-cache-loader", err, sizeof err) != RD_KAFKA_CONF_OK ||
+        rd_kafka_conf_set(kc, "enable.auto.commit", "false", err, sizeof err) != RD_KAFKA_CONF_OK) {
+        errorf("cache topic: %s", err);
+        if (kc) rd_kafka_conf_destroy(kc);
+        return -1;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, sizeof err);
+    if (rk == NULL) {
+        errorf("cache topic: %s", err);
+        rd_kafka_conf_destroy(kc);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    int n = assign_all(rk, o->cache_topic, high, MAX_PARTS);
+    if (n > 0) consume_to_end(rk, e, high, n, loaded);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return 0;
+}
+
+/* --- consume, enrich, produce ---------------------------------------------------- */
+
+/* A consumed record waiting for the output it caused to be delivered:
+ * done once kafka_out_done() reaches need. */
+typedef struct pend {
+    uint64_t need;
+    int32_t part;
+    int64_t off;
+} pend;
+
+typedef struct kloop {
+    enrich_opts *o;
+    engine *e;
+    stats *st;
+    kafka_in *in;
+    kafka_out *out;
+    pj_arena *arena;
+    buf val;
+    pend *q;
+    size_t head, n, cap;
+    int64_t next[MAX_PARTS];     /* committable offset per partition, -1 none */
+    int dirty;
+    volatile sig_atomic_t *stop;
+} kloop;
+
+static int pend_push(kloop *k, uint64_t need, int32_t part, int64_t off) {
+    if (k->head + k->n == k->cap) {
+        if (k->head > 0) {
+            memmove(k->q, k->q + k->head, k->n * sizeof *k->q);
+            k->head = 0;
+        } else {
+            size_t cap = k->cap ? k->cap * 2 : 1024;
+            pend *nq = realloc(k->q, cap * sizeof *nq);
+            if (nq == NULL) return -1;
+            k->q = nq;
+            k->cap = cap;
+        }
+    }
+    k->q[k->head + k->n++] = (pend){need, part, off};
+    return 0;
+}
+
+/* Move finished records (in consume order) to the committable offsets. */
+static void advance(kloop *k) {
+    uint64_t done = kafka_out_done(k->out);
+    while (k->n > 0 && k->q[k->head].need <= done) {
+        pend *p = &k->q[k->head];
+        if (p->part >= 0 && p->part < MAX_PARTS) k->next[p->part] = p->off + 1;
+        k->head++;
+        k->n--;
+        k->dirty = 1;
+    }
+}
+
+static void commit(kloop *k) {
+    int32_t parts[MAX_PARTS];
+    int64_t offs[MAX_PARTS];
+    size_t n = 0;
+    char err[256];
+    advance(k);
+    if (!k->dirty) return;
+    for (int p = 0; p < MAX_PARTS; p++)
+        if (k->next[p] >= 0) parts[n] = p, offs[n++] = k->next[p];
+    if (n && kafka_in_commit(k->in, parts, offs, n, err, sizeof err) < 0) {
+        warnf("commit: %s (will retry)", err);
+        return;
+    }
+    k->dirty = 0;
+}
+
+static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_t n) {
+    kloop *k = opaque;
+    if (assigned) return;
+    kafka_out_flush(k->out, k->stop);   /* finish what we produced for them */
+    commit(k);
+    for (size_t i = 0; i < n; i++)
+        if (parts[i] >= 0 && parts[i] < MAX_PARTS) k->next[parts[i]] = -1;
+}
+
+static int produce(kloop *k, const rd_kafka_message_t *m, Tetragonsidekick__EnrichedEvent *ee,
+                   const char *kind) {
+    char key[300], err[256];
+    size_t sz = protobuf_c_message_get_packed_size(&ee->base);
+    buf_reset(&k->val);
+    if (buf_reserve(&k->val, sz) < 0) return -1;
+    protobuf_c_message_pack(&ee->base, (uint8_t *)k->val.p);
+    snprintf(key, sizeof key, "%s/%" PRId32 "/%" PRId64, k->o->in_topic, m->partition, m->offset);
+    kafka_hdr h[2] = {{"message-type", TYPE_ENRICHED, strlen(TYPE_ENRICHED)},
+                      {"tetragon-event-kind", kind, strlen(kind)}};
+    if (kafka_out_produce(k->out, k->val.p, sz, key, strlen(key), h, 2, k->stop, err, sizeof err) < 0) {
+        errorf("producing to %s: %s", k->o->out_topic, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int one(kloop *k, const rd_kafka_message_t *m) {
+    tetra_event *ev;
+    const char *reason;
+    char err[256];
+    Tetragonsidekick__EnrichedEvent *ee;
+    stats_add(k->st, "read", 1);
+    pj_arena_reset(k->arena);
+    if (event_from_proto(k->arena, m->payload, m->len, &ev, &reason) < 0) {
+        uint64_t skipped;
+        stats_add(k->st, "rejected", 1);
+        stats_add(k->st, reason, 1);
+        if (msg_ratelimit(reason, 10, &skipped))
+            warnf("%s/%d@%lld: %s", k->o->in_topic, (int)m->partition, (long long)m->offset, reason);
+        return pend_push(k, kafka_out_produced(k->out), m->partition, m->offset);
+    }
+    if (engine_enrich(k->e, k->arena, ev, &ee, err, sizeof err) < 0) {
+        errorf("%s", err);
+        return -1;
+    }
+    const char *kind = event_kind(ev);
+    if (produce(k, m, ee, kind ? kind : "") < 0) return -1;
+    stats_add(k->st, "written", 1);
+    return pend_push(k, kafka_out_produced(k->out), m->partition, m->offset);
+}
+
+static int loop(kloop *k) {
+    uint64_t last_commit = mono_ms(), last_msg = mono_ms();
+    char err[256];
+    while (!*k->stop) {
+        rd_kafka_message_t *m;
+        int r = kafka_in_poll(k->in, 100, &m, err, sizeof err);
+        if (r < 0) {
+            errorf("consumer: %s", err);
+            return -1;
+        }
+        if (r == 1) {
+            last_msg = mono_ms();
+            int rc = one(k, m);
+            rd_kafka_message_destroy(m);
+            if (rc < 0) return -1;
+        }
+        kafka_out_poll(k->out, 0);
+        if (mono_ms() - last_commit >= 1000) {
+            commit(k);
+            last_commit = mono_ms();
+        }
+        if (k->o->idle_exit_ms && mono_ms() - last_msg >= k->o->idle_exit_ms) break;
+    }
+    return 0;
+}
+
+static int open_clients(kloop *k, char *err, size_t errlen) {
+    rd_kafka_conf_t *pc = base_conf(k->o, err, errlen), *cc = NULL;
+    if (pc == NULL || kafka_out_defaults(pc, err, errlen) < 0 ||
+        (k->out = kafka_out_new(pc, k->o->out_topic, err, errlen)) == NULL)
+        return -1;
+    if ((cc = rd_kafka_conf_dup(k->o->kafka)) == NULL ||
+        kafka_in_defaults(cc, k->o->brokers, k->o->group, err, errlen) < 0) {
+        if (cc) rd_kafka_conf_destroy(cc);
+        return -1;
+    }
+    k->in = kafka_in_new(cc, k->o->in_topic, on_rebalance, k, err, errlen);
+    return k->in ? 0 : -1;
+}
+
+int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop) {
+    kloop *k = calloc(1, sizeof *k);
+    char err[512];
+    int rc = 1;
+    if (k == NULL) return 1;
+    *k = (kloop){.o = o, .e = e, .st = st, .stop = stop, .arena = pj_arena_new()};
+    for (int p = 0; p < MAX_PARTS; p++) k->next[p] = -1;
+    if (k->arena == NULL || open_clients(k, err, sizeof err) < 0) {
+        errorf("kafka: %s", k->arena ? err : "out of memory");
+    } else if (loop(k) == 0) {
+        rc = 0;
+    }
+    if (k->out) {
+        uint64_t lost = kafka_out_flush(k->out, NULL);
+        if (lost > 0) {
+            errorf("%" PRIu64 " enriched records not delivered: %s", lost, kafka_out_error(k->out));
+            rc = 1;
+        }
+    }
+    if (k->in) commit(k);
+    kafka_in_free(k->in);
+    kafka_out_free(k->out);
+    pj_arena_free(k->arena);
+    buf_free(&k->val);
+    free(k->q);
+    free(k);
+    return rc;
+}
