@@ -227,11 +227,26 @@ static int ask(engine *e, const facts *red, const verdict *v, const char *summar
     return 1;
 }
 
+/* The cached value of a behaviour whose reply failed validation: not a
+ * JSON object, so never taken for a finding, and not empty, so the
+ * compacted topic does not read it as a tombstone. */
+#define INVALID_MARK "-"
+
+/* 1: a usable explanation in *got; 2: this behaviour was asked before and
+ * the reply was invalid (INVALID_MARK), so do not pay for it again;
+ * 0: miss. */
 static int from_cache(engine *e, const char *key, finding *got) {
     const char *hit = cache_get(e->cache, key, wall_ms() / 1000);
     char err[128];
     if (hit == NULL) return 0;
+    if (strcmp(hit, INVALID_MARK) == 0) return 2;
     return finding_from_json(hit, strlen(hit), got, err, sizeof err) == 0;
+}
+
+static int store_invalid(engine *e, const char *key) {
+    int rc = cache_put(e->cache, key, INVALID_MARK, wall_ms() / 1000);
+    if (rc == 0 && e->c.publish) e->c.publish(e->c.publish_ctx, key, INVALID_MARK);
+    return rc;
 }
 
 static int store(engine *e, const char *key, const finding *f) {
@@ -272,7 +287,13 @@ static int llm_path(engine *e, const facts *red, const verdict *v, const char *s
         return 0;
     }
     if (cache_key(key, sizeof key, fp, e->c.model, PROMPT_VERSION) < 0) return 0;
-    if (from_cache(e, key, got)) {
+    int hit = from_cache(e, key, got);
+    if (hit == 2) {
+        e->n.cache_hits++;
+        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT;
+        return 0;
+    }
+    if (hit == 1) {
         e->n.cache_hits++;
         o->source = TETRAGONSIDEKICK__SOURCE__SOURCE_CACHE;
         o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_CACHED;
@@ -289,6 +310,9 @@ static int llm_path(engine *e, const facts *red, const verdict *v, const char *s
     if (!gate(e, v->severity, o)) return 0;
     int rc = ask(e, red, v, summary, got, o);
     if (rc == 1 && store(e, key, got) < 0) rc = -1;
+    if (rc == 0 && o->status == TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT &&
+        store_invalid(e, key) < 0)
+        rc = -1;
     return rc;
 }
 

@@ -55,7 +55,14 @@ static int build_headers(llm *l, char *err, size_t errlen) {
     } else if (l->c.api_key && l->c.api_key[0]) {
         if ((l->hc.bearer = strdup(l->c.api_key)) == NULL) goto oom;
     }
-    return http_conf_finish(&l->hc, err, errlen);
+    if (http_conf_finish(&l->hc, err, errlen) < 0) return -1;
+    /* http_setup sends our list instead of the conf's, so carry its auth over */
+    for (struct curl_slist *h = l->hc.headers; h; h = h->next) {
+        struct curl_slist *nl = curl_slist_append(l->hdr, h->data);
+        if (nl == NULL) goto oom;
+        l->hdr = nl;
+    }
+    return 0;
 oom:
     snprintf(err, errlen, "out of memory");
     return -1;
