@@ -21,6 +21,7 @@ const opt_def sink_opt_defs[] = {
     {'t', "topic", "TOPIC", "consume this topic instead of reading stdin"},
     {'G', "group", "GROUP", "consumer group (default tetra-sink)"},
     {'X', "property", "KEY=VALUE", "librdkafka property; -X list shows them all"},
+    {'c', "config", "FILE", "read key=value librdkafka settings from FILE"},
     {'F', "format", "FORMAT", "stdin format: json (default) or proto (varint length-delimited)"},
     {O_INPUT_TYPE, "input-type", "TYPE", "binary records are auto (message-type header, else enriched), enriched or event"},
     {O_OPENSEARCH, "opensearch", "URL", "OpenSearch URL (default $OPENSEARCH_URL)"},
@@ -151,6 +152,13 @@ static int set_format(sink_opts *o, const char *a) {
     return 0;
 }
 
+static int read_config(sink_opts *o, const char *path) {
+    char err[512];
+    if (conf_read_file(&o->kconf, path, err, sizeof err) == 0) return 0;
+    errorf("%s", err);
+    return -1;
+}
+
 static int set_property(sink_opts *o, const char *a) {
     char err[512];
     if (!strcmp(a, "list")) {
@@ -173,6 +181,7 @@ static int one(sink_opts *o, secret_files *sf, int c, const char *a) {
     case 't': o->topic = a; return 0;
     case 'G': o->group = a; return 0;
     case 'X': return set_property(o, a);
+    case 'c': return read_config(o, a);
     case 'F': return set_format(o, a);
     case O_INPUT_TYPE: return set_input_type(o, a);
     case O_OPENSEARCH: o->url = a; return 0;
