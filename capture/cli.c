@@ -224,6 +224,7 @@ int cli_parse(capture_opts *o, int argc, char **argv, char **envp)
     o->input = FRAMER_JSON;
     o->max_record = CAPTURE_DEFAULT_MAX_RECORD;
     o->verbosity = MSG_NORMAL;
+    snprintf(err, sizeof(err), "out of memory");
     if (conf_init(&o->conf, owner, o) < 0 ||
         kafka_out_defaults(o->conf.rk, err, sizeof(err)) < 0) {
         errorf("cannot set up the Kafka configuration: %s", err);

@@ -199,14 +199,41 @@ static int object_byte(framer *f, char c)
     }
 }
 
+
 static int too_big(const framer *f)
 {
     return f->dropped + (f->scan - f->start) > f->max;
 }
 
+/* Most bytes of an event sit inside strings or on a non-object line; skip
+ * over them without per-byte state changes.  Returns 1 when it moved. */
+static int skip_plain(framer *f)
+{
+    size_t i = f->scan, n = f->len;
+    const char *p = f->p;
+    if (f->rec == REC_LINE) {
+        const char *nl = memchr(p + i, '\n', n - i);
+        i = nl != NULL ? (size_t)(nl - p) : n;
+    } else if (f->rec == REC_OBJECT && f->in_str && !f->esc) {
+        while (i < n && p[i] != '"' && p[i] != '\\' && p[i] != '\n')
+            i++;
+    }
+    if (i == f->scan)
+        return 0;
+    f->scan = i;
+    f->col0 = 0;
+    if (!f->skipping && too_big(f))
+        f->skipping = 1;
+    if (f->skipping)
+        drop_scanned(f);
+    return 1;
+}
+
 static int next_json(framer *f, framer_record *r)
 {
     while (f->scan < f->len) {
+        if (skip_plain(f))
+            continue;
         char c = f->p[f->scan];
         if (f->rec == REC_NONE) {
             if (is_space(c)) {

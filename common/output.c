@@ -106,11 +106,11 @@ static uint64_t stdout_flush(output *o, volatile sig_atomic_t *abort, int *faile
                              size_t errlen)
 {
     (void)abort;
-    if (stdout_sync(o, 0, err, errlen) < 0 || ferror(o->fp)) {
-        if (ferror(o->fp))
-            snprintf(err, errlen, "write to stdout failed");
+    if (stdout_sync(o, 0, err, errlen) < 0)
         *failed = 1;
-        return 0;
+    else if (ferror(o->fp)) {
+        snprintf(err, errlen, "write to stdout failed");
+        *failed = 1;
     }
     return 0;
 }

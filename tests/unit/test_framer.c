@@ -163,6 +163,24 @@ START_TEST(too_long_skipped_without_buffering)
 }
 END_TEST
 
+START_TEST(too_long_garbage_line)
+{
+    char in[512];
+    memset(in, 'x', 300);
+    memcpy(in + 300, "\n{\"b\":2}\n", 10);
+    for (size_t chunk = 0; chunk < 70; chunk += 7) {
+        static got g;
+        run(FRAMER_JSON, MAXREC, in, 309, chunk, &g);
+        ck_assert_int_eq(g.n, 2);
+        ck_assert_str_eq(g.reject[0], "too_long");
+        ck_assert_uint_eq(g.size[0], 300);
+        ck_assert_uint_eq(g.end[0], 300);
+        ck_assert_str_eq(g.data[1], "{\"b\":2}");
+        ck_assert_uint_eq(g.line[1], 2);
+    }
+}
+END_TEST
+
 START_TEST(exactly_max_is_fine)
 {
     char in[MAXREC + 2];
@@ -264,6 +282,7 @@ static Suite *suite(void)
     tcase_add_test(t, garbage_lines);
     tcase_add_test(t, resync);
     tcase_add_test(t, too_long_skipped_without_buffering);
+    tcase_add_test(t, too_long_garbage_line);
     tcase_add_test(t, exactly_max_is_fine);
     tcase_add_test(t, base_offset);
     tcase_add_test(t, varint_records);
