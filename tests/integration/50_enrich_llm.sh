@@ -1,0 +1,44 @@
+#!/bin/sh
+# 50_enrich_llm.sh - tetra-enrich with the real local LLM (tests/services:
+# llama-cpp-python serving a small instruct model, json_object + schema).
+# Every record comes out; the LLM is asked only for medium and above; each
+# answer either passed schema validation (source llm, status ok) or was
+# rejected with the rules standing (source rules, status invalid_output):
+# small models write poor JSON and that is fine, a record that claims llm
+# without validating is not.  The prompt-injection event keeps its critical
+# rules severity whatever the model says, and a repeated behaviour is
+# answered from the cache.
+set -u
+[ -n "${LLM_URL:-}" ] && [ -n "${LLM_MODEL:-}" ] || { echo "LLM_URL/LLM_MODEL unset"; exit 77; }
+E="$BIN/tetra-enrich"
+S="$ROOT/tests/fixtures/scenarios"
+T=$(mktemp -d) || exit 1
+trap 'rm -rf "$T"' EXIT
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+for n in prompt-injection reverse-shell-nc shadow-read normal-start exec-probe-shell \
+         miner prompt-injection shadow-read; do cat "$S/$n.json"; done >"$T/in"
+"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object --llm-timeout 120000 \
+    --llm-retries 1 <"$T/in" >"$T/out" 2>"$T/err" || bad "exit $?"
+cat "$T/err"
+[ "$(wc -l <"$T/out")" -eq 8 ] || bad "want 8 records, got $(wc -l <"$T/out")"
+grep -q ' llm_calls=4 ' "$T/err" || bad "want 4 LLM calls (4 distinct behaviours of medium or above)"
+grep -q ' cache_hits=2 ' "$T/err" || bad "repeated behaviours not answered from the cache"
+grep -q ' llm_errors=0 ' "$T/err" || bad "LLM calls failed"
+ok=$(grep -c '"source":"SOURCE_LLM".*"llm_status":"LLM_STATUS_OK"' "$T/out")
+inv=$(grep -c '"source":"SOURCE_RULES".*"llm_status":"LLM_STATUS_INVALID_OUTPUT"' "$T/out")
+cached=$(grep -c '"llm_status":"LLM_STATUS_CACHED"' "$T/out")
+echo "validated: $ok, invalid with rules standing: $inv, cached: $cached"
+[ $((ok + inv + cached)) -eq 6 ] || bad "6 records should have asked the LLM or its cache"
+grep '"llm_status":"LLM_STATUS_OK"' "$T/out" | grep -v -q '"model":"' && bad "an llm record lacks its model"
+grep '"llm_status":"LLM_STATUS_OK"' "$T/out" | grep -v -q '"prompt_version":"p1"' && bad "an llm record lacks its prompt version"
+grep -c '"llm_status":"LLM_STATUS_SKIPPED_POLICY"' "$T/out" | grep -qx 2 || bad "info events were sent to the LLM"
+# prompt injection: records 1 and 7 stay critical
+for i in 1 7; do
+    sed -n "${i}p" "$T/out" | grep -q '"severity":"SEVERITY_CRITICAL"' || bad "record $i lost its critical severity"
+done
+# a validated record's severity is never below the rules' severity
+grep '"rules":\["shadow-read"\]' "$T/out" | grep -q -E '"severity":"SEVERITY_(INFO|LOW|MEDIUM)"' &&
+    bad "the LLM lowered shadow-read below high"
+[ $fail = 0 ] && echo "ok: real LLM"
+exit $fail
