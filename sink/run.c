@@ -45,6 +45,7 @@ typedef struct sink {
     buf scratch, line;
     doc_conf dc;
     int eof, fatal;
+    int stdin_flags; /* to restore: O_NONBLOCK is shared with our parent */
     int64_t last_commit;
     char source[300];
 } sink;
@@ -240,7 +241,7 @@ static int open_input(sink *s) {
     char err[512];
     sink_opts *o = s->o;
     if (!o->topic) {
-        int fl = fcntl(0, F_GETFL);
+        int fl = s->stdin_flags = fcntl(0, F_GETFL);
         if (fl < 0 || fcntl(0, F_SETFL, fl | O_NONBLOCK) < 0) {
             errorf("stdin: %s", strerror(errno));
             return -1;
@@ -326,6 +327,7 @@ static void teardown(sink *s) {
         s->fatal = 1;
     }
     offsets_free(s->offs);
+    if (s->fr && s->stdin_flags >= 0) (void)fcntl(0, F_SETFL, s->stdin_flags);
     framer_free(s->fr);
     pj_arena_free(s->arena);
     buf_free(&s->scratch);
