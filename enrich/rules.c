@@ -241,6 +241,21 @@ static int check_rule(const rule *r, char *err, size_t errlen) {
     return -1;
 }
 
+/* Exact comparisons first: they are cheap and usually decide (kind,
+ * in_container), so most rules fail before any regexec. */
+static void order_conds(rule *r) {
+    for (int i = 1; i < r->ncond; i++) {
+        rule_cond c = r->cond[i];
+        int j = i;
+        int cheap = c.op == COND_EQ || c.op == COND_NE;
+        while (cheap && j > 0 && (r->cond[j - 1].op == COND_RE || r->cond[j - 1].op == COND_NRE)) {
+            r->cond[j] = r->cond[j - 1];
+            j--;
+        }
+        r->cond[j] = c;
+    }
+}
+
 static int push_rule(ruleset *rs, rule *r, char *err, size_t errlen) {
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 64;
@@ -272,6 +287,7 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
     if (err[0] != '\0') goto fail;
     if (words == 0 || (is_disable && words == 1)) return 0;
     if (check_rule(&r, err, errlen) < 0) goto fail;
+    order_conds(&r);
     if (set_string(&r.origin, origin, err, errlen) < 0) goto fail;
     if (push_rule(rs, &r, err, errlen) < 0) goto fail;
     return 0;
