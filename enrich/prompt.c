@@ -33,27 +33,33 @@ static const fact_field data_fields[] = {
 
 static json_t *rules_json(const verdict *v) {
     json_t *names = json_array(), *techs = json_array();
-    for (size_t i = 0; names && techs && i < v->nmatched; i++) {
+    int rc = names && techs ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < v->nmatched; i++) {
         const rule *r = v->matched[i];
-        json_array_append_new(names, json_string(r->name));
-        if (r->tech.id[0])
-            json_array_append_new(techs, json_pack("{s:s,s:s,s:s}", "id", r->tech.id, "name",
-                                                   r->tech.name, "tactic", r->tech.tactic));
+        rc = json_array_append_new(names, json_string(r->name));
+        if (rc == 0 && r->tech.id[0])
+            rc = json_array_append_new(techs, json_pack("{s:s,s:s,s:s}", "id", r->tech.id, "name",
+                                                        r->tech.name, "tactic", r->tech.tactic));
     }
-    return json_pack("{s:s,s:o*,s:o*}", "rules_severity", sev_name(v->severity), "rules_matched",
+    if (rc < 0) {
+        json_decref(names);
+        json_decref(techs);
+        return NULL;
+    }
+    return json_pack("{s:s,s:o,s:o}", "rules_severity", sev_name(v->severity), "rules_matched",
                      names, "rules_techniques", techs);
 }
 
 static json_t *data_json(const facts *fx, const verdict *v, const char *summary) {
     json_t *o = rules_json(v);
     if (o == NULL) return NULL;
-    json_object_set_new(o, "rules_summary", json_string(summary));
     json_t *ev = json_object();
-    for (size_t i = 0; ev && i < sizeof data_fields / sizeof data_fields[0]; i++) {
+    int rc = ev && json_object_set_new(o, "rules_summary", json_string(summary)) == 0 ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < sizeof data_fields / sizeof data_fields[0]; i++) {
         const char *s = fx->f[data_fields[i]];
-        if (s[0] != '\0') json_object_set_new(ev, facts_field_name(data_fields[i]), json_string(s));
+        if (s[0] != '\0') rc = json_object_set_new(ev, facts_field_name(data_fields[i]), json_string(s));
     }
-    if (ev == NULL || json_object_set_new(o, "event", ev) < 0) {
+    if (rc < 0 || json_object_set_new(o, "event", ev) < 0) {
         json_decref(o);
         return NULL;
     }
