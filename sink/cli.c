@@ -13,7 +13,7 @@ enum {
     O_INPUT_TYPE = OPT_LONG_ONLY, O_OPENSEARCH, O_INDEX, O_DATA_STREAM, O_TEMPLATE_NAME,
     O_NO_TEMPLATE, O_PRINT_TEMPLATE, O_RETENTION, O_CLUSTER, O_PASSWORD_FILE, O_API_KEY_FILE,
     O_BEARER_FILE, O_CA_FILE, O_CERT, O_KEY, O_BATCH_DOCS, O_BATCH_BYTES, O_LINGER, O_INFLIGHT,
-    O_NO_GZIP, O_TIMEOUT, O_RETRY_MAX, O_MAX_QUEUED, O_DLQ, O_DRAIN, O_MAX_RECORD
+    O_NO_GZIP, O_TIMEOUT, O_RETRY_MAX, O_MAX_QUEUED, O_DLQ, O_DRAIN, O_MAX_RECORD, O_EMIT_BULK
 };
 
 const opt_def sink_opt_defs[] = {
@@ -30,6 +30,7 @@ const opt_def sink_opt_defs[] = {
     {O_TEMPLATE_NAME, "template-name", "NAME", "index template and ISM policy name (default tetragon-events)"},
     {O_NO_TEMPLATE, "no-template", NULL, "do not install or update the index template"},
     {O_PRINT_TEMPLATE, "print-template", NULL, "write the index template to stdout and exit"},
+    {O_EMIT_BULK, "emit-bulk", NULL, "write the bulk request lines to stdout instead of sending them"},
     {O_RETENTION, "retention-days", "DAYS", "attach an ISM policy deleting indices after DAYS"},
     {O_CLUSTER, "cluster-name", "NAME", "orchestrator.cluster.name for events that carry none"},
     {'u', "user", "USER", "basic auth user (default $OPENSEARCH_USER); password from $OPENSEARCH_PASSWORD"},
@@ -190,6 +191,7 @@ static int one(sink_opts *o, secret_files *sf, int c, const char *a) {
     case O_TEMPLATE_NAME: o->template_name = a; return index_name_ok("template-name", a);
     case O_NO_TEMPLATE: o->no_template = 1; return 0;
     case O_PRINT_TEMPLATE: o->print_template = 1; return 0;
+    case O_EMIT_BULK: o->emit_bulk = 1; return 0;
     case O_CLUSTER: o->cluster_name = a; return 0;
     case 'u': return dupstr(&o->http.user, a);
     case O_PASSWORD_FILE: sf->password = a; return 0;
@@ -228,7 +230,7 @@ static int check(sink_opts *o) {
         errorf("-t needs -b BROKERS");
         return -1;
     }
-    if (!o->print_template && (!o->url || !*o->url)) {
+    if (!o->print_template && !o->emit_bulk && (!o->url || !*o->url)) {
         errorf("no OpenSearch URL: give --opensearch URL or set OPENSEARCH_URL");
         return -1;
     }

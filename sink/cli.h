@@ -18,7 +18,7 @@ typedef struct sink_opts {
     record_type input_type;
     const char *url;             /* --opensearch or OPENSEARCH_URL */
     const char *index_pattern, *data_stream, *template_name, *cluster_name;
-    int no_template, print_template;
+    int no_template, print_template, emit_bulk;
     int retention_days;
     const char *dlq_path;
     size_t batch_docs, batch_bytes, max_queued;

@@ -45,9 +45,11 @@ typedef struct sink {
     buf scratch, line;
     doc_conf dc;
     int eof, fatal;
+    int in_done; /* stdin at its end and every framed record handled */
     int stdin_flags; /* to restore: O_NONBLOCK is shared with our parent */
     int64_t last_commit;
     char source[300];
+    char chunk[65536];
 } sink;
 
 /* --- dead letters and completion ------------------------------------------------------ */
@@ -88,6 +90,17 @@ static void on_done(void *opaque, const bulk_result *r) {
     finished(s, r->part, r->off);
 }
 
+/* --emit-bulk: the lines go to stdout and count as delivered once written. */
+static void emit(sink *s, int32_t part, int64_t off) {
+    if (fwrite(s->line.p, 1, s->line.len, stdout) != s->line.len) {
+        errorf("stdout: %s", strerror(errno));
+        s->fatal = 1;
+        return;
+    }
+    stats_add(&s->st, "emitted", 1);
+    finished(s, part, off);
+}
+
 /* --- records ---------------------------------------------------------------------------------- */
 
 static void handle(sink *s, const char *data, size_t len, int binary, record_type t, int32_t part,
@@ -108,6 +121,10 @@ static void handle(sink *s, const char *data, size_t len, int binary, record_typ
     buf_reset(&s->line);
     if (ok == 0) ok = doc_build(&s->dc, r.event, r.enrichment, &s->line, &m, &reason);
     record_clear(&r);
+    if (ok == 0 && s->o->emit_bulk) {
+        emit(s, part, off);
+        return;
+    }
     if (ok == 0 && bulk_add(s->b, s->line.p, s->line.len, part, off) < 0) {
         errorf("out of memory");
         s->fatal = 1;
@@ -119,39 +136,50 @@ static void handle(sink *s, const char *data, size_t len, int binary, record_typ
 
 /* --- stdin --------------------------------------------------------------------------------------- */
 
-static int read_stdin(sink *s) {
+/* Hand out framed records until the framer needs input (returns 1), the
+ * budget or the bulk engine is exhausted (0), or the stream is broken (-1). */
+static int drain_framer(sink *s, int *budget) {
     framer_record fr;
-    int n;
-    while (!bulk_full(s->b) && !s->fatal && (n = framer_next(s->fr, &fr)) != 0) {
+    while (*budget > 0 && !bulk_full(s->b) && !s->fatal) {
+        int n = framer_next(s->fr, &fr);
+        if (n == 0) return 1;
         if (n < 0) {
             errorf("stdin: a length prefix is malformed; the binary stream cannot be read further");
             s->fatal = 1;
             return -1;
         }
-        s->source[0] = '-', s->source[1] = 0;
+        (*budget)--;
+        snprintf(s->source, sizeof s->source, "-");
         if (fr.reject) dead_letter(s, fr.reject, NULL, fr.data, fr.len, (int64_t)fr.start);
         else handle(s, fr.data, fr.len, s->o->proto, s->o->input_type, -1, (int64_t)fr.start);
     }
-    if (s->eof || bulk_full(s->b)) return 0;
-    char chunk[65536];
-    ssize_t r = read(0, chunk, sizeof chunk);
-    if (r < 0) {
-        if (errno == EAGAIN || errno == EINTR) return 0;
-        errorf("stdin: %s", strerror(errno));
-        s->fatal = 1;
-        return -1;
+    return 0;
+}
+
+/* Read what stdin has without blocking, at most a budget of records per
+ * call so the bulk engine gets its turn. */
+static int read_stdin(sink *s) {
+    int budget = 2000;
+    for (;;) {
+        int r = drain_framer(s, &budget);
+        if (r == 1 && s->eof) s->in_done = 1;
+        if (r <= 0 || s->eof) return r;
+        ssize_t n = read(0, s->chunk, sizeof s->chunk);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+        if (n < 0) {
+            errorf("stdin: %s", strerror(errno));
+            s->fatal = 1;
+            return -1;
+        }
+        if (n == 0) {
+            s->eof = 1;
+            framer_finish(s->fr);
+        } else if (framer_feed(s->fr, s->chunk, (size_t)n) < 0) {
+            errorf("out of memory");
+            s->fatal = 1;
+            return -1;
+        }
     }
-    if (r == 0) {
-        s->eof = 1;
-        framer_finish(s->fr);
-        return read_stdin(s);
-    }
-    if (framer_feed(s->fr, chunk, (size_t)r) < 0) {
-        errorf("out of memory");
-        s->fatal = 1;
-        return -1;
-    }
-    return read_stdin(s);
 }
 
 /* --- Kafka ----------------------------------------------------------------------------------------- */
@@ -271,12 +299,13 @@ static int setup(sink *s) {
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) stats_declare(&s->st, heads[i]);
     s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name};
     if (!(s->arena = pj_arena_new())) return -1;
-    if (!o->no_template && install_template(s) < 0) return -1;
+    if (!o->no_template && !o->emit_bulk && install_template(s) < 0) return -1;
     if (o->dlq_path && !(s->dlq = dlq_open_file(o->dlq_path, err, sizeof err))) {
         errorf("--dlq: %s", err);
         return -1;
     }
-    bulk_conf bc = {o->url, &o->http, o->batch_docs, o->batch_bytes, o->linger_ms, o->inflight,
+    /* with --emit-bulk the engine stays empty; it only needs some URL */
+    bulk_conf bc = {o->url ? o->url : "http://localhost:9200", &o->http, o->batch_docs, o->batch_bytes, o->linger_ms, o->inflight,
                     o->gzip, o->backoff_ms, o->backoff_max_ms, o->max_queued, on_done, s, &s->st};
     if (!(s->b = bulk_new(&bc, err, sizeof err))) {
         errorf("%s", err);
@@ -303,10 +332,11 @@ static void loop(sink *s) {
     while (!stop_flag && !s->fatal) {
         int got = 0;
         if (s->kin) read_kafka(s, &got);
-        else if (!s->eof) read_stdin(s);
-        if (s->eof && !bulk_pending(s->b)) break;
-        int wait = s->kin ? (got ? 0 : 20) : (s->eof || bulk_full(s->b) ? 50 : 200);
-        pump(s, wait, s->eof);
+        else if (!s->in_done) read_stdin(s);
+        if (s->in_done && !bulk_pending(s->b)) break;
+        int wait = s->kin ? (got ? 0 : 20) : (s->in_done || bulk_full(s->b) ? 50 : 200);
+        if (!s->kin && !s->in_done && s->eof) wait = 0; /* framed records still to hand out */
+        pump(s, wait, s->in_done);
     }
 }
 
