@@ -38,6 +38,12 @@ jq -e -s 'any(.[]; .reason == "os_rejected" and (.error | test("mapper_parsing_e
 jq -e -s 'any(.[]; .reason == "invalid_json")' "$T/dlq" >/dev/null || fail "no invalid_json entry"
 ok "rejected document and broken line are in the dead-letter file with reasons"
 
+# a large stdin (several MB, many reads) is read to its very end
+cat "$T/events" "$T/events" "$T/events" "$T/events" | "$SINK" --emit-bulk 2>"$T/erre" >"$T/bulk"
+[ "$(summary_value "$T/erre" emitted)" = $((4 * (N + 1))) ] || fail "emit: $(cat "$T/erre")"
+[ "$(wc -l <"$T/bulk")" = $((8 * (N + 1))) ] || fail "emit: $(wc -l <"$T/bulk") lines"
+ok "$((4 * (N + 2))) records on stdin, all handled"
+
 # replay: nothing new
 "$SINK" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" <"$T/events" \
     2>"$T/err2" >/dev/null

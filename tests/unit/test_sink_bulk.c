@@ -22,6 +22,7 @@ typedef struct answer {
     size_t docs; /* documents the request must carry */
     int status;
     const char *body;
+    const char *header; /* a header line the request must carry, or NULL */
 } answer;
 
 static size_t inflate_lines(const char *in, size_t n) {
@@ -42,7 +43,10 @@ static size_t inflate_lines(const char *in, size_t n) {
     return lines;
 }
 
-/* Read one request; return its body length in *blen (body in b). */
+static char last_head[8192];
+
+/* Read one request; return its body length in *blen (body in b) and keep
+ * its header lines in last_head. */
 static int read_request(int fd, char *b, size_t cap, size_t *blen) {
     size_t have = 0;
     char *end = NULL;
@@ -56,6 +60,7 @@ static int read_request(int fd, char *b, size_t cap, size_t *blen) {
     const char *cl = strstr(b, "Content-Length:");
     size_t len = cl ? strtoul(cl + 15, NULL, 10) : 0;
     size_t head = (size_t)(end + 4 - b);
+    snprintf(last_head, sizeof last_head, "%.*s", (int)head, b);
     while (have < head + len) {
         ssize_t r = read(fd, b + have, cap - have);
         if (r <= 0) return -1;
@@ -76,8 +81,9 @@ static void serve(int lfd, const answer *script, size_t n) {
         while (k < n && read_request(fd, req, sizeof req, &blen) == 0) {
             const answer *a = &script[k++];
             size_t docs = inflate_lines(req, blen) / 2;
-            int st = docs == a->docs ? a->status : 400;
-            const char *body = docs == a->docs ? a->body : "{\"error\":\"wrong batch\"}";
+            int right = docs == a->docs && (!a->header || strstr(last_head, a->header));
+            int st = right ? a->status : 400;
+            const char *body = right ? a->body : "{\"error\":\"wrong batch or header\"}";
             char head[256];
             int hl = snprintf(head, sizeof head,
                               "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
@@ -156,8 +162,8 @@ START_TEST(per_item_outcomes)
                  "{\"create\":{\"status\":409,\"error\":{\"type\":\"version_conflict_engine_exception\"}}},"
                  "{\"create\":{\"status\":429,\"error\":{\"type\":\"es_rejected_execution_exception\"}}},"
                  "{\"create\":{\"status\":400,\"error\":{\"type\":\"mapper_parsing_exception\","
-                 "\"reason\":\"failed to parse field [source.ip]\"}}}]}"},
-        {1, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}}]}"},
+                 "\"reason\":\"failed to parse field [source.ip]\"}}}]}", NULL},
+        {1, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}}]}", NULL},
     };
     char url[64], err[256];
     pid_t pid = start_server(script, 2, url, sizeof url);
@@ -179,10 +185,10 @@ END_TEST
 START_TEST(whole_request_retried)
 {
     const answer script[] = {
-        {4, 503, "{\"error\":\"unavailable\"}"},
-        {4, 429, "{\"error\":\"busy\"}"},
+        {4, 503, "{\"error\":\"unavailable\"}", NULL},
+        {4, 429, "{\"error\":\"busy\"}", NULL},
         {4, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
-                 "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}"},
+                 "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}", NULL},
     };
     char url[64], err[256];
     pid_t pid = start_server(script, 3, url, sizeof url);
@@ -199,7 +205,7 @@ END_TEST
 
 START_TEST(unauthorized_is_fatal)
 {
-    const answer script[] = {{4, 401, "{\"error\":\"no\"}"}};
+    const answer script[] = {{4, 401, "{\"error\":\"no\"}", NULL}};
     char url[64], err[256];
     pid_t pid = start_server(script, 1, url, sizeof url);
     seen s = {0};
@@ -227,6 +233,39 @@ START_TEST(unreachable_holds_items)
 }
 END_TEST
 
+/* The secret reaches the server in the header its scheme needs. */
+static void auth_case(const char *header, void (*set)(void)) {
+    const answer script[] = {
+        {4, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
+                 "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}",
+         header},
+    };
+    char url[64], err[256];
+    pid_t pid = start_server(script, 1, url, sizeof url);
+    memset(&hc, 0, sizeof hc);
+    set();
+    ck_assert_int_eq(http_conf_finish(&hc, err, sizeof err), 0);
+    seen s = {0};
+    bulk *b = engine(url, &s, 1);
+    add4(b);
+    ck_assert_msg(run(b, 5000, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(s.indexed, 4);
+    bulk_free(b);
+    http_conf_free(&hc);
+    waitpid(pid, NULL, 0);
+}
+static void set_api_key(void) { hc.api_key = strdup("c2VjcmV0"); }
+static void set_basic(void) {
+    hc.user = strdup("user");
+    hc.password = strdup("pw");
+}
+START_TEST(auth_headers)
+{
+    auth_case("Authorization: ApiKey c2VjcmV0\r\n", set_api_key);
+    auth_case("Authorization: Basic dXNlcjpwdw==\r\n", set_basic);
+}
+END_TEST
+
 START_TEST(backoff_bounds)
 {
     uint64_t rnd = 12345;
@@ -251,6 +290,7 @@ int main(void) {
     tcase_add_test(tc, unauthorized_is_fatal);
     tcase_add_test(tc, unreachable_holds_items);
     tcase_add_test(tc, backoff_bounds);
+    tcase_add_test(tc, auth_headers);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
