@@ -41,7 +41,7 @@ static const opt_def options[] = {
     {O_LIST, "list-rules", NULL, "print the built-in rules in rules-file format and exit"},
     {'n', "no-llm", NULL, "rules only: never call the LLM"},
     {O_DRY, "dry-run", NULL, "print the LLM requests that would be sent, send nothing"},
-    {O_URL, "llm-url", "URL", "chat-completions base URL (default $OPENAI_BASE_URL)"},
+    {O_URL, "llm-url", "URL", "chat-completions base URL (default $OPENAI_BASE_URL, $LLM_URL)"},
     {O_MODEL, "llm-model", "NAME", "model or deployment name (default $LLM_MODEL)"},
     {O_KEYFILE, "llm-key-file", "FILE", "read the API key from FILE (default $OPENAI_API_KEY)"},
     {O_AZURE, "llm-azure", "VERSION", "Azure OpenAI: api-key header and this api-version"},
@@ -72,7 +72,7 @@ static void usage(FILE *fp) {
                 "for what deserves it) and write tetragonsidekick.EnrichedEvent records.\n\n"
                 "options:\n", msg_progname());
     opts_help(fp, options, NOPTS);
-    fprintf(fp, "\nenvironment: OPENAI_BASE_URL, OPENAI_API_KEY, LLM_MODEL.\n"
+    fprintf(fp, "\nenvironment: OPENAI_BASE_URL (or LLM_URL), OPENAI_API_KEY, LLM_MODEL.\n"
                 "exit status: 0 ok, 1 runtime failure, 2 usage error.\n");
 }
 
@@ -98,6 +98,7 @@ static void defaults(enrich_opts *o) {
     c->breaker_failures = 3;
     c->breaker_cooldown_ms = 30000;
     c->llm.url = getenv("OPENAI_BASE_URL");
+    if (c->llm.url == NULL || c->llm.url[0] == '\0') c->llm.url = getenv("LLM_URL");
     c->model = getenv("LLM_MODEL");
     c->llm.timeout_ms = 30000;
     c->llm.connect_timeout_ms = 2000;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "engine.h"
 #include "fingerprint.h"
+#include "msg.h"
 #include "finding.h"
 #include "prompt.h"
 #include "rules_builtin.h"
@@ -205,6 +206,8 @@ static int ask(engine *e, const facts *red, const verdict *v, const char *summar
     e->n.retries_429 += e->reply.retried_429;
     uint64_t t = now_ms();
     if (rc != LLM_OK) {
+        uint64_t skipped;
+        if (msg_ratelimit("llm_error", 10, &skipped)) warnf("LLM: %s", err);
         circuit_record(&e->breaker, 0, t);
         e->n.llm_errors++;
         o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_ERROR;
@@ -217,6 +220,8 @@ static int ask(engine *e, const facts *red, const verdict *v, const char *summar
     e->n.tokens_out += o->tokens_out;
     policy_charge(&e->pol, (uint64_t)o->tokens_in + o->tokens_out, wall_ms());
     if (finding_from_json(e->reply.content.p, e->reply.content.len, got, err, sizeof err) < 0) {
+        uint64_t skipped;
+        if (msg_ratelimit("invalid_output", 10, &skipped)) notef("LLM reply rejected: %s", err);
         e->n.llm_invalid++;
         o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT;
         return 0;
