@@ -174,11 +174,6 @@ static int merge(finding *rules, finding *llm_f) {
 
 /* --- the LLM path -------------------------------------------------------------- */
 
-typedef struct outcome {
-    int source;     /* TETRAGONSIDEKICK__SOURCE__* */
-    int status;     /* TETRAGONSIDEKICK__LLM_STATUS__* */
-    unsigned tokens_in, tokens_out;
-} outcome;
 
 static int dry_print(engine *e, const char *body) {
     const char *auth = !e->c.llm.api_key || !e->c.llm.api_key[0] ? NULL
@@ -194,42 +189,79 @@ static int dry_print(engine *e, const char *body) {
     return ferror(e->c.dry_out) ? -1 : 0;
 }
 
-/* Ask the LLM; on success *got holds its validated finding. */
-static int ask(engine *e, const facts *red, const verdict *v, const char *summary, finding *got,
-               outcome *o) {
-    char *body = prompt_build(red, v, summary, e->c.model, e->c.mode, e->c.max_tokens);
-    char err[256];
+static void account(engine *e, enrich_job **jobs, size_t n) {
+    e->n.tokens_in += e->reply.tokens_in;
+    e->n.tokens_out += e->reply.tokens_out;
+    policy_charge(&e->pol, (uint64_t)e->reply.tokens_in + e->reply.tokens_out, wall_ms());
+    for (size_t i = 0; i < n; i++) {       /* a batch's tokens are shared out evenly */
+        jobs[i]->tokens_in = e->reply.tokens_in / (unsigned)n;
+        jobs[i]->tokens_out = e->reply.tokens_out / (unsigned)n;
+    }
+}
+
+static void set_status(engine *e, enrich_job *j, int ok) {
+    if (ok) {
+        e->n.llm_ok++;
+        j->have = 1;
+        j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_OK;
+        j->source = TETRAGONSIDEKICK__SOURCE__SOURCE_LLM;
+    } else {
+        e->n.llm_invalid++;
+        j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT;
+    }
+}
+
+/* Validate the reply content for the n jobs of one request. */
+static void validate(engine *e, enrich_job **jobs, size_t n) {
+    const char *c = e->reply.content.p ? e->reply.content.p : "";
+    char err[256] = "";
+    uint64_t skipped;
+    if (n == 1) {
+        int ok = finding_from_json(c, e->reply.content.len, &jobs[0]->got, err, sizeof err) == 0;
+        set_status(e, jobs[0], ok);
+    } else {
+        finding *out = calloc(n, sizeof *out);
+        int *valid = calloc(n, sizeof *valid);
+        if (out && valid) finding_batch_from_json(c, e->reply.content.len, n, out, valid, err, sizeof err);
+        else snprintf(err, sizeof err, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            if (out && valid && valid[i]) jobs[i]->got = out[i];
+            set_status(e, jobs[i], out && valid && valid[i]);
+        }
+        free(out);
+        free(valid);
+    }
+    if (err[0] && msg_ratelimit("invalid_output", 10, &skipped)) notef("LLM reply rejected: %s", err);
+}
+
+static void failed(engine *e, enrich_job **jobs, size_t n, const char *err) {
+    uint64_t skipped;
+    if (msg_ratelimit("llm_error", 10, &skipped)) warnf("LLM: %s", err);
+    circuit_record(&e->breaker, 0, now_ms());
+    e->n.llm_errors++;
+    for (size_t i = 0; i < n; i++) jobs[i]->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_ERROR;
+}
+
+/* One request for n jobs; each ends ok, invalid_output or error. */
+static int ask(engine *e, enrich_job **jobs, size_t n) {
+    char **data = calloc(n, sizeof *data), err[256];
+    if (data == NULL) return -1;
+    for (size_t i = 0; i < n; i++) data[i] = jobs[i]->data;
+    char *body = prompt_build(data, n, e->c.model, e->c.mode, e->c.max_tokens);
+    free(data);
     if (body == NULL) return -1;
     e->n.llm_calls++;
     int rc = llm_call(e->llm, body, &e->reply, err, sizeof err);
     free(body);
     e->n.retries_429 += e->reply.retried_429;
-    uint64_t t = now_ms();
     if (rc != LLM_OK) {
-        uint64_t skipped;
-        if (msg_ratelimit("llm_error", 10, &skipped)) warnf("LLM: %s", err);
-        circuit_record(&e->breaker, 0, t);
-        e->n.llm_errors++;
-        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_ERROR;
+        failed(e, jobs, n, err);
         return 0;
     }
-    circuit_record(&e->breaker, 1, t);
-    o->tokens_in = e->reply.tokens_in;
-    o->tokens_out = e->reply.tokens_out;
-    e->n.tokens_in += o->tokens_in;
-    e->n.tokens_out += o->tokens_out;
-    policy_charge(&e->pol, (uint64_t)o->tokens_in + o->tokens_out, wall_ms());
-    if (finding_from_json(e->reply.content.p, e->reply.content.len, got, err, sizeof err) < 0) {
-        uint64_t skipped;
-        if (msg_ratelimit("invalid_output", 10, &skipped)) notef("LLM reply rejected: %s", err);
-        e->n.llm_invalid++;
-        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT;
-        return 0;
-    }
-    e->n.llm_ok++;
-    o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_OK;
-    o->source = TETRAGONSIDEKICK__SOURCE__SOURCE_LLM;
-    return 1;
+    circuit_record(&e->breaker, 1, now_ms());
+    account(e, jobs, n);
+    validate(e, jobs, n);
+    return 0;
 }
 
 /* The cached value of a behaviour whose reply failed validation: not a
@@ -263,7 +295,7 @@ static int store(engine *e, const char *key, const finding *f) {
     return rc;
 }
 
-static int gate(engine *e, int severity, outcome *o) {
+static int gate(engine *e, int severity, enrich_job *o) {
     switch (policy_decide(&e->pol, severity, wall_ms())) {
     case POLICY_SKIP: e->n.skipped_policy++; o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_SKIPPED_POLICY; return 0;
     case POLICY_BUDGET: e->n.budget_exhausted++; o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_BUDGET_EXHAUSTED; return 0;
@@ -278,47 +310,56 @@ static int gate(engine *e, int severity, outcome *o) {
     return 1;
 }
 
-/* Decide and maybe call; returns 1 when *got holds an LLM or cached
- * finding, 0 when the rules stand, -1 out of memory. */
-static int llm_path(engine *e, const facts *red, const verdict *v, const char *summary,
-                    const char *fp, finding *got, outcome *o) {
-    char key[256];
-    o->source = TETRAGONSIDEKICK__SOURCE__SOURCE_RULES;
-    o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_DISABLED;
+static int dry_run(engine *e, enrich_job *j, const char *summary) {
+    char *body = prompt_build(&j->data, 1, e->c.model, e->c.mode, e->c.max_tokens);
+    int rc = body ? dry_print(e, body) : -1;
+    free(body);
+    finding stub = {.summary = (char *)summary, .severity = j->v.severity};
+    return (rc < 0 || store(e, j->key, &stub) < 0) ? -1 : 0;
+}
+
+/* Policy threshold, cache, dry-run, budget, breaker: decide whether j
+ * needs the LLM (need_llm, with its data block), or what stands instead.
+ * Returns 0, or -1 out of memory. */
+static int llm_path(engine *e, const facts *red, const char *summary, enrich_job *j) {
+    j->source = TETRAGONSIDEKICK__SOURCE__SOURCE_RULES;
+    j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_DISABLED;
     if (!e->c.use_llm) return 0;
-    if (v->severity < e->pol.min_severity) {
+    if (j->v.severity < e->pol.min_severity) {
         e->n.skipped_policy++;
-        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_SKIPPED_POLICY;
+        j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_SKIPPED_POLICY;
         return 0;
     }
-    if (cache_key(key, sizeof key, fp, e->c.model, PROMPT_VERSION) < 0) return 0;
-    int hit = from_cache(e, key, got);
-    if (hit == 2) {
+    if (cache_key(j->key, sizeof j->key, j->fp, e->c.model, PROMPT_VERSION) < 0) return 0;
+    int hit = from_cache(e, j->key, &j->got);
+    if (hit > 0) {
         e->n.cache_hits++;
-        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT;
+        j->have = hit == 1;
+        j->source = hit == 1 ? TETRAGONSIDEKICK__SOURCE__SOURCE_CACHE : j->source;
+        j->status = hit == 1 ? TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_CACHED
+                             : TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT;
         return 0;
-    }
-    if (hit == 1) {
-        e->n.cache_hits++;
-        o->source = TETRAGONSIDEKICK__SOURCE__SOURCE_CACHE;
-        o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_CACHED;
-        return 1;
     }
     e->n.cache_misses++;
-    if (e->c.dry_run) {
-        char *body = prompt_build(red, v, summary, e->c.model, e->c.mode, e->c.max_tokens);
-        int rc = body ? dry_print(e, body) : -1;
-        free(body);
-        finding stub = {.summary = (char *)summary, .severity = v->severity};
-        return (rc < 0 || store(e, key, &stub) < 0) ? -1 : 0;
+    if (!e->c.dry_run && !gate(e, j->v.severity, j)) return 0;
+    if ((j->data = prompt_data(red, &j->v, summary)) == NULL) return -1;
+    if (e->c.dry_run) return dry_run(e, j, summary);
+    j->need_llm = 1;
+    return 0;
+}
+
+int engine_ask(engine *e, enrich_job **jobs, size_t n) {
+    if (n == 0) return 0;
+    if (ask(e, jobs, n) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        enrich_job *j = jobs[i];
+        j->need_llm = 0;
+        if (j->have && store(e, j->key, &j->got) < 0) return -1;
+        if (j->status == TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT &&
+            store_invalid(e, j->key) < 0)
+            return -1;
     }
-    if (!gate(e, v->severity, o)) return 0;
-    int rc = ask(e, red, v, summary, got, o);
-    if (rc == 1 && store(e, key, got) < 0) rc = -1;
-    if (rc == 0 && o->status == TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT &&
-        store_invalid(e, key) < 0)
-        rc = -1;
-    return rc;
+    return 0;
 }
 
 /* --- the Enrichment message ---------------------------------------------------- */
@@ -363,7 +404,7 @@ static int put_rules(pj_arena *a, Tetragonsidekick__Enrichment *m, const verdict
 }
 
 static Tetragonsidekick__Enrichment *build(engine *e, pj_arena *a, const finding *f,
-                                           const verdict *v, const char *fp, const outcome *o) {
+                                           const verdict *v, const char *fp, const enrich_job *o) {
     Tetragonsidekick__Enrichment *m = pj_arena_alloc(a, sizeof *m);
     if (m == NULL) return NULL;
     tetragonsidekick__enrichment__init(m);
@@ -411,49 +452,71 @@ static int redact_event(engine *e, pj_arena *a, tetra_event *ev) {
 
 /* --- one event ---------------------------------------------------------------- */
 
-static int decide(engine *e, pj_arena *a, tetra_event *ev, Tetragonsidekick__Enrichment **out) {
+int engine_begin(engine *e, pj_arena *a, tetra_event *ev, enrich_job *j, char *err, size_t errlen) {
     facts fx, red;
-    verdict v;
-    char fp[17];
-    finding rf, got;
-    outcome o = {0};
-    memset(&rf, 0, sizeof rf);
-    if (facts_from_event(ev, &fx, &e->st) < 0) return -1;
-    rules_eval(&e->rules, &fx, &v);
-    if (redact_facts(e, &fx, &red) < 0) return -1;
+    memset(j, 0, sizeof *j);
+    j->a = a;
+    j->ev = ev;
+    j->t0 = now_ms();
+    int rc = facts_from_event(ev, &fx, &e->st);
+    if (rc == 0) {
+        rules_eval(&e->rules, &fx, &j->v);
+        rc = redact_facts(e, &fx, &red);
+    }
     buf_reset(&e->summary);
-    if (rules_summary(&v, &red, &e->summary) < 0 || buf_putc(&e->summary, '\0') < 0) return -1;
-    if (fp_compute(&red, &e->scratch, fp) < 0 || rules_finding(&v, e->summary.p, &rf) < 0) {
-        finding_free(&rf);
+    if (rc < 0 || rules_summary(&j->v, &red, &e->summary) < 0 || buf_putc(&e->summary, '\0') < 0 ||
+        fp_compute(&red, &e->scratch, j->fp) < 0 || rules_finding(&j->v, e->summary.p, &j->rf) < 0 ||
+        llm_path(e, &red, e->summary.p, j) < 0) {
+        snprintf(err, errlen, "out of memory while enriching");
         return -1;
     }
-    int rc = llm_path(e, &red, &v, e->summary.p, fp, &got, &o);
-    if (rc == 1 && merge(&rf, &got) < 0) rc = -1;
-    if (rc >= 0) *out = build(e, a, rc == 1 ? &got : &rf, &v, fp, &o);
-    if (rc == 1) finding_free(&got);
-    finding_free(&rf);
-    if (rc < 0 || *out == NULL) return -1;
-    int sev = (int)(*out)->severity;
+    return 0;
+}
+
+static void job_free(enrich_job *j) {
+    finding_free(&j->rf);
+    if (j->have) finding_free(&j->got);
+    free(j->data);
+    j->data = NULL;
+    j->have = 0;
+}
+
+int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, char *err,
+               size_t errlen) {
+    Tetragonsidekick__EnrichedEvent *ee = pj_arena_alloc(j->a, sizeof *ee);
+    Tetragonsidekick__Enrichment *m = NULL;
+    int rc = ee ? 0 : -1;
+    if (rc == 0 && j->have) rc = merge(&j->rf, &j->got);
+    if (rc == 0 && (m = build(e, j->a, j->have ? &j->got : &j->rf, &j->v, j->fp, j)) == NULL) rc = -1;
+    if (rc == 0 && e->c.redact_event) rc = redact_event(e, j->a, j->ev);
+    job_free(j);
+    if (rc < 0) {
+        snprintf(err, errlen, "out of memory while enriching");
+        return -1;
+    }
+    tetragonsidekick__enriched_event__init(ee);
+    ee->event = j->ev;
+    ee->enrichment = m;
+    int sev = (int)m->severity;
     e->n.sev[sev >= 0 && sev <= SEV_CRITICAL ? sev : 0]++;
+    m->latency_ms = (uint32_t)(now_ms() - j->t0);
+    *out = ee;
     return 0;
 }
 
 int engine_enrich(engine *e, pj_arena *a, tetra_event *ev, Tetragonsidekick__EnrichedEvent **out,
                   char *err, size_t errlen) {
-    uint64_t t0 = now_ms();
-    Tetragonsidekick__EnrichedEvent *ee = pj_arena_alloc(a, sizeof *ee);
-    if (ee == NULL || decide(e, a, ev, &ee->enrichment) < 0 ||
-        (e->c.redact_event && redact_event(e, a, ev) < 0)) {
-        snprintf(err, errlen, "out of memory or output error while enriching");
+    enrich_job j, *jp = &j;
+    if (engine_begin(e, a, ev, &j, err, errlen) < 0) {
+        job_free(&j);
         return -1;
     }
-    Tetragonsidekick__Enrichment *m = ee->enrichment;
-    tetragonsidekick__enriched_event__init(ee);
-    ee->enrichment = m;
-    ee->event = ev;
-    m->latency_ms = (uint32_t)(now_ms() - t0);
-    *out = ee;
-    return 0;
+    if (j.need_llm && engine_ask(e, &jp, 1) < 0) {
+        job_free(&j);
+        snprintf(err, errlen, "out of memory while enriching");
+        return -1;
+    }
+    return engine_end(e, &j, out, err, errlen);
 }
 
 /* --- counters -------------------------------------------------------------------- */

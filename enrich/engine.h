@@ -14,6 +14,7 @@
 #include "circuit.h"
 #include "event.h"
 #include "extract.h"
+#include "finding.h"
 #include "llm.h"
 #include "pjson.h"
 #include "policy.h"
@@ -60,6 +61,32 @@ int engine_bad_rules(void);
  * with *out set, or -1 with err filled (out of memory: stop). */
 int engine_enrich(engine *e, pj_arena *a, tetra_event *ev, Tetragonsidekick__EnrichedEvent **out,
                   char *err, size_t errlen);
+
+/* The same in three steps, so several cache misses can share one LLM
+ * request: engine_begin runs rules, redaction, fingerprint, policy and
+ * cache and sets need_llm when the LLM should be asked; engine_ask asks for
+ * n such jobs in one request; engine_end builds the record.  Every begun
+ * job must be ended (engine_end frees what the job owns). */
+typedef struct enrich_job {
+    pj_arena *a;
+    tetra_event *ev;
+    verdict v;
+    finding rf, got;      /* the rules' finding; the LLM's or the cache's */
+    int have;             /* got is set */
+    int need_llm;         /* waiting for engine_ask */
+    int source, status;   /* TETRAGONSIDEKICK__SOURCE__*, __LLM_STATUS__* */
+    unsigned tokens_in, tokens_out;
+    char fp[17];
+    char key[256];
+    char *data;           /* the prompt data block while need_llm */
+    uint64_t t0;
+} enrich_job;
+
+int engine_begin(engine *e, pj_arena *a, tetra_event *ev, enrich_job *j, char *err, size_t errlen);
+/* Returns 0, or -1 when out of memory. */
+int engine_ask(engine *e, enrich_job **jobs, size_t n);
+int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, char *err,
+               size_t errlen);
 
 /* Declare the engine's counters in st and add what it counted. */
 int engine_stats_declare(stats *st);

@@ -164,3 +164,45 @@ int finding_from_json(const char *json, size_t len, finding *out, char *err, siz
     if (rc < 0) finding_free(out);
     return rc;
 }
+
+static int batch_item(json_t *it, size_t n, finding *out, int *valid, char *err, size_t errlen) {
+    json_t *id = json_object_get(it, "id");
+    if (!json_is_integer(id) || json_integer_value(id) < 0 || (size_t)json_integer_value(id) >= n)
+        FAIL("results[]: id missing or out of range");
+    size_t i = (size_t)json_integer_value(id);
+    if (valid[i]) FAIL("results[]: id %zu twice", i);
+    if (json_object_del(it, "id") < 0) FAIL("results[]: id");
+    memset(&out[i], 0, sizeof out[i]);
+    if (parse_fields(it, &out[i], err, errlen) < 0) {
+        finding_free(&out[i]);
+        return -1;
+    }
+    valid[i] = 1;
+    return 0;
+}
+
+int finding_batch_from_json(const char *json, size_t len, size_t n, finding *out, int *valid,
+                            char *err, size_t errlen) {
+    json_error_t je;
+    for (size_t i = 0; i < n; i++) valid[i] = 0;
+    json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (o == NULL) {
+        snprintf(err, errlen, "not JSON: %s", je.text);
+        return -1;
+    }
+    json_t *r = json_object_get(o, "results");
+    if (!json_is_array(r)) {
+        snprintf(err, errlen, "reply has no results array");
+        json_decref(o);
+        return -1;
+    }
+    err[0] = '\0';
+    char item_err[256];
+    for (size_t i = 0; i < json_array_size(r); i++) {
+        json_t *it = json_array_get(r, i);
+        if (!json_is_object(it) || batch_item(it, n, out, valid, item_err, sizeof item_err) < 0)
+            if (err[0] == '\0') snprintf(err, errlen, "results[%zu]: %s", i, json_is_object(it) ? item_err : "not an object");
+    }
+    json_decref(o);
+    return 0;
+}

@@ -74,39 +74,72 @@ char *prompt_data(const facts *fx, const verdict *v, const char *summary) {
     return s;
 }
 
-static json_t *response_format(int mode) {
-    json_t *schema = json_loads(finding_schema(), 0, NULL);
+static const char batch_text[] =
+    "\nThis request holds several events: the data block is a JSON array whose items each "
+    "have an id. Reply with one JSON object {\"results\": [...]} holding one object per event, "
+    "each with its id and the fields above.";
+
+/* The finding schema, or for a batch {"results":[finding + id]}. */
+static json_t *reply_schema(size_t n) {
+    json_t *f = json_loads(finding_schema(), 0, NULL);
+    if (f == NULL || n == 1) return f;
+    json_t *props = json_object_get(f, "properties"), *req = json_object_get(f, "required");
+    if (json_object_set_new(props, "id", json_pack("{s:s}", "type", "integer")) < 0 ||
+        json_array_append_new(req, json_string("id")) < 0) {
+        json_decref(f);
+        return NULL;
+    }
+    return json_pack("{s:s,s:b,s:[s],s:{s:{s:s,s:o}}}", "type", "object", "additionalProperties", 0,
+                     "required", "results", "properties", "results", "type", "array", "items", f);
+}
+
+static json_t *response_format(int mode, size_t n) {
+    json_t *schema = reply_schema(n);
     if (schema == NULL) return NULL;
     if (mode == PROMPT_JSON_OBJECT) return json_pack("{s:s,s:o}", "type", "json_object", "schema", schema);
     return json_pack("{s:s,s:{s:s,s:b,s:o}}", "type", "json_schema", "json_schema", "name",
                      "enrichment", "strict", 1, "schema", schema);
 }
 
-static char *user_text(const facts *fx, const verdict *v, const char *summary) {
-    char *data = prompt_data(fx, v, summary);
-    if (data == NULL) return NULL;
-    static const char head[] = "Explain this event.\nBEGIN UNTRUSTED EVENT DATA\n";
-    static const char tail[] = "\nEND UNTRUSTED EVENT DATA";
-    size_t n = strlen(head) + strlen(data) + strlen(tail) + 1;
-    char *s = malloc(n);
-    if (s) {
-        memcpy(s, head, strlen(head));
-        memcpy(s + strlen(head), data, strlen(data));
-        memcpy(s + strlen(head) + strlen(data), tail, sizeof tail);
-    }
-    free(data);
-    return s;
+/* The data blocks, a batch as an array with ids. */
+static int put_data(buf *b, char *const *data, size_t n) {
+    if (n == 1) return buf_puts(b, data[0]);
+    if (buf_putc(b, '[') < 0) return -1;
+    for (size_t i = 0; i < n; i++)
+        if (buf_printf(b, "%s{\"id\":%zu,\"data\":%s}", i ? "," : "", i, data[i]) < 0) return -1;
+    return buf_putc(b, ']');
 }
 
-char *prompt_build(const facts *fx, const verdict *v, const char *summary, const char *model,
-                   int mode, int max_tokens) {
-    char *user = user_text(fx, v, summary);
-    if (user == NULL) return NULL;
-    json_t *body = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s}],s:f,s:i,s:o*}", "model", model,
-                             "messages", "role", "system", "content", system_text, "role",
-                             "user", "content", user, "temperature", 0.0, "max_tokens",
-                             max_tokens, "response_format", response_format(mode));
+static char *user_text(char *const *data, size_t n) {
+    buf b = BUF_INIT;
+    if (buf_puts(&b, n == 1 ? "Explain this event." : "Explain each of these events.") < 0 ||
+        buf_puts(&b, "\nBEGIN UNTRUSTED EVENT DATA\n") < 0 || put_data(&b, data, n) < 0 ||
+        buf_puts(&b, "\nEND UNTRUSTED EVENT DATA") < 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+static char *system_prompt(size_t n) {
+    buf b = BUF_INIT;
+    if (buf_puts(&b, system_text) < 0 || (n > 1 && buf_puts(&b, batch_text) < 0)) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+char *prompt_build(char *const *data, size_t n, const char *model, int mode, int max_tokens) {
+    char *user = user_text(data, n), *sys = system_prompt(n);
+    json_t *body = NULL;
+    if (user && sys)
+        body = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s}],s:f,s:i,s:o*}", "model", model, "messages",
+                         "role", "system", "content", sys, "role", "user", "content", user,
+                         "temperature", 0.0, "max_tokens", max_tokens * (int)n, "response_format",
+                         response_format(mode, n));
     free(user);
+    free(sys);
     if (body == NULL) return NULL;
     char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(body);
