@@ -103,7 +103,9 @@ $(LIB): $(LIB_OBJS)
 
 .SECONDARY:
 .SECONDEXPANSION:
-$(BIN)/tetra-%: $$(patsubst %.c,$(OBJ)/%.o,$$(wildcard $$*/*.c)) $(LIB)
+# No '%' inside the prerequisite: make would put the stem there before the
+# second expansion.
+$(BIN)/tetra-%: $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

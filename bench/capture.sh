@@ -1,0 +1,48 @@
+#!/bin/sh
+# capture.sh - tetra-capture's codec throughput against jq on one corpus.
+#
+# The hot path of all three programs is protojson <-> protobuf; this puts a
+# number on it: tetra-capture stdin -> stdout (JSON -> GetEventsResponse ->
+# canonical JSON) and, for reference, stdin -> length-delimited protobuf,
+# beside `jq -c .` on the same file in the same run.  Peak RSS is measured
+# on a tenth of the corpus and on all of it to show it does not grow with
+# the input.  Prints a Markdown section.
+set -eu
+: "${CORPUS:?run through bench/run.sh}" "${BIN:?}" "${BENCH_DIR:?}"
+T="$BENCH_DIR/capture"
+mkdir -p "$T"
+bytes=$(wc -c <"$CORPUS")
+events=$(wc -l <"$CORPUS")
+head -n $((events / 10)) "$CORPUS" >"$T/tenth.jsonl"
+
+# measure NAME CMD...: run CMD with stdin=$IN, stdout discarded; sets S and RSS.
+measure() {
+    /usr/bin/time -f "%e %M" -o "$T/time" "$@" <"$IN" >/dev/null 2>"$T/stderr" || {
+        echo "bench: $* failed:" >&2; cat "$T/stderr" >&2; return 1; }
+    S=$(cut -d' ' -f1 "$T/time")
+    RSS=$(cut -d' ' -f2 "$T/time")
+}
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+mbs() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? n / s / 1048576 : 0) }'; }
+
+IN=$CORPUS
+measure jq -c . ; jq_s=$S; jq_rss=$RSS
+measure "$BIN/tetra-capture" -q ; cap_s=$S; cap_rss=$RSS
+measure "$BIN/tetra-capture" -q -F proto ; pb_s=$S; pb_rss=$RSS
+IN="$T/tenth.jsonl"
+measure "$BIN/tetra-capture" -q ; small_rss=$RSS
+
+speedup=$(awk -v a="$jq_s" -v b="$cap_s" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
+cat <<REPORT
+## tetra-capture: JSON in, JSON or protobuf out
+
+| command | seconds | events/s | MB/s | peak RSS (KiB) |
+|---|---:|---:|---:|---:|
+| \`jq -c .\` | $jq_s | $(rate "$events" "$jq_s") | $(mbs "$bytes" "$jq_s") | $jq_rss |
+| \`tetra-capture\` (JSON out) | $cap_s | $(rate "$events" "$cap_s") | $(mbs "$bytes" "$cap_s") | $cap_rss |
+| \`tetra-capture -F proto\` | $pb_s | $(rate "$events" "$pb_s") | $(mbs "$bytes" "$pb_s") | $pb_rss |
+
+- throughput: **${speedup}x jq** (target: at least 3x)
+- peak RSS on $((events / 10)) events: $small_rss KiB; on $events events: $cap_rss KiB (target: flat)
+
+REPORT
