@@ -23,7 +23,7 @@
 enum {
     O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
-    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE,
+    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_BATCH,
 };
 
 static const opt_def options[] = {
@@ -49,6 +49,7 @@ static const opt_def options[] = {
     {O_TIMEOUT, "llm-timeout", "MS", "time limit per LLM request (default 30000)"},
     {O_RETRIES, "llm-retries", "N", "retries on 429, 5xx and transport errors (default 3)"},
     {O_BREAKER, "llm-breaker", "N", "open the circuit after N failures in a row (default 3)"},
+    {O_BATCH, "llm-batch", "N", "ask about up to N uncached events in one request (default 1)"},
     {O_MINSEV, "min-severity", "SEV", "ask the LLM for rules severity >= SEV (default medium)"},
     {O_DAILY, "daily-tokens", "N", "LLM token budget per UTC day (default 0: none)"},
     {O_RPM, "rpm", "N", "at most N LLM requests per minute (default 0: no limit)"},
@@ -108,6 +109,7 @@ static void defaults(enrich_opts *o) {
     c->dry_out = stdout;
     o->verbosity = MSG_NORMAL;
     o->max_record = 1 << 20;
+    o->llm_batch = 1;
 }
 
 /* Options that take a number.  Returns 0, or -1 when out of range. */
@@ -126,6 +128,7 @@ static int set_number(enrich_opts *o, int id, const char *arg) {
     case O_CTTL: c->cache_ttl_s = (uint64_t)d; break;
     case O_PIN: c->price_in = d; break;
     case O_POUT: c->price_out = d; break;
+    case O_BATCH: if (d < 1 || d > 64) return -1; o->llm_batch = (size_t)d; break;
     case O_IDLE: o->idle_exit_ms = (uint64_t)d; break;
     case O_MAXREC: if (d < 64 || d > 1 << 30) return -1; o->max_record = (size_t)d; break;
     default: return -1;

@@ -17,6 +17,7 @@ typedef struct enrich_opts {
     int list_rules;
     int verbosity;
     size_t max_record;
+    size_t llm_batch;         /* cache misses per LLM request (stdin mode) */
     char *api_key;            /* from OPENAI_API_KEY or --llm-key-file, owned */
     const char *key_file;
     const char *brokers, *in_topic, *group, *out_topic, *cache_topic;

@@ -481,6 +481,8 @@ static void job_free(enrich_job *j) {
     j->have = 0;
 }
 
+void engine_discard(enrich_job *j) { job_free(j); }
+
 int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, char *err,
                size_t errlen) {
     Tetragonsidekick__EnrichedEvent *ee = pj_arena_alloc(j->a, sizeof *ee);

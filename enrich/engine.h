@@ -83,6 +83,9 @@ typedef struct enrich_job {
 } enrich_job;
 
 int engine_begin(engine *e, pj_arena *a, tetra_event *ev, enrich_job *j, char *err, size_t errlen);
+/* Release what a job owns without building its record (after a failed
+ * engine_begin). */
+void engine_discard(enrich_job *j);
 /* Returns 0, or -1 when out of memory. */
 int engine_ask(engine *e, enrich_job **jobs, size_t n);
 int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, char *err,

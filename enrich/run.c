@@ -5,20 +5,37 @@
  * GetEventsResponse in a per-record arena, enriched, and written as one
  * JSON line or one varint-delimited EnrichedEvent.  A record that is not an
  * event is counted under its reason and skipped; only output failures stop
- * the loop. */
+ * the loop.
+ *
+ * Batching (--llm-batch N > 1): a record whose enrichment waits for the LLM
+ * holds back the records after it (output order is input order) until N
+ * such records are collected, the window is full, input pauses for
+ * LINGER_MS, or input ends; then one request asks for all of them.  Records
+ * that need no LLM while nothing waits are written at once. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "msg.h"
 #include "run.h"
 
+#define WIN_MAX 256
+#define LINGER_MS 100
+
+typedef struct slot {
+    pj_arena *a;
+    enrich_job j;
+} slot;
+
 typedef struct loop {
     const enrich_opts *o;
     engine *e;
     stats *st;
-    pj_arena *arena;
     buf out;
+    slot win[WIN_MAX];
+    size_t nwin, nllm;
 } loop;
 
 static int write_record(loop *l, Tetragonsidekick__EnrichedEvent *ee) {
@@ -44,6 +61,34 @@ static void reject(loop *l, const framer_record *r, const char *reason, const ch
               detail ? ": " : "", detail ? detail : "");
 }
 
+/* Ask for the waiting records in batches, then write the window in order. */
+static int flush(loop *l) {
+    enrich_job *ask[WIN_MAX];
+    char err[256] = "";
+    size_t n = 0, batch = l->o->llm_batch ? l->o->llm_batch : 1;
+    int rc = 0;
+    for (size_t i = 0; i < l->nwin; i++)
+        if (l->win[i].j.need_llm) ask[n++] = &l->win[i].j;
+    for (size_t i = 0; i < n && rc == 0; i += batch)
+        rc = engine_ask(l->e, ask + i, n - i < batch ? n - i : batch);
+    for (size_t i = 0; i < l->nwin; i++) {
+        Tetragonsidekick__EnrichedEvent *ee;
+        if (engine_end(l->e, &l->win[i].j, &ee, err, sizeof err) < 0 || rc < 0) {
+            rc = -1;
+            continue;   /* end the rest too: they own memory */
+        }
+        if (write_record(l, ee) < 0) {
+            errorf("writing to stdout: %s", strerror(errno));
+            rc = -1;
+        } else {
+            stats_add(l->st, "written", 1);
+        }
+    }
+    if (rc < 0 && err[0] == '\0') errorf("out of memory");
+    l->nwin = l->nllm = 0;
+    return rc;
+}
+
 static int one(loop *l, const framer_record *r) {
     tetra_event *ev;
     const char *reason;
@@ -54,25 +99,38 @@ static int one(loop *l, const framer_record *r) {
         reject(l, r, r->reject, NULL);
         return 0;
     }
-    pj_arena_reset(l->arena);
+    slot *s = &l->win[l->nwin];
+    if (s->a == NULL && (s->a = pj_arena_new()) == NULL) {
+        errorf("out of memory");
+        return -1;
+    }
+    pj_arena_reset(s->a);
     int rc = l->o->input == FRAMER_VARINT
-                 ? event_from_proto(l->arena, r->data, r->len, &ev, &reason)
-                 : event_from_json(l->arena, r->data, r->len, &ev, &reason, &perr, NULL);
+                 ? event_from_proto(s->a, r->data, r->len, &ev, &reason)
+                 : event_from_json(s->a, r->data, r->len, &ev, &reason, &perr, NULL);
     if (rc < 0) {
         reject(l, r, reason, l->o->input == FRAMER_VARINT ? NULL : perr.msg);
         return 0;
     }
-    Tetragonsidekick__EnrichedEvent *ee;
-    if (engine_enrich(l->e, l->arena, ev, &ee, err, sizeof err) < 0) {
+    if (engine_begin(l->e, s->a, ev, &s->j, err, sizeof err) < 0) {
+        engine_discard(&s->j);
         errorf("%s", err);
         return -1;
     }
-    if (write_record(l, ee) < 0) {
-        errorf("writing to stdout: %s", strerror(errno));
-        return -1;
-    }
-    stats_add(l->st, "written", 1);
+    l->nwin++;
+    l->nllm += s->j.need_llm;
+    if (l->nllm == 0 || l->nllm >= (l->o->llm_batch ? l->o->llm_batch : 1) || l->nwin == WIN_MAX)
+        return flush(l);
     return 0;
+}
+
+/* With records held for a batch, wait briefly for more input; flush when
+ * none comes, so a quiet stream is not held back. */
+static int linger(loop *l) {
+    if (l->nwin == 0) return 0;
+    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+    int r = poll(&p, 1, LINGER_MS);
+    return r == 0 ? flush(l) : 0;
 }
 
 static int drain(loop *l, framer *f) {
@@ -90,7 +148,8 @@ static int drain(loop *l, framer *f) {
 static int pump(loop *l, framer *f, volatile sig_atomic_t *stop) {
     char chunk[65536];
     for (;;) {
-        if (*stop) return 0;
+        if (*stop) return flush(l);
+        if (linger(l) < 0) return -1;
         ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
@@ -101,24 +160,31 @@ static int pump(loop *l, framer *f, volatile sig_atomic_t *stop) {
         if (framer_feed(f, chunk, (size_t)n) < 0 || drain(l, f) < 0) return -1;
     }
     framer_finish(f);
-    return drain(l, f);
+    return drain(l, f) < 0 ? -1 : flush(l);
 }
 
 int run_stdio(const enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop) {
-    loop l = {o, e, st, pj_arena_new(), BUF_INIT};
+    loop *l = calloc(1, sizeof *l);   /* the window is large: not on the stack */
     framer *f = framer_new(o->input, o->max_record, 0);
     int rc = 1;
-    if (l.arena == NULL || f == NULL) {
+    if (l == NULL || f == NULL) {
         errorf("out of memory");
-    } else if (pump(&l, f, stop) == 0) {
-        rc = 0;
+    } else {
+        l->o = o;
+        l->e = e;
+        l->st = st;
+        rc = pump(l, f, stop) == 0 ? 0 : 1;
     }
     if (fflush(stdout) != 0 && rc == 0) {
         errorf("writing to stdout: %s", strerror(errno));
         rc = 1;
     }
     framer_free(f);
-    pj_arena_free(l.arena);
-    buf_free(&l.out);
+    if (l) {
+        if (l->nwin) flush(l);   /* after an error: release what is held */
+        for (size_t i = 0; i < WIN_MAX; i++) pj_arena_free(l->win[i].a);
+        buf_free(&l->out);
+        free(l);
+    }
     return rc;
 }

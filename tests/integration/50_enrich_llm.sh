@@ -40,5 +40,15 @@ done
 # a validated record's severity is never below the rules' severity
 grep '"rules":\["shadow-read"\]' "$T/out" | grep -q -E '"severity":"SEVERITY_(INFO|LOW|MEDIUM)"' &&
     bad "the LLM lowered shadow-read below high"
+
+# batching: 4 distinct uncached behaviours in one request
+for n in reverse-shell-nc shadow-read miner network-scanner normal-start; do cat "$S/$n.json"; done >"$T/in2"
+"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object --llm-timeout 120000 \
+    --llm-retries 1 --llm-batch 4 <"$T/in2" >"$T/out2" 2>"$T/err2" || bad "batch: exit $?"
+cat "$T/err2"
+[ "$(wc -l <"$T/out2")" -eq 5 ] || bad "batch: want 5 records"
+grep -q ' llm_calls=1 ' "$T/err2" || bad "batch: 4 misses should share one request"
+[ "$(grep -c -E '"llm_status":"LLM_STATUS_(OK|INVALID_OUTPUT)"' "$T/out2")" -eq 4 ] ||
+    bad "batch: each of the 4 should be ok or invalid_output"
 [ $fail = 0 ] && echo "ok: real LLM"
 exit $fail
