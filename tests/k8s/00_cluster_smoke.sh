@@ -143,6 +143,18 @@ ok "admin client certificate works; the API server restarted on $K8S_SERVER;" \
     "with --kubelet-certificate-authority a self-signed kubelet is refused" \
     "($x509_status) unless insecureSkipTLSVerifyBackend=true"
 
+# --- deleting a pod ends its stream, as the kubelet does -------------------
+curl -sSN --cacert "$K8S_CA" -H "Authorization: Bearer $K8S_TOKEN" \
+    "$K8S_SERVER$LOG&follow=true" >"$T/follow2" 2>"$T/follow2.err" &
+curl_pid=$!
+k8s_wait_for 10 "the second follow stream" streams 1 || fail "no follow stream"
+k8s_pod_delete tetragon-smoke || fail "delete pod"
+k8s_wait_for 10 "the stream of the deleted pod to end" gone || { kill "$curl_pid"; fail "stream outlived its pod"; }
+wait "$curl_pid" || fail "the deleted pod's stream did not end cleanly: $(cat "$T/follow2.err")"
+k8s_api GET "$POD" >/dev/null 2>&1 && fail "the pod is still there"
+[ "$K8S_LAST_STATUS" = 404 ] || fail "deleted pod: $K8S_LAST_STATUS, want 404"
+ok "deleting a pod removes it at once and ends its log stream cleanly"
+
 # --- teardown ------------------------------------------------------------
 pids=$(cat "$K8S_DIR"/pids/*.pid)
 k8s_down || fail "processes left after k8s_down"

@@ -20,7 +20,9 @@
 # After k8s_up: K8S_DIR, K8S_SERVER (https://127.0.0.1:PORT), K8S_CA (the
 # cluster CA file), K8S_TOKEN (admin bearer token, group system:masters),
 # K8S_KUBECONFIG (admin, token), K8S_KUBECONFIG_CERT (admin, client cert).
-# Every function returns non-zero on failure with a message on stderr.
+# Every function returns non-zero on failure with a message on stderr, and
+# keeps its variables local (dash, bash and busybox sh all have "local"), so
+# a test's own variables are never overwritten.
 
 # Run directly (tests/run.sh runs every tests/k8s/*.sh), this is no test.
 case $(basename -- "$0") in
@@ -37,6 +39,7 @@ k8s_log() { echo "k8s: $*" >&2; }
 # name), the binaries built, and k8s_down on exit.  Returns 77 when a tool
 # the harness needs is missing, so the caller can skip.
 k8s_init() {
+    local tool rc
     K8S_NAME=${1:-$(basename -- "$0" .sh)}
     K8S_DIR=$ROOT/build/k8s/$K8S_NAME
     for tool in curl jq openssl; do
@@ -58,6 +61,7 @@ k8s_init() {
 
 # k8s_spawn NAME LOG CMD...: start CMD in the background, its pid in pids/NAME.pid
 k8s_spawn() {
+    local name log
     name=$1 log=$2
     shift 2
     "$@" >>"$log" 2>&1 </dev/null &
@@ -67,11 +71,12 @@ k8s_spawn() {
 # k8s_owned PID: PID is a process of this test (its command line names
 # K8S_DIR), not an unrelated one that reused the number of a stale pid file.
 k8s_owned() {
-    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$K8S_DIR/"
+    cat "/proc/$1/cmdline" 2>/dev/null | tr '\0' ' ' | grep -qF "$K8S_DIR/"
 }
 
 # k8s_stop NAME: TERM, then KILL after 10 s; waits until the process is gone.
 k8s_stop() {
+    local pidf pid i
     pidf=$K8S_DIR/pids/$1.pid
     [ -f "$pidf" ] || return 0
     pid=$(cat "$pidf")
@@ -92,6 +97,7 @@ k8s_alive() { [ -f "$K8S_DIR/pids/$1.pid" ] && kill -0 "$(cat "$K8S_DIR/pids/$1.
 
 # k8s_wait_for SECONDS DESCRIPTION CMD...: poll CMD every 0.2 s until it succeeds.
 k8s_wait_for() {
+    local tries what
     tries=$(($1 * 5)) what=$2
     shift 2
     while ! "$@" >/dev/null 2>&1; do
@@ -107,6 +113,7 @@ k8s_free_ports() { "$K8S_BIN/fakekubelet" -free-ports "$1"; }
 # k8s_down: stop every process this test started (kubelets, apiserver, etcd);
 # non-zero if one is still alive afterwards.
 k8s_down() {
+    local f n
     [ -n "${K8S_DIR:-}" ] && [ -d "$K8S_DIR/pids" ] || return 0
     for f in "$K8S_DIR"/pids/*.pid; do
         [ -f "$f" ] || continue
@@ -119,6 +126,7 @@ k8s_down() {
 
 # k8s_leftovers: prints pids this test started that still run; 0 if none.
 k8s_leftovers() {
+    local left f pid
     left=""
     for f in "$K8S_DIR"/pids/*.pid; do
         [ -f "$f" ] || continue
@@ -137,6 +145,7 @@ k8s_leftovers() {
 # service-account signing key pair and a static admin token, all under
 # $K8S_DIR/pki.
 k8s_pki() {
+    local d
     d=$K8S_DIR/pki
     mkdir -p "$d" || return 1
     (
@@ -172,6 +181,7 @@ k8s_pki() {
 k8s_etcd_healthy() { curl -sf "http://127.0.0.1:$K8S_ETCD_PORT/health" | grep -q '"health":"true"'; }
 
 k8s_start_etcd() {
+    local c p
     set -- $(k8s_free_ports 2)
     K8S_ETCD_PORT=$1 K8S_ETCD_PEER_PORT=$2
     c=http://127.0.0.1:$1 p=http://127.0.0.1:$2
@@ -189,6 +199,7 @@ k8s_apiserver_ready() {
 # k8s_start_apiserver: on K8S_API_PORT, chosen on the first start and kept,
 # so clients find the server again after k8s_restart_apiserver.
 k8s_start_apiserver() {
+    local d
     [ -n "${K8S_API_PORT:-}" ] || K8S_API_PORT=$(k8s_free_ports 1)
     K8S_SERVER=https://127.0.0.1:$K8S_API_PORT
     d=$K8S_DIR/pki
@@ -225,6 +236,7 @@ k8s_restart_apiserver() {
 # ServiceAccount of kube-system (the ServiceAccount admission plugin needs it
 # to admit pods; with no controller-manager nobody else creates it).
 k8s_up() {
+    local start
     start=$(date +%s)
     k8s_pki && k8s_start_etcd && k8s_start_apiserver || return 1
     K8S_KUBECONFIG=$K8S_DIR/kubeconfig
@@ -239,6 +251,7 @@ k8s_up() {
 # k8s_kubeconfig FILE token TOKEN | FILE cert CRT KEY: a kubeconfig for
 # K8S_SERVER with the cluster CA, namespace kube-system.
 k8s_kubeconfig() {
+    local f user
     f=$1
     case $2 in
     token) user="    token: $3" ;;
@@ -280,6 +293,7 @@ k8s_api() {
 # k8s_api_as TOKEN METHOD PATH [BODY [CONTENT-TYPE]]: the same with another
 # bearer token.  K8S_LAST_STATUS holds the HTTP status afterwards.
 k8s_api_as() {
+    local tok method path body ctype out rc
     tok=$1 method=$2 path=$3 body=${4:-} ctype=${5:-application/json}
     out=$(mktemp "$K8S_DIR/resp.XXXXXX") || return 1
     if [ -n "$body" ]; then
@@ -312,6 +326,7 @@ k8s_status_patch() { # PATH JSON: merge-patch a status subresource
 # itself (self), which an API server started with
 # K8S_APISERVER_FLAGS="--kubelet-certificate-authority $K8S_CA" rejects.
 k8s_kubelet_start() {
+    local d tls
     d=$K8S_DIR/kubelet-$1
     mkdir -p "$d/logs" || return 1
     if [ "${2:-ca}" = self ]; then tls="-ca-file $d/ca.crt"; else
@@ -333,9 +348,10 @@ k8s_kubelet_call() {
         "https://127.0.0.1:$(k8s_kubelet_port "$1")$3"
 }
 
-# k8s_kubelet_cut NAME [now|midline] [QUERY]: cut the kubelet's open log
-# streams (QUERY e.g. "pod=tetragon-a"); midline sends half of the next line
-# first.  Prints {"streams":N}.
+# k8s_kubelet_cut NAME [now|midline|end] [QUERY]: cut the kubelet's open
+# log streams (QUERY e.g. "pod=tetragon-a"): now aborts them, midline sends
+# half of the next line first, end finishes them cleanly.  Prints
+# {"streams":N}.
 k8s_kubelet_cut() {
     k8s_kubelet_call "$1" POST "/control/cut?mode=${2:-now}${3:+&$3}"
 }
@@ -346,6 +362,7 @@ k8s_kubelet_streams() { k8s_kubelet_call "$1" GET /control/streams; }
 # k8s_node_create NODE KUBELET: a Node whose kubelet endpoint is the fake
 # kubelet KUBELET at 127.0.0.1, Ready.
 k8s_node_create() {
+    local port now
     port=$(k8s_kubelet_port "$2") || return 1
     k8s_api POST /api/v1/nodes "$(jq -cn --arg n "$1" \
         '{apiVersion:"v1",kind:"Node",metadata:{name:$n,labels:{"kubernetes.io/hostname":$n}}}')" \
@@ -364,12 +381,13 @@ k8s_node_create() {
 # bound to NODE and marked Running, with an empty log file for each container
 # at its node's fake kubelet.  K8S_POD_LABELS (JSON object) adds labels.
 k8s_pod_create() {
+    local pod node ns kl extra c
     pod=$1 node=$2 ns=${3:-$K8S_NS_DEFAULT}
     kl=$(cat "$K8S_DIR/nodes/$node") || { k8s_log "no node $node"; return 1; }
     extra=${K8S_POD_LABELS:-}
     [ -n "$extra" ] || extra='{}'
-    for c in tetragon export-stdout; do
-        : >>"$K8S_DIR/kubelet-$kl/logs/${ns}_${pod}_$c.log" || return 1
+    for c in tetragon export-stdout; do # a new pod has new, empty logs
+        : >"$K8S_DIR/kubelet-$kl/logs/${ns}_${pod}_$c.log" || return 1
     done
     k8s_api POST "/api/v1/namespaces/$ns/pods" "$(jq -cn --arg p "$pod" --arg n "$node" \
         --argjson extra "$extra" '
@@ -386,6 +404,7 @@ k8s_pod_create() {
 # k8s_pod_running POD [NAMESPACE] [RESTARTS]: status Running, both containers
 # running and ready (what a kubelet would report).
 k8s_pod_running() {
+    local now
     now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     k8s_status_patch "/api/v1/namespaces/${2:-$K8S_NS_DEFAULT}/pods/$1" "$(jq -cn --arg t "$now" \
         --argjson r "${3:-0}" '
@@ -397,14 +416,23 @@ k8s_pod_running() {
 }
 
 # k8s_pod_delete POD [NAMESPACE] [GRACE]: delete; GRACE 0 (default) removes
-# it at once, as a kubelet confirming the kill would; GRACE > 0 only marks
-# it terminating, since no kubelet will ever finish the deletion.
+# it at once, as a kubelet confirming the kill would, and ends the pod's log
+# streams at its fake kubelet cleanly, as a real kubelet does when the
+# container exits; GRACE > 0 only marks it terminating, since no kubelet will
+# ever finish the deletion.
 k8s_pod_delete() {
-    k8s_api DELETE "/api/v1/namespaces/${2:-$K8S_NS_DEFAULT}/pods/$1?gracePeriodSeconds=${3:-0}" >/dev/null
+    local ns node
+    ns=${2:-$K8S_NS_DEFAULT}
+    k8s_api DELETE "/api/v1/namespaces/$ns/pods/$1?gracePeriodSeconds=${3:-0}" >/dev/null || return 1
+    [ "${3:-0}" = 0 ] || return 0
+    node=$(cut -d' ' -f1 "$K8S_DIR/pods/${ns}_$1") || return 1
+    rm -f "$K8S_DIR/pods/${ns}_$1"
+    k8s_kubelet_cut "$(cat "$K8S_DIR/nodes/$node")" end "namespace=$ns&pod=$1" >/dev/null
 }
 
 # k8s_pod_log_file POD [CONTAINER] [NAMESPACE]: the file its fake kubelet serves.
 k8s_pod_log_file() {
+    local ns
     ns=${3:-$K8S_NS_DEFAULT}
     set -- "$1" "${2:-export-stdout}" "$ns" $(cat "$K8S_DIR/pods/${ns}_$1" 2>/dev/null)
     [ $# = 5 ] || { k8s_log "no pod $3/$1"; return 1; }
@@ -415,6 +443,7 @@ k8s_pod_log_file() {
 # to the container's log, stamped with the current time (nanoseconds,
 # strictly increasing), as the container runtime would.
 k8s_append() {
+    local f
     f=$(k8s_pod_log_file "$@") || return 1
     # Base second and nanoseconds from one date call; near the end of a
     # second wait for the next, so that adding the line number cannot carry.
@@ -429,6 +458,7 @@ k8s_append() {
 # --- service accounts and RBAC -------------------------------------------
 
 k8s_sa_ensure() { # NAME [NAMESPACE]
+    local ns
     ns=${2:-$K8S_NS_DEFAULT}
     k8s_api GET "/api/v1/namespaces/$ns/serviceaccounts/$1" >/dev/null 2>&1 && return 0
     k8s_api POST "/api/v1/namespaces/$ns/serviceaccounts" \
@@ -439,6 +469,7 @@ k8s_sa_ensure() { # NAME [NAMESPACE]
 # of the same name to RULES, a JSON array of PolicyRules, e.g.
 #   '[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list","watch"]}]'
 k8s_sa_with_rules() {
+    local ns
     ns=${3:-$K8S_NS_DEFAULT}
     k8s_sa_ensure "$1" "$ns" || return 1
     k8s_api POST "/apis/rbac.authorization.k8s.io/v1/namespaces/$ns/roles" "$(jq -cn \
@@ -458,6 +489,7 @@ K8S_CAPTURE_RULES='[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"
 # k8s_sa_token NAME [NAMESPACE] [SECONDS]: mint a token (TokenRequest API),
 # valid SECONDS (default 3600, at least 600).
 k8s_sa_token() {
+    local ns
     ns=${2:-$K8S_NS_DEFAULT}
     k8s_api POST "/api/v1/namespaces/$ns/serviceaccounts/$1/token" "$(jq -cn \
         --argjson s "${3:-3600}" \

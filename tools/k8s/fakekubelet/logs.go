@@ -190,6 +190,10 @@ func (s *server) serveLog(r *http.Request, f *os.File, out *lineWriter) error {
 		case <-r.Context().Done():
 			return nil
 		case mode := <-out.st.cut:
+			if mode == cutEnd {
+				out.srv.logf(out.st, "ended")
+				return nil
+			}
 			out.cut(mode)
 		case <-tick.C:
 			if off, err = out.followFrom(f, off); err != nil {

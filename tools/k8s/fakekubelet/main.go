@@ -9,8 +9,11 @@
 // see the open streams and cut them, mid-line if it wants, to exercise the
 // client's resume logic.
 //
-// usage: fakekubelet -logs DIR [-addr 127.0.0.1:0] [-port-file F] [-ca-file F]
-//        fakekubelet -free-ports N
+// Usage:
+//
+//	fakekubelet -logs DIR [-addr 127.0.0.1:0] [-port-file F] [-ca-file F]
+//	            [-tls-cert F -tls-key F] [-poll D]
+//	fakekubelet -free-ports N
 //
 // DIR holds one file per container, named <namespace>_<pod>_<container>.log
 // (Kubernetes names never contain '_'), whose lines are

@@ -16,6 +16,7 @@ type cutMode int
 const (
 	cutNow     cutMode = iota // close the stream at once
 	cutMidline                // send half of the next line, then close
+	cutEnd                    // end the response cleanly, as when the container exits
 )
 
 // stream is one open /containerLogs request.
@@ -116,7 +117,7 @@ func (s *server) listRequests(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, list)
 }
 
-// cutStreams handles POST /control/cut?mode=now|midline[&namespace=][&pod=][&container=]
+// cutStreams handles POST /control/cut?mode=now|midline|end[&namespace=][&pod=][&container=]
 // and answers {"streams": N}, the number of open streams it cut or armed.
 func (s *server) cutStreams(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -125,8 +126,10 @@ func (s *server) cutStreams(w http.ResponseWriter, r *http.Request) {
 	case "", "now":
 	case "midline":
 		mode = cutMidline
+	case "end":
+		mode = cutEnd
 	default:
-		http.Error(w, "mode must be now or midline", http.StatusBadRequest)
+		http.Error(w, "mode must be now, midline or end", http.StatusBadRequest)
 		return
 	}
 	n := 0
