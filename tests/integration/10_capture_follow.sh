@@ -36,6 +36,14 @@ wait_lines() { # file count
         sleep 0.1
     done
 }
+wait_open() { # pid file: until the process holds the file open
+    i=0
+    while ! ls -l "/proc/$1/fd" 2>/dev/null | grep -q -- "-> $2\$"; do
+        i=$((i + 1))
+        [ $i -gt 150 ] && fail "process $1 never opened $2"
+        sleep 0.1
+    done
+}
 start() { # out err
     "$CAP" -f --state "$T/state" "$LOG" >"$1" 2>"$2" &
     pid=$!
@@ -112,7 +120,7 @@ echo "ok: split writes and pretty-printed events"
 ev 100 101 >"$T/logs/other.log"
 "$CAP" -f --from-end "$T/logs/other.log" >"$T/out5" 2>"$T/err5" &
 pid=$!
-sleep 0.5
+wait_open "$pid" "$T/logs/other.log"
 ev 102 >>"$T/logs/other.log"
 wait_lines "$T/out5" 1
 stop
