@@ -9,7 +9,8 @@
 # kube-apiserver, etcd and fakekubelet in build/k8s/bin of this checkout then
 # point at the right cached binaries; tests/k8s/lib.sh uses those.  The
 # kube-apiserver build takes minutes on a fresh machine, so only one build
-# runs at a time (a lock on the cache) and it is timed on stderr.
+# runs at a time (a lock on the cache) and it is timed on stderr.  No VCS
+# stamping (-buildvcs=false): the checkout may not be a usable git tree.
 #
 # usage: tools/k8s/build.sh [-f] [all|kube-apiserver|etcd|fakekubelet]...
 #   -f  rebuild even if the cached binary exists
@@ -61,7 +62,7 @@ build_one() {
     fi
     say "$name $version: building (CGO_ENABLED=0) ..."
     start=$(date +%s)
-    if ! (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local \
+    if ! (cd "$dir" && CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local \
         "$GO" build -trimpath -ldflags "-s -w $ldx" -o "$out.tmp.$$" "$pkg"); then
         rm -f "$out.tmp.$$"
         say "$name $version: build FAILED"
