@@ -382,9 +382,9 @@ static int put_threat(json_t *d, json_t *techs) {
     return r;
 }
 
-static int put_enrichment(json_t *d, json_t *e) {
+static int put_enrichment(json_t *d, json_t *e, int whole) {
     if (!json_is_object(e)) return 0;
-    int r = put(d, "enrichment", json_incref(e));
+    int r = whole ? put(d, "enrichment", json_incref(e)) : 0;
     int sev = doc_severity(at(e, "severity"));
     if (sev) {
         r |= put(d, "event.severity", json_integer(sev));
@@ -399,7 +399,9 @@ static int put_enrichment(json_t *d, json_t *e) {
 
 /* --- the document ------------------------------------------------------------------ */
 
-static json_t *build(const doc_conf *c, json_t *ev, json_t *enr, const char *kind, json_t *pl) {
+/* The ECS fields; with whole != 0 also the event and enrichment objects. */
+static json_t *build(const doc_conf *c, json_t *ev, json_t *enr, const char *kind, json_t *pl,
+                     int whole) {
     json_t *d = json_object();
     if (!d) return NULL;
     int r = 0;
@@ -412,8 +414,8 @@ static json_t *build(const doc_conf *c, json_t *ev, json_t *enr, const char *kin
     r |= put(d, "orchestrator.cluster.name", cluster ? cluster : jstr(c->cluster_name));
     r |= put_process(d, at(pl, "process"), at(pl, "parent"));
     if (strcmp(kind, "process_exec") && strcmp(kind, "process_exit")) r |= put_probe(d, pl);
-    r |= put_enrichment(d, enr);
-    r |= put(d, "tetragon", json_incref(ev));
+    r |= put_enrichment(d, enr, whole);
+    if (whole) r |= put(d, "tetragon", json_incref(ev));
     if (r) {
         json_decref(d);
         return NULL;
@@ -421,16 +423,32 @@ static json_t *build(const doc_conf *c, json_t *ev, json_t *enr, const char *kin
     return d;
 }
 
+/* Append v compact, without the newline. */
 static int append_json(buf *out, json_t *v) {
     size_t need = json_dumpb(v, NULL, 0, JSON_COMPACT);
     if (!need || buf_reserve(out, need + 1) < 0) return -1;
     if (json_dumpb(v, out->p + out->len, need, JSON_COMPACT) != need) return -1;
     out->len += need;
-    return buf_putc(out, '\n');
+    return 0;
 }
 
-int doc_build(const doc_conf *c, json_t *ev, json_t *enr, buf *out, doc_meta *m,
-              const char **reason) {
+/* Append d with the texts spliced in before its closing brace.  d always
+ * has members (event.kind at least), so a comma can follow them. */
+static int append_spliced(buf *out, json_t *d, const doc_text *t) {
+    if (append_json(out, d) < 0) return -1;
+    out->len--; /* the closing brace */
+    int r = 0;
+    if (t->enrichment) {
+        r |= buf_puts(out, ",\"enrichment\":");
+        r |= buf_append(out, t->enrichment, t->enrichment_len);
+    }
+    r |= buf_puts(out, ",\"tetragon\":");
+    r |= buf_append(out, t->event, t->event_len);
+    return r | buf_putc(out, '}');
+}
+
+int doc_build(const doc_conf *c, json_t *ev, json_t *enr, const doc_text *text, buf *out,
+              doc_meta *m, const char **reason) {
     json_t *pl;
     m->kind = find_kind(ev, &pl);
     if (!m->kind || doc_id(ev, m->id) < 0) {
@@ -446,11 +464,11 @@ int doc_build(const doc_conf *c, json_t *ev, json_t *enr, buf *out, doc_meta *m,
         *reason = "bad_index";
         return -1;
     }
-    json_t *d = build(c, ev, enr, m->kind, pl);
+    json_t *d = build(c, ev, enr, m->kind, pl, text == NULL);
     *reason = "no_memory";
     if (!d) return -1;
     int r = buf_printf(out, "{\"create\":{\"_index\":\"%s\",\"_id\":\"%s\"}}\n", m->index, m->id);
-    if (r == 0) r = append_json(out, d);
+    if (r == 0) r = text ? append_spliced(out, d, text) : append_json(out, d);
     json_decref(d);
-    return r;
+    return r < 0 ? -1 : buf_putc(out, '\n');
 }

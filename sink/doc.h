@@ -28,15 +28,27 @@ typedef struct doc_meta {
     const char *kind; /* "process_exec", ...; points into the event */
 } doc_meta;
 
+/* The JSON text of the event and the enrichment when the caller has it: the
+ * document then carries these bytes as they are (the parsed objects are
+ * only read), which saves printing the largest part of every document. */
+typedef struct doc_text {
+    const char *event;
+    size_t event_len;
+    const char *enrichment; /* NULL when there is none */
+    size_t enrichment_len;
+} doc_text;
+
 /* Append one bulk "create" action line and the document line (each ending in
  * a newline) to out.  event is the GetEventsResponse object; enrichment may
- * be NULL.  Returns 0, or -1 with *reason set to a static counter name:
+ * be NULL; text may be NULL (the objects are printed then), else it must be
+ * the text of exactly these objects.
+ * Returns 0, or -1 with *reason set to a static counter name:
  * "not_event" (no event kind), "bad_time" (no or unparsable time, so no
  * stable index), "bad_index" (the pattern gives an empty name) or
  * "no_memory".  On failure out may hold a partial line; the caller keeps
  * the length from before and truncates. */
-int doc_build(const doc_conf *c, json_t *event, json_t *enrichment, buf *out, doc_meta *meta,
-              const char **reason);
+int doc_build(const doc_conf *c, json_t *event, json_t *enrichment, const doc_text *text,
+              buf *out, doc_meta *meta, const char **reason);
 
 /* The _id of an event: 32 hex digits of a 128-bit hash of its identity
  * (see doc.c).  Returns 0, or -1 when the event has no kind. */

@@ -42,7 +42,8 @@ typedef struct sink {
     dlq *dlq;
     framer *fr;
     pj_arena *arena;
-    buf scratch, line;
+    record_bufs rb;
+    buf line;
     doc_conf dc;
     int eof, fatal;
     int in_done; /* stdin at its end and every framed record handled */
@@ -115,11 +116,16 @@ static void handle(sink *s, const char *data, size_t len, int binary, record_typ
     const char *reason = NULL;
     char msg[400] = "";
     pj_arena_reset(s->arena);
-    int ok = binary ? record_from_proto(s->arena, &s->scratch, data, len, t, &r, &reason)
-                    : record_from_json(s->arena, &s->scratch, data, len, &r, &reason, msg, sizeof msg);
+    int ok = binary ? record_from_proto(s->arena, &s->rb, data, len, t, &r, &reason)
+                    : record_from_json(s->arena, &s->rb, data, len, &r, &reason, msg, sizeof msg);
     doc_meta m;
     buf_reset(&s->line);
-    if (ok == 0) ok = doc_build(&s->dc, r.event, r.enrichment, &s->line, &m, &reason);
+    if (ok == 0) {
+        doc_text tx = {r.event_json->p, r.event_json->len,
+                       r.enrichment_json ? r.enrichment_json->p : NULL,
+                       r.enrichment_json ? r.enrichment_json->len : 0};
+        ok = doc_build(&s->dc, r.event, r.enrichment, &tx, &s->line, &m, &reason);
+    }
     record_clear(&r);
     if (ok == 0 && s->o->emit_bulk) {
         emit(s, part, off);
@@ -360,7 +366,8 @@ static void teardown(sink *s) {
     if (s->fr && s->stdin_flags >= 0) (void)fcntl(0, F_SETFL, s->stdin_flags);
     framer_free(s->fr);
     pj_arena_free(s->arena);
-    buf_free(&s->scratch);
+    buf_free(&s->rb.event);
+    buf_free(&s->rb.enrichment);
     buf_free(&s->line);
 }
 

@@ -43,7 +43,7 @@ static json_t *build_doc(const doc_conf *c, const char *ev, const char *enr, doc
     json_t *e = load(ev), *n = enr ? load(enr) : NULL;
     buf b = BUF_INIT;
     const char *reason = NULL;
-    ck_assert_int_eq(doc_build(c, e, n, &b, m, &reason), 0);
+    ck_assert_int_eq(doc_build(c, e, n, NULL, &b, m, &reason), 0);
     char *nl = strchr(b.p, '\n');
     ck_assert_ptr_nonnull(nl);
     json_t *action = json_loadb(b.p, (size_t)(nl - b.p), 0, NULL);
@@ -160,13 +160,50 @@ START_TEST(data_stream_and_errors)
     buf b = BUF_INIT;
     const char *reason = NULL;
     json_t *e = load("{\"node_name\":\"n\",\"time\":\"2024-01-01T00:00:00Z\"}");
-    ck_assert_int_eq(doc_build(&conf, e, NULL, &b, &m, &reason), -1);
+    ck_assert_int_eq(doc_build(&conf, e, NULL, NULL, &b, &m, &reason), -1);
     ck_assert_str_eq(reason, "not_event");
     json_decref(e);
     e = load("{\"process_exec\":{\"process\":{\"binary\":\"/x\"}},\"time\":\"yesterday\"}");
-    ck_assert_int_eq(doc_build(&conf, e, NULL, &b, &m, &reason), -1);
+    ck_assert_int_eq(doc_build(&conf, e, NULL, NULL, &b, &m, &reason), -1);
     ck_assert_str_eq(reason, "bad_time");
     json_decref(e);
+    buf_free(&b);
+}
+END_TEST
+
+/* Carrying the event's text as it is gives the same document as printing
+ * the parsed objects. */
+START_TEST(spliced_text_same_document)
+{
+    json_t *e = load(kprobe_ev), *n = load(enr_json);
+    char *et = json_dumps(e, JSON_COMPACT), *nt = json_dumps(n, JSON_COMPACT);
+    doc_text tx = {et, strlen(et), nt, strlen(nt)};
+    buf a = BUF_INIT, b = BUF_INIT;
+    doc_meta m;
+    const char *reason;
+    ck_assert_int_eq(doc_build(&conf, e, n, NULL, &a, &m, &reason), 0);
+    ck_assert_int_eq(doc_build(&conf, e, n, &tx, &b, &m, &reason), 0);
+    ck_assert_uint_eq(a.p[a.len - 1], '\n');
+    ck_assert_uint_eq(b.p[b.len - 1], '\n');
+    json_t *da = json_loads(strchr(a.p, '\n') + 1, 0, NULL);
+    json_t *db = json_loads(strchr(b.p, '\n') + 1, 0, NULL);
+    ck_assert_ptr_nonnull(db);
+    ck_assert(json_equal(da, db));
+    tx.enrichment = NULL; /* a plain event */
+    buf_reset(&b);
+    ck_assert_int_eq(doc_build(&conf, e, NULL, &tx, &b, &m, &reason), 0);
+    json_decref(db);
+    db = json_loads(strchr(b.p, '\n') + 1, 0, NULL);
+    ck_assert_ptr_nonnull(db);
+    ck_assert_ptr_null(at(db, "enrichment"));
+    ck_assert_str_eq(s_at(db, "tetragon.process_kprobe.function_name"), "tcp_connect");
+    json_decref(da);
+    json_decref(db);
+    json_decref(e);
+    json_decref(n);
+    free(et);
+    free(nt);
+    buf_free(&a);
     buf_free(&b);
 }
 END_TEST
@@ -197,6 +234,7 @@ int main(void) {
     tcase_add_test(tc, id_is_identity_only);
     tcase_add_test(tc, data_stream_and_errors);
     tcase_add_test(tc, severity_values);
+    tcase_add_test(tc, spliced_text_same_document);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
