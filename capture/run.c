@@ -114,13 +114,28 @@ static int place_chunk(capture *c, framer **fr, size_t n)
     return (*fr = new_framer(c, start)) != NULL ? 0 : -1;
 }
 
-/* Returns 1 when no more data is coming now (end of file; followed file:
- * nothing new, after waiting), 0 after feeding a chunk, -1 on failure. */
-static int step(capture *c, framer **fr, char *chunk)
+/* Before a read that may block (the last one came back short: a pipe or
+ * a followed file that is drained), push out what is buffered, so events
+ * reach the next filter of a pipe now rather than with the next input. */
+static int flush_idle(capture *c)
 {
     char err[512];
+    if (output_sync(c->out, 0, err, sizeof(err)) == 0)
+        return 0;
+    errorf("%s", err);
+    return -1;
+}
+
+/* Returns 1 when no more data is coming now (end of file; followed file:
+ * nothing new, after waiting), 0 after feeding a chunk, -1 on failure. */
+static int step(capture *c, framer **fr, char *chunk, int *short_read)
+{
+    char err[512];
+    if (*short_read && flush_idle(c) < 0)
+        return -1;
     errno = 0;
     ssize_t n = input_read(c->in, chunk, CHUNK, err, sizeof(err));
+    *short_read = n < CHUNK;
     if (n < 0) {
         if (errno == EINTR)
             return 0;
@@ -152,8 +167,8 @@ static int read_input(capture *c)
 {
     static char chunk[CHUNK];
     framer *fr = NULL;
-    int rc = 0;
-    while (!*c->stop && (rc = step(c, &fr, chunk)) == 0)
+    int rc = 0, short_read = 0;
+    while (!*c->stop && (rc = step(c, &fr, chunk, &short_read)) == 0)
         ;
     if (rc == 1 && fr != NULL) {
         framer_finish(fr);

@@ -64,3 +64,20 @@ echo "ok: -F proto | -I proto round-trips all $n events, byte-identical on re-en
 if "$CAP" "$S/events.json" >/dev/full 2>"$T/err"; then fail "writing to /dev/full exited 0"; fi
 grep -q "stdout" "$T/err" || fail "no stdout error message: $(cat "$T/err")"
 echo "ok: a failing stdout exits non-zero"
+
+# 6. a live pipe: an event comes out while the input is still open, not
+#    when the next input or the end arrives
+mkfifo "$T/fifo"
+"$CAP" <"$T/fifo" >"$T/live" 2>/dev/null &
+cpid=$!
+exec 3>"$T/fifo"
+echo '{"process_exec":{"process":{"pid":7}},"node_name":"n"}' >&3
+i=0
+while [ ! -s "$T/live" ]; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && { exec 3>&-; kill "$cpid"; fail "event held back while stdin stays open"; }
+    sleep 0.1
+done
+exec 3>&-
+wait "$cpid" || fail "live pipe: exit $?"
+echo "ok: events leave at once on a live pipe"
