@@ -94,14 +94,15 @@ static void url_of(const template_conf *c, const char *path, char *out, size_t n
     snprintf(out, n, "%.*s%s", (int)ul, c->url, path);
 }
 
-/* The version of the installed template, 0 when there is none. */
+/* The version of the installed template: -1 when there is none, 0 when it
+ * has no version. */
 static int installed_version(const template_conf *c, long *version, char *err, size_t errlen) {
     char url[1200], path[300];
     snprintf(path, sizeof path, "/_index_template/%s", c->name);
     url_of(c, path, url, sizeof url);
     buf resp = BUF_INIT;
     long st;
-    *version = 0;
+    *version = -1;
     int r = http_request(c->http, "GET", url, NULL, &st, &resp, err, errlen);
     if (r == 0 && st == 200) {
         json_t *root = json_loadb(resp.p, resp.len, 0, NULL);
@@ -146,7 +147,7 @@ int template_install(const template_conf *c, const char **note, char *err, size_
     if (r < 0) snprintf(err, errlen, "cannot build the index template");
     else r = put_json(c, path, body.p, err, errlen);
     buf_free(&body);
-    *note = have ? "updated" : "installed";
+    *note = have >= 0 ? "updated" : "installed";
     return r;
 }
 
