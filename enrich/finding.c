@@ -31,7 +31,9 @@ static const char schema_text[] =
     "\"severity\":{\"type\":\"string\",\"enum\":[\"info\",\"low\",\"medium\",\"high\",\"critical\"]},"
     "\"techniques\":{\"type\":\"array\",\"maxItems\":8,\"items\":{\"type\":\"object\","
     "\"additionalProperties\":false,\"required\":[\"id\",\"name\",\"tactic\"],\"properties\":{"
-    "\"id\":{\"type\":\"string\",\"pattern\":\"^T[0-9]{4}(\\\\.[0-9]{3})?$\"},"
+    /* [.] rather than \\. : llama.cpp's grammar converter emits "\." which
+     * its own grammar parser then rejects */
+    "\"id\":{\"type\":\"string\",\"pattern\":\"^T[0-9]{4}([.][0-9]{3})?$\"},"
     "\"name\":{\"type\":\"string\",\"maxLength\":80},"
     "\"tactic\":{\"type\":\"string\",\"enum\":[\"reconnaissance\",\"resource-development\","
     "\"initial-access\",\"execution\",\"persistence\",\"privilege-escalation\",\"defense-evasion\","

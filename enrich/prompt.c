@@ -79,9 +79,28 @@ static const char batch_text[] =
     "have an id. Reply with one JSON object {\"results\": [...]} holding one object per event, "
     "each with its id and the fields above.";
 
+/* Drop the size bounds from the schema we send.  llama.cpp turns
+ * maxLength 600 into a grammar of 600 nested optionals that it fails to
+ * parse (and its server dies of it), and OpenAI's strict mode rejects
+ * several of these keywords; finding.c enforces every bound on the reply
+ * anyway. */
+static void strip_bounds(json_t *v) {
+    static const char *const keys[] = {"maxLength", "maxItems", "minimum", "maximum"};
+    const char *k;
+    json_t *child;
+    size_t i;
+    if (json_is_object(v)) {
+        for (i = 0; i < sizeof keys / sizeof keys[0]; i++) json_object_del(v, keys[i]);
+        json_object_foreach(v, k, child) strip_bounds(child);
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, child) strip_bounds(child);
+    }
+}
+
 /* The finding schema, or for a batch {"results":[finding + id]}. */
 static json_t *reply_schema(size_t n) {
     json_t *f = json_loads(finding_schema(), 0, NULL);
+    if (f) strip_bounds(f);
     if (f == NULL || n == 1) return f;
     json_t *props = json_object_get(f, "properties"), *req = json_object_get(f, "required");
     if (json_object_set_new(props, "id", json_pack("{s:s}", "type", "integer")) < 0 ||
