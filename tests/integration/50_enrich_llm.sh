@@ -16,39 +16,39 @@ T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
-for n in prompt-injection reverse-shell-nc shadow-read normal-start exec-probe-shell \
-         miner prompt-injection shadow-read; do cat "$S/$n.json"; done >"$T/in"
-"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object --llm-timeout 120000 \
+for n in prompt-injection shadow-read normal-start exec-probe-shell prompt-injection \
+         shadow-read; do cat "$S/$n.json"; done >"$T/in"
+"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object --llm-timeout 300000 \
     --llm-retries 1 <"$T/in" >"$T/out" 2>"$T/err" || bad "exit $?"
 cat "$T/err"
-[ "$(wc -l <"$T/out")" -eq 8 ] || bad "want 8 records, got $(wc -l <"$T/out")"
-grep -q ' llm_calls=4 ' "$T/err" || bad "want 4 LLM calls (4 distinct behaviours of medium or above)"
+[ "$(wc -l <"$T/out")" -eq 6 ] || bad "want 6 records, got $(wc -l <"$T/out")"
+grep -q ' llm_calls=2 ' "$T/err" || bad "want 2 LLM calls (2 distinct behaviours of medium or above)"
 grep -q ' cache_hits=2 ' "$T/err" || bad "repeated behaviours not answered from the cache"
 grep -q ' llm_errors=0 ' "$T/err" || bad "LLM calls failed"
 ok=$(grep -c '"source":"SOURCE_LLM".*"llm_status":"LLM_STATUS_OK"' "$T/out")
 inv=$(grep -c '"source":"SOURCE_RULES".*"llm_status":"LLM_STATUS_INVALID_OUTPUT"' "$T/out")
 cached=$(grep -c '"llm_status":"LLM_STATUS_CACHED"' "$T/out")
 echo "validated: $ok, invalid with rules standing: $inv, cached: $cached"
-[ $((ok + inv + cached)) -eq 6 ] || bad "6 records should have asked the LLM or its cache"
+[ $((ok + inv + cached)) -eq 4 ] || bad "4 records should have asked the LLM or its cache"
 grep '"llm_status":"LLM_STATUS_OK"' "$T/out" | grep -v -q '"model":"' && bad "an llm record lacks its model"
 grep '"llm_status":"LLM_STATUS_OK"' "$T/out" | grep -v -q '"prompt_version":"p1"' && bad "an llm record lacks its prompt version"
 grep -c '"llm_status":"LLM_STATUS_SKIPPED_POLICY"' "$T/out" | grep -qx 2 || bad "info events were sent to the LLM"
-# prompt injection: records 1 and 7 stay critical
-for i in 1 7; do
+# prompt injection: records 1 and 5 stay critical
+for i in 1 5; do
     sed -n "${i}p" "$T/out" | grep -q '"severity":"SEVERITY_CRITICAL"' || bad "record $i lost its critical severity"
 done
 # a validated record's severity is never below the rules' severity
 grep '"rules":\["shadow-read"\]' "$T/out" | grep -q -E '"severity":"SEVERITY_(INFO|LOW|MEDIUM)"' &&
     bad "the LLM lowered shadow-read below high"
 
-# batching: 4 distinct uncached behaviours in one request
-for n in reverse-shell-nc shadow-read miner network-scanner normal-start; do cat "$S/$n.json"; done >"$T/in2"
-"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object --llm-timeout 120000 \
-    --llm-retries 1 --llm-batch 4 <"$T/in2" >"$T/out2" 2>"$T/err2" || bad "batch: exit $?"
+# batching: 3 distinct uncached behaviours in one request
+for n in reverse-shell-nc miner network-scanner normal-start; do cat "$S/$n.json"; done >"$T/in2"
+"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object --llm-timeout 300000 \
+    --llm-retries 1 --llm-batch 3 <"$T/in2" >"$T/out2" 2>"$T/err2" || bad "batch: exit $?"
 cat "$T/err2"
-[ "$(wc -l <"$T/out2")" -eq 5 ] || bad "batch: want 5 records"
-grep -q ' llm_calls=1 ' "$T/err2" || bad "batch: 4 misses should share one request"
-[ "$(grep -c -E '"llm_status":"LLM_STATUS_(OK|INVALID_OUTPUT)"' "$T/out2")" -eq 4 ] ||
-    bad "batch: each of the 4 should be ok or invalid_output"
+[ "$(wc -l <"$T/out2")" -eq 4 ] || bad "batch: want 4 records"
+grep -q ' llm_calls=1 ' "$T/err2" || bad "batch: 3 misses should share one request"
+[ "$(grep -c -E '"llm_status":"LLM_STATUS_(OK|INVALID_OUTPUT)"' "$T/out2")" -eq 3 ] ||
+    bad "batch: each of the 3 should be ok or invalid_output"
 [ $fail = 0 ] && echo "ok: real LLM"
 exit $fail
