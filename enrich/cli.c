@@ -225,6 +225,12 @@ static int finish(enrich_opts *o) {
     return 0;
 }
 
+static const char *option_name(int id) {
+    for (size_t i = 0; i < NOPTS; i++)
+        if (options[i].id == id) return options[i].name;
+    return "?";
+}
+
 int cli_parse(int argc, char **argv, enrich_opts *o) {
     struct option longopts[NOPTS + 1];
     char shortopts[3 * NOPTS + 2];
@@ -238,7 +244,7 @@ int cli_parse(int argc, char **argv, enrich_opts *o) {
         if (c == 'V') { printf("tetra-enrich %s\n", TETRA_VERSION); return 1; }
         if (c == '?' || c == ':') { usage(stderr); return 2; }
         if (apply(o, c, optarg, &nrules) < 0) {
-            errorf("bad value for option %s: \"%s\"", argv[optind - 1], optarg ? optarg : "");
+            errorf("bad value for --%s: \"%s\"", option_name(c), optarg ? optarg : "");
             return 2;
         }
     }
