@@ -180,10 +180,7 @@ static int dry_print(engine *e, const char *body) {
                        : e->c.llm.azure ? "\"api-key\":\"<redacted>\""
                                         : "\"Authorization\":\"Bearer <redacted>\"";
     char url[1100];
-    const char *u = e->c.llm.url;
-    size_t n = strlen(u);
-    while (n > 0 && u[n - 1] == '/') n--;
-    snprintf(url, sizeof url, "%.*s/chat/completions", (int)n, u);
+    if (llm_endpoint_url(&e->c.llm, url, sizeof url) < 0) return -1;
     fprintf(e->c.dry_out, "{\"method\":\"POST\",\"url\":\"%s\",\"headers\":{\"Content-Type\":"
             "\"application/json\"%s%s},\"body\":%s}\n", url, auth ? "," : "", auth ? auth : "", body);
     return ferror(e->c.dry_out) ? -1 : 0;

@@ -68,14 +68,18 @@ oom:
     return -1;
 }
 
-static int build_endpoint(llm *l, char *err, size_t errlen) {
-    const char *u = l->c.url;
+int llm_endpoint_url(const llm_conf *c, char *out, size_t cap) {
+    const char *u = c->url;
     size_t n = strlen(u);
     while (n > 0 && u[n - 1] == '/') n--;
-    int w = l->c.azure ? snprintf(l->endpoint, sizeof l->endpoint, "%.*s/chat/completions?api-version=%s",
-                                  (int)n, u, l->c.azure_api_version)
-                       : snprintf(l->endpoint, sizeof l->endpoint, "%.*s/chat/completions", (int)n, u);
-    if (w < 0 || (size_t)w >= sizeof l->endpoint) {
+    int w = c->azure ? snprintf(out, cap, "%.*s/chat/completions?api-version=%s", (int)n, u,
+                                c->azure_api_version)
+                     : snprintf(out, cap, "%.*s/chat/completions", (int)n, u);
+    return (w < 0 || (size_t)w >= cap) ? -1 : 0;
+}
+
+static int build_endpoint(llm *l, char *err, size_t errlen) {
+    if (llm_endpoint_url(&l->c, l->endpoint, sizeof l->endpoint) < 0) {
         snprintf(err, errlen, "LLM URL too long");
         return -1;
     }
