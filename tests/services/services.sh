@@ -204,13 +204,16 @@ stop_one() { # NAME
 }
 
 start_one() { # NAME
-    if running "$1"; then
+    # env is written once the server answered: without it, a start failed
+    if running "$1" && [ -f "$SVC/$1/env" ]; then
         say "$1 already running (pgid $(pgid_of "$1"))"
         return 0
     fi
     stop_one "$1" >/dev/null 2>&1
     mkdir -p "$SVC/$1" && : >"$SVC/$1/log" || return 1
-    "${1}_start"
+    so_t0=$(date +%s)
+    "${1}_start" || return 1
+    say "$1: up after $(($(date +%s) - so_t0)) s"
 }
 
 cmd_up() {
