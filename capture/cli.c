@@ -116,7 +116,9 @@ static int option(capture_opts *o, int c, const char *arg)
 {
     char err[512];
     switch (c) {
-    case 'b': return apply(o, "bootstrap.servers", arg) < 0 ? EXIT_USAGE : -1;
+    case 'b':
+        o->brokers_given = 1;
+        return apply(o, "bootstrap.servers", arg) < 0 ? EXIT_USAGE : -1;
     case 't': return apply(o, "topic", arg) < 0 ? EXIT_USAGE : -1;
     case 'z': return apply(o, "compression.codec", arg) < 0 ? EXIT_USAGE : -1;
     case 'F': return apply(o, "format", arg) < 0 ? EXIT_USAGE : -1;
@@ -209,6 +211,8 @@ static int check(capture_opts *o)
             return usage_error("-t needs brokers (-b)");
         o->format = OUTPUT_KAFKA;
     }
+    else if (o->brokers_given)
+        return usage_error("-b needs a topic (-t)");
     if (o->follow && (o->nfiles != 1 || strcmp(o->files[0], "-") == 0))
         return usage_error("--follow needs exactly one FILE (not stdin)");
     if (!o->follow && (o->state != NULL || o->from_end))

@@ -26,6 +26,7 @@ typedef struct capture_opts {
     char *state;             /* --state, state= */
     unsigned long long max_record; /* --max-record-bytes, max.record.bytes= */
     int follow, from_end;
+    int brokers_given;       /* -b on the command line */
     int verbosity;
     char **files;            /* FILE... (points into argv) */
     int nfiles;

@@ -4,7 +4,9 @@
 # (exit 0, written = read); an unreachable broker makes tetra-capture exit 1
 # saying how many messages were not delivered; and while it waits for a
 # flush that cannot finish, a first SIGTERM keeps waiting and a second one
-# gives up (exit 1, the count of undelivered messages).
+# gives up (exit 1, the count of undelivered messages).  With --follow
+# --state, undelivered events never count as done: the state stays before
+# them, and the next run sends them.
 set -u
 BIN=${BIN:-$ROOT/bin}
 CAP="$BIN/tetra-capture"
@@ -44,3 +46,30 @@ pid=""
 [ "$rc" -eq 1 ] || fail "abandoned flush: exit $rc, want 1"
 grep -q '7 of 7 messages not delivered' "$T/err3" || fail "abandoned flush message"
 echo "ok: second SIGTERM abandons the flush with exit 1"
+
+# --follow --state with a broker that never answers: nothing delivered, so
+# the saved position must not move past any event; a later run (to stdout
+# here) gets every one of them
+mkdir "$T/logs"
+cp "$T/in" "$T/logs/tetragon.log"
+"$CAP" -f --state "$T/state" -b 127.0.0.1:1 -t nowhere -X message.timeout.ms=1000 \
+    "$T/logs/tetragon.log" 2>"$T/err4" &
+pid=$!
+sleep 3 # past the message timeout: every delivery has failed by now
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=""
+[ "$rc" -eq 1 ] || fail "follow with a dead broker: exit $rc, want 1"
+grep -q '7 of 7 messages not delivered' "$T/err4" || fail "follow: undelivered count"
+"$CAP" -f --state "$T/state" "$T/logs/tetragon.log" >"$T/out5" 2>"$T/err5" &
+pid=$!
+i=0
+while [ "$(wc -l <"$T/out5")" -lt 7 ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "the undelivered events were not read again"; sleep 0.1
+done
+kill -TERM "$pid"
+wait "$pid" || fail "second run exit $?"
+pid=""
+cmp -s "$T/in" "$T/out5" || fail "second run did not send all 7 again, in order"
+echo "ok: undelivered events keep the saved position; the next run sends them"

@@ -30,6 +30,7 @@ expect 2 'unknown format "xml"' -F xml
 expect 2 "max.record.bytes" --max-record-bytes 12abc
 expect 2 "max.record.bytes" --max-record-bytes 8
 expect 2 "needs brokers" -t topic
+expect 2 "needs a topic" -b localhost:9092
 expect 2 "cannot go with -t" -b localhost:9092 -t topic -F proto
 expect 2 "exactly one FILE" -f
 expect 2 "exactly one FILE" -f "$T/a" "$T/b"
