@@ -412,8 +412,12 @@ static void completed(bulk *b, CURLMsg *m) {
     else fatal(b, s, code);
 }
 
+/* How long curl may sleep: until the caller's timeout, the next retry, or
+ * the linger deadline of waiting items, but the last two only matter when a
+ * request slot is free to send them (else completions wake us anyway). */
 static int next_wake(bulk *b, int timeout_ms) {
     int64_t now = bulk_now_ms(), t = now + timeout_ms;
+    if (!free_slot(b)) return timeout_ms;
     for (item *it = b->retry.head; it; it = it->next)
         if (it->due < t) t = it->due;
     if (b->ready.n && b->ready_since + b->c.linger_ms < t) t = b->ready_since + b->c.linger_ms;

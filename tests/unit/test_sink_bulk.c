@@ -23,6 +23,7 @@ typedef struct answer {
     int status;
     const char *body;
     const char *header; /* a header line the request must carry, or NULL */
+    int delay_ms;       /* wait this long before answering */
 } answer;
 
 static size_t inflate_lines(const char *in, size_t n) {
@@ -84,6 +85,7 @@ static void serve(int lfd, const answer *script, size_t n) {
             int right = docs == a->docs && (!a->header || strstr(last_head, a->header));
             int st = right ? a->status : 400;
             const char *body = right ? a->body : "{\"error\":\"wrong batch or header\"}";
+            if (a->delay_ms) usleep((useconds_t)a->delay_ms * 1000);
             char head[256];
             int hl = snprintf(head, sizeof head,
                               "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
@@ -130,8 +132,10 @@ static void on_done(void *opaque, const bulk_result *r) {
 
 static http_conf hc;
 
+static long linger = 10000;
+
 static bulk *engine(const char *url, seen *s, int inflight) {
-    bulk_conf c = {url, &hc, 4, 1 << 20, 10000, inflight, 1, 20, 100, 1000, on_done, s, NULL};
+    bulk_conf c = {url, &hc, 4, 1 << 20, linger, inflight, 1, 20, 100, 1000, on_done, s, NULL};
     char err[256];
     hc.timeout_ms = 5000;
     bulk *b = bulk_new(&c, err, sizeof err);
@@ -162,8 +166,8 @@ START_TEST(per_item_outcomes)
                  "{\"create\":{\"status\":409,\"error\":{\"type\":\"version_conflict_engine_exception\"}}},"
                  "{\"create\":{\"status\":429,\"error\":{\"type\":\"es_rejected_execution_exception\"}}},"
                  "{\"create\":{\"status\":400,\"error\":{\"type\":\"mapper_parsing_exception\","
-                 "\"reason\":\"failed to parse field [source.ip]\"}}}]}", NULL},
-        {1, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}}]}", NULL},
+                 "\"reason\":\"failed to parse field [source.ip]\"}}}]}", NULL, 0},
+        {1, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}}]}", NULL, 0},
     };
     char url[64], err[256];
     pid_t pid = start_server(script, 2, url, sizeof url);
@@ -185,10 +189,10 @@ END_TEST
 START_TEST(whole_request_retried)
 {
     const answer script[] = {
-        {4, 503, "{\"error\":\"unavailable\"}", NULL},
-        {4, 429, "{\"error\":\"busy\"}", NULL},
+        {4, 503, "{\"error\":\"unavailable\"}", NULL, 0},
+        {4, 429, "{\"error\":\"busy\"}", NULL, 0},
         {4, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
-                 "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}", NULL},
+                 "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}", NULL, 0},
     };
     char url[64], err[256];
     pid_t pid = start_server(script, 3, url, sizeof url);
@@ -205,7 +209,7 @@ END_TEST
 
 START_TEST(unauthorized_is_fatal)
 {
-    const answer script[] = {{4, 401, "{\"error\":\"no\"}", NULL}};
+    const answer script[] = {{4, 401, "{\"error\":\"no\"}", NULL, 0}};
     char url[64], err[256];
     pid_t pid = start_server(script, 1, url, sizeof url);
     seen s = {0};
@@ -238,7 +242,7 @@ static void auth_case(const char *header, void (*set)(void)) {
     const answer script[] = {
         {4, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
                  "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}",
-         header},
+         header, 0},
     };
     char url[64], err[256];
     pid_t pid = start_server(script, 1, url, sizeof url);
@@ -263,6 +267,32 @@ START_TEST(auth_headers)
 {
     auth_case("Authorization: ApiKey c2VjcmV0\r\n", set_api_key);
     auth_case("Authorization: Basic dXNlcjpwdw==\r\n", set_basic);
+}
+END_TEST
+
+/* While every request slot is busy, documents past their linger time must
+ * not make the loop spin: waiting for a slow answer costs no CPU. */
+START_TEST(no_spin_while_slots_busy)
+{
+    static const char ok4[] = "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},"
+                              "{\"create\":{\"status\":201}},{\"create\":{\"status\":201}},"
+                              "{\"create\":{\"status\":201}}]}";
+    const answer script[] = {{4, 200, ok4, NULL, 1500}, {4, 200, ok4, NULL, 0}};
+    char url[64], err[256];
+    pid_t pid = start_server(script, 2, url, sizeof url);
+    seen s = {0};
+    linger = 0;
+    bulk *b = engine(url, &s, 1);
+    linger = 10000;
+    add4(b);
+    add4(b);
+    clock_t c0 = clock();
+    ck_assert_int_eq(run(b, 10000, err, sizeof err), 0);
+    double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    ck_assert_int_eq(s.indexed, 8);
+    ck_assert_msg(cpu < 0.5, "%.2f s of CPU while waiting 1.5 s for an answer", cpu);
+    bulk_free(b);
+    waitpid(pid, NULL, 0);
 }
 END_TEST
 
@@ -291,6 +321,7 @@ int main(void) {
     tcase_add_test(tc, unreachable_holds_items);
     tcase_add_test(tc, backoff_bounds);
     tcase_add_test(tc, auth_headers);
+    tcase_add_test(tc, no_spin_while_slots_busy);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
