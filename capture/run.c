@@ -256,7 +256,10 @@ static int setup(capture *c, capture_opts *o)
         errorf("dead-letter output: %s", err);
         return -1;
     }
-    output_conf oc = {o->format, stdout, o->topic, conf_take_kafka(&o->conf), c->stop};
+    /* a full producer queue is waited out after the first signal too (the
+     * record was read, so it is flushed with the rest); only the second
+     * signal gives up */
+    output_conf oc = {o->format, stdout, o->topic, conf_take_kafka(&o->conf), c->abort};
     if ((c->out = output_open(&oc, err, sizeof(err))) == NULL) {
         errorf("%s", err);
         return -1;

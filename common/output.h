@@ -26,7 +26,7 @@ typedef struct output_conf {
     FILE *fp;              /* JSON/PROTO: where to write (stdout) */
     const char *topic;     /* KAFKA */
     rd_kafka_conf_t *kconf; /* KAFKA: taken over by output_open in every case */
-    volatile sig_atomic_t *stop; /* stop waiting for a full queue when set; may be NULL */
+    volatile sig_atomic_t *stop; /* give up waiting for a full queue when set; may be NULL */
 } output_conf;
 
 typedef struct output output;
