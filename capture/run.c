@@ -62,6 +62,10 @@ static int periodic(capture *c, int force)
     return save_state(c);
 }
 
+/* Hand every complete record to record_handle().  Returns 0, -1 on a
+ * failure that stops the run, or 2 when a binary input's length prefix is
+ * corrupt: nothing after it can be framed, so the rest of that input is
+ * skipped (counted as one rejection, like any other bad input). */
 static int drain(capture *c, framer *fr)
 {
     framer_record r;
@@ -71,10 +75,12 @@ static int drain(capture *c, framer *fr)
             return -1;
     if (rc == 0)
         return 0;
-    errorf("%s: malformed length prefix near offset %llu; the rest of this input is skipped",
-           input_name(c->in), (unsigned long long)framer_offset(fr));
+    warnf("%s: offset %llu: bad_framing: malformed length prefix; the rest of this input is "
+          "skipped",
+          input_name(c->in), (unsigned long long)framer_offset(fr));
+    (void)stats_add(&c->st, "rejected", 1);
     (void)stats_add(&c->st, "bad_framing", 1);
-    return 1;
+    return 2;
 }
 
 static framer *new_framer(capture *c, uint64_t base)
@@ -107,8 +113,8 @@ static int place_chunk(capture *c, framer **fr, size_t n)
         int rc = drain(c, *fr);
         framer_free(*fr);
         *fr = NULL;
-        if (rc < 0)
-            return -1;
+        if (rc != 0)
+            return rc;
     }
     c->file = p;
     return (*fr = new_framer(c, start)) != NULL ? 0 : -1;
@@ -127,7 +133,8 @@ static int flush_idle(capture *c)
 }
 
 /* Returns 1 when no more data is coming now (end of file; followed file:
- * nothing new, after waiting), 0 after feeding a chunk, -1 on failure. */
+ * nothing new, after waiting), 2 when the input cannot be framed any more,
+ * 0 after feeding a chunk, -1 on failure. */
 static int step(capture *c, framer **fr, char *chunk, int *short_read)
 {
     char err[512];
@@ -150,13 +157,14 @@ static int step(capture *c, framer **fr, char *chunk, int *short_read)
         input_wait(c->in, SYNC_INTERVAL_MS);
         return 0;
     }
-    if (place_chunk(c, fr, (size_t)n) < 0)
-        return -1;
+    int rc = place_chunk(c, fr, (size_t)n);
+    if (rc != 0)
+        return rc;
     if (framer_feed(*fr, chunk, (size_t)n) < 0) {
         errorf("out of memory");
         return -1;
     }
-    int rc = drain(c, *fr);
+    rc = drain(c, *fr);
     if (rc != 0)
         return rc;
     return periodic(c, 0);
@@ -170,7 +178,7 @@ static int read_input(capture *c)
     int rc = 0, short_read = 0;
     while (!*c->stop && (rc = step(c, &fr, chunk, &short_read)) == 0)
         ;
-    if (rc == 1 && fr != NULL) {
+    if (rc == 1 && fr != NULL) { /* end of input: what is left is a record too */
         framer_finish(fr);
         rc = drain(c, fr);
     }

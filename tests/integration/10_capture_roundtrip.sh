@@ -58,7 +58,12 @@ cmp -s "$T/all" "$T/got" || fail "-F proto | -I proto differs: $(cat "$T/err")"
 grep -q "read=$n written=$n rejected=0\$" "$T/err" || fail "-I proto summary: $(cat "$T/err")"
 "$CAP" -F proto -I proto <"$T/bin" 2>/dev/null >"$T/bin2"
 cmp -s "$T/bin" "$T/bin2" || fail "proto -> proto is not byte-identical"
+{ cat "$T/bin"; printf '\377\377\377\377\377\377\377\377\377\377\377junk'; } |
+    "$CAP" -I proto >/dev/null 2>"$T/err" || fail "corrupt framing: exit $?"
+tail -n 1 "$T/err" | grep -q "read=$n written=$n rejected=1 bad_framing=1\$" ||
+    fail "corrupt framing summary: $(cat "$T/err")"
 echo "ok: -F proto | -I proto round-trips all $n events, byte-identical on re-encoding"
+echo "ok: a corrupt length prefix skips the rest of that input only, exit 0"
 
 # 5. a closed stdout is a runtime failure, not silence
 if "$CAP" "$S/events.json" >/dev/full 2>"$T/err"; then fail "writing to /dev/full exited 0"; fi
