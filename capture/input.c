@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,17 @@ struct input {
     follow *fl;
 };
 
+/* Signals are installed with SA_RESTART (so a write to a full pipe is not
+ * cut short), which would also restart a read blocked on an idle pipe; poll
+ * is never restarted, so waiting there lets a signal stop the loop. */
 static ssize_t plain_read(input *in, char *buf, size_t n, char *err, size_t errlen)
 {
+    struct pollfd pfd = {in->fd, POLLIN, 0};
+    if (poll(&pfd, 1, -1) < 0) {
+        if (errno != EINTR)
+            snprintf(err, errlen, "%s: %s", in->name, strerror(errno));
+        return -1;
+    }
     ssize_t r = read(in->fd, buf, n);
     if (r < 0 && errno != EINTR)
         snprintf(err, errlen, "%s: %s", in->name, strerror(errno));

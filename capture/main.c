@@ -30,7 +30,10 @@ static int install_signals(void)
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: a blocked read must return EINTR */
+    /* SA_RESTART: a write blocked on a full pipe must not fail with EINTR;
+     * the waits that must notice a signal (poll, inotify) are never
+     * restarted by the kernel */
+    sa.sa_flags = SA_RESTART;
     if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
         return -1;
     return 0;

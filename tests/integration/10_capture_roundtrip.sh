@@ -86,3 +86,18 @@ done
 exec 3>&-
 wait "$cpid" || fail "live pipe: exit $?"
 echo "ok: events leave at once on a live pipe"
+
+# 7. SIGTERM while blocked writing to a full pipe: the write is not cut
+#    short, what was read is written, exit 0
+for i in $(seq 1 300); do cat "$T/all"; done >"$T/many"
+{ "$CAP" "$T/many" 2>"$T/err7"; echo $? >"$T/rc7"; } | { sleep 2; cat >"$T/out7"; } &
+sleep 1
+cpid=$(pgrep -n -f "$CAP $T/many") || fail "cannot find the writer"
+kill -TERM "$cpid"
+wait
+[ "$(cat "$T/rc7")" = 0 ] || fail "blocked write + SIGTERM: exit $(cat "$T/rc7"): $(cat "$T/err7")"
+grep -q "rejected=0" "$T/err7" || fail "blocked write + SIGTERM: $(cat "$T/err7")"
+if grep -q "error" "$T/err7"; then fail "blocked write + SIGTERM: $(cat "$T/err7")"; fi
+w=$(sed -n 's/.* written=\([0-9]*\) .*/\1/p' "$T/err7")
+[ "$(wc -l <"$T/out7")" -eq "$w" ] || fail "wrote $(wc -l <"$T/out7") lines, summary says $w"
+echo "ok: SIGTERM during a blocked write loses nothing it read ($w events)"
