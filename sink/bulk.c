@@ -342,7 +342,7 @@ static void item_result(bulk *b, item *it, json_t *res) {
         finish(b, it, BULK_INDEXED, st, NULL);
     } else if (st == 409) {
         finish(b, it, BULK_DUPLICATE, st, NULL);
-    } else if (st == 429 || st >= 500 || st == 0) {
+    } else if (st == 429 || st == 408 || st >= 500 || st == 0) {
         retry_later(b, it, -1);
     } else {
         char why[1024];
