@@ -25,7 +25,8 @@ int event_from_json(pj_arena *a, const char *json, size_t len, tetra_event **out
     pj_status st = pj_decode(a, &tetragon__get_events_response__descriptor, json, len, &m, info,
                              err);
     if (st != PJ_OK) {
-        *reason = pj_status_name(st);
+        /* valid JSON but not an object (an array, a string): no event */
+        *reason = st == PJ_ERR_TYPE && !err->path[0] ? "not_event" : pj_status_name(st);
         return -1;
     }
     tetra_event *ev = (tetra_event *)m;

@@ -279,6 +279,8 @@ START_TEST(event_reasons)
     const char *ok = "{\"process_exit\":{\"status\":1},\"node_name\":\"n1\"}";
     ck_assert_int_eq(event_from_json(A, ok, strlen(ok), &ev, &reason, &err, NULL), 0);
     ck_assert_str_eq(event_kind(ev), "process_exit");
+    ck_assert_int_eq(event_from_json(A, "[1,2]", 5, &ev, &reason, &err, NULL), -1);
+    ck_assert_str_eq(reason, "not_event");
     const char *bad = "{\"process_exec\":{\"process\":{\"pid\":\"x\"}}}";
     ck_assert_int_eq(event_from_json(A, bad, strlen(bad), &ev, &reason, &err, NULL), -1);
     ck_assert_str_eq(reason, "bad_value");
