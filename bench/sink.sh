@@ -6,7 +6,8 @@
 # the sink's request size, posted by curl with the same parallelism.  Then
 # tetra-sink indexes the corpus from stdin.  Both go to fresh indices under
 # the same template, and both counts are checked after a refresh, so a fast
-# run that lost documents cannot look good.  Target: at least 0.9 of the
+# run that lost documents cannot look good; the corpus is then sent again
+# and must add nothing (the 100,000-event replay check).  Target: at least 0.9 of the
 # ceiling.  Prints a Markdown section.
 set -eu
 : "${CORPUS:?run through bench/run.sh}" "${BIN:?}" "${BENCH_DIR:?}"
@@ -64,6 +65,15 @@ sink_s=$(secs "$t0" "$t1")
 sink_n=$(count 'bench-tsink-run-*')
 ceiling
 ceil2_s=$ceil_s ceil2_n=$ceil_n
+
+# the soak half: the same corpus again must add nothing (all 409s)
+t0=$(now)
+"$BIN/tetra-sink" --opensearch "$OS" --index 'bench-tsink-run-%Y.%m.%d' --template-name bench-tsink-run \
+    --batch-docs "$DOCS" --inflight "$PAR" <"$CORPUS" 2>"$T/stderr2"
+t1=$(now)
+replay_s=$(secs "$t0" "$t1")
+replay_n=$(count 'bench-tsink-run-*')
+replay_dup=$(tail -n 1 "$T/stderr2" | tr ' ' '\n' | sed -n 's/^duplicates=//p')
 ceil_s=$(awk -v a="$ceil1_s" -v b="$ceil2_s" 'BEGIN { printf "%.2f", (a + b) / 2 }')
 ceil_n=$(((ceil1_n + ceil2_n) / 2))
 
@@ -83,11 +93,14 @@ $events events, $docs documents, requests of $DOCS documents, $PAR in flight, gz
 | ceiling, after the sink | $ceil2_s | $ceil2_n | $(rate "$ceil2_n" "$ceil2_s") |
 | ceiling: mean | $ceil_s | $ceil_n | $ceil_r |
 | tetra-sink from stdin (decode, build, send) | $sink_s | $sink_n | $sink_r |
+| tetra-sink, same corpus again (replay) | $replay_s | $replay_n (${replay_dup:-?} duplicates) | $(rate "$docs" "$replay_s") |
 
 Ratio $ratio: $verdict. Sink summary: \`$(tail -n 1 "$T/stderr")\`
 
 REPORT
 [ "$sink_n" = "$docs" ] || echo "**tetra-sink indexed $sink_n of $docs documents.**"
+[ "$replay_n" = "$docs" ] && [ "${replay_dup:-}" = "$docs" ] ||
+    echo "**the replay left $replay_n documents with ${replay_dup:-?} duplicates; want $docs and $docs.**"
 [ "$ceil1_n" = "$docs" ] && [ "$ceil2_n" = "$docs" ] || echo "**a ceiling run indexed fewer than $docs documents.**"
 if [ -s "$T/dlq" ]; then
     echo "Dead-lettered by the sink, by reason:"
