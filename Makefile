@@ -27,7 +27,7 @@ BIN     := bin
 SANFLAGS :=
 endif
 
-PKGS     := libprotobuf-c rdkafka jansson libcurl
+PKGS     := libprotobuf-c rdkafka jansson libcurl yaml-0.1
 DEPS_OK  := $(BUILD)/.deps-ok
 # Recursive (=) on purpose: pkg-config must run after the deps stamp has
 # installed the packages, not when make reads this file.
