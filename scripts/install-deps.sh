@@ -8,7 +8,7 @@
 set -eu
 
 PKGS="librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev libjansson-dev
-libcurl4-openssl-dev check pkg-config zlib1g-dev"
+libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev"
 
 missing=""
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
@@ -19,6 +19,7 @@ command -v protoc-c >/dev/null 2>&1 || missing="$missing protobuf-c-compiler"
 [ -f /usr/include/google/protobuf/timestamp.proto ] || missing="$missing libprotobuf-dev"
 have_pc jansson || missing="$missing libjansson-dev"
 have_pc libcurl || missing="$missing libcurl4-openssl-dev"
+have_pc yaml-0.1 || missing="$missing libyaml-dev"
 have_pc check || missing="$missing check"
 have_pc zlib || missing="$missing zlib1g-dev"
 
