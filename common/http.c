@@ -6,14 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void wipe_free(char *s) {
-    if (!s) return;
+static void wipe_free(char *s)
+{
+    if (!s)
+        return;
     volatile char *v = s;
-    while (*v) *v++ = 0;
+    while (*v)
+        *v++ = 0;
     free(s);
 }
 
-static int read_first_line(const char *file, char **out, char *err, size_t errlen) {
+static int read_first_line(const char *file, char **out, char *err, size_t errlen)
+{
     FILE *f = fopen(file, "r");
     if (!f) {
         snprintf(err, errlen, "%s: %s", file, strerror(errno));
@@ -36,7 +40,8 @@ static int read_first_line(const char *file, char **out, char *err, size_t errle
     return 0;
 }
 
-int http_secret(const char *env, const char *file, char **out, char *err, size_t errlen) {
+int http_secret(const char *env, const char *file, char **out, char *err, size_t errlen)
+{
     *out = NULL;
     const char *v = env ? getenv(env) : NULL;
     if (v && *v) {
@@ -47,12 +52,14 @@ int http_secret(const char *env, const char *file, char **out, char *err, size_t
         }
         return 0;
     }
-    if (file) return read_first_line(file, out, err, errlen);
+    if (file)
+        return read_first_line(file, out, err, errlen);
     return 0;
 }
 
 static int add_header(http_conf *c, const char *scheme, const char *secret, char *err,
-                      size_t errlen) {
+                      size_t errlen)
+{
     size_t n = strlen(scheme) + strlen(secret) + 24;
     char *h = malloc(n);
     if (!h) {
@@ -71,7 +78,8 @@ static int add_header(http_conf *c, const char *scheme, const char *secret, char
     return 0;
 }
 
-int http_conf_finish(http_conf *c, char *err, size_t errlen) {
+int http_conf_finish(http_conf *c, char *err, size_t errlen)
+{
     int n = (c->password != NULL) + (c->api_key != NULL) + (c->bearer != NULL);
     if (n > 1) {
         snprintf(err, errlen, "choose one of basic auth, API key and bearer token");
@@ -85,12 +93,15 @@ int http_conf_finish(http_conf *c, char *err, size_t errlen) {
         snprintf(err, errlen, "a client certificate needs both a certificate and a key");
         return -1;
     }
-    if (c->api_key) return add_header(c, "ApiKey", c->api_key, err, errlen);
-    if (c->bearer) return add_header(c, "Bearer", c->bearer, err, errlen);
+    if (c->api_key)
+        return add_header(c, "ApiKey", c->api_key, err, errlen);
+    if (c->bearer)
+        return add_header(c, "Bearer", c->bearer, err, errlen);
     return 0;
 }
 
-void http_conf_free(http_conf *c) {
+void http_conf_free(http_conf *c)
+{
     free(c->user);
     wipe_free(c->password);
     wipe_free(c->api_key);
@@ -102,13 +113,15 @@ void http_conf_free(http_conf *c) {
     memset(c, 0, sizeof *c);
 }
 
-static int set_tls(CURL *h, const http_conf *c) {
+static int set_tls(CURL *h, const http_conf *c)
+{
     CURLcode r = CURLE_OK;
     if (c->insecure) {
         r |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         r |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (c->ca_file) r |= curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    if (c->ca_file)
+        r |= curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
     if (c->cert) {
         r |= curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert);
         r |= curl_easy_setopt(h, CURLOPT_SSLKEY, c->key);
@@ -116,7 +129,8 @@ static int set_tls(CURL *h, const http_conf *c) {
     return r == CURLE_OK ? 0 : -1;
 }
 
-int http_setup(CURL *h, const http_conf *c, struct curl_slist *extra, char *err, size_t errlen) {
+int http_setup(CURL *h, const http_conf *c, struct curl_slist *extra, char *err, size_t errlen)
+{
     CURLcode r = CURLE_OK;
     r |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     r |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
@@ -136,13 +150,16 @@ int http_setup(CURL *h, const http_conf *c, struct curl_slist *extra, char *err,
     return 0;
 }
 
-size_t http_buf_writer(char *p, size_t size, size_t n, void *userdata) {
-    if (buf_append(userdata, p, size * n) < 0) return 0;
+size_t http_buf_writer(char *p, size_t size, size_t n, void *userdata)
+{
+    if (buf_append(userdata, p, size * n) < 0)
+        return 0;
     return size * n;
 }
 
 /* The conf's headers plus a JSON content type, as a fresh list. */
-static struct curl_slist *json_headers(const http_conf *c) {
+static struct curl_slist *json_headers(const http_conf *c)
+{
     struct curl_slist *l = curl_slist_append(NULL, "Content-Type: application/json");
     for (struct curl_slist *s = c->headers; s && l; s = s->next) {
         struct curl_slist *n = curl_slist_append(l, s->data);
@@ -156,7 +173,8 @@ static struct curl_slist *json_headers(const http_conf *c) {
 }
 
 int http_request(const http_conf *c, const char *method, const char *url, const char *body,
-                 long *status, buf *resp, char *err, size_t errlen) {
+                 long *status, buf *resp, char *err, size_t errlen)
+{
     *status = 0;
     CURL *h = curl_easy_init();
     struct curl_slist *hdr = json_headers(c);
@@ -165,25 +183,30 @@ int http_request(const http_conf *c, const char *method, const char *url, const 
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (http_setup(h, c, hdr, err, errlen) < 0) goto out;
+    if (http_setup(h, c, hdr, err, errlen) < 0)
+        goto out;
     CURLcode r = curl_easy_setopt(h, CURLOPT_URL, url);
     r |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     r |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_buf_writer);
     r |= curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
-    if (body) r |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    if (body)
+        r |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     if (r != CURLE_OK) {
         snprintf(err, errlen, "libcurl rejected an option");
         goto out;
     }
     r = curl_easy_perform(h);
     if (r != CURLE_OK) {
-        snprintf(err, errlen, "%s: %s", method, curl_easy_strerror(r)); /* no url: it may hold user:password */
+        snprintf(err, errlen, "%s: %s", method,
+                 curl_easy_strerror(r)); /* no url: it may hold user:password */
         goto out;
     }
     rc = curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) == CURLE_OK ? 0 : -1;
-    if (rc < 0) snprintf(err, errlen, "no response code");
+    if (rc < 0)
+        snprintf(err, errlen, "no response code");
 out:
     curl_slist_free_all(hdr);
-    if (h) curl_easy_cleanup(h);
+    if (h)
+        curl_easy_cleanup(h);
     return rc;
 }

@@ -14,14 +14,14 @@
 #include "buf.h"
 
 typedef struct http_conf {
-    char *user;        /* basic auth user, NULL for none */
-    char *password;    /* basic auth password (secret) */
-    char *api_key;     /* "Authorization: ApiKey ..." (secret) */
-    char *bearer;      /* "Authorization: Bearer ..." (secret) */
-    char *ca_file;     /* CA bundle for server verification */
-    char *cert, *key;  /* client certificate and key (PEM files) */
-    int insecure;      /* 1: do not verify the server certificate */
-    long timeout_ms;   /* whole request, 0 = none */
+    char *user;       /* basic auth user, NULL for none */
+    char *password;   /* basic auth password (secret) */
+    char *api_key;    /* "Authorization: ApiKey ..." (secret) */
+    char *bearer;     /* "Authorization: Bearer ..." (secret) */
+    char *ca_file;    /* CA bundle for server verification */
+    char *cert, *key; /* client certificate and key (PEM files) */
+    int insecure;     /* 1: do not verify the server certificate */
+    long timeout_ms;  /* whole request, 0 = none */
     long connect_timeout_ms;
     struct curl_slist *headers; /* built by http_conf_finish, owned */
 } http_conf;

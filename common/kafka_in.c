@@ -14,9 +14,10 @@ struct kafka_in {
 };
 
 int kafka_in_defaults(rd_kafka_conf_t *conf, const char *brokers, const char *group, char *err,
-                      size_t errlen) {
-    const char *kv[][2] = {{"bootstrap.servers", brokers}, {"group.id", group},
-                           {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
+                      size_t errlen)
+{
+    const char *kv[][2] = {{"bootstrap.servers", brokers},    {"group.id", group},
+                           {"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
                            {"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"}};
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
         if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, errlen) != RD_KAFKA_CONF_OK)
@@ -24,13 +25,17 @@ int kafka_in_defaults(rd_kafka_conf_t *conf, const char *brokers, const char *gr
     return 0;
 }
 
-static void tell(kafka_in *k, int assigned, rd_kafka_topic_partition_list_t *l) {
-    if (!k->cb || !l->cnt) return;
+static void tell(kafka_in *k, int assigned, rd_kafka_topic_partition_list_t *l)
+{
+    if (!k->cb || !l->cnt)
+        return;
     int32_t *parts = malloc((size_t)l->cnt * sizeof *parts);
-    if (!parts) return;
+    if (!parts)
+        return;
     size_t n = 0;
     for (int i = 0; i < l->cnt; i++)
-        if (!strcmp(l->elems[i].topic, k->topic)) parts[n++] = l->elems[i].partition;
+        if (!strcmp(l->elems[i].topic, k->topic))
+            parts[n++] = l->elems[i].partition;
     k->cb(k->opaque, assigned, parts, n);
     free(parts);
 }
@@ -38,29 +43,36 @@ static void tell(kafka_in *k, int assigned, rd_kafka_topic_partition_list_t *l) 
 /* Cooperative and eager protocols both end here; errors from assign are
  * not fatal to us (the next rebalance fixes the assignment). */
 static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *l,
-                      void *opaque) {
+                      void *opaque)
+{
     kafka_in *k = opaque;
     int coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_error_t *er = NULL;
-        if (coop) er = rd_kafka_incremental_assign(rk, l);
-        else rd_kafka_assign(rk, l);
-        if (er) rd_kafka_error_destroy(er);
-        if (k->paused) rd_kafka_pause_partitions(rk, l);
+        if (coop)
+            er = rd_kafka_incremental_assign(rk, l);
+        else
+            rd_kafka_assign(rk, l);
+        if (er)
+            rd_kafka_error_destroy(er);
+        if (k->paused)
+            rd_kafka_pause_partitions(rk, l);
         tell(k, 1, l);
         return;
     }
     tell(k, 0, l);
     if (coop) {
         rd_kafka_error_t *er = rd_kafka_incremental_unassign(rk, l);
-        if (er) rd_kafka_error_destroy(er);
+        if (er)
+            rd_kafka_error_destroy(er);
     } else {
         rd_kafka_assign(rk, NULL);
     }
 }
 
 kafka_in *kafka_in_new(rd_kafka_conf_t *conf, const char *topic, kafka_in_rebalance_fn cb,
-                       void *opaque, char *err, size_t errlen) {
+                       void *opaque, char *err, size_t errlen)
+{
     kafka_in *k = calloc(1, sizeof *k);
     if (!k || !(k->topic = strdup(topic))) {
         snprintf(err, errlen, "out of memory");
@@ -72,7 +84,8 @@ kafka_in *kafka_in_new(rd_kafka_conf_t *conf, const char *topic, kafka_in_rebala
     rd_kafka_conf_set_rebalance_cb(conf, rebalance);
     k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
     conf = NULL; /* owned by rk now, or destroyed below */
-    if (!k->rk) goto fail;
+    if (!k->rk)
+        goto fail;
     rd_kafka_poll_set_consumer(k->rk);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
@@ -84,42 +97,55 @@ kafka_in *kafka_in_new(rd_kafka_conf_t *conf, const char *topic, kafka_in_rebala
     }
     return k;
 fail:
-    if (conf) rd_kafka_conf_destroy(conf);
+    if (conf)
+        rd_kafka_conf_destroy(conf);
     kafka_in_free(k);
     return NULL;
 }
 
-static int fatal_error(const rd_kafka_message_t *m) {
-    return m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+static int fatal_error(const rd_kafka_message_t *m)
+{
+    return m->err == RD_KAFKA_RESP_ERR__FATAL ||
+           m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
            m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
 }
 
-int kafka_in_poll(kafka_in *k, int ms, rd_kafka_message_t **out, char *err, size_t errlen) {
+int kafka_in_poll(kafka_in *k, int ms, rd_kafka_message_t **out, char *err, size_t errlen)
+{
     rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, ms);
-    if (!m) return 0;
+    if (!m)
+        return 0;
     if (!m->err) {
         *out = m;
         return 1;
     }
     int fatal = fatal_error(m);
-    if (fatal) snprintf(err, errlen, "consumer: %s", rd_kafka_message_errstr(m));
+    if (fatal)
+        snprintf(err, errlen, "consumer: %s", rd_kafka_message_errstr(m));
     rd_kafka_message_destroy(m);
     return fatal ? -1 : 0;
 }
 
-void kafka_in_pause(kafka_in *k, int paused) {
-    if (k->paused == paused) return;
+void kafka_in_pause(kafka_in *k, int paused)
+{
+    if (k->paused == paused)
+        return;
     rd_kafka_topic_partition_list_t *l = NULL;
-    if (rd_kafka_assignment(k->rk, &l) || !l) return;
-    if (paused) rd_kafka_pause_partitions(k->rk, l);
-    else rd_kafka_resume_partitions(k->rk, l);
+    if (rd_kafka_assignment(k->rk, &l) || !l)
+        return;
+    if (paused)
+        rd_kafka_pause_partitions(k->rk, l);
+    else
+        rd_kafka_resume_partitions(k->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     k->paused = paused;
 }
 
 int kafka_in_commit(kafka_in *k, const int32_t *parts, const int64_t *offs, size_t n, char *err,
-                    size_t errlen) {
-    if (!n) return 0;
+                    size_t errlen)
+{
+    if (!n)
+        return 0;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
     for (size_t i = 0; i < n; i++)
         rd_kafka_topic_partition_list_add(l, k->topic, parts[i])->offset = offs[i];
@@ -132,16 +158,21 @@ int kafka_in_commit(kafka_in *k, const int32_t *parts, const int64_t *offs, size
     return 0;
 }
 
-const void *kafka_in_header(const rd_kafka_message_t *m, const char *name, size_t *len) {
+const void *kafka_in_header(const rd_kafka_message_t *m, const char *name, size_t *len)
+{
     rd_kafka_headers_t *h = NULL;
     const void *v = NULL;
-    if (rd_kafka_message_headers(m, &h) || !h) return NULL;
-    if (rd_kafka_header_get_last(h, name, &v, len)) return NULL;
+    if (rd_kafka_message_headers(m, &h) || !h)
+        return NULL;
+    if (rd_kafka_header_get_last(h, name, &v, len))
+        return NULL;
     return v;
 }
 
-void kafka_in_free(kafka_in *k) {
-    if (!k) return;
+void kafka_in_free(kafka_in *k)
+{
+    if (!k)
+        return;
     if (k->rk) {
         rd_kafka_consumer_close(k->rk);
         rd_kafka_destroy(k->rk);

@@ -52,94 +52,119 @@ struct bulk {
     char fatal[512];
 };
 
-int64_t bulk_now_ms(void) {
+int64_t bulk_now_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static uint64_t next_rand(uint64_t *s) {
+static uint64_t next_rand(uint64_t *s)
+{
     *s ^= *s << 13;
     *s ^= *s >> 7;
     *s ^= *s << 17;
     return *s;
 }
 
-long bulk_backoff(long base, long cap, int attempt, uint64_t *rnd) {
+long bulk_backoff(long base, long cap, int attempt, uint64_t *rnd)
+{
     long d = base;
-    for (int i = 1; i < attempt && d < cap; i++) d *= 2;
-    if (d > cap) d = cap;
-    if (d < 2) return d;
+    for (int i = 1; i < attempt && d < cap; i++)
+        d *= 2;
+    if (d > cap)
+        d = cap;
+    if (d < 2)
+        return d;
     return d / 2 + (long)(next_rand(rnd) % (uint64_t)(d / 2 + 1));
 }
 
-static void count(bulk *b, const char *name, uint64_t n) {
-    if (b->c.st && n) stats_add(b->c.st, name, n);
+static void count(bulk *b, const char *name, uint64_t n)
+{
+    if (b->c.st && n)
+        stats_add(b->c.st, name, n);
 }
 
 /* --- lists -------------------------------------------------------------------------- */
 
-static void push(list *l, item *it) {
+static void push(list *l, item *it)
+{
     it->next = NULL;
-    if (l->tail) l->tail->next = it;
-    else l->head = it;
+    if (l->tail)
+        l->tail->next = it;
+    else
+        l->head = it;
     l->tail = it;
     l->n++;
     l->bytes += it->len;
 }
 
-static item *pop(list *l) {
+static item *pop(list *l)
+{
     item *it = l->head;
-    if (!it) return NULL;
+    if (!it)
+        return NULL;
     l->head = it->next;
-    if (!l->head) l->tail = NULL;
+    if (!l->head)
+        l->tail = NULL;
     l->n--;
     l->bytes -= it->len;
     return it;
 }
 
-static void free_list(list *l) {
+static void free_list(list *l)
+{
     item *it;
-    while ((it = pop(l))) free(it);
+    while ((it = pop(l)))
+        free(it);
 }
 
 /* --- setup ------------------------------------------------------------------------------ */
 
-static int build_headers(bulk *b) {
-    const char *own[] = {"Content-Type: application/x-ndjson", "Expect:",
-                         b->c.gzip ? "Content-Encoding: gzip" : NULL};
+static int build_headers(bulk *b)
+{
+    const char *own[] = {"Content-Type: application/x-ndjson",
+                         "Expect:", b->c.gzip ? "Content-Encoding: gzip" : NULL};
     for (size_t i = 0; i < 3; i++) {
-        if (!own[i]) continue;
+        if (!own[i])
+            continue;
         struct curl_slist *l = curl_slist_append(b->headers, own[i]);
-        if (!l) return -1;
+        if (!l)
+            return -1;
         b->headers = l;
     }
     for (struct curl_slist *s = b->c.http->headers; s; s = s->next) {
         struct curl_slist *l = curl_slist_append(b->headers, s->data);
-        if (!l) return -1;
+        if (!l)
+            return -1;
         b->headers = l;
     }
     return 0;
 }
 
-static int setup_slots(bulk *b, char *err, size_t errlen) {
+static int setup_slots(bulk *b, char *err, size_t errlen)
+{
     b->slots = calloc((size_t)b->c.max_inflight, sizeof *b->slots);
-    if (!b->slots) return -1;
+    if (!b->slots)
+        return -1;
     for (int i = 0; i < b->c.max_inflight; i++) {
         slot *s = &b->slots[i];
         s->h = curl_easy_init();
-        if (!s->h || http_setup(s->h, b->c.http, b->headers, err, errlen) < 0) return -1;
+        if (!s->h || http_setup(s->h, b->c.http, b->headers, err, errlen) < 0)
+            return -1;
         CURLcode r = curl_easy_setopt(s->h, CURLOPT_URL, b->url);
         r |= curl_easy_setopt(s->h, CURLOPT_POST, 1L);
         r |= curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, http_buf_writer);
         r |= curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->resp);
         r |= curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
-        if (r != CURLE_OK) return -1;
+        if (r != CURLE_OK)
+            return -1;
     }
     return 0;
 }
 
-bulk *bulk_new(const bulk_conf *c, char *err, size_t errlen) {
+bulk *bulk_new(const bulk_conf *c, char *err, size_t errlen)
+{
     bulk *b = calloc(1, sizeof *b);
     if (!b) {
         snprintf(err, errlen, "out of memory");
@@ -149,15 +174,18 @@ bulk *bulk_new(const bulk_conf *c, char *err, size_t errlen) {
     b->max_docs = c->max_docs;
     b->max_bytes = c->max_bytes;
     b->rnd = (uint64_t)bulk_now_ms() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
-    if (!b->rnd) b->rnd = 1;
+    if (!b->rnd)
+        b->rnd = 1;
     size_t ul = strlen(c->url);
-    while (ul && c->url[ul - 1] == '/') ul--;
+    while (ul && c->url[ul - 1] == '/')
+        ul--;
     snprintf(b->url, sizeof b->url, "%.*s/_bulk?filter_path=errors,items.*.status,items.*.error",
              (int)ul, c->url);
     err[0] = 0;
     b->multi = curl_multi_init();
     if (!b->multi || build_headers(b) < 0 || setup_slots(b, err, errlen) < 0) {
-        if (!err[0]) snprintf(err, errlen, "cannot set up libcurl");
+        if (!err[0])
+            snprintf(err, errlen, "cannot set up libcurl");
         bulk_free(b);
         return NULL;
     }
@@ -165,12 +193,15 @@ bulk *bulk_new(const bulk_conf *c, char *err, size_t errlen) {
     return b;
 }
 
-void bulk_free(bulk *b) {
-    if (!b) return;
+void bulk_free(bulk *b)
+{
+    if (!b)
+        return;
     for (int i = 0; b->slots && i < b->c.max_inflight; i++) {
         slot *s = &b->slots[i];
         if (s->h) {
-            if (s->batch.n) curl_multi_remove_handle(b->multi, s->h);
+            if (s->batch.n)
+                curl_multi_remove_handle(b->multi, s->h);
             curl_easy_cleanup(s->h);
         }
         free_list(&s->batch);
@@ -181,36 +212,46 @@ void bulk_free(bulk *b) {
     free(b->slots);
     free_list(&b->ready);
     free_list(&b->retry);
-    if (b->multi) curl_multi_cleanup(b->multi);
+    if (b->multi)
+        curl_multi_cleanup(b->multi);
     curl_slist_free_all(b->headers);
     free(b);
 }
 
 /* --- queueing -------------------------------------------------------------------------------- */
 
-int bulk_add(bulk *b, const char *lines, size_t len, int32_t part, int64_t off) {
+int bulk_add(bulk *b, const char *lines, size_t len, int32_t part, int64_t off)
+{
     item *it = malloc(sizeof *it + len);
-    if (!it) return -1;
+    if (!it)
+        return -1;
     memcpy(it->data, lines, len);
     it->len = len;
     it->part = part;
     it->off = off;
     it->attempts = 0;
     it->due = 0;
-    if (!b->ready.n) b->ready_since = bulk_now_ms();
+    if (!b->ready.n)
+        b->ready_since = bulk_now_ms();
     push(&b->ready, it);
     return 0;
 }
 
-size_t bulk_pending(const bulk *b) {
+size_t bulk_pending(const bulk *b)
+{
     size_t n = b->ready.n + b->retry.n;
-    for (int i = 0; i < b->c.max_inflight; i++) n += b->slots[i].batch.n;
+    for (int i = 0; i < b->c.max_inflight; i++)
+        n += b->slots[i].batch.n;
     return n;
 }
 
-int bulk_full(const bulk *b) { return bulk_pending(b) >= b->c.max_queued; }
+int bulk_full(const bulk *b)
+{
+    return bulk_pending(b) >= b->c.max_queued;
+}
 
-static void finish(bulk *b, item *it, bulk_outcome o, int status, const char *reason) {
+static void finish(bulk *b, item *it, bulk_outcome o, int status, const char *reason)
+{
     bulk_result r = {o, status, reason, it->data, it->len, it->part, it->off};
     count(b, o == BULK_INDEXED ? "indexed" : o == BULK_DUPLICATE ? "duplicates" : "rejected", 1);
     b->c.done(b->c.opaque, &r);
@@ -219,21 +260,25 @@ static void finish(bulk *b, item *it, bulk_outcome o, int status, const char *re
 
 /* Put it on the retry list, due after a backoff (shared by a whole batch
  * when delay >= 0 is given). */
-static void retry_later(bulk *b, item *it, long delay) {
+static void retry_later(bulk *b, item *it, long delay)
+{
     it->attempts++;
-    if (delay < 0) delay = bulk_backoff(b->c.backoff_ms, b->c.backoff_max_ms, it->attempts, &b->rnd);
+    if (delay < 0)
+        delay = bulk_backoff(b->c.backoff_ms, b->c.backoff_max_ms, it->attempts, &b->rnd);
     it->due = bulk_now_ms() + delay;
     count(b, "retries", 1);
     push(&b->retry, it);
 }
 
-static void due_retries(bulk *b) {
+static void due_retries(bulk *b)
+{
     int64_t now = bulk_now_ms();
     list keep = {0};
     item *it;
     while ((it = pop(&b->retry))) {
         if (it->due <= now) {
-            if (!b->ready.n) b->ready_since = 0; /* retried work goes out at once */
+            if (!b->ready.n)
+                b->ready_since = 0; /* retried work goes out at once */
             push(&b->ready, it);
         } else {
             push(&keep, it);
@@ -242,12 +287,15 @@ static void due_retries(bulk *b) {
     b->retry = keep;
 }
 
-/* --- sending ------------------------------------------------------------------------------------ */
+/* --- sending ------------------------------------------------------------------------------------
+ */
 
-static int gzip_body(slot *s) {
+static int gzip_body(slot *s)
+{
     z_stream z;
     memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return -1;
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
     buf_reset(&s->gz);
     size_t bound = deflateBound(&z, s->body.len);
     if (buf_reserve(&s->gz, bound) < 0) {
@@ -264,69 +312,86 @@ static int gzip_body(slot *s) {
     return r == Z_STREAM_END ? 0 : -1;
 }
 
-static slot *free_slot(bulk *b) {
+static slot *free_slot(bulk *b)
+{
     for (int i = 0; i < b->c.max_inflight; i++)
-        if (!b->slots[i].batch.n) return &b->slots[i];
+        if (!b->slots[i].batch.n)
+            return &b->slots[i];
     return NULL;
 }
 
 /* Move up to the request limits from ready into s->batch and its body. */
-static int fill(bulk *b, slot *s) {
+static int fill(bulk *b, slot *s)
+{
     buf_reset(&s->body);
     while (b->ready.n && s->batch.n < b->max_docs &&
            (!s->batch.n || s->body.len + b->ready.head->len <= b->max_bytes)) {
         item *it = pop(&b->ready);
         push(&s->batch, it);
-        if (buf_append(&s->body, it->data, it->len) < 0) return -1;
+        if (buf_append(&s->body, it->data, it->len) < 0)
+            return -1;
     }
     b->ready_since = b->ready.n ? bulk_now_ms() : 0;
     return 0;
 }
 
-static int start(bulk *b, slot *s) {
-    if (fill(b, s) < 0) return -1;
+static int start(bulk *b, slot *s)
+{
+    if (fill(b, s) < 0)
+        return -1;
     const buf *out = &s->body;
     if (b->c.gzip) {
-        if (gzip_body(s) < 0) return -1;
+        if (gzip_body(s) < 0)
+            return -1;
         out = &s->gz;
     }
     buf_reset(&s->resp);
     CURLcode r = curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, out->p);
     r |= curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)out->len);
-    if (r != CURLE_OK || curl_multi_add_handle(b->multi, s->h) != CURLM_OK) return -1;
+    if (r != CURLE_OK || curl_multi_add_handle(b->multi, s->h) != CURLM_OK)
+        return -1;
     b->busy++;
     count(b, "requests", 1);
     return 0;
 }
 
-static int ready_to_send(const bulk *b, int flush) {
-    if (!b->ready.n) return 0;
-    if (flush || b->ready.n >= b->max_docs || b->ready.bytes >= b->max_bytes) return 1;
+static int ready_to_send(const bulk *b, int flush)
+{
+    if (!b->ready.n)
+        return 0;
+    if (flush || b->ready.n >= b->max_docs || b->ready.bytes >= b->max_bytes)
+        return 1;
     return bulk_now_ms() - b->ready_since >= b->c.linger_ms;
 }
 
-static int send_due(bulk *b, int flush) {
+static int send_due(bulk *b, int flush)
+{
     slot *s;
     while (ready_to_send(b, flush) && (s = free_slot(b)))
-        if (start(b, s) < 0) return -1;
+        if (start(b, s) < 0)
+            return -1;
     return 0;
 }
 
-/* --- results ---------------------------------------------------------------------------------------- */
+/* --- results
+ * ---------------------------------------------------------------------------------------- */
 
-static void retry_batch(bulk *b, slot *s, const char *why) {
+static void retry_batch(bulk *b, slot *s, const char *why)
+{
     uint64_t skipped;
     if (msg_ratelimit(why, 10, &skipped))
-        warnf("bulk request failed (%s); %zu documents will be retried (%llu similar before)",
-              why, s->batch.n, (unsigned long long)skipped);
+        warnf("bulk request failed (%s); %zu documents will be retried (%llu similar before)", why,
+              s->batch.n, (unsigned long long)skipped);
     int attempts = s->batch.head ? s->batch.head->attempts + 1 : 1;
     long delay = bulk_backoff(b->c.backoff_ms, b->c.backoff_max_ms, attempts, &b->rnd);
     item *it;
-    while ((it = pop(&s->batch))) retry_later(b, it, delay);
+    while ((it = pop(&s->batch)))
+        retry_later(b, it, delay);
 }
 
 /* "type: reason (caused by: reason)" of an item error. */
-static void error_text(json_t *e, char *out, size_t n) {
+static void error_text(json_t *e, char *out, size_t n)
+{
     const char *type = json_string_value(json_object_get(e, "type"));
     const char *reason = json_string_value(json_object_get(e, "reason"));
     json_t *cause = json_object_get(e, "caused_by");
@@ -335,7 +400,8 @@ static void error_text(json_t *e, char *out, size_t n) {
              creason ? " (caused by: " : "", creason ? creason : "", creason ? ")" : "");
 }
 
-static void item_result(bulk *b, item *it, json_t *res) {
+static void item_result(bulk *b, item *it, json_t *res)
+{
     json_t *op = json_object_iter_value(json_object_iter(res));
     int st = (int)json_integer_value(json_object_get(op, "status"));
     if (st >= 200 && st < 300) {
@@ -351,7 +417,8 @@ static void item_result(bulk *b, item *it, json_t *res) {
     }
 }
 
-static void items_results(bulk *b, slot *s) {
+static void items_results(bulk *b, slot *s)
+{
     json_error_t je;
     json_t *root = json_loadb(s->resp.p ? s->resp.p : "", s->resp.len, 0, &je);
     json_t *items = json_object_get(root, "items");
@@ -364,8 +431,10 @@ static void items_results(bulk *b, slot *s) {
     size_t i = 0;
     item *it;
     while ((it = pop(&s->batch))) {
-        if (errors) item_result(b, it, json_array_get(items, i));
-        else finish(b, it, BULK_INDEXED, 201, NULL);
+        if (errors)
+            item_result(b, it, json_array_get(items, i));
+        else
+            finish(b, it, BULK_INDEXED, 201, NULL);
         i++;
     }
     json_decref(root);
@@ -373,29 +442,38 @@ static void items_results(bulk *b, slot *s) {
 
 /* 413: the request was too big; halve the byte limit and send again,
  * unless it was one document, which can never fit. */
-static void too_large(bulk *b, slot *s) {
+static void too_large(bulk *b, slot *s)
+{
     if (s->batch.n == 1) {
-        finish(b, pop(&s->batch), BULK_REJECTED, 413, "request_too_large: document over http.max_content_length");
+        finish(b, pop(&s->batch), BULK_REJECTED, 413,
+               "request_too_large: document over http.max_content_length");
         return;
     }
-    if (b->max_bytes > 65536) b->max_bytes /= 2;
-    if (b->max_docs > 1) b->max_docs = (b->max_docs + 1) / 2;
+    if (b->max_bytes > 65536)
+        b->max_bytes /= 2;
+    if (b->max_docs > 1)
+        b->max_docs = (b->max_docs + 1) / 2;
     warnf("OpenSearch said 413 (request too large); requests now at most %zu bytes", b->max_bytes);
     item *it;
-    while ((it = pop(&s->batch))) retry_later(b, it, 0);
+    while ((it = pop(&s->batch)))
+        retry_later(b, it, 0);
 }
 
-static void fatal(bulk *b, slot *s, long code) {
+static void fatal(bulk *b, slot *s, long code)
+{
     int n = (int)(s->resp.len > 300 ? 300 : s->resp.len);
     snprintf(b->fatal, sizeof b->fatal, "OpenSearch refused the bulk request with HTTP %ld: %.*s",
              code, n, s->resp.p ? s->resp.p : "");
     /* keep the items unfinished: their offsets are never committed */
     item *it;
-    while ((it = pop(&s->batch))) push(&b->retry, it);
-    for (it = b->retry.head; it; it = it->next) it->due = INT64_MAX;
+    while ((it = pop(&s->batch)))
+        push(&b->retry, it);
+    for (it = b->retry.head; it; it = it->next)
+        it->due = INT64_MAX;
 }
 
-static void completed(bulk *b, CURLMsg *m) {
+static void completed(bulk *b, CURLMsg *m)
+{
     char *priv = NULL;
     curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
     slot *s = (slot *)(void *)priv;
@@ -404,28 +482,40 @@ static void completed(bulk *b, CURLMsg *m) {
     b->busy--;
     long code = 0;
     curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
-    if (res != CURLE_OK) retry_batch(b, s, curl_easy_strerror(res));
-    else if (code == 200) items_results(b, s);
-    else if (code == 429) retry_batch(b, s, "HTTP 429 too many requests");
-    else if (code >= 500 || code == 408) retry_batch(b, s, "HTTP 5xx");
-    else if (code == 413) too_large(b, s);
-    else fatal(b, s, code);
+    if (res != CURLE_OK)
+        retry_batch(b, s, curl_easy_strerror(res));
+    else if (code == 200)
+        items_results(b, s);
+    else if (code == 429)
+        retry_batch(b, s, "HTTP 429 too many requests");
+    else if (code >= 500 || code == 408)
+        retry_batch(b, s, "HTTP 5xx");
+    else if (code == 413)
+        too_large(b, s);
+    else
+        fatal(b, s, code);
 }
 
 /* How long curl may sleep: until the caller's timeout, the next retry, or
  * the linger deadline of waiting items, but the last two only matter when a
  * request slot is free to send them (else completions wake us anyway). */
-static int next_wake(bulk *b, int timeout_ms) {
+static int next_wake(bulk *b, int timeout_ms)
+{
     int64_t now = bulk_now_ms(), t = now + timeout_ms;
-    if (!free_slot(b)) return timeout_ms;
+    if (!free_slot(b))
+        return timeout_ms;
     for (item *it = b->retry.head; it; it = it->next)
-        if (it->due < t) t = it->due;
-    if (b->ready.n && b->ready_since + b->c.linger_ms < t) t = b->ready_since + b->c.linger_ms;
+        if (it->due < t)
+            t = it->due;
+    if (b->ready.n && b->ready_since + b->c.linger_ms < t)
+        t = b->ready_since + b->c.linger_ms;
     return t <= now ? 0 : (int)(t - now);
 }
 
-int bulk_pump(bulk *b, int timeout_ms, int flush, int fd, char *err, size_t errlen) {
-    if (b->fatal[0]) goto fatal;
+int bulk_pump(bulk *b, int timeout_ms, int flush, int fd, char *err, size_t errlen)
+{
+    if (b->fatal[0])
+        goto fatal;
     due_retries(b);
     if (send_due(b, flush) < 0) {
         snprintf(err, errlen, "out of memory building a bulk request");
@@ -433,7 +523,8 @@ int bulk_pump(bulk *b, int timeout_ms, int flush, int fd, char *err, size_t errl
     }
     int running = 0;
     struct curl_waitfd wfd = {fd, CURL_WAIT_POLLIN, 0};
-    if (curl_multi_poll(b->multi, fd >= 0 ? &wfd : NULL, fd >= 0, next_wake(b, timeout_ms), NULL) != CURLM_OK ||
+    if (curl_multi_poll(b->multi, fd >= 0 ? &wfd : NULL, fd >= 0, next_wake(b, timeout_ms), NULL) !=
+            CURLM_OK ||
         curl_multi_perform(b->multi, &running) != CURLM_OK) {
         snprintf(err, errlen, "libcurl multi interface failed");
         return -1;
@@ -441,8 +532,10 @@ int bulk_pump(bulk *b, int timeout_ms, int flush, int fd, char *err, size_t errl
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(b->multi, &left)))
-        if (m->msg == CURLMSG_DONE) completed(b, m);
-    if (!b->fatal[0]) return 0;
+        if (m->msg == CURLMSG_DONE)
+            completed(b, m);
+    if (!b->fatal[0])
+        return 0;
 fatal:
     snprintf(err, errlen, "%s", b->fatal);
     return -1;

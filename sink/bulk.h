@@ -28,26 +28,26 @@ typedef struct bulk_result {
     const char *reason; /* rejected: "type: reason" from OpenSearch, else NULL */
     const char *lines;  /* the item as queued (action and document lines) */
     size_t len;
-    int32_t part;       /* as given to bulk_add */
+    int32_t part; /* as given to bulk_add */
     int64_t off;
 } bulk_result;
 
 typedef void (*bulk_done_fn)(void *opaque, const bulk_result *r);
 
 typedef struct bulk_conf {
-    const char *url;          /* cluster base URL */
-    const http_conf *http;    /* auth and TLS; must outlive the bulk */
-    size_t max_docs;          /* items per request */
-    size_t max_bytes;         /* uncompressed bytes per request */
-    long linger_ms;           /* longest wait for a fuller request */
-    int max_inflight;         /* parallel requests */
-    int gzip;                 /* compress request bodies */
-    long backoff_ms;          /* first retry delay */
-    long backoff_max_ms;      /* retry delay cap */
-    size_t max_queued;        /* items held before bulk_full says stop */
+    const char *url;       /* cluster base URL */
+    const http_conf *http; /* auth and TLS; must outlive the bulk */
+    size_t max_docs;       /* items per request */
+    size_t max_bytes;      /* uncompressed bytes per request */
+    long linger_ms;        /* longest wait for a fuller request */
+    int max_inflight;      /* parallel requests */
+    int gzip;              /* compress request bodies */
+    long backoff_ms;       /* first retry delay */
+    long backoff_max_ms;   /* retry delay cap */
+    size_t max_queued;     /* items held before bulk_full says stop */
     bulk_done_fn done;
     void *opaque;
-    stats *st;                /* counters: requests, retries, ... (may be NULL) */
+    stats *st; /* counters: requests, retries, ... (may be NULL) */
 } bulk_conf;
 
 typedef struct bulk bulk;

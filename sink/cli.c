@@ -10,10 +10,33 @@
 #include "template.h"
 
 enum {
-    O_INPUT_TYPE = OPT_LONG_ONLY, O_OPENSEARCH, O_INDEX, O_DATA_STREAM, O_TEMPLATE_NAME,
-    O_NO_TEMPLATE, O_PRINT_TEMPLATE, O_RETENTION, O_CLUSTER, O_PASSWORD_FILE, O_API_KEY_FILE,
-    O_BEARER_FILE, O_CA_FILE, O_CERT, O_KEY, O_BATCH_DOCS, O_BATCH_BYTES, O_LINGER, O_INFLIGHT,
-    O_NO_GZIP, O_TIMEOUT, O_RETRY_MAX, O_MAX_QUEUED, O_DLQ, O_DRAIN, O_MAX_RECORD, O_EMIT_BULK
+    O_INPUT_TYPE = OPT_LONG_ONLY,
+    O_OPENSEARCH,
+    O_INDEX,
+    O_DATA_STREAM,
+    O_TEMPLATE_NAME,
+    O_NO_TEMPLATE,
+    O_PRINT_TEMPLATE,
+    O_RETENTION,
+    O_CLUSTER,
+    O_PASSWORD_FILE,
+    O_API_KEY_FILE,
+    O_BEARER_FILE,
+    O_CA_FILE,
+    O_CERT,
+    O_KEY,
+    O_BATCH_DOCS,
+    O_BATCH_BYTES,
+    O_LINGER,
+    O_INFLIGHT,
+    O_NO_GZIP,
+    O_TIMEOUT,
+    O_RETRY_MAX,
+    O_MAX_QUEUED,
+    O_DLQ,
+    O_DRAIN,
+    O_MAX_RECORD,
+    O_EMIT_BULK
 };
 
 const opt_def sink_opt_defs[] = {
@@ -23,20 +46,26 @@ const opt_def sink_opt_defs[] = {
     {'X', "property", "KEY=VALUE", "librdkafka property; -X list shows them all"},
     {'c', "config", "FILE", "read key=value librdkafka settings from FILE"},
     {'F', "format", "FORMAT", "stdin format: json (default) or proto (varint length-delimited)"},
-    {O_INPUT_TYPE, "input-type", "TYPE", "binary records are auto (message-type header, else enriched), enriched or event"},
+    {O_INPUT_TYPE, "input-type", "TYPE",
+     "binary records are auto (message-type header, else enriched), enriched or event"},
     {O_OPENSEARCH, "opensearch", "URL", "OpenSearch URL (default $OPENSEARCH_URL)"},
-    {O_INDEX, "index", "PATTERN", "daily index name, strftime of the event's UTC day (default tetragon-events-%Y.%m.%d)"},
+    {O_INDEX, "index", "PATTERN",
+     "daily index name, strftime of the event's UTC day (default tetragon-events-%Y.%m.%d)"},
     {O_DATA_STREAM, "data-stream", "NAME", "write to this data stream instead of daily indices"},
-    {O_TEMPLATE_NAME, "template-name", "NAME", "index template and ISM policy name (default tetragon-events)"},
+    {O_TEMPLATE_NAME, "template-name", "NAME",
+     "index template and ISM policy name (default tetragon-events)"},
     {O_NO_TEMPLATE, "no-template", NULL, "do not install or update the index template"},
     {O_PRINT_TEMPLATE, "print-template", NULL, "write the index template to stdout and exit"},
-    {O_EMIT_BULK, "emit-bulk", NULL, "write the bulk request lines to stdout instead of sending them"},
+    {O_EMIT_BULK, "emit-bulk", NULL,
+     "write the bulk request lines to stdout instead of sending them"},
     {O_RETENTION, "retention-days", "DAYS", "attach an ISM policy deleting indices after DAYS"},
     {O_CLUSTER, "cluster-name", "NAME", "orchestrator.cluster.name for events that carry none"},
-    {'u', "user", "USER", "basic auth user (default $OPENSEARCH_USER); password from $OPENSEARCH_PASSWORD"},
+    {'u', "user", "USER",
+     "basic auth user (default $OPENSEARCH_USER); password from $OPENSEARCH_PASSWORD"},
     {O_PASSWORD_FILE, "password-file", "FILE", "read the basic auth password from FILE"},
     {O_API_KEY_FILE, "api-key-file", "FILE", "read an API key from FILE (or $OPENSEARCH_API_KEY)"},
-    {O_BEARER_FILE, "bearer-file", "FILE", "read a bearer token from FILE (or $OPENSEARCH_BEARER_TOKEN)"},
+    {O_BEARER_FILE, "bearer-file", "FILE",
+     "read a bearer token from FILE (or $OPENSEARCH_BEARER_TOKEN)"},
     {O_CA_FILE, "ca-file", "FILE", "CA certificates to verify OpenSearch with"},
     {O_CERT, "cert", "FILE", "client certificate (PEM)"},
     {O_KEY, "key", "FILE", "client certificate key (PEM)"},
@@ -50,7 +79,8 @@ const opt_def sink_opt_defs[] = {
     {O_RETRY_MAX, "retry-max-ms", "MS", "longest retry backoff (default 15000)"},
     {O_MAX_QUEUED, "max-queued", "N", "documents held before reading pauses (default 20000)"},
     {O_DLQ, "dlq", "FILE", "append rejected records and documents to FILE with the reason"},
-    {O_DRAIN, "drain-ms", "MS", "on SIGTERM or end of input, wait this long for deliveries (default 60000)"},
+    {O_DRAIN, "drain-ms", "MS",
+     "on SIGTERM or end of input, wait this long for deliveries (default 60000)"},
     {O_MAX_RECORD, "max-record", "SIZE", "longest input record (default 4m)"},
     {'q', "quiet", NULL, "errors only"},
     {'v', "verbose", NULL, "notes too"},
@@ -59,14 +89,17 @@ const opt_def sink_opt_defs[] = {
 };
 const size_t sink_opt_count = sizeof sink_opt_defs / sizeof sink_opt_defs[0];
 
-void cli_usage(FILE *fp) {
-    fprintf(fp, "usage: tetra-sink [options] [--opensearch URL]\n"
-                "       tetra-sink -b BROKERS -t TOPIC [-G GROUP] [options]\n"
-                "Index Tetragon events (enriched or plain) from stdin or Kafka into OpenSearch.\n\n");
+void cli_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: tetra-sink [options] [--opensearch URL]\n"
+            "       tetra-sink -b BROKERS -t TOPIC [-G GROUP] [options]\n"
+            "Index Tetragon events (enriched or plain) from stdin or Kafka into OpenSearch.\n\n");
     opts_help(fp, sink_opt_defs, sink_opt_count);
 }
 
-static void defaults(sink_opts *o) {
+static void defaults(sink_opts *o)
+{
     memset(o, 0, sizeof *o);
     o->group = "tetra-sink";
     o->url = getenv("OPENSEARCH_URL");
@@ -89,53 +122,106 @@ static void defaults(sink_opts *o) {
 }
 
 static int num(const char *name, const char *s, unsigned long long min, unsigned long long max,
-               unsigned long long *out) {
-    if (opts_parse_size(s, min, max, out) == 0) return 0;
+               unsigned long long *out)
+{
+    if (opts_parse_size(s, min, max, out) == 0)
+        return 0;
     errorf("--%s: expected a number from %llu to %llu, got '%s'", name, min, max, s);
     return -1;
 }
 
-static int dupstr(char **dst, const char *s) {
+static int dupstr(char **dst, const char *s)
+{
     free(*dst);
     *dst = strdup(s);
-    if (*dst) return 0;
+    if (*dst)
+        return 0;
     errorf("out of memory");
     return -1;
 }
 
 /* Index names go into JSON action lines unescaped, so refuse what would
  * need escaping (OpenSearch refuses those names anyway). */
-static int index_name_ok(const char *name, const char *s) {
-    if (*s && !strpbrk(s, "\"\\ ,#*?<>|/")) return 0;
+static int index_name_ok(const char *name, const char *s)
+{
+    if (*s && !strpbrk(s, "\"\\ ,#*?<>|/"))
+        return 0;
     errorf("--%s: '%s' is not a usable index name", name, s);
     return -1;
 }
 
-static int set_long(sink_opts *o, int id, const char *arg) {
+static int set_long(sink_opts *o, int id, const char *arg)
+{
     unsigned long long v;
     const opt_def *d = NULL;
     for (size_t i = 0; i < sink_opt_count; i++)
-        if (sink_opt_defs[i].id == id) d = &sink_opt_defs[i];
+        if (sink_opt_defs[i].id == id)
+            d = &sink_opt_defs[i];
     switch (id) {
-    case O_RETENTION: if (num(d->name, arg, 1, 36500, &v)) return -1; o->retention_days = (int)v; break;
-    case O_BATCH_DOCS: if (num(d->name, arg, 1, 100000, &v)) return -1; o->batch_docs = v; break;
-    case O_BATCH_BYTES: if (num(d->name, arg, 1024, 1ull << 30, &v)) return -1; o->batch_bytes = v; break;
-    case O_LINGER: if (num(d->name, arg, 0, 600000, &v)) return -1; o->linger_ms = (long)v; break;
-    case O_INFLIGHT: if (num(d->name, arg, 1, 64, &v)) return -1; o->inflight = (int)v; break;
-    case O_TIMEOUT: if (num(d->name, arg, 100, 3600000, &v)) return -1; o->http.timeout_ms = (long)v; break;
-    case O_RETRY_MAX: if (num(d->name, arg, 1, 3600000, &v)) return -1; o->backoff_max_ms = (long)v; break;
-    case O_MAX_QUEUED: if (num(d->name, arg, 1, 10000000, &v)) return -1; o->max_queued = v; break;
-    case O_DRAIN: if (num(d->name, arg, 0, 86400000, &v)) return -1; o->drain_ms = (long)v; break;
-    case O_MAX_RECORD: if (num(d->name, arg, 1024, 1ull << 30, &v)) return -1; o->max_record = v; break;
-    default: return -1;
+    case O_RETENTION:
+        if (num(d->name, arg, 1, 36500, &v))
+            return -1;
+        o->retention_days = (int)v;
+        break;
+    case O_BATCH_DOCS:
+        if (num(d->name, arg, 1, 100000, &v))
+            return -1;
+        o->batch_docs = v;
+        break;
+    case O_BATCH_BYTES:
+        if (num(d->name, arg, 1024, 1ull << 30, &v))
+            return -1;
+        o->batch_bytes = v;
+        break;
+    case O_LINGER:
+        if (num(d->name, arg, 0, 600000, &v))
+            return -1;
+        o->linger_ms = (long)v;
+        break;
+    case O_INFLIGHT:
+        if (num(d->name, arg, 1, 64, &v))
+            return -1;
+        o->inflight = (int)v;
+        break;
+    case O_TIMEOUT:
+        if (num(d->name, arg, 100, 3600000, &v))
+            return -1;
+        o->http.timeout_ms = (long)v;
+        break;
+    case O_RETRY_MAX:
+        if (num(d->name, arg, 1, 3600000, &v))
+            return -1;
+        o->backoff_max_ms = (long)v;
+        break;
+    case O_MAX_QUEUED:
+        if (num(d->name, arg, 1, 10000000, &v))
+            return -1;
+        o->max_queued = v;
+        break;
+    case O_DRAIN:
+        if (num(d->name, arg, 0, 86400000, &v))
+            return -1;
+        o->drain_ms = (long)v;
+        break;
+    case O_MAX_RECORD:
+        if (num(d->name, arg, 1024, 1ull << 30, &v))
+            return -1;
+        o->max_record = v;
+        break;
+    default:
+        return -1;
     }
     return 0;
 }
 
-static int set_input_type(sink_opts *o, const char *a) {
-    if (!strcmp(a, "auto")) o->input_type = RECORD_AUTO;
-    else if (!strcmp(a, "enriched")) o->input_type = RECORD_ENRICHED;
-    else if (!strcmp(a, "event")) o->input_type = RECORD_EVENT;
+static int set_input_type(sink_opts *o, const char *a)
+{
+    if (!strcmp(a, "auto"))
+        o->input_type = RECORD_AUTO;
+    else if (!strcmp(a, "enriched"))
+        o->input_type = RECORD_ENRICHED;
+    else if (!strcmp(a, "event"))
+        o->input_type = RECORD_EVENT;
     else {
         errorf("--input-type: expected auto, enriched or event, got '%s'", a);
         return -1;
@@ -143,9 +229,12 @@ static int set_input_type(sink_opts *o, const char *a) {
     return 0;
 }
 
-static int set_format(sink_opts *o, const char *a) {
-    if (!strcmp(a, "json")) o->proto = 0;
-    else if (!strcmp(a, "proto")) o->proto = 1;
+static int set_format(sink_opts *o, const char *a)
+{
+    if (!strcmp(a, "json"))
+        o->proto = 0;
+    else if (!strcmp(a, "proto"))
+        o->proto = 1;
     else {
         errorf("-F: expected json or proto, got '%s'", a);
         return -1;
@@ -153,20 +242,24 @@ static int set_format(sink_opts *o, const char *a) {
     return 0;
 }
 
-static int read_config(sink_opts *o, const char *path) {
+static int read_config(sink_opts *o, const char *path)
+{
     char err[512];
-    if (conf_read_file(&o->kconf, path, err, sizeof err) == 0) return 0;
+    if (conf_read_file(&o->kconf, path, err, sizeof err) == 0)
+        return 0;
     errorf("%s", err);
     return -1;
 }
 
-static int set_property(sink_opts *o, const char *a) {
+static int set_property(sink_opts *o, const char *a)
+{
     char err[512];
     if (!strcmp(a, "list")) {
         conf_list(stdout);
         return 1;
     }
-    if (conf_set_kv(&o->kconf, a, err, sizeof err) == 0) return 0;
+    if (conf_set_kv(&o->kconf, a, err, sizeof err) == 0)
+        return 0;
     errorf("-X %s", err);
     return -1;
 }
@@ -176,46 +269,101 @@ typedef struct secret_files {
     const char *password, *api_key, *bearer;
 } secret_files;
 
-static int one(sink_opts *o, secret_files *sf, int c, const char *a) {
+static int one(sink_opts *o, secret_files *sf, int c, const char *a)
+{
     switch (c) {
-    case 'b': o->brokers = a; return 0;
-    case 't': o->topic = a; return 0;
-    case 'G': o->group = a; return 0;
-    case 'X': return set_property(o, a);
-    case 'c': return read_config(o, a);
-    case 'F': return set_format(o, a);
-    case O_INPUT_TYPE: return set_input_type(o, a);
-    case O_OPENSEARCH: o->url = a; return 0;
-    case O_INDEX: o->index_pattern = a; return 0;
-    case O_DATA_STREAM: o->data_stream = a; return index_name_ok("data-stream", a);
-    case O_TEMPLATE_NAME: o->template_name = a; return index_name_ok("template-name", a);
-    case O_NO_TEMPLATE: o->no_template = 1; return 0;
-    case O_PRINT_TEMPLATE: o->print_template = 1; return 0;
-    case O_EMIT_BULK: o->emit_bulk = 1; return 0;
-    case O_CLUSTER: o->cluster_name = a; return 0;
-    case 'u': return dupstr(&o->http.user, a);
-    case O_PASSWORD_FILE: sf->password = a; return 0;
-    case O_API_KEY_FILE: sf->api_key = a; return 0;
-    case O_BEARER_FILE: sf->bearer = a; return 0;
-    case O_CA_FILE: return dupstr(&o->http.ca_file, a);
-    case O_CERT: return dupstr(&o->http.cert, a);
-    case O_KEY: return dupstr(&o->http.key, a);
-    case 'k': o->http.insecure = 1; return 0;
-    case O_NO_GZIP: o->gzip = 0; return 0;
-    case O_DLQ: o->dlq_path = a; return 0;
-    case 'q': o->verbosity = MSG_QUIET; return 0;
-    case 'v': o->verbosity = MSG_VERBOSE; return 0;
-    case 'h': cli_usage(stdout); return 1;
-    case 'V': printf("tetra-sink 0.1.0 (index template v%d)\n", TEMPLATE_VERSION); return 1;
-    default: return set_long(o, c, a);
+    case 'b':
+        o->brokers = a;
+        return 0;
+    case 't':
+        o->topic = a;
+        return 0;
+    case 'G':
+        o->group = a;
+        return 0;
+    case 'X':
+        return set_property(o, a);
+    case 'c':
+        return read_config(o, a);
+    case 'F':
+        return set_format(o, a);
+    case O_INPUT_TYPE:
+        return set_input_type(o, a);
+    case O_OPENSEARCH:
+        o->url = a;
+        return 0;
+    case O_INDEX:
+        o->index_pattern = a;
+        return 0;
+    case O_DATA_STREAM:
+        o->data_stream = a;
+        return index_name_ok("data-stream", a);
+    case O_TEMPLATE_NAME:
+        o->template_name = a;
+        return index_name_ok("template-name", a);
+    case O_NO_TEMPLATE:
+        o->no_template = 1;
+        return 0;
+    case O_PRINT_TEMPLATE:
+        o->print_template = 1;
+        return 0;
+    case O_EMIT_BULK:
+        o->emit_bulk = 1;
+        return 0;
+    case O_CLUSTER:
+        o->cluster_name = a;
+        return 0;
+    case 'u':
+        return dupstr(&o->http.user, a);
+    case O_PASSWORD_FILE:
+        sf->password = a;
+        return 0;
+    case O_API_KEY_FILE:
+        sf->api_key = a;
+        return 0;
+    case O_BEARER_FILE:
+        sf->bearer = a;
+        return 0;
+    case O_CA_FILE:
+        return dupstr(&o->http.ca_file, a);
+    case O_CERT:
+        return dupstr(&o->http.cert, a);
+    case O_KEY:
+        return dupstr(&o->http.key, a);
+    case 'k':
+        o->http.insecure = 1;
+        return 0;
+    case O_NO_GZIP:
+        o->gzip = 0;
+        return 0;
+    case O_DLQ:
+        o->dlq_path = a;
+        return 0;
+    case 'q':
+        o->verbosity = MSG_QUIET;
+        return 0;
+    case 'v':
+        o->verbosity = MSG_VERBOSE;
+        return 0;
+    case 'h':
+        cli_usage(stdout);
+        return 1;
+    case 'V':
+        printf("tetra-sink 0.1.0 (index template v%d)\n", TEMPLATE_VERSION);
+        return 1;
+    default:
+        return set_long(o, c, a);
     }
 }
 
-static int secrets(sink_opts *o, const secret_files *sf) {
+static int secrets(sink_opts *o, const secret_files *sf)
+{
     char err[512];
     const char *user = getenv("OPENSEARCH_USER");
-    if (!o->http.user && user && *user && dupstr(&o->http.user, user) < 0) return -1;
-    if ((o->http.user && http_secret("OPENSEARCH_PASSWORD", sf->password, &o->http.password, err, sizeof err) < 0) ||
+    if (!o->http.user && user && *user && dupstr(&o->http.user, user) < 0)
+        return -1;
+    if ((o->http.user && http_secret("OPENSEARCH_PASSWORD", sf->password, &o->http.password, err,
+                                     sizeof err) < 0) ||
         http_secret("OPENSEARCH_API_KEY", sf->api_key, &o->http.api_key, err, sizeof err) < 0 ||
         http_secret("OPENSEARCH_BEARER_TOKEN", sf->bearer, &o->http.bearer, err, sizeof err) < 0 ||
         http_conf_finish(&o->http, err, sizeof err) < 0) {
@@ -225,7 +373,8 @@ static int secrets(sink_opts *o, const secret_files *sf) {
     return 0;
 }
 
-static int check(sink_opts *o) {
+static int check(sink_opts *o)
+{
     if (o->topic && !o->brokers) {
         errorf("-t needs -b BROKERS");
         return -1;
@@ -242,7 +391,8 @@ static int check(sink_opts *o) {
     return 0;
 }
 
-int cli_parse(sink_opts *o, int argc, char **argv) {
+int cli_parse(sink_opts *o, int argc, char **argv)
+{
     defaults(o);
     if (conf_init(&o->kconf, NULL, NULL) < 0) {
         errorf("out of memory");
@@ -257,19 +407,23 @@ int cli_parse(sink_opts *o, int argc, char **argv) {
     secret_files sf = {0};
     int c, r;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        if (c == '?' || c == ':') return 2;
-        if ((r = one(o, &sf, c, optarg)) != 0) return r < 0 ? 2 : 1;
+        if (c == '?' || c == ':')
+            return 2;
+        if ((r = one(o, &sf, c, optarg)) != 0)
+            return r < 0 ? 2 : 1;
     }
     if (optind < argc) {
         errorf("unexpected argument '%s'", argv[optind]);
         return 2;
     }
     msg_set_level(o->verbosity);
-    if (check(o) < 0 || secrets(o, &sf) < 0) return 2;
+    if (check(o) < 0 || secrets(o, &sf) < 0)
+        return 2;
     return 0;
 }
 
-void cli_free(sink_opts *o) {
+void cli_free(sink_opts *o)
+{
     http_conf_free(&o->http);
     conf_free(&o->kconf);
 }

@@ -14,9 +14,9 @@
 
 typedef struct sink_opts {
     const char *brokers, *topic, *group; /* Kafka input when topic is set */
-    int proto;                   /* -F proto: binary length-delimited stdin */
+    int proto;                           /* -F proto: binary length-delimited stdin */
     record_type input_type;
-    const char *url;             /* --opensearch or OPENSEARCH_URL */
+    const char *url; /* --opensearch or OPENSEARCH_URL */
     const char *index_pattern, *data_stream, *template_name, *cluster_name;
     int no_template, print_template, emit_bulk;
     int retention_days;
@@ -27,7 +27,7 @@ typedef struct sink_opts {
     size_t max_record;
     int verbosity;
     http_conf http;
-    conf kconf;                  /* -X settings for librdkafka */
+    conf kconf; /* -X settings for librdkafka */
 } sink_opts;
 
 extern const opt_def sink_opt_defs[];

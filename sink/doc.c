@@ -17,12 +17,13 @@
 #include <strings.h>
 #include <time.h>
 
-static const char *const event_kinds[] = {
-    "process_exec", "process_exit", "process_kprobe", "process_tracepoint", "process_loader",
-    "process_uprobe", "process_throttle", "process_lsm", "process_usdt", "rate_limit_info",
-    "test", NULL};
+static const char *const event_kinds[] = {"process_exec",       "process_exit",   "process_kprobe",
+                                          "process_tracepoint", "process_loader", "process_uprobe",
+                                          "process_throttle",   "process_lsm",    "process_usdt",
+                                          "rate_limit_info",    "test",           NULL};
 
-static const char *find_kind(json_t *ev, json_t **payload) {
+static const char *find_kind(json_t *ev, json_t **payload)
+{
     for (int i = 0; event_kinds[i]; i++) {
         json_t *p = json_object_get(ev, event_kinds[i]);
         if (json_is_object(p)) {
@@ -34,11 +35,13 @@ static const char *find_kind(json_t *ev, json_t **payload) {
 }
 
 /* The value at a dotted path of objects, or NULL. */
-static json_t *at(json_t *o, const char *path) {
+static json_t *at(json_t *o, const char *path)
+{
     char key[64];
     while (o && *path) {
         size_t n = strcspn(path, ".");
-        if (n >= sizeof key) return NULL;
+        if (n >= sizeof key)
+            return NULL;
         memcpy(key, path, n);
         key[n] = 0;
         o = json_object_get(o, key);
@@ -47,7 +50,8 @@ static json_t *at(json_t *o, const char *path) {
     return o;
 }
 
-static const char *str(json_t *o, const char *path) {
+static const char *str(json_t *o, const char *path)
+{
     json_t *v = at(o, path);
     return json_is_string(v) && json_string_length(v) ? json_string_value(v) : NULL;
 }
@@ -58,7 +62,8 @@ typedef struct h128 {
     uint64_t a, b;
 } h128;
 
-static void h_bytes(h128 *h, const void *p, size_t n) {
+static void h_bytes(h128 *h, const void *p, size_t n)
+{
     const unsigned char *s = p;
     for (size_t i = 0; i < n; i++) {
         h->a = (h->a ^ s[i]) * 0x100000001b3ULL;
@@ -67,12 +72,15 @@ static void h_bytes(h128 *h, const void *p, size_t n) {
     }
 }
 
-static void h_field(h128 *h, const char *s) {
-    if (s) h_bytes(h, s, strlen(s));
+static void h_field(h128 *h, const char *s)
+{
+    if (s)
+        h_bytes(h, s, strlen(s));
     h_bytes(h, "\x1f", 1);
 }
 
-static uint64_t mix(uint64_t x) {
+static uint64_t mix(uint64_t x)
+{
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ULL;
     x ^= x >> 27;
@@ -80,10 +88,12 @@ static uint64_t mix(uint64_t x) {
     return x ^ (x >> 31);
 }
 
-int doc_id(json_t *ev, char id[DOC_ID_LEN + 1]) {
+int doc_id(json_t *ev, char id[DOC_ID_LEN + 1])
+{
     json_t *pl;
     const char *kind = find_kind(ev, &pl);
-    if (!kind) return -1;
+    if (!kind)
+        return -1;
     h128 h = {0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
     h_field(&h, "v1");
     h_field(&h, kind);
@@ -95,7 +105,8 @@ int doc_id(json_t *ev, char id[DOC_ID_LEN + 1]) {
     h_field(&h, str(pl, "policy_name"));
     if (!exec_id) {
         char *js = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
-        if (!js) return -1;
+        if (!js)
+            return -1;
         h_field(&h, js);
         free(js);
     }
@@ -106,10 +117,12 @@ int doc_id(json_t *ev, char id[DOC_ID_LEN + 1]) {
 
 /* --- index name -------------------------------------------------------------- */
 
-static int digits(const char *s, int n, int *out) {
+static int digits(const char *s, int n, int *out)
+{
     int v = 0;
     for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i])) return -1;
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
         v = v * 10 + (s[i] - '0');
     }
     *out = v;
@@ -117,12 +130,17 @@ static int digits(const char *s, int n, int *out) {
 }
 
 /* The UTC day of an RFC 3339 time as written by protojson ("...Z"). */
-static int parse_day(const char *t, struct tm *tm) {
+static int parse_day(const char *t, struct tm *tm)
+{
     int y, m, d;
-    if (!t || strlen(t) < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T') return -1;
-    if (digits(t, 4, &y) || digits(t + 5, 2, &m) || digits(t + 8, 2, &d)) return -1;
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31) return -1;
-    if (t[strlen(t) - 1] != 'Z') return -1;
+    if (!t || strlen(t) < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T')
+        return -1;
+    if (digits(t, 4, &y) || digits(t + 5, 2, &m) || digits(t + 8, 2, &d))
+        return -1;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    if (t[strlen(t) - 1] != 'Z')
+        return -1;
     memset(tm, 0, sizeof *tm);
     tm->tm_year = y - 1900;
     tm->tm_mon = m - 1;
@@ -130,10 +148,13 @@ static int parse_day(const char *t, struct tm *tm) {
     return 0;
 }
 
-static int index_name(const doc_conf *c, const char *t, char *out, size_t n) {
-    if (c->data_stream) return snprintf(out, n, "%s", c->data_stream) < (int)n ? 0 : -1;
+static int index_name(const doc_conf *c, const char *t, char *out, size_t n)
+{
+    if (c->data_stream)
+        return snprintf(out, n, "%s", c->data_stream) < (int)n ? 0 : -1;
     struct tm tm;
-    if (parse_day(t, &tm) < 0) return -1;
+    if (parse_day(t, &tm) < 0)
+        return -1;
     size_t len = strftime(out, n, c->index_pattern, &tm);
     return len ? 0 : -1;
 }
@@ -142,19 +163,24 @@ static int index_name(const doc_conf *c, const char *t, char *out, size_t n) {
 
 /* Set obj[path] (dotted, objects made on the way), stealing v.  NULL v is
  * a no-op so callers can pass a lookup straight through. */
-static int put(json_t *o, const char *path, json_t *v) {
-    if (!v) return 0;
+static int put(json_t *o, const char *path, json_t *v)
+{
+    if (!v)
+        return 0;
     char key[64];
     for (;;) {
         size_t n = strcspn(path, ".");
-        if (n >= sizeof key) goto fail;
+        if (n >= sizeof key)
+            goto fail;
         memcpy(key, path, n);
         key[n] = 0;
-        if (!path[n]) return json_object_set_new(o, key, v);
+        if (!path[n])
+            return json_object_set_new(o, key, v);
         json_t *child = json_object_get(o, key);
         if (!child) {
             child = json_object();
-            if (!child || json_object_set_new(o, key, child) < 0) goto fail;
+            if (!child || json_object_set_new(o, key, child) < 0)
+                goto fail;
         }
         o = child;
         path += n + 1;
@@ -164,48 +190,63 @@ fail:
     return -1;
 }
 
-static json_t *jstr(const char *s) { return s ? json_string(s) : NULL; }
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : NULL;
+}
 
 /* A copy of a string or a number as it stands in the event. */
-static json_t *copy(json_t *o, const char *path) {
+static json_t *copy(json_t *o, const char *path)
+{
     json_t *v = at(o, path);
-    if (json_is_string(v) && !json_string_length(v)) return NULL;
+    if (json_is_string(v) && !json_string_length(v))
+        return NULL;
     return json_is_string(v) || json_is_integer(v) ? json_deep_copy(v) : NULL;
 }
 
 /* A number that protojson may have written as a string (64-bit). */
-static json_t *num(json_t *o, const char *path) {
+static json_t *num(json_t *o, const char *path)
+{
     json_t *v = at(o, path);
-    if (json_is_integer(v)) return json_incref(v);
-    if (!json_is_string(v)) return NULL;
+    if (json_is_integer(v))
+        return json_incref(v);
+    if (!json_is_string(v))
+        return NULL;
     char *end;
     long long x = strtoll(json_string_value(v), &end, 10);
     return *end || end == json_string_value(v) ? NULL : json_integer(x);
 }
 
-static json_t *as_string(json_t *o, const char *path) {
+static json_t *as_string(json_t *o, const char *path)
+{
     json_t *v = at(o, path);
-    if (json_is_string(v)) return json_incref(v);
-    if (!json_is_integer(v)) return NULL;
+    if (json_is_string(v))
+        return json_incref(v);
+    if (!json_is_integer(v))
+        return NULL;
     char b[32];
     snprintf(b, sizeof b, "%lld", (long long)json_integer_value(v));
     return json_string(b);
 }
 
-static const char *basename_of(const char *p) {
+static const char *basename_of(const char *p)
+{
     const char *s = p ? strrchr(p, '/') : NULL;
     return s ? s + 1 : p;
 }
 
 /* process.args: the executable then the argument string cut at blanks.
  * Tetragon gives the arguments as one string, so quoting is not undone. */
-static json_t *args_array(const char *bin, const char *args) {
+static json_t *args_array(const char *bin, const char *args)
+{
     json_t *a = json_array();
-    if (!a || (bin && json_array_append_new(a, json_string(bin)) < 0)) goto fail;
+    if (!a || (bin && json_array_append_new(a, json_string(bin)) < 0))
+        goto fail;
     for (const char *p = args; p && *p;) {
         p += strspn(p, " \t");
         size_t n = strcspn(p, " \t");
-        if (n && json_array_append_new(a, json_stringn(p, n)) < 0) goto fail;
+        if (n && json_array_append_new(a, json_stringn(p, n)) < 0)
+            goto fail;
         p += n;
     }
     return a;
@@ -214,16 +255,21 @@ fail:
     return NULL;
 }
 
-static json_t *label_array(json_t *labels) {
-    if (!json_is_object(labels) || !json_object_size(labels)) return NULL;
+static json_t *label_array(json_t *labels)
+{
+    if (!json_is_object(labels) || !json_object_size(labels))
+        return NULL;
     json_t *a = json_array();
     const char *k;
     json_t *v;
-    json_object_foreach(labels, k, v) {
-        if (!json_is_string(v)) continue;
+    json_object_foreach(labels, k, v)
+    {
+        if (!json_is_string(v))
+            continue;
         size_t n = strlen(k) + json_string_length(v) + 2;
         char *s = malloc(n);
-        if (!s) break;
+        if (!s)
+            break;
         snprintf(s, n, "%s=%s", k, json_string_value(v));
         json_array_append_new(a, json_string(s));
         free(s);
@@ -232,7 +278,8 @@ static json_t *label_array(json_t *labels) {
 }
 
 /* Container ids come as "containerd://<hex>"; ECS wants the bare id. */
-static int put_container(json_t *d, json_t *c) {
+static int put_container(json_t *d, json_t *c)
+{
     const char *id = str(c, "id");
     const char *sep = id ? strstr(id, "://") : NULL;
     int r = 0;
@@ -247,8 +294,10 @@ static int put_container(json_t *d, json_t *c) {
     return r;
 }
 
-static int put_pod(json_t *d, json_t *pod) {
-    if (!pod) return 0;
+static int put_pod(json_t *d, json_t *pod)
+{
+    if (!pod)
+        return 0;
     int r = 0;
     r |= put(d, "orchestrator.type", json_string("kubernetes"));
     r |= put(d, "orchestrator.namespace", copy(pod, "namespace"));
@@ -258,12 +307,15 @@ static int put_pod(json_t *d, json_t *pod) {
     r |= put(d, "orchestrator.resource.parent.type", copy(pod, "workload_kind"));
     r |= put(d, "orchestrator.resource.label", label_array(at(pod, "pod_labels")));
     json_t *c = at(pod, "container");
-    if (c) r |= put_container(d, c);
+    if (c)
+        r |= put_container(d, c);
     return r;
 }
 
-static int put_process(json_t *d, json_t *p, json_t *parent) {
-    if (!p) return 0;
+static int put_process(json_t *d, json_t *p, json_t *parent)
+{
+    if (!p)
+        return 0;
     const char *bin = str(p, "binary");
     const char *args = str(p, "arguments");
     int r = 0;
@@ -273,7 +325,8 @@ static int put_process(json_t *d, json_t *p, json_t *parent) {
     if (bin && args) {
         size_t n = strlen(bin) + strlen(args) + 2;
         char *cl = malloc(n);
-        if (!cl) return -1;
+        if (!cl)
+            return -1;
         snprintf(cl, n, "%s %s", bin, args);
         r |= put(d, "process.command_line", json_string(cl));
         free(cl);
@@ -293,25 +346,33 @@ static int put_process(json_t *d, json_t *p, json_t *parent) {
 }
 
 /* "IPPROTO_TCP" -> "tcp" (ECS network.transport is lower case). */
-static json_t *transport(json_t *sock) {
+static json_t *transport(json_t *sock)
+{
     const char *p = str(sock, "protocol");
-    if (!p) return NULL;
-    if (!strncmp(p, "IPPROTO_", 8)) p += 8;
+    if (!p)
+        return NULL;
+    if (!strncmp(p, "IPPROTO_", 8))
+        p += 8;
     char b[32];
     size_t i = 0;
-    for (; p[i] && i < sizeof b - 1; i++) b[i] = (char)tolower((unsigned char)p[i]);
+    for (; p[i] && i < sizeof b - 1; i++)
+        b[i] = (char)tolower((unsigned char)p[i]);
     b[i] = 0;
     return json_string(b);
 }
 
 /* Network peers from the first socket argument of a kprobe. */
-static int put_network(json_t *d, json_t *args) {
+static int put_network(json_t *d, json_t *args)
+{
     size_t i;
     json_t *a;
-    json_array_foreach(args, i, a) {
+    json_array_foreach(args, i, a)
+    {
         json_t *s = at(a, "sock_arg");
-        if (!s) s = at(a, "skb_arg");
-        if (!json_is_object(s)) continue;
+        if (!s)
+            s = at(a, "skb_arg");
+        if (!json_is_object(s))
+            continue;
         int r = 0;
         r |= put(d, "source.ip", copy(s, "saddr"));
         r |= put(d, "source.port", num(s, "sport"));
@@ -323,56 +384,70 @@ static int put_network(json_t *d, json_t *args) {
     return 0;
 }
 
-static int put_probe(json_t *d, json_t *pl) {
+static int put_probe(json_t *d, json_t *pl)
+{
     int r = 0;
     r |= put(d, "tetragon_probe.function_name", copy(pl, "function_name"));
     r |= put(d, "tetragon_probe.policy_name", copy(pl, "policy_name"));
     r |= put(d, "rule.name", copy(pl, "policy_name"));
     r |= put(d, "tetragon_probe.action", copy(pl, "action"));
     json_t *args = at(pl, "args");
-    if (json_is_array(args)) r |= put_network(d, args);
+    if (json_is_array(args))
+        r |= put_network(d, args);
     return r;
 }
 
 /* --- enrichment ---------------------------------------------------------------- */
 
-static const char *const sev_names[] = {"unspecified", "info", "low", "medium", "high",
-                                        "critical"};
+static const char *const sev_names[] = {"unspecified", "info", "low", "medium", "high", "critical"};
 
-int doc_severity(json_t *v) {
+int doc_severity(json_t *v)
+{
     if (json_is_integer(v)) {
         json_int_t x = json_integer_value(v);
         return x >= 0 && x <= 5 ? (int)x : 0;
     }
     const char *s = json_string_value(v);
-    if (!s) return 0;
-    if (!strncmp(s, "SEVERITY_", 9)) s += 9;
+    if (!s)
+        return 0;
+    if (!strncmp(s, "SEVERITY_", 9))
+        s += 9;
     for (int i = 1; i <= 5; i++)
-        if (!strcasecmp(s, sev_names[i])) return i;
+        if (!strcasecmp(s, sev_names[i]))
+            return i;
     return 0;
 }
 
 /* An enum name without its prefix, lower case: "SOURCE_LLM" -> "llm". */
-static json_t *enum_label(json_t *v, const char *prefix) {
+static json_t *enum_label(json_t *v, const char *prefix)
+{
     const char *s = json_string_value(v);
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     size_t n = strlen(prefix);
-    if (!strncmp(s, prefix, n)) s += n;
+    if (!strncmp(s, prefix, n))
+        s += n;
     char b[64];
     size_t i = 0;
-    for (; s[i] && i < sizeof b - 1; i++) b[i] = (char)tolower((unsigned char)s[i]);
+    for (; s[i] && i < sizeof b - 1; i++)
+        b[i] = (char)tolower((unsigned char)s[i]);
     b[i] = 0;
     return json_string(b);
 }
 
-static int put_threat(json_t *d, json_t *techs) {
+static int put_threat(json_t *d, json_t *techs)
+{
     json_t *ids = json_array(), *names = json_array(), *tactics = json_array();
     size_t i;
     json_t *t;
-    json_array_foreach(techs, i, t) {
-        if (str(t, "id")) json_array_append_new(ids, json_string(str(t, "id")));
-        if (str(t, "name")) json_array_append_new(names, json_string(str(t, "name")));
-        if (str(t, "tactic")) json_array_append_new(tactics, json_string(str(t, "tactic")));
+    json_array_foreach(techs, i, t)
+    {
+        if (str(t, "id"))
+            json_array_append_new(ids, json_string(str(t, "id")));
+        if (str(t, "name"))
+            json_array_append_new(names, json_string(str(t, "name")));
+        if (str(t, "tactic"))
+            json_array_append_new(tactics, json_string(str(t, "tactic")));
     }
     int r = 0;
     r |= put(d, "threat.framework", json_string("MITRE ATT&CK"));
@@ -382,8 +457,10 @@ static int put_threat(json_t *d, json_t *techs) {
     return r;
 }
 
-static int put_enrichment(json_t *d, json_t *e, int whole) {
-    if (!json_is_object(e)) return 0;
+static int put_enrichment(json_t *d, json_t *e, int whole)
+{
+    if (!json_is_object(e))
+        return 0;
     int r = whole ? put(d, "enrichment", json_incref(e)) : 0;
     int sev = doc_severity(at(e, "severity"));
     if (sev) {
@@ -393,7 +470,8 @@ static int put_enrichment(json_t *d, json_t *e, int whole) {
     r |= put(d, "message", copy(e, "summary"));
     r |= put(d, "event.provider", enum_label(at(e, "source"), "SOURCE_"));
     json_t *techs = at(e, "techniques");
-    if (json_is_array(techs) && json_array_size(techs)) r |= put_threat(d, techs);
+    if (json_is_array(techs) && json_array_size(techs))
+        r |= put_threat(d, techs);
     return r;
 }
 
@@ -401,9 +479,11 @@ static int put_enrichment(json_t *d, json_t *e, int whole) {
 
 /* The ECS fields; with whole != 0 also the event and enrichment objects. */
 static json_t *build(const doc_conf *c, json_t *ev, json_t *enr, const char *kind, json_t *pl,
-                     int whole) {
+                     int whole)
+{
     json_t *d = json_object();
-    if (!d) return NULL;
+    if (!d)
+        return NULL;
     int r = 0;
     r |= put(d, "@timestamp", copy(ev, "time"));
     r |= put(d, "event.kind", json_string(enr ? "alert" : "event"));
@@ -413,9 +493,11 @@ static json_t *build(const doc_conf *c, json_t *ev, json_t *enr, const char *kin
     json_t *cluster = copy(ev, "cluster_name");
     r |= put(d, "orchestrator.cluster.name", cluster ? cluster : jstr(c->cluster_name));
     r |= put_process(d, at(pl, "process"), at(pl, "parent"));
-    if (strcmp(kind, "process_exec") && strcmp(kind, "process_exit")) r |= put_probe(d, pl);
+    if (strcmp(kind, "process_exec") && strcmp(kind, "process_exit"))
+        r |= put_probe(d, pl);
     r |= put_enrichment(d, enr, whole);
-    if (whole) r |= put(d, "tetragon", json_incref(ev));
+    if (whole)
+        r |= put(d, "tetragon", json_incref(ev));
     if (r) {
         json_decref(d);
         return NULL;
@@ -424,18 +506,23 @@ static json_t *build(const doc_conf *c, json_t *ev, json_t *enr, const char *kin
 }
 
 /* Append v compact, without the newline. */
-static int append_json(buf *out, json_t *v) {
+static int append_json(buf *out, json_t *v)
+{
     size_t need = json_dumpb(v, NULL, 0, JSON_COMPACT);
-    if (!need || buf_reserve(out, need + 1) < 0) return -1;
-    if (json_dumpb(v, out->p + out->len, need, JSON_COMPACT) != need) return -1;
+    if (!need || buf_reserve(out, need + 1) < 0)
+        return -1;
+    if (json_dumpb(v, out->p + out->len, need, JSON_COMPACT) != need)
+        return -1;
     out->len += need;
     return 0;
 }
 
 /* Append d with the texts spliced in before its closing brace.  d always
  * has members (event.kind at least), so a comma can follow them. */
-static int append_spliced(buf *out, json_t *d, const doc_text *t) {
-    if (append_json(out, d) < 0) return -1;
+static int append_spliced(buf *out, json_t *d, const doc_text *t)
+{
+    if (append_json(out, d) < 0)
+        return -1;
     out->len--; /* the closing brace */
     int r = 0;
     if (t->enrichment) {
@@ -448,7 +535,8 @@ static int append_spliced(buf *out, json_t *d, const doc_text *t) {
 }
 
 int doc_build(const doc_conf *c, json_t *ev, json_t *enr, const doc_text *text, buf *out,
-              doc_meta *m, const char **reason) {
+              doc_meta *m, const char **reason)
+{
     json_t *pl;
     m->kind = find_kind(ev, &pl);
     if (!m->kind || doc_id(ev, m->id) < 0) {
@@ -466,9 +554,11 @@ int doc_build(const doc_conf *c, json_t *ev, json_t *enr, const doc_text *text, 
     }
     json_t *d = build(c, ev, enr, m->kind, pl, text == NULL);
     *reason = "no_memory";
-    if (!d) return -1;
+    if (!d)
+        return -1;
     int r = buf_printf(out, "{\"create\":{\"_index\":\"%s\",\"_id\":\"%s\"}}\n", m->index, m->id);
-    if (r == 0) r = text ? append_spliced(out, d, text) : append_json(out, d);
+    if (r == 0)
+        r = text ? append_spliced(out, d, text) : append_json(out, d);
     json_decref(d);
     return r < 0 ? -1 : buf_putc(out, '\n');
 }

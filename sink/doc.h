@@ -47,8 +47,8 @@ typedef struct doc_text {
  * stable index), "bad_index" (the pattern gives an empty name) or
  * "no_memory".  On failure out may hold a partial line; the caller keeps
  * the length from before and truncates. */
-int doc_build(const doc_conf *c, json_t *event, json_t *enrichment, const doc_text *text,
-              buf *out, doc_meta *meta, const char **reason);
+int doc_build(const doc_conf *c, json_t *event, json_t *enrichment, const doc_text *text, buf *out,
+              doc_meta *meta, const char **reason);
 
 /* The _id of an event: 32 hex digits of a 128-bit hash of its identity
  * (see doc.c).  Returns 0, or -1 when the event has no kind. */

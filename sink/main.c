@@ -7,17 +7,20 @@
 #include "msg.h"
 #include "run.h"
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     msg_init("tetra-sink", MSG_NORMAL);
     sink_opts o;
     int r = cli_parse(&o, argc, argv);
     if (r != 0) {
         cli_free(&o);
-        if (r == 2) fprintf(stderr, "Try 'tetra-sink --help'.\n");
+        if (r == 2)
+            fprintf(stderr, "Try 'tetra-sink --help'.\n");
         return r == 2 ? EXIT_USAGE : EXIT_OK;
     }
     int status = sink_run(&o);
     cli_free(&o);
-    if (fclose(stdout) != 0 && status == EXIT_OK) status = EXIT_RUNTIME;
+    if (fclose(stdout) != 0 && status == EXIT_OK)
+        status = EXIT_RUNTIME;
     return status;
 }

@@ -11,9 +11,9 @@ typedef struct entry {
 
 typedef struct part {
     int32_t id;
-    entry *ring;    /* unfinished-or-later entries in read order */
+    entry *ring; /* unfinished-or-later entries in read order */
     size_t cap, head, len;
-    int64_t next;   /* commit point when the ring is empty: last read + 1 */
+    int64_t next; /* commit point when the ring is empty: last read + 1 */
     int64_t committed;
 } part;
 
@@ -22,28 +22,39 @@ struct offsets {
     size_t n, cap;
 };
 
-offsets *offsets_new(void) { return calloc(1, sizeof(offsets)); }
+offsets *offsets_new(void)
+{
+    return calloc(1, sizeof(offsets));
+}
 
-void offsets_free(offsets *o) {
-    if (!o) return;
-    for (size_t i = 0; i < o->n; i++) free(o->parts[i].ring);
+void offsets_free(offsets *o)
+{
+    if (!o)
+        return;
+    for (size_t i = 0; i < o->n; i++)
+        free(o->parts[i].ring);
     free(o->parts);
     free(o);
 }
 
-static part *find(const offsets *o, int32_t id) {
+static part *find(const offsets *o, int32_t id)
+{
     for (size_t i = 0; i < o->n; i++)
-        if (o->parts[i].id == id) return &o->parts[i];
+        if (o->parts[i].id == id)
+            return &o->parts[i];
     return NULL;
 }
 
-static part *find_or_add(offsets *o, int32_t id) {
+static part *find_or_add(offsets *o, int32_t id)
+{
     part *p = find(o, id);
-    if (p) return p;
+    if (p)
+        return p;
     if (o->n == o->cap) {
         size_t cap = o->cap ? o->cap * 2 : 8;
         part *np = realloc(o->parts, cap * sizeof *np);
-        if (!np) return NULL;
+        if (!np)
+            return NULL;
         o->parts = np;
         o->cap = cap;
     }
@@ -54,13 +65,19 @@ static part *find_or_add(offsets *o, int32_t id) {
     return p;
 }
 
-static entry *at(const part *p, size_t i) { return &p->ring[(p->head + i) % p->cap]; }
+static entry *at(const part *p, size_t i)
+{
+    return &p->ring[(p->head + i) % p->cap];
+}
 
-static int grow(part *p) {
+static int grow(part *p)
+{
     size_t cap = p->cap ? p->cap * 2 : 256;
     entry *r = malloc(cap * sizeof *r);
-    if (!r) return -1;
-    for (size_t i = 0; i < p->len; i++) r[i] = *at(p, i);
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < p->len; i++)
+        r[i] = *at(p, i);
     free(p->ring);
     p->ring = r;
     p->cap = cap;
@@ -68,14 +85,17 @@ static int grow(part *p) {
     return 0;
 }
 
-int offsets_read(offsets *o, int32_t id, int64_t off) {
+int offsets_read(offsets *o, int32_t id, int64_t off)
+{
     part *p = find_or_add(o, id);
-    if (!p) return -1;
+    if (!p)
+        return -1;
     if (off < p->next) { /* re-read from an earlier point: start over */
         p->len = p->head = 0;
         p->committed = -1;
     }
-    if (p->len == p->cap && grow(p) < 0) return -1;
+    if (p->len == p->cap && grow(p) < 0)
+        return -1;
     *at(p, p->len) = (entry){off, 0};
     p->len++;
     p->next = off + 1;
@@ -83,22 +103,28 @@ int offsets_read(offsets *o, int32_t id, int64_t off) {
 }
 
 /* Binary search in the ring, whose offsets increase. */
-static entry *lookup(const part *p, int64_t off) {
+static entry *lookup(const part *p, int64_t off)
+{
     size_t lo = 0, hi = p->len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         entry *e = at(p, mid);
-        if (e->off == off) return e;
-        if (e->off < off) lo = mid + 1;
-        else hi = mid;
+        if (e->off == off)
+            return e;
+        if (e->off < off)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
 
-void offsets_done(offsets *o, int32_t id, int64_t off) {
+void offsets_done(offsets *o, int32_t id, int64_t off)
+{
     part *p = find(o, id);
     entry *e = p ? lookup(p, off) : NULL;
-    if (!e) return;
+    if (!e)
+        return;
     e->done = 1;
     while (p->len && at(p, 0)->done) {
         p->head = (p->head + 1) % p->cap;
@@ -106,36 +132,47 @@ void offsets_done(offsets *o, int32_t id, int64_t off) {
     }
 }
 
-void offsets_drop(offsets *o, int32_t id) {
+void offsets_drop(offsets *o, int32_t id)
+{
     part *p = find(o, id);
-    if (!p) return;
+    if (!p)
+        return;
     free(p->ring);
     *p = o->parts[--o->n];
 }
 
-static int64_t commit_point(const part *p) { return p->len ? at(p, 0)->off : p->next; }
+static int64_t commit_point(const part *p)
+{
+    return p->len ? at(p, 0)->off : p->next;
+}
 
-size_t offsets_pending_commits(const offsets *o, int32_t *parts, int64_t *offs, size_t max) {
+size_t offsets_pending_commits(const offsets *o, int32_t *parts, int64_t *offs, size_t max)
+{
     size_t k = 0;
     for (size_t i = 0; i < o->n && k < max; i++) {
         int64_t c = commit_point(&o->parts[i]);
-        if (c < 0 || c == o->parts[i].committed) continue;
+        if (c < 0 || c == o->parts[i].committed)
+            continue;
         parts[k] = o->parts[i].id;
         offs[k++] = c;
     }
     return k;
 }
 
-void offsets_committed(offsets *o, int32_t id, int64_t off) {
+void offsets_committed(offsets *o, int32_t id, int64_t off)
+{
     part *p = find(o, id);
-    if (p) p->committed = off;
+    if (p)
+        p->committed = off;
 }
 
-size_t offsets_inflight(const offsets *o) {
+size_t offsets_inflight(const offsets *o)
+{
     size_t n = 0;
     for (size_t i = 0; i < o->n; i++) {
         const part *p = &o->parts[i];
-        for (size_t j = 0; j < p->len; j++) n += !at(p, j)->done;
+        for (size_t j = 0; j < p->len; j++)
+            n += !at(p, j)->done;
     }
     return n;
 }

@@ -29,8 +29,8 @@ typedef struct record_bufs {
 } record_bufs;
 
 typedef struct record {
-    json_t *event;      /* the GetEventsResponse object (owned) */
-    json_t *enrichment; /* the Enrichment object or NULL (owned) */
+    json_t *event;                           /* the GetEventsResponse object (owned) */
+    json_t *enrichment;                      /* the Enrichment object or NULL (owned) */
     const buf *event_json, *enrichment_json; /* its text; enrichment_json NULL with it */
 } record;
 
@@ -43,8 +43,8 @@ int record_from_json(pj_arena *a, record_bufs *bufs, const char *data, size_t le
 
 /* Decode a binary record of type t (RECORD_AUTO means enriched).  Returns
  * 0, or -1 with *reason set. */
-int record_from_proto(pj_arena *a, record_bufs *bufs, const void *data, size_t len,
-                      record_type t, record *r, const char **reason);
+int record_from_proto(pj_arena *a, record_bufs *bufs, const void *data, size_t len, record_type t,
+                      record *r, const char **reason);
 
 /* The type named by a message-type header value, RECORD_AUTO if unknown. */
 record_type record_type_of(const char *name, size_t len);

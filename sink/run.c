@@ -28,7 +28,8 @@
 
 static volatile sig_atomic_t stop_flag;
 
-static void on_signal(int sig) {
+static void on_signal(int sig)
+{
     (void)sig;
     stop_flag = 1;
 }
@@ -46,7 +47,7 @@ typedef struct sink {
     buf line;
     doc_conf dc;
     int eof, fatal;
-    int in_done; /* stdin at its end and every framed record handled */
+    int in_done;     /* stdin at its end and every framed record handled */
     int stdin_flags; /* to restore: O_NONBLOCK is shared with our parent */
     int64_t last_commit;
     char source[300];
@@ -58,8 +59,9 @@ typedef struct sink {
 /* Write a dead-letter entry (or warn when there is no --dlq).  Returns 0,
  * or -1 when the entry could not be written: the record then stays
  * unfinished so its offset is never committed. */
-static int dead_letter(sink *s, const char *reason, const char *error, const void *rec,
-                       size_t len, int64_t off) {
+static int dead_letter(sink *s, const char *reason, const char *error, const void *rec, size_t len,
+                       int64_t off)
+{
     stats_add(&s->st, reason, 1);
     uint64_t skipped;
     if (!s->dlq) {
@@ -79,11 +81,14 @@ static int dead_letter(sink *s, const char *reason, const char *error, const voi
     return 0;
 }
 
-static void finished(sink *s, int32_t part, int64_t off) {
-    if (s->offs && part >= 0) offsets_done(s->offs, part, off);
+static void finished(sink *s, int32_t part, int64_t off)
+{
+    if (s->offs && part >= 0)
+        offsets_done(s->offs, part, off);
 }
 
-static void on_done(void *opaque, const bulk_result *r) {
+static void on_done(void *opaque, const bulk_result *r)
+{
     sink *s = opaque;
     if (r->outcome == BULK_REJECTED &&
         dead_letter(s, "os_rejected", r->reason, r->lines, r->len, r->off) < 0)
@@ -92,7 +97,8 @@ static void on_done(void *opaque, const bulk_result *r) {
 }
 
 /* --emit-bulk: the lines go to stdout and count as delivered once written. */
-static void emit(sink *s, int32_t part, int64_t off) {
+static void emit(sink *s, int32_t part, int64_t off)
+{
     if (fwrite(s->line.p, 1, s->line.len, stdout) != s->line.len) {
         errorf("stdout: %s", strerror(errno));
         s->fatal = 1;
@@ -105,7 +111,8 @@ static void emit(sink *s, int32_t part, int64_t off) {
 /* --- records ---------------------------------------------------------------------------------- */
 
 static void handle(sink *s, const char *data, size_t len, int binary, record_type t, int32_t part,
-                   int64_t off) {
+                   int64_t off)
+{
     stats_add(&s->st, "read", 1);
     if (s->offs && part >= 0 && offsets_read(s->offs, part, off) < 0) {
         errorf("out of memory");
@@ -136,19 +143,24 @@ static void handle(sink *s, const char *data, size_t len, int binary, record_typ
         s->fatal = 1;
         return;
     }
-    if (ok == 0) return;
-    if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, off) == 0) finished(s, part, off);
+    if (ok == 0)
+        return;
+    if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, off) == 0)
+        finished(s, part, off);
 }
 
-/* --- stdin --------------------------------------------------------------------------------------- */
+/* --- stdin ---------------------------------------------------------------------------------------
+ */
 
 /* Hand out framed records until the framer needs input (returns 1), the
  * budget or the bulk engine is exhausted (0), or the stream is broken (-1). */
-static int drain_framer(sink *s, int *budget) {
+static int drain_framer(sink *s, int *budget)
+{
     framer_record fr;
     while (*budget > 0 && !bulk_full(s->b) && !s->fatal) {
         int n = framer_next(s->fr, &fr);
-        if (n == 0) return 1;
+        if (n == 0)
+            return 1;
         if (n < 0) {
             errorf("stdin: a length prefix is malformed; the binary stream cannot be read further");
             s->fatal = 1;
@@ -156,22 +168,28 @@ static int drain_framer(sink *s, int *budget) {
         }
         (*budget)--;
         snprintf(s->source, sizeof s->source, "-");
-        if (fr.reject) dead_letter(s, fr.reject, NULL, fr.data, fr.len, (int64_t)fr.start);
-        else handle(s, fr.data, fr.len, s->o->proto, s->o->input_type, -1, (int64_t)fr.start);
+        if (fr.reject)
+            dead_letter(s, fr.reject, NULL, fr.data, fr.len, (int64_t)fr.start);
+        else
+            handle(s, fr.data, fr.len, s->o->proto, s->o->input_type, -1, (int64_t)fr.start);
     }
     return 0;
 }
 
 /* Read what stdin has without blocking, at most a budget of records per
  * call so the bulk engine gets its turn. */
-static int read_stdin(sink *s) {
+static int read_stdin(sink *s)
+{
     int budget = 2000;
     for (;;) {
         int r = drain_framer(s, &budget);
-        if (r == 1 && s->eof) s->in_done = 1;
-        if (r <= 0 || s->eof) return r;
+        if (r == 1 && s->eof)
+            s->in_done = 1;
+        if (r <= 0 || s->eof)
+            return r;
         ssize_t n = read(0, s->chunk, sizeof s->chunk);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return 0;
         if (n < 0) {
             errorf("stdin: %s", strerror(errno));
             s->fatal = 1;
@@ -188,17 +206,21 @@ static int read_stdin(sink *s) {
     }
 }
 
-/* --- Kafka ----------------------------------------------------------------------------------------- */
+/* --- Kafka
+ * ----------------------------------------------------------------------------------------- */
 
-static record_type kafka_type(sink *s, const rd_kafka_message_t *m) {
-    if (s->o->input_type != RECORD_AUTO) return s->o->input_type;
+static record_type kafka_type(sink *s, const rd_kafka_message_t *m)
+{
+    if (s->o->input_type != RECORD_AUTO)
+        return s->o->input_type;
     size_t len = 0;
     const char *v = kafka_in_header(m, "message-type", &len);
     record_type t = record_type_of(v, len);
     return t == RECORD_AUTO ? RECORD_ENRICHED : t;
 }
 
-static void commit(sink *s) {
+static void commit(sink *s)
+{
     int32_t parts[256];
     int64_t offs[256];
     size_t n = offsets_pending_commits(s->offs, parts, offs, 256);
@@ -207,20 +229,26 @@ static void commit(sink *s) {
         warnf("%s (will try again)", err);
         return;
     }
-    for (size_t i = 0; i < n; i++) offsets_committed(s->offs, parts[i], offs[i]);
-    if (n) stats_add(&s->st, "commits", 1);
+    for (size_t i = 0; i < n; i++)
+        offsets_committed(s->offs, parts[i], offs[i]);
+    if (n)
+        stats_add(&s->st, "commits", 1);
     s->last_commit = bulk_now_ms();
 }
 
-static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_t n) {
+static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_t n)
+{
     sink *s = opaque;
     notef("%s %zu partition(s)", assigned ? "assigned" : "revoked", n);
-    if (assigned) return;
+    if (assigned)
+        return;
     commit(s);
-    for (size_t i = 0; i < n; i++) offsets_drop(s->offs, parts[i]);
+    for (size_t i = 0; i < n; i++)
+        offsets_drop(s->offs, parts[i]);
 }
 
-static int read_kafka(sink *s, int *got) {
+static int read_kafka(sink *s, int *got)
+{
     char err[512];
     *got = 0;
     kafka_in_pause(s->kin, bulk_full(s->b));
@@ -232,24 +260,28 @@ static int read_kafka(sink *s, int *got) {
             s->fatal = 1;
             return -1;
         }
-        if (r == 0) break;
+        if (r == 0)
+            break;
         snprintf(s->source, sizeof s->source, "%s/%d", s->o->topic, (int)m->partition);
         int binary = !(m->len && ((const char *)m->payload)[0] == '{');
         handle(s, m->payload ? m->payload : "", m->len, binary, kafka_type(s, m), m->partition,
                m->offset);
         rd_kafka_message_destroy(m);
         (*got)++;
-        if (bulk_full(s->b)) break;
+        if (bulk_full(s->b))
+            break;
     }
     return 0;
 }
 
-/* --- setup ---------------------------------------------------------------------------------------------- */
+/* --- setup
+ * ---------------------------------------------------------------------------------------------- */
 
-static int install_template(sink *s) {
+static int install_template(sink *s)
+{
     sink_opts *o = s->o;
-    template_conf tc = {o->url, &o->http, o->template_name, o->index_pattern, o->data_stream,
-                        o->retention_days};
+    template_conf tc = {o->url,           &o->http,       o->template_name,
+                        o->index_pattern, o->data_stream, o->retention_days};
     char err[600];
     const char *note;
     long delay = 500;
@@ -259,19 +291,26 @@ static int install_template(sink *s) {
             return -1;
         }
         warnf("index template: %s; trying again", err);
-        for (long t = 0; t < delay && !stop_flag; t += 100) usleep(100000);
-        if (stop_flag) return -1;
-        if (delay < 15000) delay *= 2;
+        for (long t = 0; t < delay && !stop_flag; t += 100)
+            usleep(100000);
+        if (stop_flag)
+            return -1;
+        if (delay < 15000)
+            delay *= 2;
     }
     notef("index template %s v%d: %s", o->template_name, TEMPLATE_VERSION, note);
-    if (!o->retention_days) return 0;
+    if (!o->retention_days)
+        return 0;
     int r = template_retention(&tc, err, sizeof err);
-    if (r < 0) warnf("retention policy: %s; indexing goes on without it", err);
-    if (r == 0) infof("the ISM plugin is not installed: --retention-days is ignored");
+    if (r < 0)
+        warnf("retention policy: %s; indexing goes on without it", err);
+    if (r == 0)
+        infof("the ISM plugin is not installed: --retention-days is ignored");
     return 0;
 }
 
-static int open_input(sink *s) {
+static int open_input(sink *s)
+{
     char err[512];
     sink_opts *o = s->o;
     if (!o->topic) {
@@ -284,7 +323,8 @@ static int open_input(sink *s) {
         return s->fr ? 0 : -1;
     }
     rd_kafka_conf_t *kc = conf_take_kafka(&o->kconf);
-    if (!kc) return -1;
+    if (!kc)
+        return -1;
     if (kafka_in_defaults(kc, o->brokers, o->group, err, sizeof err) < 0 ||
         !(s->offs = offsets_new())) {
         errorf("kafka: %s", err);
@@ -292,27 +332,43 @@ static int open_input(sink *s) {
         return -1;
     }
     s->kin = kafka_in_new(kc, o->topic, on_rebalance, s, err, sizeof err);
-    if (!s->kin) errorf("kafka: %s", err);
+    if (!s->kin)
+        errorf("kafka: %s", err);
     return s->kin ? 0 : -1;
 }
 
-static int setup(sink *s) {
+static int setup(sink *s)
+{
     sink_opts *o = s->o;
     char err[512];
     stats_init(&s->st);
-    const char *heads[] = {"read", "indexed", "duplicates", "rejected", "dead_lettered",
-                           "retries", "requests"};
-    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) stats_declare(&s->st, heads[i]);
+    const char *heads[] = {"read",          "indexed", "duplicates", "rejected",
+                           "dead_lettered", "retries", "requests"};
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+        stats_declare(&s->st, heads[i]);
     s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name};
-    if (!(s->arena = pj_arena_new())) return -1;
-    if (!o->no_template && !o->emit_bulk && install_template(s) < 0) return -1;
+    if (!(s->arena = pj_arena_new()))
+        return -1;
+    if (!o->no_template && !o->emit_bulk && install_template(s) < 0)
+        return -1;
     if (o->dlq_path && !(s->dlq = dlq_open_file(o->dlq_path, err, sizeof err))) {
         errorf("--dlq: %s", err);
         return -1;
     }
     /* with --emit-bulk the engine stays empty; it only needs some URL */
-    bulk_conf bc = {o->url ? o->url : "http://localhost:9200", &o->http, o->batch_docs, o->batch_bytes, o->linger_ms, o->inflight,
-                    o->gzip, o->backoff_ms, o->backoff_max_ms, o->max_queued, on_done, s, &s->st};
+    bulk_conf bc = {o->url ? o->url : "http://localhost:9200",
+                    &o->http,
+                    o->batch_docs,
+                    o->batch_bytes,
+                    o->linger_ms,
+                    o->inflight,
+                    o->gzip,
+                    o->backoff_ms,
+                    o->backoff_max_ms,
+                    o->max_queued,
+                    on_done,
+                    s,
+                    &s->st};
     if (!(s->b = bulk_new(&bc, err, sizeof err))) {
         errorf("%s", err);
         return -1;
@@ -320,9 +376,12 @@ static int setup(sink *s) {
     return open_input(s);
 }
 
-/* --- loop ------------------------------------------------------------------------------------------------- */
+/* --- loop
+ * -------------------------------------------------------------------------------------------------
+ */
 
-static int pump(sink *s, int timeout_ms, int flush) {
+static int pump(sink *s, int timeout_ms, int flush)
+{
     char err[600];
     int fd = s->kin || s->eof || bulk_full(s->b) ? -1 : 0;
     if (bulk_pump(s->b, timeout_ms, flush, fd, err, sizeof err) < 0) {
@@ -330,31 +389,41 @@ static int pump(sink *s, int timeout_ms, int flush) {
         s->fatal = 1;
         return -1;
     }
-    if (s->kin && bulk_now_ms() - s->last_commit >= s->o->commit_ms) commit(s);
+    if (s->kin && bulk_now_ms() - s->last_commit >= s->o->commit_ms)
+        commit(s);
     return 0;
 }
 
-static void loop(sink *s) {
+static void loop(sink *s)
+{
     while (!stop_flag && !s->fatal) {
         int got = 0;
-        if (s->kin) read_kafka(s, &got);
-        else if (!s->in_done) read_stdin(s);
-        if (s->in_done && !bulk_pending(s->b)) break;
+        if (s->kin)
+            read_kafka(s, &got);
+        else if (!s->in_done)
+            read_stdin(s);
+        if (s->in_done && !bulk_pending(s->b))
+            break;
         int wait = s->kin ? (got ? 0 : 20) : (s->in_done || bulk_full(s->b) ? 50 : 200);
-        if (!s->kin && !s->in_done && s->eof) wait = 0; /* framed records still to hand out */
+        if (!s->kin && !s->in_done && s->eof)
+            wait = 0; /* framed records still to hand out */
         pump(s, wait, s->in_done);
     }
 }
 
 /* After input ends or a stop was asked: send everything held, wait for it
  * up to --drain-ms, then commit what finished. */
-static void drain(sink *s) {
+static void drain(sink *s)
+{
     int64_t deadline = bulk_now_ms() + s->o->drain_ms;
-    while (!s->fatal && bulk_pending(s->b) && bulk_now_ms() < deadline) pump(s, 50, 1);
-    if (s->kin) commit(s);
+    while (!s->fatal && bulk_pending(s->b) && bulk_now_ms() < deadline)
+        pump(s, 50, 1);
+    if (s->kin)
+        commit(s);
 }
 
-static void teardown(sink *s) {
+static void teardown(sink *s)
+{
     char err[256];
     kafka_in_free(s->kin);
     bulk_free(s->b);
@@ -363,7 +432,8 @@ static void teardown(sink *s) {
         s->fatal = 1;
     }
     offsets_free(s->offs);
-    if (s->fr && s->stdin_flags >= 0) (void)fcntl(0, F_SETFL, s->stdin_flags);
+    if (s->fr && s->stdin_flags >= 0)
+        (void)fcntl(0, F_SETFL, s->stdin_flags);
     framer_free(s->fr);
     pj_arena_free(s->arena);
     buf_free(&s->rb.event);
@@ -371,17 +441,21 @@ static void teardown(sink *s) {
     buf_free(&s->line);
 }
 
-static int print_template(sink_opts *o) {
+static int print_template(sink_opts *o)
+{
     template_conf tc = {o->url, &o->http, o->template_name, o->index_pattern, o->data_stream, 0};
     buf b = BUF_INIT;
     int r = template_body(&tc, &b);
-    if (r == 0) r = fputs(b.p, stdout) < 0 || fputc('\n', stdout) < 0 ? -1 : 0;
+    if (r == 0)
+        r = fputs(b.p, stdout) < 0 || fputc('\n', stdout) < 0 ? -1 : 0;
     buf_free(&b);
-    if (r < 0) errorf("cannot write the template");
+    if (r < 0)
+        errorf("cannot write the template");
     return r < 0 ? EXIT_RUNTIME : EXIT_OK;
 }
 
-static void signals(void) {
+static void signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -391,8 +465,10 @@ static void signals(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
-int sink_run(sink_opts *o) {
-    if (o->print_template) return print_template(o);
+int sink_run(sink_opts *o)
+{
+    if (o->print_template)
+        return print_template(o);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         errorf("cannot initialise libcurl");
         return EXIT_RUNTIME;
@@ -409,11 +485,14 @@ int sink_run(sink_opts *o) {
         loop(&s);
         drain(&s);
         size_t left = bulk_pending(s.b);
-        if (left) errorf("%zu documents were not delivered before the drain time ran out", left);
-        if (left || s.fatal) status = EXIT_RUNTIME;
+        if (left)
+            errorf("%zu documents were not delivered before the drain time ran out", left);
+        if (left || s.fatal)
+            status = EXIT_RUNTIME;
     }
     teardown(&s);
-    if (s.fatal) status = EXIT_RUNTIME;
+    if (s.fatal)
+        status = EXIT_RUNTIME;
     char line[2048];
     stats_format(&s.st, line, sizeof line);
     infof("%s", line);

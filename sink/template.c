@@ -10,7 +10,8 @@
 static const char mappings[] =
     "{\"dynamic\":true,\"date_detection\":false,\"numeric_detection\":false,"
     "\"dynamic_templates\":["
-    "{\"tetragon_label_maps\":{\"path_match\":\"tetragon.*labels\",\"match_mapping_type\":\"object\","
+    "{\"tetragon_label_maps\":{\"path_match\":\"tetragon.*labels\",\"match_mapping_type\":"
+    "\"object\","
     "\"mapping\":{\"type\":\"object\",\"enabled\":false}}},"
     "{\"tetragon_annotation_maps\":{\"path_match\":\"tetragon.*annotations\","
     "\"match_mapping_type\":\"object\",\"mapping\":{\"type\":\"object\",\"enabled\":false}}},"
@@ -20,7 +21,8 @@ static const char mappings[] =
     "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}}],"
     "\"properties\":{"
     "\"@timestamp\":{\"type\":\"date_nanos\"},"
-    "\"message\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":2048}}},"
+    "\"message\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":"
+    "2048}}},"
     "\"event\":{\"properties\":{\"kind\":{\"type\":\"keyword\"},\"module\":{\"type\":\"keyword\"},"
     "\"action\":{\"type\":\"keyword\"},\"provider\":{\"type\":\"keyword\"},"
     "\"severity\":{\"type\":\"long\"},\"severity_label\":{\"type\":\"keyword\"}}},"
@@ -30,14 +32,18 @@ static const char mappings[] =
     "\"cluster\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
     "\"resource\":{\"properties\":{\"type\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"},"
     "\"label\":{\"type\":\"keyword\",\"ignore_above\":1024},"
-    "\"parent\":{\"properties\":{\"name\":{\"type\":\"keyword\"},\"type\":{\"type\":\"keyword\"}}}}}}},"
-    "\"container\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"runtime\":{\"type\":\"keyword\"},"
+    "\"parent\":{\"properties\":{\"name\":{\"type\":\"keyword\"},\"type\":{\"type\":\"keyword\"}}}}"
+    "}}},"
+    "\"container\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"runtime\":{\"type\":"
+    "\"keyword\"},"
     "\"name\":{\"type\":\"keyword\"},"
     "\"image\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}},"
     "\"process\":{\"properties\":{\"executable\":{\"type\":\"keyword\",\"ignore_above\":4096},"
     "\"name\":{\"type\":\"keyword\"},"
-    "\"args\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":1024}}},"
-    "\"command_line\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":4096}}},"
+    "\"args\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":"
+    "1024}}},"
+    "\"command_line\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_"
+    "above\":4096}}},"
     "\"pid\":{\"type\":\"long\"},\"entity_id\":{\"type\":\"keyword\"},"
     "\"working_directory\":{\"type\":\"keyword\",\"ignore_above\":4096},"
     "\"user\":{\"properties\":{\"id\":{\"type\":\"keyword\"}}},"
@@ -50,10 +56,12 @@ static const char mappings[] =
     "\"destination\":{\"properties\":{\"ip\":{\"type\":\"ip\"},\"port\":{\"type\":\"long\"}}},"
     "\"network\":{\"properties\":{\"transport\":{\"type\":\"keyword\"}}},"
     "\"threat\":{\"properties\":{\"framework\":{\"type\":\"keyword\"},"
-    "\"technique\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"}}},"
+    "\"technique\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"}}}"
+    ","
     "\"tactic\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}},"
     "\"enrichment\":{\"properties\":{"
-    "\"summary\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":2048}}},"
+    "\"summary\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":"
+    "2048}}},"
     "\"severity\":{\"type\":\"keyword\"},"
     "\"techniques\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"},"
     "\"tactic\":{\"type\":\"keyword\"}}},"
@@ -67,36 +75,45 @@ static const char mappings[] =
 
 /* The index pattern of the template: the daily pattern up to its first
  * conversion, then '*' ("tetragon-events-%Y.%m.%d" -> "tetragon-events-*"). */
-static int index_glob(const template_conf *c, char *out, size_t n) {
-    if (c->data_stream) return snprintf(out, n, "%s", c->data_stream) < (int)n ? 0 : -1;
+static int index_glob(const template_conf *c, char *out, size_t n)
+{
+    if (c->data_stream)
+        return snprintf(out, n, "%s", c->data_stream) < (int)n ? 0 : -1;
     size_t p = strcspn(c->index_pattern, "%");
-    if (!p || p + 2 > n) return -1;
+    if (!p || p + 2 > n)
+        return -1;
     memcpy(out, c->index_pattern, p);
     out[p] = '*';
     out[p + 1] = 0;
     return 0;
 }
 
-int template_body(const template_conf *c, buf *out) {
+int template_body(const template_conf *c, buf *out)
+{
     char glob[256];
-    if (index_glob(c, glob, sizeof glob) < 0) return -1;
+    if (index_glob(c, glob, sizeof glob) < 0)
+        return -1;
     return buf_printf(out,
                       "{\"index_patterns\":[\"%s\"],\"priority\":200,\"version\":%d,%s"
                       "\"_meta\":{\"managed_by\":\"tetra-sink\"},"
                       "\"template\":{\"settings\":{\"index\":{\"mapping\":{\"total_fields\":"
                       "{\"limit\":5000}},\"refresh_interval\":\"5s\"}},\"mappings\":%s}}",
-                      glob, TEMPLATE_VERSION, c->data_stream ? "\"data_stream\":{}," : "", mappings);
+                      glob, TEMPLATE_VERSION, c->data_stream ? "\"data_stream\":{}," : "",
+                      mappings);
 }
 
-static void url_of(const template_conf *c, const char *path, char *out, size_t n) {
+static void url_of(const template_conf *c, const char *path, char *out, size_t n)
+{
     size_t ul = strlen(c->url);
-    while (ul && c->url[ul - 1] == '/') ul--;
+    while (ul && c->url[ul - 1] == '/')
+        ul--;
     snprintf(out, n, "%.*s%s", (int)ul, c->url, path);
 }
 
 /* The version of the installed template: -1 when there is none, 0 when it
  * has no version. */
-static int installed_version(const template_conf *c, long *version, char *err, size_t errlen) {
+static int installed_version(const template_conf *c, long *version, char *err, size_t errlen)
+{
     char url[1200], path[300];
     snprintf(path, sizeof path, "/_index_template/%s", c->name);
     url_of(c, path, url, sizeof url);
@@ -119,7 +136,8 @@ static int installed_version(const template_conf *c, long *version, char *err, s
 }
 
 static int put_json(const template_conf *c, const char *path, const char *body, char *err,
-                    size_t errlen) {
+                    size_t errlen)
+{
     char url[1200];
     url_of(c, path, url, sizeof url);
     buf resp = BUF_INIT;
@@ -133,9 +151,11 @@ static int put_json(const template_conf *c, const char *path, const char *body, 
     return r;
 }
 
-int template_install(const template_conf *c, const char **note, char *err, size_t errlen) {
+int template_install(const template_conf *c, const char **note, char *err, size_t errlen)
+{
     long have;
-    if (installed_version(c, &have, err, errlen) < 0) return -1;
+    if (installed_version(c, &have, err, errlen) < 0)
+        return -1;
     if (have >= TEMPLATE_VERSION) {
         *note = have == TEMPLATE_VERSION ? "current" : "newer version kept";
         return 0;
@@ -144,8 +164,10 @@ int template_install(const template_conf *c, const char **note, char *err, size_
     char path[300];
     snprintf(path, sizeof path, "/_index_template/%s", c->name);
     int r = template_body(c, &body);
-    if (r < 0) snprintf(err, errlen, "cannot build the index template");
-    else r = put_json(c, path, body.p, err, errlen);
+    if (r < 0)
+        snprintf(err, errlen, "cannot build the index template");
+    else
+        r = put_json(c, path, body.p, err, errlen);
     buf_free(&body);
     *note = have >= 0 ? "updated" : "installed";
     return r;
@@ -153,13 +175,15 @@ int template_install(const template_conf *c, const char **note, char *err, size_
 
 /* ISM answers under _plugins/_ism; without the plugin the path is unknown
  * (400 "no handler" or 404 without an ISM error type). */
-static int ism_present(const template_conf *c, char *err, size_t errlen) {
+static int ism_present(const template_conf *c, char *err, size_t errlen)
+{
     char url[1200];
     url_of(c, "/_plugins/_ism/explain/.no-such-index-tetra-sink", url, sizeof url);
     buf resp = BUF_INIT;
     long st;
     int r = http_request(c->http, "GET", url, NULL, &st, &resp, err, errlen);
-    if (r == 0) r = st == 200 || (resp.p && strstr(resp.p, "index_not_found")) ? 1 : 0;
+    if (r == 0)
+        r = st == 200 || (resp.p && strstr(resp.p, "index_not_found")) ? 1 : 0;
     buf_free(&resp);
     return r;
 }
@@ -167,7 +191,8 @@ static int ism_present(const template_conf *c, char *err, size_t errlen) {
 /* ISM refuses to overwrite a policy without its sequence number, so a
  * second start reads it first and updates it with if_seq_no. */
 static int put_ism(const template_conf *c, const char *path, const buf *body, char *err,
-                   size_t errlen) {
+                   size_t errlen)
+{
     char url[1200];
     url_of(c, path, url, sizeof url);
     buf resp = BUF_INIT;
@@ -188,22 +213,27 @@ static int put_ism(const template_conf *c, const char *path, const buf *body, ch
     return r;
 }
 
-int template_retention(const template_conf *c, char *err, size_t errlen) {
+int template_retention(const template_conf *c, char *err, size_t errlen)
+{
     int have = ism_present(c, err, errlen);
-    if (have <= 0) return have;
+    if (have <= 0)
+        return have;
     char glob[256], path[300];
-    if (index_glob(c, glob, sizeof glob) < 0) return -1;
+    if (index_glob(c, glob, sizeof glob) < 0)
+        return -1;
     buf body = BUF_INIT;
-    int r = buf_printf(&body,
-                       "{\"policy\":{\"description\":\"tetra-sink: delete after %d days\","
-                       "\"default_state\":\"hot\",\"states\":["
-                       "{\"name\":\"hot\",\"actions\":[],\"transitions\":[{\"state_name\":\"delete\","
-                       "\"conditions\":{\"min_index_age\":\"%dd\"}}]},"
-                       "{\"name\":\"delete\",\"actions\":[{\"delete\":{}}],\"transitions\":[]}],"
-                       "\"ism_template\":[{\"index_patterns\":[\"%s\"],\"priority\":100}]}}",
-                       c->retention_days, c->retention_days, glob);
+    int r =
+        buf_printf(&body,
+                   "{\"policy\":{\"description\":\"tetra-sink: delete after %d days\","
+                   "\"default_state\":\"hot\",\"states\":["
+                   "{\"name\":\"hot\",\"actions\":[],\"transitions\":[{\"state_name\":\"delete\","
+                   "\"conditions\":{\"min_index_age\":\"%dd\"}}]},"
+                   "{\"name\":\"delete\",\"actions\":[{\"delete\":{}}],\"transitions\":[]}],"
+                   "\"ism_template\":[{\"index_patterns\":[\"%s\"],\"priority\":100}]}}",
+                   c->retention_days, c->retention_days, glob);
     snprintf(path, sizeof path, "/_plugins/_ism/policies/%s-retention", c->name);
-    if (r == 0) r = put_ism(c, path, &body, err, errlen);
+    if (r == 0)
+        r = put_ism(c, path, &body, err, errlen);
     buf_free(&body);
     return r < 0 ? -1 : 1;
 }

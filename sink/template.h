@@ -20,12 +20,12 @@
 #define TEMPLATE_VERSION 1
 
 typedef struct template_conf {
-    const char *url;          /* cluster base URL */
+    const char *url; /* cluster base URL */
     const http_conf *http;
-    const char *name;         /* template (and policy) name */
+    const char *name;          /* template (and policy) name */
     const char *index_pattern; /* strftime pattern of daily indices */
-    const char *data_stream;  /* or a data stream name */
-    int retention_days;       /* 0: no ISM policy */
+    const char *data_stream;   /* or a data stream name */
+    int retention_days;        /* 0: no ISM policy */
 } template_conf;
 
 /* Append the template body to out.  Returns 0 or -1 (out of memory, or a

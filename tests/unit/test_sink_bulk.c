@@ -26,11 +26,13 @@ typedef struct answer {
     int delay_ms;       /* wait this long before answering */
 } answer;
 
-static size_t inflate_lines(const char *in, size_t n) {
+static size_t inflate_lines(const char *in, size_t n)
+{
     static unsigned char out[1 << 20];
     z_stream z;
     memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, 15 + 16) != Z_OK) return 0;
+    if (inflateInit2(&z, 15 + 16) != Z_OK)
+        return 0;
     z.next_in = (Bytef *)in;
     z.avail_in = (uInt)n;
     z.next_out = out;
@@ -38,9 +40,11 @@ static size_t inflate_lines(const char *in, size_t n) {
     int r = inflate(&z, Z_FINISH);
     size_t len = sizeof out - z.avail_out;
     inflateEnd(&z);
-    if (r != Z_STREAM_END) return 0;
+    if (r != Z_STREAM_END)
+        return 0;
     size_t lines = 0;
-    for (size_t i = 0; i < len; i++) lines += out[i] == '\n';
+    for (size_t i = 0; i < len; i++)
+        lines += out[i] == '\n';
     return lines;
 }
 
@@ -48,12 +52,14 @@ static char last_head[8192];
 
 /* Read one request; return its body length in *blen (body in b) and keep
  * its header lines in last_head. */
-static int read_request(int fd, char *b, size_t cap, size_t *blen) {
+static int read_request(int fd, char *b, size_t cap, size_t *blen)
+{
     size_t have = 0;
     char *end = NULL;
     while (!end) {
         ssize_t r = read(fd, b + have, cap - have - 1);
-        if (r <= 0) return -1;
+        if (r <= 0)
+            return -1;
         have += (size_t)r;
         b[have] = 0;
         end = strstr(b, "\r\n\r\n");
@@ -64,7 +70,8 @@ static int read_request(int fd, char *b, size_t cap, size_t *blen) {
     snprintf(last_head, sizeof last_head, "%.*s", (int)head, b);
     while (have < head + len) {
         ssize_t r = read(fd, b + have, cap - have);
-        if (r <= 0) return -1;
+        if (r <= 0)
+            return -1;
         have += (size_t)r;
     }
     memmove(b, b + head, len);
@@ -72,12 +79,14 @@ static int read_request(int fd, char *b, size_t cap, size_t *blen) {
     return 0;
 }
 
-static void serve(int lfd, const answer *script, size_t n) {
+static void serve(int lfd, const answer *script, size_t n)
+{
     static char req[1 << 20];
     size_t k = 0;
     while (k < n) {
         int fd = accept(lfd, NULL, NULL);
-        if (fd < 0) _exit(1);
+        if (fd < 0)
+            _exit(1);
         size_t blen;
         while (k < n && read_request(fd, req, sizeof req, &blen) == 0) {
             const answer *a = &script[k++];
@@ -85,19 +94,23 @@ static void serve(int lfd, const answer *script, size_t n) {
             int right = docs == a->docs && (!a->header || strstr(last_head, a->header));
             int st = right ? a->status : 400;
             const char *body = right ? a->body : "{\"error\":\"wrong batch or header\"}";
-            if (a->delay_ms) usleep((useconds_t)a->delay_ms * 1000);
+            if (a->delay_ms)
+                usleep((useconds_t)a->delay_ms * 1000);
             char head[256];
             int hl = snprintf(head, sizeof head,
                               "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-                              "Content-Length: %zu\r\n\r\n", st, strlen(body));
-            if (write(fd, head, (size_t)hl) < 0 || write(fd, body, strlen(body)) < 0) break;
+                              "Content-Length: %zu\r\n\r\n",
+                              st, strlen(body));
+            if (write(fd, head, (size_t)hl) < 0 || write(fd, body, strlen(body)) < 0)
+                break;
         }
         close(fd);
     }
     _exit(0);
 }
 
-static pid_t start_server(const answer *script, size_t n, char *url, size_t urlsz) {
+static pid_t start_server(const answer *script, size_t n, char *url, size_t urlsz)
+{
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t sl = sizeof sa;
@@ -107,7 +120,8 @@ static pid_t start_server(const answer *script, size_t n, char *url, size_t urls
     snprintf(url, urlsz, "http://127.0.0.1:%d", ntohs(sa.sin_port));
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
-    if (pid == 0) serve(lfd, script, n);
+    if (pid == 0)
+        serve(lfd, script, n);
     close(lfd);
     return pid;
 }
@@ -119,10 +133,13 @@ typedef struct seen {
     int n;
 } seen;
 
-static void on_done(void *opaque, const bulk_result *r) {
+static void on_done(void *opaque, const bulk_result *r)
+{
     seen *s = opaque;
-    if (r->outcome == BULK_INDEXED) s->indexed++;
-    if (r->outcome == BULK_DUPLICATE) s->dup++;
+    if (r->outcome == BULK_INDEXED)
+        s->indexed++;
+    if (r->outcome == BULK_DUPLICATE)
+        s->dup++;
     if (r->outcome == BULK_REJECTED) {
         s->rejected++;
         snprintf(s->reason, sizeof s->reason, "%s", r->reason);
@@ -134,7 +151,8 @@ static http_conf hc;
 
 static long linger = 10000;
 
-static bulk *engine(const char *url, seen *s, int inflight) {
+static bulk *engine(const char *url, seen *s, int inflight)
+{
     bulk_conf c = {url, &hc, 4, 1 << 20, linger, inflight, 1, 20, 100, 1000, on_done, s, NULL};
     char err[256];
     hc.timeout_ms = 5000;
@@ -143,30 +161,36 @@ static bulk *engine(const char *url, seen *s, int inflight) {
     return b;
 }
 
-static void add4(bulk *b) {
+static void add4(bulk *b)
+{
     for (int i = 0; i < 4; i++) {
         char line[128];
-        int n = snprintf(line, sizeof line, "{\"create\":{\"_index\":\"i\",\"_id\":\"%d\"}}\n{}\n", i);
+        int n =
+            snprintf(line, sizeof line, "{\"create\":{\"_index\":\"i\",\"_id\":\"%d\"}}\n{}\n", i);
         ck_assert_int_eq(bulk_add(b, line, (size_t)n, 0, i), 0);
     }
 }
 
 /* Pump until nothing is pending or the deadline passes. */
-static int run(bulk *b, int ms, char *err, size_t n) {
+static int run(bulk *b, int ms, char *err, size_t n)
+{
     int64_t end = bulk_now_ms() + ms;
     while (bulk_pending(b) && bulk_now_ms() < end)
-        if (bulk_pump(b, 20, 1, -1, err, n) < 0) return -1;
+        if (bulk_pump(b, 20, 1, -1, err, n) < 0)
+            return -1;
     return 0;
 }
 
 START_TEST(per_item_outcomes)
 {
     const answer script[] = {
-        {4, 200, "{\"errors\":true,\"items\":[{\"create\":{\"status\":201}},"
-                 "{\"create\":{\"status\":409,\"error\":{\"type\":\"version_conflict_engine_exception\"}}},"
-                 "{\"create\":{\"status\":429,\"error\":{\"type\":\"es_rejected_execution_exception\"}}},"
-                 "{\"create\":{\"status\":400,\"error\":{\"type\":\"mapper_parsing_exception\","
-                 "\"reason\":\"failed to parse field [source.ip]\"}}}]}", NULL, 0},
+        {4, 200,
+         "{\"errors\":true,\"items\":[{\"create\":{\"status\":201}},"
+         "{\"create\":{\"status\":409,\"error\":{\"type\":\"version_conflict_engine_exception\"}}},"
+         "{\"create\":{\"status\":429,\"error\":{\"type\":\"es_rejected_execution_exception\"}}},"
+         "{\"create\":{\"status\":400,\"error\":{\"type\":\"mapper_parsing_exception\","
+         "\"reason\":\"failed to parse field [source.ip]\"}}}]}",
+         NULL, 0},
         {1, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}}]}", NULL, 0},
     };
     char url[64], err[256];
@@ -191,8 +215,10 @@ START_TEST(whole_request_retried)
     const answer script[] = {
         {4, 503, "{\"error\":\"unavailable\"}", NULL, 0},
         {4, 429, "{\"error\":\"busy\"}", NULL, 0},
-        {4, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
-                 "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}", NULL, 0},
+        {4, 200,
+         "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
+         "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}",
+         NULL, 0},
     };
     char url[64], err[256];
     pid_t pid = start_server(script, 3, url, sizeof url);
@@ -238,10 +264,12 @@ START_TEST(unreachable_holds_items)
 END_TEST
 
 /* The secret reaches the server in the header its scheme needs. */
-static void auth_case(const char *header, void (*set)(void)) {
+static void auth_case(const char *header, void (*set)(void))
+{
     const answer script[] = {
-        {4, 200, "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
-                 "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}",
+        {4, 200,
+         "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
+         "{\"status\":201}},{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}",
          header, 0},
     };
     char url[64], err[256];
@@ -258,8 +286,12 @@ static void auth_case(const char *header, void (*set)(void)) {
     http_conf_free(&hc);
     waitpid(pid, NULL, 0);
 }
-static void set_api_key(void) { hc.api_key = strdup("c2VjcmV0"); }
-static void set_basic(void) {
+static void set_api_key(void)
+{
+    hc.api_key = strdup("c2VjcmV0");
+}
+static void set_basic(void)
+{
     hc.user = strdup("user");
     hc.password = strdup("pw");
 }
@@ -302,14 +334,16 @@ START_TEST(backoff_bounds)
     for (int a = 1; a < 20; a++) {
         long d = bulk_backoff(100, 5000, a, &rnd);
         long full = 100L << (a - 1 < 10 ? a - 1 : 10);
-        if (full > 5000) full = 5000;
+        if (full > 5000)
+            full = 5000;
         ck_assert_int_ge(d, full / 2);
         ck_assert_int_le(d, full);
     }
 }
 END_TEST
 
-int main(void) {
+int main(void)
+{
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     Suite *s = suite_create("sink_bulk");

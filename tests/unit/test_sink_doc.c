@@ -20,7 +20,8 @@ static const char *exec_ev =
 
 static const char *kprobe_ev =
     "{\"process_kprobe\":{\"process\":{\"exec_id\":\"ZQ==\",\"binary\":\"/usr/bin/nc\"},"
-    "\"function_name\":\"tcp_connect\",\"policy_name\":\"connect\",\"action\":\"KPROBE_ACTION_POST\","
+    "\"function_name\":\"tcp_connect\",\"policy_name\":\"connect\",\"action\":\"KPROBE_ACTION_"
+    "POST\","
     "\"args\":[{\"sock_arg\":{\"family\":\"AF_INET\",\"protocol\":\"IPPROTO_TCP\","
     "\"saddr\":\"10.0.0.1\",\"daddr\":\"1.1.1.1\",\"sport\":40000,\"dport\":443}}]},"
     "\"node_name\":\"node2\",\"time\":\"2024-03-06T00:00:00Z\"}";
@@ -30,7 +31,8 @@ static const char *enr_json =
     "\"techniques\":[{\"id\":\"T1105\",\"name\":\"Ingress Tool Transfer\","
     "\"tactic\":\"command-and-control\"}],\"source\":\"SOURCE_LLM\"}";
 
-static json_t *load(const char *s) {
+static json_t *load(const char *s)
+{
     json_t *j = json_loads(s, 0, NULL);
     ck_assert_ptr_nonnull(j);
     return j;
@@ -39,7 +41,8 @@ static json_t *load(const char *s) {
 static const doc_conf conf = {"tetragon-events-%Y.%m.%d", NULL, "prod"};
 
 /* Build and return the document object (second line). */
-static json_t *build_doc(const doc_conf *c, const char *ev, const char *enr, doc_meta *m) {
+static json_t *build_doc(const doc_conf *c, const char *ev, const char *enr, doc_meta *m)
+{
     json_t *e = load(ev), *n = enr ? load(enr) : NULL;
     buf b = BUF_INIT;
     const char *reason = NULL;
@@ -58,7 +61,8 @@ static json_t *build_doc(const doc_conf *c, const char *ev, const char *enr, doc
     return d;
 }
 
-static const char *s_at(json_t *d, const char *path) {
+static const char *s_at(json_t *d, const char *path)
+{
     const char *s = json_string_value(at(d, path));
     ck_assert_msg(s != NULL, "missing %s", path);
     return s;
@@ -226,7 +230,8 @@ START_TEST(severity_values)
 }
 END_TEST
 
-int main(void) {
+int main(void)
+{
     Suite *s = suite_create("sink_doc");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, exec_fields);

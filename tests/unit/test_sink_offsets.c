@@ -8,12 +8,14 @@
 
 #include "../../sink/offsets.c"
 
-static int64_t point(offsets *o, int32_t pid) {
+static int64_t point(offsets *o, int32_t pid)
+{
     int32_t parts[8];
     int64_t offs[8];
     size_t n = offsets_pending_commits(o, parts, offs, 8);
     for (size_t i = 0; i < n; i++)
-        if (parts[i] == pid) return offs[i];
+        if (parts[i] == pid)
+            return offs[i];
     return -2; /* nothing new to commit */
 }
 
@@ -21,7 +23,8 @@ START_TEST(in_order_and_out_of_order)
 {
     offsets *o = offsets_new();
     ck_assert_ptr_nonnull(o);
-    for (int64_t i = 10; i < 15; i++) ck_assert_int_eq(offsets_read(o, 0, i), 0);
+    for (int64_t i = 10; i < 15; i++)
+        ck_assert_int_eq(offsets_read(o, 0, i), 0);
     ck_assert_int_eq(point(o, 0), 10);
     offsets_done(o, 0, 12);
     offsets_done(o, 0, 11);
@@ -58,7 +61,8 @@ END_TEST
 START_TEST(reread_from_earlier_point_starts_over)
 {
     offsets *o = offsets_new();
-    for (int64_t i = 0; i < 5; i++) offsets_read(o, 3, i);
+    for (int64_t i = 0; i < 5; i++)
+        offsets_read(o, 3, i);
     offsets_done(o, 3, 0);
     ck_assert_int_eq(offsets_read(o, 3, 2), 0); /* seek back */
     ck_assert_int_eq(point(o, 3), 2);
@@ -91,7 +95,8 @@ START_TEST(scrambled_completion)
     for (int i = 0; i < N; i++) {
         offsets_done(o, 7, order[i]);
         done[order[i]] = 1;
-        while (low < N && done[low]) low++;
+        while (low < N && done[low])
+            low++;
         int64_t p = point(o, 7);
         if (p == -2) {
             ck_assert_int_eq(low, last); /* nothing new */
@@ -107,7 +112,8 @@ START_TEST(scrambled_completion)
 }
 END_TEST
 
-int main(void) {
+int main(void)
+{
     Suite *s = suite_create("sink_offsets");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, in_order_and_out_of_order);
