@@ -36,7 +36,8 @@ enum {
     O_DLQ,
     O_DRAIN,
     O_MAX_RECORD,
-    O_EMIT_BULK
+    O_EMIT_BULK,
+    O_DLQ_TOPIC
 };
 
 const opt_def sink_opt_defs[] = {
@@ -79,6 +80,7 @@ const opt_def sink_opt_defs[] = {
     {O_RETRY_MAX, "retry-max-ms", "MS", "longest retry backoff (default 15000)"},
     {O_MAX_QUEUED, "max-queued", "N", "documents held before reading pauses (default 20000)"},
     {O_DLQ, "dlq", "FILE", "append rejected records and documents to FILE with the reason"},
+    {O_DLQ_TOPIC, "dlq-topic", "TOPIC", "produce them to this Kafka topic instead (needs -b)"},
     {O_DRAIN, "drain-ms", "MS",
      "on SIGTERM or end of input, wait this long for deliveries (default 60000)"},
     {O_MAX_RECORD, "max-record", "SIZE", "longest input record (default 4m)"},
@@ -339,6 +341,9 @@ static int one(sink_opts *o, secret_files *sf, int c, const char *a)
     case O_DLQ:
         o->dlq_path = a;
         return 0;
+    case O_DLQ_TOPIC:
+        o->dlq_topic = a;
+        return 0;
     case 'q':
         o->verbosity = MSG_QUIET;
         return 0;
@@ -375,8 +380,12 @@ static int secrets(sink_opts *o, const secret_files *sf)
 
 static int check(sink_opts *o)
 {
-    if (o->topic && !o->brokers) {
-        errorf("-t needs -b BROKERS");
+    if ((o->topic || o->dlq_topic) && !o->brokers) {
+        errorf("-t and --dlq-topic need -b BROKERS");
+        return -1;
+    }
+    if (o->dlq_path && o->dlq_topic) {
+        errorf("choose one of --dlq and --dlq-topic");
         return -1;
     }
     if (!o->print_template && !o->emit_bulk && (!o->url || !*o->url)) {

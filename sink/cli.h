@@ -20,7 +20,7 @@ typedef struct sink_opts {
     const char *index_pattern, *data_stream, *template_name, *cluster_name;
     int no_template, print_template, emit_bulk;
     int retention_days;
-    const char *dlq_path;
+    const char *dlq_path, *dlq_topic;
     size_t batch_docs, batch_bytes, max_queued;
     long linger_ms, backoff_ms, backoff_max_ms, drain_ms, commit_ms;
     int inflight, gzip;

@@ -17,10 +17,11 @@
 #include <unistd.h>
 
 #include "bulk.h"
-#include "dlq.h"
+#include "deadletter.h"
 #include "doc.h"
 #include "framer.h"
 #include "kafka_in.h"
+#include "kafka_out.h"
 #include "msg.h"
 #include "offsets.h"
 #include "stats.h"
@@ -40,7 +41,7 @@ typedef struct sink {
     bulk *b;
     kafka_in *kin;
     offsets *offs;
-    dlq *dlq;
+    deadletter *dl;
     framer *fr;
     pj_arena *arena;
     record_bufs rb;
@@ -56,29 +57,32 @@ typedef struct sink {
 
 /* --- dead letters and completion ------------------------------------------------------ */
 
-/* Write a dead-letter entry (or warn when there is no --dlq).  Returns 0,
- * or -1 when the entry could not be written: the record then stays
- * unfinished so its offset is never committed. */
+/* Write a dead-letter entry for the record at (part, off), or warn when
+ * there is no dead-letter destination.  Returns 1 when the record is
+ * finished now, 0 when its entry is on its way to the topic (pump() finishes
+ * it on delivery), -1 when the entry could not be written: the record then
+ * stays unfinished so its offset is never committed. */
 static int dead_letter(sink *s, const char *reason, const char *error, const void *rec, size_t len,
-                       int64_t off)
+                       int32_t part, int64_t off)
 {
     stats_add(&s->st, reason, 1);
     uint64_t skipped;
-    if (!s->dlq) {
+    if (!s->dl) {
         if (msg_ratelimit(reason, 10, &skipped))
             warnf("dropped a record (%s): %s (%llu more since the last warning; use --dlq FILE)",
                   reason, error ? error : "", (unsigned long long)skipped);
-        return 0;
+        return 1;
     }
     dlq_entry e = {reason, s->source, 0, off < 0 ? 0 : (uint64_t)off, error, rec, len, len};
     char err[256];
-    if (dlq_write(s->dlq, &e, err, sizeof err) < 0) {
+    int r = deadletter_write(s->dl, &e, part, off, err, sizeof err);
+    if (r < 0) {
         errorf("dead-letter output: %s", err);
         s->fatal = 1;
         return -1;
     }
     stats_add(&s->st, "dead_lettered", 1);
-    return 0;
+    return r;
 }
 
 static void finished(sink *s, int32_t part, int64_t off)
@@ -91,7 +95,7 @@ static void on_done(void *opaque, const bulk_result *r)
 {
     sink *s = opaque;
     if (r->outcome == BULK_REJECTED &&
-        dead_letter(s, "os_rejected", r->reason, r->lines, r->len, r->off) < 0)
+        dead_letter(s, "os_rejected", r->reason, r->lines, r->len, r->part, r->off) != 1)
         return;
     finished(s, r->part, r->off);
 }
@@ -145,12 +149,11 @@ static void handle(sink *s, const char *data, size_t len, int binary, record_typ
     }
     if (ok == 0)
         return;
-    if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, off) == 0)
+    if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, part, off) == 1)
         finished(s, part, off);
 }
 
-/* --- stdin ---------------------------------------------------------------------------------------
- */
+/* --- stdin --- */
 
 /* Hand out framed records until the framer needs input (returns 1), the
  * budget or the bulk engine is exhausted (0), or the stream is broken (-1). */
@@ -169,7 +172,7 @@ static int drain_framer(sink *s, int *budget)
         (*budget)--;
         snprintf(s->source, sizeof s->source, "-");
         if (fr.reject)
-            dead_letter(s, fr.reject, NULL, fr.data, fr.len, (int64_t)fr.start);
+            dead_letter(s, fr.reject, NULL, fr.data, fr.len, -1, (int64_t)fr.start);
         else
             handle(s, fr.data, fr.len, s->o->proto, s->o->input_type, -1, (int64_t)fr.start);
     }
@@ -337,6 +340,54 @@ static int open_input(sink *s)
     return s->kin ? 0 : -1;
 }
 
+static int open_deadletter(sink *s)
+{
+    sink_opts *o = s->o;
+    char err[512];
+    if (o->dlq_path)
+        s->dl = deadletter_file(o->dlq_path, err, sizeof err);
+    if (o->dlq_topic) {
+        rd_kafka_conf_t *pc = rd_kafka_conf_dup(o->kconf.rk);
+        if (!pc || kafka_out_defaults(pc, err, sizeof err) < 0 ||
+            rd_kafka_conf_set(pc, "bootstrap.servers", o->brokers, err, sizeof err) !=
+                RD_KAFKA_CONF_OK) {
+            if (pc)
+                rd_kafka_conf_destroy(pc);
+            errorf("--dlq-topic: %s", pc ? err : "out of memory");
+            return -1;
+        }
+        s->dl = deadletter_topic(pc, o->dlq_topic, err, sizeof err);
+    }
+    if ((o->dlq_path || o->dlq_topic) && !s->dl) {
+        errorf("dead-letter output: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Finish the records whose dead-letter entries reached the topic. */
+static void deadletters_done(sink *s)
+{
+    int32_t parts[256];
+    int64_t offs[256];
+    char err[512];
+    int n;
+    while (s->dl && (n = deadletter_done(s->dl, parts, offs, 256, err, sizeof err)) != 0) {
+        if (n < 0) {
+            errorf("%s", err);
+            s->fatal = 1;
+            return;
+        }
+        for (int i = 0; i < n; i++)
+            finished(s, parts[i], offs[i]);
+    }
+}
+
+static size_t pending(const sink *s)
+{
+    return bulk_pending(s->b) + deadletter_pending(s->dl);
+}
+
 static int setup(sink *s)
 {
     sink_opts *o = s->o;
@@ -351,10 +402,8 @@ static int setup(sink *s)
         return -1;
     if (!o->no_template && !o->emit_bulk && install_template(s) < 0)
         return -1;
-    if (o->dlq_path && !(s->dlq = dlq_open_file(o->dlq_path, err, sizeof err))) {
-        errorf("--dlq: %s", err);
+    if (open_deadletter(s) < 0)
         return -1;
-    }
     /* with --emit-bulk the engine stays empty; it only needs some URL */
     bulk_conf bc = {o->url ? o->url : "http://localhost:9200",
                     &o->http,
@@ -389,6 +438,7 @@ static int pump(sink *s, int timeout_ms, int flush)
         s->fatal = 1;
         return -1;
     }
+    deadletters_done(s);
     if (s->kin && bulk_now_ms() - s->last_commit >= s->o->commit_ms)
         commit(s);
     return 0;
@@ -402,7 +452,7 @@ static void loop(sink *s)
             read_kafka(s, &got);
         else if (!s->in_done)
             read_stdin(s);
-        if (s->in_done && !bulk_pending(s->b))
+        if (s->in_done && !pending(s))
             break;
         int wait = s->kin ? (got ? 0 : 20) : (s->in_done || bulk_full(s->b) ? 50 : 200);
         if (!s->kin && !s->in_done && s->eof)
@@ -416,7 +466,7 @@ static void loop(sink *s)
 static void drain(sink *s)
 {
     int64_t deadline = bulk_now_ms() + s->o->drain_ms;
-    while (!s->fatal && bulk_pending(s->b) && bulk_now_ms() < deadline)
+    while (!s->fatal && pending(s) && bulk_now_ms() < deadline)
         pump(s, 50, 1);
     if (s->kin)
         commit(s);
@@ -427,7 +477,7 @@ static void teardown(sink *s)
     char err[256];
     kafka_in_free(s->kin);
     bulk_free(s->b);
-    if (s->dlq && dlq_close(s->dlq, err, sizeof err) < 0) {
+    if (deadletter_close(s->dl, err, sizeof err) < 0) {
         errorf("dead-letter output: %s", err);
         s->fatal = 1;
     }
@@ -484,7 +534,7 @@ int sink_run(sink_opts *o)
     } else {
         loop(&s);
         drain(&s);
-        size_t left = bulk_pending(s.b);
+        size_t left = pending(&s);
         if (left)
             errorf("%zu documents were not delivered before the drain time ran out", left);
         if (left || s.fatal)
