@@ -8,6 +8,7 @@
 #include "msg.h"
 #include "options.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,10 @@
 #define TETRA_VERSION "0.1.0"
 #endif
 
-enum { OPT_STATE = OPT_LONG_ONLY, OPT_DLQ, OPT_MAX_RECORD, OPT_FROM_END };
+enum {
+    OPT_STATE = OPT_LONG_ONLY, OPT_DLQ, OPT_MAX_RECORD, OPT_FROM_END, OPT_K8S, OPT_KUBECONFIG,
+    OPT_NAMESPACE, OPT_SELECTOR, OPT_CONTAINER, OPT_SHARD
+};
 
 static const opt_def options[] = {
     {'b', "brokers", "BROKERS", "produce to these Kafka brokers (host:port,...)"},
@@ -26,8 +30,14 @@ static const opt_def options[] = {
     {'I', "input-format", "FORMAT", "input format: json (default) or proto (length-delimited)"},
     {'c', "config", "FILE", "read key=value settings from FILE"},
     {'f', "follow", NULL, "follow FILE like tail -F, across rotation and truncation"},
-    {OPT_STATE, "state", "FILE", "with --follow: resume from and save the position in FILE"},
+    {OPT_STATE, "state", "FILE", "with --follow or --k8s: resume from and save positions in FILE"},
     {OPT_FROM_END, "from-end", NULL, "with --follow and no saved state: start at the end"},
+    {OPT_K8S, "k8s", NULL, "follow the Tetragon pods' logs through the Kubernetes API"},
+    {OPT_KUBECONFIG, "kubeconfig", "FILE", "with --k8s: use FILE (default: in cluster, $KUBECONFIG)"},
+    {OPT_NAMESPACE, "namespace", "NS", "with --k8s: the pods' namespace (default kube-system)"},
+    {OPT_SELECTOR, "selector", "SEL", "with --k8s: label selector (app.kubernetes.io/name=tetragon)"},
+    {OPT_CONTAINER, "container", "NAME", "with --k8s: the container to follow (export-stdout)"},
+    {OPT_SHARD, "shard", "I/N", "with --k8s: take only the pods of nodes hashing to I of N"},
     {OPT_DLQ, "dlq", "FILE", "append rejected records to FILE as JSON lines"},
     {OPT_MAX_RECORD, "max-record-bytes", "N", "reject records over N bytes (default 1M)"},
     {'q', "quiet", NULL, "print errors only: no warnings, no summary"},
@@ -40,10 +50,11 @@ static const opt_def options[] = {
 static void usage(FILE *fp)
 {
     fprintf(fp, "usage: %s [OPTIONS] [FILE...]\n"
+                "       %s --k8s [OPTIONS]\n"
                 "Read Tetragon JSON events from FILEs or stdin (-) and write them as\n"
                 "tetragon.GetEventsResponse messages to stdout or to a Kafka topic.\n\n"
                 "options:\n",
-            msg_progname());
+            msg_progname(), msg_progname());
     opts_help(fp, options, NOPTS);
     fprintf(fp, "\nenvironment: TETRA_CAPTURE_<KEY> and TETRA_KAFKA_<PROPERTY> set keys the\n"
                 "way -X does (TETRA_KAFKA_SASL_PASSWORD is sasl.password).\n"
@@ -59,6 +70,28 @@ static int set_string(char **dst, const char *val, char *err, size_t errlen)
     }
     free(*dst);
     *dst = s;
+    return 1;
+}
+
+/* "I/N" with 0 <= I < N <= 1024. */
+static int set_shard(capture_opts *o, const char *val, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long i = strtol(val, &end, 10);
+    long n = -1;
+    if (errno == 0 && end != val && *end == '/') {
+        const char *ns = end + 1;
+        n = strtol(ns, &end, 10);
+        if (end == ns || *end != '\0')
+            n = -1;
+    }
+    if (errno != 0 || n < 1 || n > 1024 || i < 0 || i >= n) {
+        snprintf(err, errlen, "k8s.shard: \"%s\" is not I/N with 0 <= I < N <= 1024", val);
+        return -1;
+    }
+    o->shard_i = (unsigned)i;
+    o->shard_n = (unsigned)n;
     return 1;
 }
 
@@ -88,6 +121,16 @@ static int owner(void *ctx, const char *key, const char *val, char *err, size_t 
         return set_string(&o->dlq, val, err, errlen);
     if (strcmp(key, "state") == 0)
         return set_string(&o->state, val, err, errlen);
+    if (strcmp(key, "kubeconfig") == 0)
+        return set_string(&o->kubeconfig, val, err, errlen);
+    if (strcmp(key, "k8s.namespace") == 0)
+        return set_string(&o->k8s_namespace, val, err, errlen);
+    if (strcmp(key, "k8s.selector") == 0)
+        return set_string(&o->k8s_selector, val, err, errlen);
+    if (strcmp(key, "k8s.container") == 0)
+        return set_string(&o->k8s_container, val, err, errlen);
+    if (strcmp(key, "k8s.shard") == 0)
+        return set_shard(o, val, err, errlen);
     if (strcmp(key, "format") == 0)
         return set_format(o, val, 0, err, errlen);
     if (strcmp(key, "input.format") == 0)
@@ -126,6 +169,12 @@ static int option(capture_opts *o, int c, const char *arg)
     case OPT_STATE: return apply(o, "state", arg) < 0 ? EXIT_USAGE : -1;
     case OPT_DLQ: return apply(o, "dlq", arg) < 0 ? EXIT_USAGE : -1;
     case OPT_MAX_RECORD: return apply(o, "max.record.bytes", arg) < 0 ? EXIT_USAGE : -1;
+    case OPT_KUBECONFIG: return apply(o, "kubeconfig", arg) < 0 ? EXIT_USAGE : -1;
+    case OPT_NAMESPACE: return apply(o, "k8s.namespace", arg) < 0 ? EXIT_USAGE : -1;
+    case OPT_SELECTOR: return apply(o, "k8s.selector", arg) < 0 ? EXIT_USAGE : -1;
+    case OPT_CONTAINER: return apply(o, "k8s.container", arg) < 0 ? EXIT_USAGE : -1;
+    case OPT_SHARD: return apply(o, "k8s.shard", arg) < 0 ? EXIT_USAGE : -1;
+    case OPT_K8S: o->k8s = 1; return -1;
     case 'f': o->follow = 1; return -1;
     case OPT_FROM_END: o->from_end = 1; return -1;
     case 'q': o->verbosity = MSG_QUIET; msg_set_level(MSG_QUIET); return -1;
@@ -213,10 +262,16 @@ static int check(capture_opts *o)
     }
     else if (o->brokers_given)
         return usage_error("-b needs a topic (-t)");
+    if (o->k8s && (o->follow || o->nfiles > 0))
+        return usage_error("--k8s reads the pods' logs, not FILEs: it cannot go with FILE or -f");
+    if (o->k8s && o->from_end)
+        return usage_error("--from-end needs --follow");
+    if (o->k8s && o->input != FRAMER_JSON)
+        return usage_error("--k8s reads JSON lines; -I proto cannot go with it");
     if (o->follow && (o->nfiles != 1 || strcmp(o->files[0], "-") == 0))
         return usage_error("--follow needs exactly one FILE (not stdin)");
-    if (!o->follow && (o->state != NULL || o->from_end))
-        return usage_error("--state and --from-end need --follow");
+    if (!o->follow && !o->k8s && (o->state != NULL || o->from_end))
+        return usage_error("--state and --from-end need --follow (--state: or --k8s)");
     return -1;
 }
 
@@ -249,4 +304,8 @@ void cli_free(capture_opts *o)
     free(o->topic);
     free(o->dlq);
     free(o->state);
+    free(o->kubeconfig);
+    free(o->k8s_namespace);
+    free(o->k8s_selector);
+    free(o->k8s_container);
 }

@@ -26,6 +26,12 @@ typedef struct capture_opts {
     char *state;             /* --state, state= */
     unsigned long long max_record; /* --max-record-bytes, max.record.bytes= */
     int follow, from_end;
+    int k8s;                 /* --k8s: follow Tetragon pods through the Kubernetes API */
+    char *kubeconfig;        /* --kubeconfig, kubeconfig= (NULL: in cluster or default) */
+    char *k8s_namespace;     /* --namespace, k8s.namespace= */
+    char *k8s_selector;      /* --selector, k8s.selector= */
+    char *k8s_container;     /* --container, k8s.container= */
+    unsigned shard_i, shard_n; /* --shard I/N, k8s.shard=; n 0 = no sharding */
     int brokers_given;       /* -b on the command line */
     int verbosity;
     char **files;            /* FILE... (points into argv) */

@@ -1,4 +1,4 @@
-/* input.c - plain file/stdin and followed-file input backends. */
+/* input.c - plain file/stdin, followed-file and named (k8s) input backends. */
 #include "input.h"
 
 #include <errno.h>
@@ -54,7 +54,19 @@ static void follow_cl(input *in)
     follow_close(in->fl);
 }
 
+static ssize_t named_read(input *in, char *buf, size_t n, char *err, size_t errlen)
+{
+    (void)in, (void)buf, (void)n, (void)err, (void)errlen;
+    return 0;
+}
+
+static void named_close(input *in)
+{
+    (void)in;
+}
+
 static const input_ops plain_ops = {plain_read, plain_close};
+static const input_ops named_ops = {named_read, named_close};
 static const input_ops follow_ops = {follow_rd, follow_cl};
 
 input *input_open_file(const char *path, char *err, size_t errlen)
@@ -72,6 +84,19 @@ input *input_open_file(const char *path, char *err, size_t errlen)
         free(in);
         return NULL;
     }
+    return in;
+}
+
+input *input_open_named(const char *name, char *err, size_t errlen)
+{
+    input *in = calloc(1, sizeof(*in));
+    if (in == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    in->ops = &named_ops;
+    in->name = name;
+    in->fd = -1;
     return in;
 }
 

@@ -1,5 +1,5 @@
-/* input.h - where tetra-capture's bytes come from: stdin, a file, or a
- * followed file.
+/* input.h - where tetra-capture's bytes come from: stdin, a file, a
+ * followed file, or (by name only) a Kubernetes log stream.
  *
  * The backends sit behind one const table of functions so the record loop
  * does not care which one it reads; only a followed file has positions
@@ -18,6 +18,11 @@ input *input_open_file(const char *path, char *err, size_t errlen);
 /* A file followed like tail -F, resuming from state_path when given. */
 input *input_open_follow(const char *path, const char *state_path, int from_end, char *err,
                          size_t errlen);
+
+/* A source whose bytes are read elsewhere (a Kubernetes log stream): it
+ * only names its records in messages and dead letters.  name is not copied
+ * and must outlive the input; reads return 0. */
+input *input_open_named(const char *name, char *err, size_t errlen);
 
 /* Read up to n bytes.  Returns > 0; 0 at the end of a plain file or when a
  * followed file has nothing new (see input_wait); -1 with err filled, or

@@ -8,6 +8,7 @@
  * the output is synced and the position saved, so a crash re-sends at most
  * the last second's events and never skips one. */
 #include "capture.h"
+#include "k8s.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -296,8 +297,9 @@ int capture_run(capture_opts *opts, volatile sig_atomic_t *stop, volatile sig_at
     c.abort = abort;
     int status = EXIT_RUNTIME;
     if (setup(&c, opts) == 0) {
-        status = read_all(&c);
-        status = finish(&c, status);
+        /* --k8s runs its own loop and calls finish itself, so that it can
+         * save its stream positions after the final flush */
+        status = opts->k8s ? k8s_capture(&c, finish) : finish(&c, read_all(&c));
         summary(&c);
     }
     teardown(&c);

@@ -1,0 +1,263 @@
+/* kubeapi.c - credentials, TLS and error messages for the Kubernetes API
+ * (see kubeapi.h). */
+#include "kubeapi.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct kube_client {
+    kube_conf kc;
+    char *token;                 /* current token (from kc.token or kc.token_file) */
+    struct stat token_st;        /* the token file as last read */
+    int token_read;
+};
+
+#define CONNECT_TIMEOUT_MS 5000L
+
+static void wipe_free(char *s)
+{
+    if (s == NULL)
+        return;
+    volatile char *v = s;
+    while (*v)
+        *v++ = 0;
+    free(s);
+}
+
+kube_client *kube_client_new(kube_conf *kc, char *err, size_t errlen)
+{
+    kube_client *k = calloc(1, sizeof(*k));
+    if (k == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    k->kc = *kc;
+    memset(kc, 0, sizeof(*kc));
+    return k;
+}
+
+void kube_client_free(kube_client *k)
+{
+    if (k == NULL)
+        return;
+    kube_conf_free(&k->kc);
+    wipe_free(k->token);
+    free(k);
+}
+
+const char *kube_client_server(const kube_client *k)
+{
+    return k->kc.server;
+}
+
+/* Re-read the token file when it is new or changed since the last read. */
+static int refresh_token(kube_client *k, char *err, size_t errlen)
+{
+    struct stat st;
+    if (k->kc.token_file == NULL)
+        return 0;
+    if (stat(k->kc.token_file, &st) < 0) {
+        if (k->token != NULL)
+            return 0; /* mid-rotation (symlink swap): keep the old token */
+        snprintf(err, errlen, "%s: %s", k->kc.token_file, strerror(errno));
+        return -1;
+    }
+    if (k->token_read && st.st_ino == k->token_st.st_ino && st.st_size == k->token_st.st_size &&
+        st.st_mtim.tv_sec == k->token_st.st_mtim.tv_sec &&
+        st.st_mtim.tv_nsec == k->token_st.st_mtim.tv_nsec)
+        return 0;
+    FILE *f = fopen(k->kc.token_file, "r");
+    char line[8192];
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", k->kc.token_file, strerror(errno));
+        return k->token != NULL ? 0 : -1;
+    }
+    int ok = fgets(line, sizeof(line), f) != NULL;
+    fclose(f);
+    line[ok ? strcspn(line, "\r\n") : 0] = '\0';
+    if (line[0] == '\0') {
+        snprintf(err, errlen, "%s: empty token file", k->kc.token_file);
+        return k->token != NULL ? 0 : -1;
+    }
+    char *t = strdup(line);
+    memset(line, 0, sizeof(line));
+    if (t == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    wipe_free(k->token);
+    k->token = t;
+    k->token_st = st;
+    k->token_read = 1;
+    return 0;
+}
+
+static struct curl_slist *auth_header(const char *token)
+{
+    size_t n = strlen(token) + 32;
+    char *h = malloc(n);
+    if (h == NULL)
+        return NULL;
+    snprintf(h, n, "Authorization: Bearer %s", token);
+    struct curl_slist *l = curl_slist_append(NULL, h);
+    memset(h, 0, n);
+    free(h);
+    return l;
+}
+
+static CURLcode set_tls(CURL *h, const kube_conf *kc)
+{
+    CURLcode r = CURLE_OK;
+    if (kc->insecure) {
+        r |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        r |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (kc->ca_file != NULL)
+        r |= curl_easy_setopt(h, CURLOPT_CAINFO, kc->ca_file);
+    if (kc->ca_data != NULL) {
+        struct curl_blob b = {kc->ca_data, kc->ca_len, CURL_BLOB_NOCOPY};
+        r |= curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+    }
+    if (kc->cert_file != NULL)
+        r |= curl_easy_setopt(h, CURLOPT_SSLCERT, kc->cert_file);
+    if (kc->key_file != NULL)
+        r |= curl_easy_setopt(h, CURLOPT_SSLKEY, kc->key_file);
+    if (kc->cert_data != NULL) {
+        struct curl_blob b = {kc->cert_data, kc->cert_len, CURL_BLOB_NOCOPY};
+        r |= curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+        r |= curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (kc->key_data != NULL) {
+        struct curl_blob b = {kc->key_data, kc->key_len, CURL_BLOB_NOCOPY};
+        r |= curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+        r |= curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    return r;
+}
+
+int kube_client_setup(kube_client *k, CURL *h, const char *path, struct curl_slist **hdrs,
+                      char *err, size_t errlen)
+{
+    *hdrs = NULL;
+    if (refresh_token(k, err, errlen) < 0)
+        return -1;
+    const char *token = k->token != NULL ? k->token : k->kc.token;
+    if (token != NULL && (*hdrs = auth_header(token)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t n = strlen(k->kc.server) + strlen(path) + 1;
+    char *url = malloc(n);
+    if (url == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(url, n, "%s%s", k->kc.server, path);
+    CURLcode r = curl_easy_setopt(h, CURLOPT_URL, url);
+    free(url); /* libcurl copies it */
+    r |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    r |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+    r |= curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    r |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
+    r |= set_tls(h, &k->kc);
+    if (r != CURLE_OK) {
+        snprintf(err, errlen, "libcurl rejected an option (TLS blobs need libcurl >= 7.77)");
+        curl_slist_free_all(*hdrs);
+        *hdrs = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static size_t to_buf(char *p, size_t size, size_t n, void *userdata)
+{
+    return buf_append(userdata, p, size * n) < 0 ? 0 : size * n;
+}
+
+int kube_client_get(kube_client *k, const char *path, long timeout_ms, long *status, buf *resp,
+                    char *err, size_t errlen)
+{
+    struct curl_slist *hdrs = NULL;
+    CURL *h = curl_easy_init();
+    int rc = -1;
+    *status = 0;
+    if (h == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (kube_client_setup(k, h, path, &hdrs, err, errlen) == 0) {
+        CURLcode r = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+        r |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
+        r |= curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+        if (r == CURLE_OK)
+            r = curl_easy_perform(h);
+        if (r != CURLE_OK)
+            snprintf(err, errlen, "%s: %s", k->kc.server, curl_easy_strerror(r));
+        else if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) != CURLE_OK)
+            snprintf(err, errlen, "%s: no response code", k->kc.server);
+        else
+            rc = 0;
+    }
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(h);
+    return rc;
+}
+
+int kube_escape(const char *s, char *out, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t j = 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '~';
+        if (j + (plain ? 1 : 3) >= n)
+            return -1;
+        if (plain)
+            out[j++] = (char)c;
+        else {
+            out[j++] = '%';
+            out[j++] = hex[c >> 4];
+            out[j++] = hex[c & 15];
+        }
+    }
+    if (j >= n)
+        return -1;
+    out[j] = '\0';
+    return 0;
+}
+
+/* The "message" of a Status body, or the body's first line. */
+static void status_message(const char *body, size_t len, char *out, size_t n)
+{
+    json_error_t je;
+    out[0] = '\0';
+    if (body == NULL || len == 0)
+        return;
+    json_t *j = json_loadb(body, len, 0, &je);
+    const char *m = j != NULL ? json_string_value(json_object_get(j, "message")) : NULL;
+    if (m != NULL)
+        snprintf(out, n, "%s", m);
+    else
+        snprintf(out, n, "%.*s", (int)strcspn(body, "\n"), body);
+    json_decref(j);
+}
+
+void kube_describe(long status, const char *body, size_t len, const char *verb,
+                   const char *resource, const char *ns, char *out, size_t n)
+{
+    char msg[512];
+    status_message(body, len, msg, sizeof(msg));
+    if (status == 403)
+        snprintf(out, n, "forbidden: cannot %s %s in namespace %s; grant %s on %s (API server: %s)",
+                 verb, resource, ns, verb, resource, msg);
+    else if (status == 401)
+        snprintf(out, n, "unauthorized (%s %s): the token or client certificate was not "
+                 "accepted: %s", verb, resource, msg);
+    else
+        snprintf(out, n, "%s %s in namespace %s: HTTP %ld: %s", verb, resource, ns, status, msg);
+}
