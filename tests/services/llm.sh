@@ -14,8 +14,8 @@
 # x86-64 CPU, and GGML_NATIVE=OFF still turns on AVX2/FMA/F16C, which is all
 # a 135M model needs.
 
-LLM_CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DGGML_BLAS=OFF -DLLAMA_BUILD_TESTS=OFF
--DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF"
+LLM_CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DGGML_BLAS=OFF -DLLAMA_BUILD_TESTS=OFF"
+LLM_CMAKE_ARGS="$LLM_CMAKE_ARGS -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF"
 LLM_DIR=$CACHE/llm
 LLM_VENV=$LLM_DIR/venv-$LLAMA_CPP_PYTHON_VERSION
 LLM_WHEELS=$LLM_DIR/wheels/$LLAMA_CPP_PYTHON_VERSION
@@ -42,7 +42,7 @@ llm_build() {
     say "llm: building llama-cpp-python $LLAMA_CPP_PYTHON_VERSION from source (once; ~15 min on 2 cores)"
     say "llm: build log in $LLM_DIR/build.log"
     lb_t0=$(date +%s)
-    if ! CMAKE_ARGS=$(echo $LLM_CMAKE_ARGS) CMAKE_BUILD_PARALLEL_LEVEL=$(nproc 2>/dev/null || echo 2) \
+    if ! CMAKE_ARGS=$LLM_CMAKE_ARGS CMAKE_BUILD_PARALLEL_LEVEL=$(nproc 2>/dev/null || echo 2) \
         "$LLM_DIR/bootstrap/bin/pip" wheel --no-deps --require-hashes --no-binary llama-cpp-python \
         -r "$lb_req" -w "$LLM_WHEELS" >"$LLM_DIR/build.log" 2>&1; then
         say "llm: the llama-cpp-python build failed; last lines of $LLM_DIR/build.log:"

@@ -2,7 +2,8 @@
 #
 # tetra-mockbroker (tools/mockbroker) is librdkafka's in-memory mock
 # cluster: no Java, no download, ready in a second.  It stands in for Kafka
-# in the demo; it sets KAFKA_BROKERS, so it and `kafka` exclude each other.
+# in the demo; it sets KAFKA_BROKERS, so it and `kafka` exclude each other
+# (starting one stops the other).
 
 mock_bin() {
     mb_bin=${MOCKBROKER:-$ROOT/bin/tetra-mockbroker}
@@ -18,7 +19,9 @@ mock_start() {
     ms_bin=$(mock_bin) || return 1
     ms_dir=$SVC/mock
     rm -f "$ms_dir/bootstrap"
-    # the one stdout line is the bootstrap address; diagnostics go to the log
+    # the one stdout line is the bootstrap address; diagnostics go to the log;
+    # MOCK_ARGS (e.g. "-n 3 -t tetragon.raw:6") is split into words on purpose
+    # shellcheck disable=SC2086
     setsid "$ms_bin" ${MOCK_ARGS:-} >"$ms_dir/bootstrap" 2>>"$ms_dir/log" </dev/null 9>&- 8>&- &
     echo $! >"$ms_dir/pgid"
     wait_ready mock "${MOCK_START_TIMEOUT:-20}" test -s "$ms_dir/bootstrap" || return 1

@@ -26,7 +26,7 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 HERE=$ROOT/tests/services
-# shellcheck source=tests/services/versions.env
+# shellcheck source=versions.env
 . "$HERE/versions.env"
 CACHE=${TETRA_CACHE:-$HOME/.cache/tetragonsidekick}
 SVC=$ROOT/build/services
@@ -217,6 +217,7 @@ start_one() { # NAME
 }
 
 cmd_up() {
+    # shellcheck disable=SC2086 # a word list on purpose
     [ $# -eq 0 ] && set -- $ALL
     for cu_n in "$@"; do
         case " $KNOWN " in *" $cu_n "*) ;; *) say "unknown service: $cu_n (known: $KNOWN)"; exit 2 ;; esac
@@ -232,8 +233,8 @@ cmd_up() {
         [ "$cu_n" = kafka ] && other=mock
         [ "$cu_n" = mock ] && other=kafka
         if [ -n "$other" ] && running "$other"; then
-            say "$other is running and owns KAFKA_BROKERS; services.sh down $other first"
-            cu_rc=1; continue
+            say "$other runs and owns KAFKA_BROKERS; stopping it for $cu_n"
+            stop_one "$other" || { cu_rc=1; continue; }
         fi
         start_one "$cu_n" || cu_rc=1
         write_env
@@ -244,6 +245,7 @@ cmd_up() {
 }
 
 cmd_down() {
+    # shellcheck disable=SC2086 # a word list on purpose
     [ $# -eq 0 ] && set -- $KNOWN
     cd_rc=0
     for cd_n in "$@"; do
