@@ -255,6 +255,12 @@ fail:
     return NULL;
 }
 
+/* Append a copy of s (when not NULL) to the array a.  Returns 0 or -1. */
+static int push_str(json_t *a, const char *s)
+{
+    return s ? json_array_append_new(a, json_string(s)) : 0;
+}
+
 static json_t *label_array(json_t *labels)
 {
     if (!json_is_object(labels) || !json_object_size(labels))
@@ -264,14 +270,19 @@ static json_t *label_array(json_t *labels)
     json_t *v;
     json_object_foreach(labels, k, v)
     {
+        if (!a)
+            return NULL;
         if (!json_is_string(v))
             continue;
         size_t n = strlen(k) + json_string_length(v) + 2;
         char *s = malloc(n);
-        if (!s)
-            break;
-        snprintf(s, n, "%s=%s", k, json_string_value(v));
-        json_array_append_new(a, json_string(s));
+        if (s)
+            snprintf(s, n, "%s=%s", k, json_string_value(v));
+        if (!s || push_str(a, s) < 0) {
+            free(s);
+            json_decref(a);
+            return NULL;
+        }
         free(s);
     }
     return a;
@@ -438,18 +449,17 @@ static json_t *enum_label(json_t *v, const char *prefix)
 static int put_threat(json_t *d, json_t *techs)
 {
     json_t *ids = json_array(), *names = json_array(), *tactics = json_array();
+    int r = ids && names && tactics ? 0 : -1;
     size_t i;
     json_t *t;
     json_array_foreach(techs, i, t)
     {
-        if (str(t, "id"))
-            json_array_append_new(ids, json_string(str(t, "id")));
-        if (str(t, "name"))
-            json_array_append_new(names, json_string(str(t, "name")));
-        if (str(t, "tactic"))
-            json_array_append_new(tactics, json_string(str(t, "tactic")));
+        if (r < 0)
+            break;
+        r |= push_str(ids, str(t, "id"));
+        r |= push_str(names, str(t, "name"));
+        r |= push_str(tactics, str(t, "tactic"));
     }
-    int r = 0;
     r |= put(d, "threat.framework", json_string("MITRE ATT&CK"));
     r |= put(d, "threat.technique.id", ids);
     r |= put(d, "threat.technique.name", names);

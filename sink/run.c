@@ -65,7 +65,7 @@ typedef struct sink {
 static int dead_letter(sink *s, const char *reason, const char *error, const void *rec, size_t len,
                        int32_t part, int64_t off)
 {
-    stats_add(&s->st, reason, 1);
+    (void)stats_add(&s->st, reason, 1);
     uint64_t skipped;
     if (!s->dl) {
         if (msg_ratelimit(reason, 10, &skipped))
@@ -81,7 +81,7 @@ static int dead_letter(sink *s, const char *reason, const char *error, const voi
         s->fatal = 1;
         return -1;
     }
-    stats_add(&s->st, "dead_lettered", 1);
+    (void)stats_add(&s->st, "dead_lettered", 1);
     return r;
 }
 
@@ -108,7 +108,7 @@ static void emit(sink *s, int32_t part, int64_t off)
         s->fatal = 1;
         return;
     }
-    stats_add(&s->st, "emitted", 1);
+    (void)stats_add(&s->st, "emitted", 1);
     finished(s, part, off);
 }
 
@@ -117,7 +117,7 @@ static void emit(sink *s, int32_t part, int64_t off)
 static void handle(sink *s, const char *data, size_t len, int binary, record_type t, int32_t part,
                    int64_t off)
 {
-    stats_add(&s->st, "read", 1);
+    (void)stats_add(&s->st, "read", 1);
     if (s->offs && part >= 0 && offsets_read(s->offs, part, off) < 0) {
         errorf("out of memory");
         s->fatal = 1;
@@ -235,7 +235,7 @@ static void commit(sink *s)
     for (size_t i = 0; i < n; i++)
         offsets_committed(s->offs, parts[i], offs[i]);
     if (n)
-        stats_add(&s->st, "commits", 1);
+        (void)stats_add(&s->st, "commits", 1);
     s->last_commit = bulk_now_ms();
 }
 
@@ -396,7 +396,7 @@ static int setup(sink *s)
     const char *heads[] = {"read",          "indexed", "duplicates", "rejected",
                            "dead_lettered", "retries", "requests"};
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
-        stats_declare(&s->st, heads[i]);
+        (void)stats_declare(&s->st, heads[i]); /* fixed valid names */
     s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name};
     if (!(s->arena = pj_arena_new()))
         return -1;
@@ -510,9 +510,9 @@ static void signals(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    (void)sigaction(SIGTERM, &sa, NULL); /* cannot fail for these signals */
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)signal(SIGPIPE, SIG_IGN);
 }
 
 int sink_run(sink_opts *o)
