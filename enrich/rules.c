@@ -382,9 +382,25 @@ static int put_value(buf *out, const char *s) {
     return buf_puts(out, "...");
 }
 
+/* "${namespace}/${workload}" of a process outside any pod reads "the host"
+ * rather than "?/?" in a summary a person reads. */
+static const char *host_place(const char *p, const facts *fx, buf *out, int *r) {
+    static const char pat[] = "${namespace}/${workload}";
+    if (strncmp(p, pat, sizeof pat - 1) != 0 || fx->f[F_NAMESPACE][0]) return NULL;
+    *r = buf_puts(out, "the host");
+    return p + sizeof pat - 2;
+}
+
 int rules_expand(const char *tmpl, const facts *fx, buf *out) {
     for (const char *p = tmpl; *p != '\0'; p++) {
         const char *end;
+        int r = 0;
+        const char *skip = host_place(p, fx, out, &r);
+        if (r < 0) return -1;
+        if (skip) {
+            p = skip;
+            continue;
+        }
         if (p[0] == '$' && p[1] == '{' && (end = strchr(p + 2, '}')) != NULL) {
             char name[32];
             size_t n = (size_t)(end - p - 2);
@@ -393,7 +409,7 @@ int rules_expand(const char *tmpl, const facts *fx, buf *out) {
                 name[n] = '\0';
                 int id = facts_field_id(name);
                 if (id >= 0) {
-                    if (put_value(out, fx->f[id][0] ? fx->f[id] : "?") < 0) return -1;
+                    if (put_value(out, fx->f[id][0] ? fx->f[id] : "unknown") < 0) return -1;
                     p = end;
                     continue;
                 }
