@@ -518,12 +518,21 @@ static json_t *build(const doc_conf *c, json_t *ev, json_t *enr, const char *kin
 /* Append v compact, without the newline. */
 static int append_json(buf *out, json_t *v)
 {
-    size_t need = json_dumpb(v, NULL, 0, JSON_COMPACT);
-    if (!need || buf_reserve(out, need + 1) < 0)
+    /* Print into the room there is; only when it did not fit (the buffer
+     * is reused, so rarely) print again into enough. */
+    if (buf_reserve(out, 4096) < 0)
         return -1;
-    if (json_dumpb(v, out->p + out->len, need, JSON_COMPACT) != need)
+    size_t room = out->cap - out->len - 1;
+    size_t need = json_dumpb(v, out->p + out->len, room, JSON_COMPACT);
+    if (need > room) {
+        if (buf_reserve(out, need + 1) < 0 ||
+            json_dumpb(v, out->p + out->len, need, JSON_COMPACT) != need)
+            return -1;
+    }
+    if (!need)
         return -1;
     out->len += need;
+    out->p[out->len] = 0;
     return 0;
 }
 
