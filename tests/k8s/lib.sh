@@ -51,6 +51,7 @@ k8s_init() {
     sh "$ROOT/tools/k8s/build.sh" all
     rc=$?
     [ $rc = 0 ] || return $rc
+    k8s_lock || return 1
     if [ -d "$K8S_DIR/pids" ]; then k8s_down >/dev/null 2>&1; fi
     rm -rf "$K8S_DIR" && mkdir -p "$K8S_DIR/pids" "$K8S_DIR/nodes" "$K8S_DIR/pods" || return 1
     trap 'k8s_down' EXIT
@@ -58,6 +59,20 @@ k8s_init() {
 }
 
 # --- processes -----------------------------------------------------------
+
+# k8s_lock: one run of a test at a time per checkout, since its state
+# directory is fixed (two engineers running make test-k8s in one tree would
+# otherwise wipe each other's cluster).  The lock is fd 9, inherited by every
+# process the test starts, so it is free again only when all have ended.
+k8s_lock() {
+    command -v flock >/dev/null 2>&1 || return 0
+    mkdir -p "$ROOT/build/k8s" || return 1
+    exec 9>"$ROOT/build/k8s/$K8S_NAME.lock" || return 1
+    if ! flock -n 9; then
+        k8s_log "another run of $K8S_NAME is using $K8S_DIR; waiting for it"
+        flock -w 1200 9 || { k8s_log "still busy after 20 minutes"; return 1; }
+    fi
+}
 
 # k8s_spawn NAME LOG CMD...: start CMD in the background, its pid in pids/NAME.pid
 k8s_spawn() {
@@ -68,9 +83,11 @@ k8s_spawn() {
     echo $! >"$K8S_DIR/pids/$name.pid"
 }
 
-# k8s_owned PID: PID is a process of this test (its command line names
-# K8S_DIR), not an unrelated one that reused the number of a stale pid file.
+# k8s_owned PID: PID is a process of this test, not an unrelated one that
+# reused the number of a stale pid file: a child of this shell, or one whose
+# command line names K8S_DIR (all that lib.sh starts do).
 k8s_owned() {
+    [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f2)" = "$$" ] && return 0
     cat "/proc/$1/cmdline" 2>/dev/null | tr '\0' ' ' | grep -qF "$K8S_DIR/"
 }
 
@@ -110,8 +127,9 @@ k8s_wait_for() {
 # k8s_free_ports N: N free loopback ports, one a line.
 k8s_free_ports() { "$K8S_BIN/fakekubelet" -free-ports "$1"; }
 
-# k8s_down: stop every process this test started (kubelets, apiserver, etcd);
-# non-zero if one is still alive afterwards.
+# k8s_down: stop every process with a pid file in $K8S_DIR/pids (kubelets,
+# apiserver, and whatever the test put there), etcd last; non-zero if one is
+# still alive afterwards.
 k8s_down() {
     local f n
     [ -n "${K8S_DIR:-}" ] && [ -d "$K8S_DIR/pids" ] || return 0
