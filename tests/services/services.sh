@@ -31,7 +31,7 @@ HERE=$ROOT/tests/services
 CACHE=${TETRA_CACHE:-$HOME/.cache/tetragonsidekick}
 SVC=$ROOT/build/services
 ENVF=$ROOT/build/services.env
-OS_USER=${OPENSEARCH_USER:-tetra-os}
+OS_USER=${TETRA_OS_USER:-tetra-os}
 ALL="kafka opensearch llm"
 KNOWN="kafka opensearch llm mock"
 
@@ -80,6 +80,10 @@ running() { # NAME
 # fail_start NAME REASON: say why, show the log tail, stop what is left.
 fail_start() {
     say "$1 did not start: $2"
+    if grep -q -E 'ERROR|FATAL|Exception|Error' "$SVC/$1/log" 2>/dev/null; then
+        say "first errors in the log:"
+        grep -m 3 -E 'ERROR|FATAL|Exception|Error' "$SVC/$1/log" | cut -c 1-300 | sed 's/^/    /' >&2
+    fi
     say "last lines of $SVC/$1/log:"
     tail -n 40 "$SVC/$1/log" 2>/dev/null | sed 's/^/    /' >&2
     stop_one "$1" >/dev/null 2>&1
