@@ -42,6 +42,7 @@ k8s_init() {
     local tool rc
     K8S_NAME=${1:-$(basename -- "$0" .sh)}
     K8S_DIR=$ROOT/build/k8s/$K8S_NAME
+    K8S_API_PORT="" K8S_API_FRESH=""
     for tool in curl jq openssl; do
         if ! command -v $tool >/dev/null 2>&1; then
             k8s_log "$tool is missing (apt-get install $tool)"
@@ -198,16 +199,40 @@ k8s_pki() {
 
 k8s_etcd_healthy() { curl -sf "http://127.0.0.1:$K8S_ETCD_PORT/health" | grep -q '"health":"true"'; }
 
+# k8s_wait_proc NAME SECONDS WHAT CMD...: like k8s_wait_for, but gives up
+# at once (status 2) if the process NAME has exited, e.g. when another
+# program took its port between k8s_free_ports and its bind.
+k8s_wait_proc() {
+    local name tries what
+    name=$1 tries=$(($2 * 5)) what=$3
+    shift 3
+    while ! "$@" >/dev/null 2>&1; do
+        k8s_alive "$name" || { k8s_log "$name exited while waiting for $what"; return 2; }
+        tries=$((tries - 1))
+        [ $tries -le 0 ] && { k8s_log "timed out waiting for $what"; return 1; }
+        sleep 0.2
+    done
+}
+
+# k8s_start_etcd: on free ports; tries other ports if etcd exits at start.
 k8s_start_etcd() {
-    local c p
-    set -- $(k8s_free_ports 2)
-    K8S_ETCD_PORT=$1 K8S_ETCD_PEER_PORT=$2
-    c=http://127.0.0.1:$1 p=http://127.0.0.1:$2
-    k8s_spawn etcd "$K8S_DIR/etcd.log" "$K8S_BIN/etcd" --name tetra-test \
-        --data-dir "$K8S_DIR/etcd" --listen-client-urls "$c" --advertise-client-urls "$c" \
-        --listen-peer-urls "$p" --initial-advertise-peer-urls "$p" \
-        --initial-cluster "tetra-test=$p" --unsafe-no-fsync --log-level warn
-    k8s_wait_for 30 "etcd on $c" k8s_etcd_healthy || { tail -n 20 "$K8S_DIR/etcd.log" >&2; return 1; }
+    local c p try rc
+    for try in 1 2 3; do
+        set -- $(k8s_free_ports 2)
+        K8S_ETCD_PORT=$1 K8S_ETCD_PEER_PORT=$2
+        c=http://127.0.0.1:$1 p=http://127.0.0.1:$2
+        k8s_spawn etcd "$K8S_DIR/etcd.log" "$K8S_BIN/etcd" --name tetra-test \
+            --data-dir "$K8S_DIR/etcd" --listen-client-urls "$c" --advertise-client-urls "$c" \
+            --listen-peer-urls "$p" --initial-advertise-peer-urls "$p" \
+            --initial-cluster "tetra-test=$p" --unsafe-no-fsync --log-level warn
+        k8s_wait_proc etcd 30 "etcd on $c" k8s_etcd_healthy
+        rc=$?
+        [ $rc = 0 ] && return 0
+        [ $rc = 2 ] || break
+        rm -rf "$K8S_DIR/etcd"
+    done
+    tail -n 20 "$K8S_DIR/etcd.log" >&2
+    return 1
 }
 
 k8s_apiserver_ready() {
@@ -215,11 +240,26 @@ k8s_apiserver_ready() {
 }
 
 # k8s_start_apiserver: on K8S_API_PORT, chosen on the first start and kept,
-# so clients find the server again after k8s_restart_apiserver.
+# so clients find the server again after k8s_restart_apiserver.  On the
+# first start, tries other ports if it exits at once (port taken).
 k8s_start_apiserver() {
+    local try rc
+    for try in 1 2 3; do
+        [ -n "${K8S_API_PORT:-}" ] || { K8S_API_PORT=$(k8s_free_ports 1); K8S_API_FRESH=1; }
+        K8S_SERVER=https://127.0.0.1:$K8S_API_PORT
+        k8s_spawn_apiserver
+        k8s_wait_proc kube-apiserver 90 "kube-apiserver /readyz on $K8S_SERVER" k8s_apiserver_ready
+        rc=$?
+        [ $rc = 0 ] && { K8S_API_FRESH=""; return 0; }
+        [ $rc = 2 ] && [ -n "${K8S_API_FRESH:-}" ] || break
+        K8S_API_PORT=""
+    done
+    tail -n 30 "$K8S_DIR/apiserver.log" >&2
+    return 1
+}
+
+k8s_spawn_apiserver() {
     local d
-    [ -n "${K8S_API_PORT:-}" ] || K8S_API_PORT=$(k8s_free_ports 1)
-    K8S_SERVER=https://127.0.0.1:$K8S_API_PORT
     d=$K8S_DIR/pki
     # --endpoint-reconciler-type=none: the kubernetes Service may not point
     # at a loopback address.  No --kubelet-certificate-authority: the API
@@ -236,8 +276,6 @@ k8s_start_apiserver() {
         --service-cluster-ip-range 10.0.0.0/24 --endpoint-reconciler-type none \
         --kubelet-preferred-address-types InternalIP,Hostname \
         --profiling=false ${K8S_APISERVER_FLAGS:-}
-    k8s_wait_for 90 "kube-apiserver /readyz on $K8S_SERVER" k8s_apiserver_ready ||
-        { tail -n 30 "$K8S_DIR/apiserver.log" >&2; return 1; }
 }
 
 k8s_stop_apiserver() { k8s_stop kube-apiserver; }
