@@ -8,6 +8,11 @@
 # proto), else from its stdout.  tetra-capture runs in the background with
 # its pid in $K8S_DIR/pids/capture.pid, so k8s_down stops it too.
 
+# Run directly (tests/run.sh runs every tests/k8s/*.sh), this is no test.
+case $(basename -- "$0") in
+lib_capture.sh) echo "lib_capture.sh: a library sourced by the tests in tests/k8s, not a test"; exit 77 ;;
+esac
+
 KC_CAP=${BIN:-$ROOT/bin}/tetra-capture
 KC_TOPIC=""
 
