@@ -226,8 +226,10 @@ cmd_up() {
     for cu_n in "$@"; do
         case " $KNOWN " in *" $cu_n "*) ;; *) say "unknown service: $cu_n (known: $KNOWN)"; exit 2 ;; esac
     done
-    case " $* " in *" kafka "*" mock "* | *" mock "*" kafka "*)
-        say "kafka and mock both set KAFKA_BROKERS; start one of them"; exit 2 ;;
+    case " $* " in *" kafka "*)
+        case " $* " in *" mock "*)
+            say "kafka and mock both set KAFKA_BROKERS; start one of them"; exit 2 ;;
+        esac ;;
     esac
     need_common
     mkdir -p "$SVC" "$CACHE" || die "cannot create $SVC or $CACHE"
