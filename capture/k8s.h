@@ -19,22 +19,22 @@
 typedef struct k8s_pod {
     int used, wanted, seen;
     unsigned gen;
-    size_t slot;               /* its index in k8s.pods */
+    size_t slot; /* its index in k8s.pods */
     char uid[KUBE_UID_MAX];
     char name[256];
     char node[256];
-    char source[300];          /* "k8s:<ns>/<pod>", the input name of its records */
-    input *in;                 /* named input for record.c's messages and dead letters */
+    char source[300]; /* "k8s:<ns>/<pod>", the input name of its records */
+    input *in;        /* named input for record.c's messages and dead letters */
     /* the follow stream */
     CURL *h;
     struct curl_slist *hdrs;
-    long status;               /* HTTP status of the open transfer, 0 before headers */
-    buf line;                  /* an incomplete line, kept until its newline comes */
-    buf errbody;               /* body of an error answer */
-    uint64_t got;              /* complete lines received on the open transfer */
-    uint64_t lineno, offset;   /* lines/bytes over all transfers, for messages */
-    kube_resume pos;           /* what was passed on */
-    int64_t dts;               /* what was delivered (saved with --state) */
+    long status;             /* HTTP status of the open transfer, 0 before headers */
+    buf line;                /* an incomplete line, kept until its newline comes */
+    buf errbody;             /* body of an error answer */
+    uint64_t got;            /* complete lines received on the open transfer */
+    uint64_t lineno, offset; /* lines/bytes over all transfers, for messages */
+    kube_resume pos;         /* what was passed on */
+    int64_t dts;             /* what was delivered (saved with --state) */
     uint64_t dcount;
     uint64_t retry_at, close_at; /* ms; close_at: deleted, close the stream then */
     unsigned backoff;
@@ -53,7 +53,7 @@ typedef struct k8s {
     kube_client *api;
     CURLM *multi;
     const char *ns, *selector, *container;
-    char selector_q[512];      /* selector, URL-escaped */
+    char selector_q[512]; /* selector, URL-escaped */
     k8s_pod **pods;
     size_t npods;
     /* list and watch */
@@ -68,11 +68,11 @@ typedef struct k8s {
     /* delivery positions */
     k8s_pend *q;
     size_t qcap, qhead, qlen;
-    kube_pos *saved;           /* loaded from --state, not yet matched to a pod */
+    kube_pos *saved; /* loaded from --state, not yet matched to a pod */
     size_t nsaved;
     int dirty;
-    int fatal;                 /* an output failed: stop */
-    int handled;               /* records handled since the last output sync */
+    int fatal;   /* an output failed: stop */
+    int handled; /* records handled since the last output sync */
 } k8s;
 
 /* Run the --k8s capture on c (set up by run.c); finish is run.c's flush and

@@ -211,7 +211,8 @@ void k8s_logs_done(k8s *k, k8s_pod *p, CURLcode rc)
     if (got > 0)
         p->backoff = 0;
     if (status == 200 && rc == CURLE_OK) { /* clean end: a cut stream or a container restart */
-        p->retry_at = now + (got > 0 ? CLEAN_END_RETRY_MS : (p->backoff = k8s_backoff(p->backoff, BACKOFF_CAP_MS)));
+        p->retry_at = now + (got > 0 ? CLEAN_END_RETRY_MS
+                                     : (p->backoff = k8s_backoff(p->backoff, BACKOFF_CAP_MS)));
     } else if (status != 200 && status != 0) {
         p->backoff = k8s_backoff(p->backoff, BACKOFF_CAP_HTTP_MS);
         p->retry_at = now + p->backoff;
@@ -220,8 +221,8 @@ void k8s_logs_done(k8s *k, k8s_pod *p, CURLcode rc)
         p->backoff = k8s_backoff(p->backoff, BACKOFF_CAP_MS);
         p->retry_at = now + p->backoff;
         if (!*k->c->stop)
-            notef("%s: stream broke (%s); reconnecting in %u ms", p->source,
-                  curl_easy_strerror(rc), p->backoff);
+            notef("%s: stream broke (%s); reconnecting in %u ms", p->source, curl_easy_strerror(rc),
+                  p->backoff);
     }
     if (p->wanted && !*k->c->stop)
         (void)stats_add(&k->c->st, "k8s_reconnects", 1);

@@ -91,9 +91,7 @@ static int apply_list(k8s *k, json_t *list)
     size_t i;
     for (size_t j = 0; j < k->npods; j++)
         k->pods[j]->seen = 0;
-    json_array_foreach(items, i, it)
-        if (upsert(k, it) < 0)
-            return -1;
+    json_array_foreach(items, i, it) if (upsert(k, it) < 0) return -1;
     for (size_t j = 0; j < k->npods; j++)
         if (k->pods[j]->used && !k->pods[j]->seen)
             gone(k, k->pods[j]);
@@ -154,13 +152,15 @@ static int watch_event(k8s *k, const char *line, size_t n)
         if (code == 410)
             k->relist = 1;
         else
-            warnf("pod watch: %s", jstr(obj, "message", NULL) ? jstr(obj, "message", NULL) : "error");
+            warnf("pod watch: %s",
+                  jstr(obj, "message", NULL) ? jstr(obj, "message", NULL) : "error");
     } else {
         set_rv(k, obj);
         if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0)
             rc = upsert(k, obj);
         else if (strcmp(type, "DELETED") == 0) {
-            k8s_pod *p = k8s_pod_find(k, jstr(obj, "metadata", "uid") ? jstr(obj, "metadata", "uid") : "");
+            k8s_pod *p =
+                k8s_pod_find(k, jstr(obj, "metadata", "uid") ? jstr(obj, "metadata", "uid") : "");
             if (p != NULL)
                 gone(k, p);
         }
@@ -173,7 +173,8 @@ static size_t on_watch(char *data, size_t size, size_t nmemb, void *userdata)
 {
     k8s *k = userdata;
     size_t n = size * nmemb;
-    if (k->wstatus == 0 && curl_easy_getinfo(k->wh, CURLINFO_RESPONSE_CODE, &k->wstatus) != CURLE_OK)
+    if (k->wstatus == 0 &&
+        curl_easy_getinfo(k->wh, CURLINFO_RESPONSE_CODE, &k->wstatus) != CURLE_OK)
         k->wstatus = -1;
     if (buf_append(&k->wbuf, data, n) < 0)
         return 0;

@@ -80,8 +80,8 @@ size_t kube_time_parse(const char *s, size_t n, int64_t *ns)
     size_t end = zone(s, n, i, &off);
     if (end == 0)
         return 0;
-    int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
-                   se - off;
+    int64_t secs =
+        days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
     *ns = secs * 1000000000 + frac;
     return end;
 }

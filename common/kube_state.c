@@ -47,9 +47,9 @@ static int parse_line(char *line, kube_pos *e)
     int64_t ts, count;
     char *p = line;
     memset(e, 0, sizeof(*e));
-    if (field(&p, e->uid, sizeof(e->uid)) < 0 || field(&p, e->container, sizeof(e->container)) < 0 ||
-        number(&p, &ts, 1) < 0 || number(&p, &count, 0) < 0 ||
-        field(&p, e->name, sizeof(e->name)) < 0)
+    if (field(&p, e->uid, sizeof(e->uid)) < 0 ||
+        field(&p, e->container, sizeof(e->container)) < 0 || number(&p, &ts, 1) < 0 ||
+        number(&p, &count, 0) < 0 || field(&p, e->name, sizeof(e->name)) < 0)
         return -1;
     e->ts = ts;
     e->count = (uint64_t)count;

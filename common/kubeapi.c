@@ -11,8 +11,8 @@
 
 struct kube_client {
     kube_conf kc;
-    char *token;                 /* current token (from kc.token or kc.token_file) */
-    struct stat token_st;        /* the token file as last read */
+    char *token;          /* current token (from kc.token or kc.token_file) */
+    struct stat token_st; /* the token file as last read */
     int token_read;
 };
 
@@ -256,8 +256,10 @@ void kube_describe(long status, const char *body, size_t len, const char *verb,
         snprintf(out, n, "forbidden: cannot %s %s in namespace %s; grant %s on %s (API server: %s)",
                  verb, resource, ns, verb, resource, msg);
     else if (status == 401)
-        snprintf(out, n, "unauthorized (%s %s): the token or client certificate was not "
-                 "accepted: %s", verb, resource, msg);
+        snprintf(out, n,
+                 "unauthorized (%s %s): the token or client certificate was not "
+                 "accepted: %s",
+                 verb, resource, msg);
     else
         snprintf(out, n, "%s %s in namespace %s: HTTP %ld: %s", verb, resource, ns, status, msg);
 }

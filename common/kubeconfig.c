@@ -68,7 +68,7 @@ int kube_b64_decode(const char *s, size_t n, char **out, size_t *outlen)
         if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
             continue;
         int v = b64_value(c);
-        if (c == '=' ) {
+        if (c == '=') {
             pad++;
             continue;
         }
@@ -117,8 +117,7 @@ static const char *map_str(yaml_document_t *d, yaml_node_t *m, const char *key)
 }
 
 /* In the list at root[list], the entry whose name is name: its [field]. */
-static yaml_node_t *named(yaml_document_t *d, const char *list, const char *field,
-                          const char *name)
+static yaml_node_t *named(yaml_document_t *d, const char *list, const char *field, const char *name)
 {
     yaml_node_t *seq = map_get(d, yaml_document_get_root_node(d), list);
     if (seq == NULL || seq->type != YAML_SEQUENCE_NODE)
@@ -198,8 +197,7 @@ static int load_cluster(loader *l, yaml_node_t *c, const char *name)
     kc->insecure = insecure != NULL && strcmp(insecure, "true") == 0;
     if (set_path(l, &kc->ca_file, map_str(l->d, c, "certificate-authority")) < 0)
         return -1;
-    return set_data(l, &kc->ca_data, &kc->ca_len,
-                    map_str(l->d, c, "certificate-authority-data"),
+    return set_data(l, &kc->ca_data, &kc->ca_len, map_str(l->d, c, "certificate-authority-data"),
                     "certificate-authority-data");
 }
 
@@ -226,8 +224,10 @@ static int load_user(loader *l, yaml_node_t *u, const char *name)
     int cert = kc->cert_file != NULL || kc->cert_data != NULL;
     int key = kc->key_file != NULL || kc->key_data != NULL;
     if (cert != key) {
-        snprintf(l->err, l->errlen, "user \"%s\": a client certificate needs both a "
-                 "certificate and a key", name);
+        snprintf(l->err, l->errlen,
+                 "user \"%s\": a client certificate needs both a "
+                 "certificate and a key",
+                 name);
         return -1;
     }
     return 0;

@@ -17,17 +17,17 @@
 #define KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 
 typedef struct kube_conf {
-    char *server;              /* "https://host:port", no trailing slash */
-    char *ca_file;             /* PEM file to verify the server, or NULL */
-    char *ca_data;             /* PEM bytes (decoded certificate-authority-data), or NULL */
+    char *server;  /* "https://host:port", no trailing slash */
+    char *ca_file; /* PEM file to verify the server, or NULL */
+    char *ca_data; /* PEM bytes (decoded certificate-authority-data), or NULL */
     size_t ca_len;
-    char *token;               /* bearer token (secret), or NULL */
-    char *token_file;          /* file holding the token, re-read when it changes, or NULL */
+    char *token;                /* bearer token (secret), or NULL */
+    char *token_file;           /* file holding the token, re-read when it changes, or NULL */
     char *cert_file, *key_file; /* client certificate / key files, or NULL */
     char *cert_data, *key_data; /* decoded inline PEM, or NULL (secret: key_data) */
     size_t cert_len, key_len;
-    char *namespace;           /* the context's (or pod's) namespace, or NULL */
-    int insecure;              /* insecure-skip-tls-verify: true */
+    char *namespace; /* the context's (or pod's) namespace, or NULL */
+    int insecure;    /* insecure-skip-tls-verify: true */
 } kube_conf;
 
 /* Load the current context of the kubeconfig at path.  Relative file names

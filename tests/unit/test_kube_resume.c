@@ -26,7 +26,8 @@ START_TEST(time_parse)
     ck_assert_int_eq(t, 1795736698LL * NS + 500000000);
     ck_assert_uint_eq(kube_time_parse("2026-11-27T01:44:58+02:00", 25, &t), 25);
     ck_assert_int_eq(t, 1795736698LL * NS);
-    ck_assert_uint_eq(kube_time_parse("2024-02-29T12:00:00.0000000001Z", 31, &t), 31); /* >9 digits */
+    ck_assert_uint_eq(kube_time_parse("2024-02-29T12:00:00.0000000001Z", 31, &t),
+                      31); /* >9 digits */
     ck_assert_int_eq(t, 1709208000LL * NS);
     ck_assert_uint_eq(kube_time_parse("2026-11-26 23:44:58Z", 20, &t), 0);
     ck_assert_uint_eq(kube_time_parse("2026-13-26T23:44:58Z", 20, &t), 0);
@@ -180,7 +181,8 @@ START_TEST(describe_errors)
     const char *want = "forbidden: cannot get pods/log in namespace kube-system; grant get "
                        "on pods/log (API server: pods \"t\" is forbidden";
     ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
-    kube_describe(401, "{\"message\":\"Unauthorized\"}", 26, "list", "pods", "ns", out, sizeof(out));
+    kube_describe(401, "{\"message\":\"Unauthorized\"}", 26, "list", "pods", "ns", out,
+                  sizeof(out));
     ck_assert_ptr_nonnull(strstr(out, "unauthorized"));
     ck_assert_ptr_nonnull(strstr(out, "Unauthorized"));
     kube_describe(500, "oops\nmore", 9, "watch", "pods", "ns", out, sizeof(out));

@@ -12,36 +12,35 @@
 
 #include "kubeconfig.h"
 
-static const char *two_contexts =
-    "apiVersion: v1\n"
-    "kind: Config\n"
-    "clusters:\n"
-    "- name: prod\n"
-    "  cluster:\n"
-    "    server: https://prod.example:6443/\n"
-    "    certificate-authority: ca/prod.crt\n"
-    "- name: lab\n"
-    "  cluster:\n"
-    "    server: https://10.0.0.1:443\n"
-    "    certificate-authority-data: aGVsbG8gQ0E=\n"
-    "    insecure-skip-tls-verify: true\n"
-    "users:\n"
-    "- name: admin\n"
-    "  user:\n"
-    "    client-certificate: /etc/k/admin.crt\n"
-    "    client-key: admin.key\n"
-    "- name: bot\n"
-    "  user:\n"
-    "    token: s3cr3t-token\n"
-    "contexts:\n"
-    "- name: p\n"
-    "  context: {cluster: prod, user: admin}\n"
-    "- name: l\n"
-    "  context:\n"
-    "    cluster: lab\n"
-    "    user: bot\n"
-    "    namespace: kube-system\n"
-    "current-context: l\n";
+static const char *two_contexts = "apiVersion: v1\n"
+                                  "kind: Config\n"
+                                  "clusters:\n"
+                                  "- name: prod\n"
+                                  "  cluster:\n"
+                                  "    server: https://prod.example:6443/\n"
+                                  "    certificate-authority: ca/prod.crt\n"
+                                  "- name: lab\n"
+                                  "  cluster:\n"
+                                  "    server: https://10.0.0.1:443\n"
+                                  "    certificate-authority-data: aGVsbG8gQ0E=\n"
+                                  "    insecure-skip-tls-verify: true\n"
+                                  "users:\n"
+                                  "- name: admin\n"
+                                  "  user:\n"
+                                  "    client-certificate: /etc/k/admin.crt\n"
+                                  "    client-key: admin.key\n"
+                                  "- name: bot\n"
+                                  "  user:\n"
+                                  "    token: s3cr3t-token\n"
+                                  "contexts:\n"
+                                  "- name: p\n"
+                                  "  context: {cluster: prod, user: admin}\n"
+                                  "- name: l\n"
+                                  "  context:\n"
+                                  "    cluster: lab\n"
+                                  "    user: bot\n"
+                                  "    namespace: kube-system\n"
+                                  "current-context: l\n";
 
 static char *with_current(const char *ctx)
 {
@@ -55,8 +54,9 @@ START_TEST(token_user_inline_ca)
 {
     kube_conf kc;
     char err[256];
-    ck_assert_int_eq(kube_conf_parse(&kc, two_contexts, strlen(two_contexts), "/home/u/.kube",
-                                     err, sizeof(err)), 0);
+    ck_assert_int_eq(
+        kube_conf_parse(&kc, two_contexts, strlen(two_contexts), "/home/u/.kube", err, sizeof(err)),
+        0);
     ck_assert_str_eq(kc.server, "https://10.0.0.1:443");
     ck_assert_ptr_nonnull(kc.ca_data);
     ck_assert_uint_eq(kc.ca_len, 8);
@@ -90,10 +90,11 @@ END_TEST
 
 START_TEST(json_kubeconfig)
 {
-    const char *t = "{\"current-context\":\"x\",\"clusters\":[{\"name\":\"x\",\"cluster\":"
-                    "{\"server\":\"https://h:1\"}}],\"users\":[{\"name\":\"x\",\"user\":"
-                    "{\"client-certificate-data\":\"Q0VSVA==\",\"client-key-data\":\"S0VZ\"}}],"
-                    "\"contexts\":[{\"name\":\"x\",\"context\":{\"cluster\":\"x\",\"user\":\"x\"}}]}";
+    const char *t =
+        "{\"current-context\":\"x\",\"clusters\":[{\"name\":\"x\",\"cluster\":"
+        "{\"server\":\"https://h:1\"}}],\"users\":[{\"name\":\"x\",\"user\":"
+        "{\"client-certificate-data\":\"Q0VSVA==\",\"client-key-data\":\"S0VZ\"}}],"
+        "\"contexts\":[{\"name\":\"x\",\"context\":{\"cluster\":\"x\",\"user\":\"x\"}}]}";
     kube_conf kc;
     char err[256];
     ck_assert_int_eq(kube_conf_parse(&kc, t, strlen(t), NULL, err, sizeof(err)), 0);
