@@ -68,6 +68,10 @@ llm_venv() {
         tail -n 30 "$LLM_DIR/venv.log" | sed 's/^/    /' >&2
         return 1
     }
+    "$LLM_VENV/bin/python" -c 'import llama_cpp.server.app' 2>>"$LLM_DIR/venv.log" || {
+        say "llm: the new virtualenv cannot import llama_cpp.server; see $LLM_DIR/venv.log"
+        return 1
+    }
     touch "$LLM_VENV/.complete"
 }
 
@@ -100,7 +104,8 @@ llm_ready() { # PORT
 
 llm_start() {
     llm_need
-    export PIP_CACHE_DIR="$CACHE/pip" PIP_DISABLE_PIP_VERSION_CHECK=1
+    # pip must never install outside the cache's virtualenvs
+    export PIP_CACHE_DIR="$CACHE/pip" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_REQUIRE_VIRTUALENV=1
     mkdir -p "$LLM_DIR" || return 1
     with_cache_lock llm_prepare || return 1
     ls_port=${LLM_PORT:-$(free_port)}
