@@ -377,20 +377,26 @@ k8s_status_patch() { # PATH JSON: merge-patch a status subresource
 # --- fake kubelets, nodes and pods ---------------------------------------
 
 # k8s_kubelet_start NAME [ca|self]: a fake kubelet on a free port, logs from
-# $K8S_DIR/kubelet-NAME/logs.  Its port: k8s_kubelet_port NAME.  It serves
+# $K8S_DIR/kubelet-NAME/logs.  Its port: k8s_kubelet_port NAME; started
+# again after k8s_kubelet_stop, it listens on the same port.  It serves
 # the kubelet certificate of the cluster CA (ca, the default) or one it makes
 # itself (self), which an API server started with
 # K8S_APISERVER_FLAGS="--kubelet-certificate-authority $K8S_CA" rejects.
 k8s_kubelet_start() {
-    local d tls
+    local d tls addr
     d=$K8S_DIR/kubelet-$1
     mkdir -p "$d/logs" || return 1
+    addr=127.0.0.1:0
+    if [ -s "$d/port" ]; then # a restart: same port, so its Node stays right
+        addr=127.0.0.1:$(cat "$d/port")
+        rm -f "$d/port"
+    fi
     if [ "${2:-ca}" = self ]; then tls="-ca-file $d/ca.crt"; else
         tls="-tls-cert $K8S_DIR/pki/kubelet.crt -tls-key $K8S_DIR/pki/kubelet.key"
         cp "$K8S_CA" "$d/ca.crt" || return 1
     fi
     k8s_spawn "kubelet-$1" "$d/kubelet.log" "$K8S_BIN/fakekubelet" -logs "$d/logs" \
-        -port-file "$d/port" $tls
+        -addr "$addr" -port-file "$d/port" $tls
     k8s_wait_for 10 "fake kubelet $1" test -s "$d/port" || return 1
     k8s_wait_for 10 "fake kubelet $1 /healthz" k8s_kubelet_call "$1" GET /healthz
 }
