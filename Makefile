@@ -148,7 +148,7 @@ unit-bins: $(UNIT_BINS)
 # --- services, demo, benchmarks -------------------------------------------------------
 SERVICES ?= kafka opensearch llm
 
-services-up: all
+services-up: $(TOOLS)
 	@sh tests/services/services.sh up $(SERVICES)
 
 services-down:
