@@ -22,6 +22,10 @@ have_pc libcurl || missing="$missing libcurl4-openssl-dev"
 have_pc yaml-0.1 || missing="$missing libyaml-dev"
 have_pc check || missing="$missing check"
 have_pc zlib || missing="$missing zlib1g-dev"
+# the tests and the demo drive the programs with these
+for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
+done
 
 [ -z "$missing" ] && exit 0
 
