@@ -132,6 +132,8 @@ static int list(k8s *k)
         fail_later(k, "listing pods: the answer is not JSON");
         return 1;
     }
+    if (k->listed)
+        (void)stats_add(&k->c->st, "k8s_relists", 1);
     rc = apply_list(k, j);
     json_decref(j);
     return rc;
@@ -149,8 +151,10 @@ static int watch_event(k8s *k, const char *line, size_t n)
     if (type == NULL) {
     } else if (strcmp(type, "ERROR") == 0) {
         json_int_t code = json_integer_value(json_object_get(obj, "code"));
-        if (code == 410)
+        if (code == 410) {
             k->relist = 1;
+            notef("pod watch expired (410 Gone): listing again");
+        }
         else
             warnf("pod watch: %s",
                   jstr(obj, "message", NULL) ? jstr(obj, "message", NULL) : "error");
@@ -257,6 +261,7 @@ void k8s_watch_done(k8s *k, CURLcode rc)
         return;
     }
     if (status == 410) {
+        notef("pod watch: 410 Gone: listing again");
         k->relist = 1;
         k->watch_at = 0;
         return;
