@@ -6,7 +6,8 @@
 # are shell scripts under tests/integration (and tests/k8s) that exit 0 for
 # pass, 77 for skip, anything else for fail.  Services are started once for
 # the whole run and always stopped again, also when a test fails or the run
-# is interrupted.  The closing line is "N passed, N failed, N skipped".
+# is interrupted.  Each test gets TEST_TIMEOUT seconds (default 1800; the
+# first k8s test builds kube-apiserver on a fresh machine).  The closing line is "N passed, N failed, N skipped".
 #
 # usage: tests/run.sh [--san 0|1] unit|integration|k8s|all [PATTERN]
 set -u
@@ -41,7 +42,7 @@ run_unit() {
         n=$(basename "$t")
         case $n in *"$PATTERN"*) ;; *) continue ;; esac
         log="$LOGDIR/$n.log"
-        CK_DEFAULT_TIMEOUT=120 "$t" >"$log" 2>&1
+        CK_DEFAULT_TIMEOUT=120 timeout -k 30 "${TEST_TIMEOUT:-1800}" "$t" >"$log" 2>&1
         rc=$?
         grep -E '^[0-9]+%: Checks' "$log" | sed "s/^/    $n: /"
         record "unit/$n" $rc "$log"
@@ -54,7 +55,8 @@ run_scripts() { # dir
         n=$(basename "$t" .sh)
         case $n in *"$PATTERN"*) ;; *) continue ;; esac
         log="$LOGDIR/$(basename "$1")-$n.log"
-        sh "$t" >"$log" 2>&1 </dev/null
+        # a hung test must not eat CI's whole budget: TERM, then KILL
+        timeout -k 30 "${TEST_TIMEOUT:-1800}" sh "$t" >"$log" 2>&1 </dev/null
         record "$(basename "$1")/$n" $? "$log"
     done
 }
