@@ -7,7 +7,8 @@
 # pass, 77 for skip, anything else for fail.  Services are started once for
 # the whole run and always stopped again, also when a test fails or the run
 # is interrupted.  Each test gets TEST_TIMEOUT seconds (default 1800; the
-# first k8s test builds kube-apiserver on a fresh machine).  The closing line is "N passed, N failed, N skipped".
+# first k8s test builds kube-apiserver on a fresh machine).  The closing
+# line is "N passed, N failed, N skipped".
 #
 # usage: tests/run.sh [--san 0|1] unit|integration|k8s|all [PATTERN]
 set -u
