@@ -14,6 +14,15 @@ MANDIR   ?= $(PREFIX)/share/man
 DESTDIR  ?=
 CC       ?= cc
 SANITIZE ?= 0
+V        ?= 0
+# Quiet by default (make V=1 shows every command).
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = printf '  %-5s %s\n' $(1) $(2);
+endif
 
 BUILD   := build
 GEN     := $(BUILD)/gen
@@ -78,12 +87,12 @@ $(DEPS_OK): scripts/install-deps.sh
 
 $(GEN_STAMP): $(PROTOS) | $(DEPS_OK)
 	@mkdir -p $(GEN)
-	protoc-c -Iproto -I$(WKT_DIR) --c_out=$(GEN) $(PROTOS:proto/%=%) $(WKT)
+	$(Q)$(call say,PROTO,$(GEN))protoc-c -Iproto -I$(WKT_DIR) --c_out=$(GEN) $(PROTOS:proto/%=%) $(WKT)
 	@touch $@
 
 $(TEST_GEN_STAMP): $(TEST_PROTOS) | $(DEPS_OK)
 	@mkdir -p $(GEN)/test
-	protoc-c -Itests/proto -I$(WKT_DIR) --c_out=$(GEN)/test $(TEST_PROTOS:tests/proto/%=%)
+	$(Q)$(call say,PROTO,$(GEN)/test)protoc-c -Itests/proto -I$(WKT_DIR) --c_out=$(GEN)/test $(TEST_PROTOS:tests/proto/%=%)
 	@touch $@
 
 $(GEN_SRCS): $(GEN_STAMP)
@@ -91,15 +100,15 @@ $(TEST_GEN_SRCS): $(TEST_GEN_STAMP)
 
 $(OBJ)/gen/%.o: $(GEN)/%.c $(GEN_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Wno-shadow -c -o $@ $<
+	$(Q)$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Wno-shadow -c -o $@ $<
 
 $(OBJ)/%.o: %.c $(GEN_STAMP) $(TEST_GEN_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -I$(GEN)/test -MMD -MP -c -o $@ $<
+	$(Q)$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -I$(GEN)/test -MMD -MP -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)$(call say,AR,$@)ar rcs $@ $^
 
 .SECONDARY:
 .SECONDEXPANSION:
@@ -107,15 +116,15 @@ $(LIB): $(LIB_OBJS)
 # second expansion.
 $(BIN)/tetra-%: $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/tetra-mockbroker: $(OBJ)/tools/mockbroker/mockbroker.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(OBJ)/tests/test_%: $(OBJ)/tests/unit/test_%.o $(TEST_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+	$(Q)$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 -include $(shell find $(OBJ) -name '*.d' -type f 2>/dev/null)
 
