@@ -5,7 +5,8 @@
 # KAFKA_BROKERS is set, else on stdout); a pod outside the selector, one in
 # another namespace and another container of the pod are not read; a pod
 # deleted and a new one created: the old stream is closed and the new one
-# followed within seconds.  Exit 0 pass, 1 fail, 77 skip.
+# followed within seconds.  A bad line goes to the dead-letter file named
+# after its pod, as a bad line of stdin would.  Exit 0 pass, 1 fail, 77 skip.
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$ROOT/tests/k8s/lib.sh"
@@ -40,7 +41,7 @@ for i in 1 2 3; do
 done
 sed -i 's/.*"arguments":"\([^"]*\)".*/\1/' "$W"
 
-kc_start run1 --kubeconfig "$K8S_KUBECONFIG" -v
+kc_start run1 --kubeconfig "$K8S_KUBECONFIG" -v --dlq "$K8S_DIR/dlq"
 for i in 1 2 3; do kc_wait_streams "kl$i" 1 || fail "no stream at kl$i"; done
 ok "one log stream per node"
 # events while it runs, in several bursts
@@ -51,11 +52,16 @@ for b in 1 2 3; do
     done
     sleep 0.3
 done
+echo 'not json {' | k8s_append tetragon-3 || fail "append"
 k8s_wait_for 30 "all $(wc -l <"$W") events" kc_count_is_at_least "$(wc -l <"$W")" ||
     fail "only $(kc_markers | wc -l) of $(wc -l <"$W") events arrived"
 sleep 1
 kc_expect_exactly "$W" || fail "not exactly the events of the three pods"
 ok "$(wc -l <"$W") events of three pods on three nodes, each exactly once${KC_TOPIC:+ (Kafka topic $KC_TOPIC)}"
+k8s_wait_for 10 "the dead letter" test -s "$K8S_DIR/dlq" || fail "no dead letter for the bad line"
+jq -e 'select(.source == "k8s:kube-system/tetragon-3") | .reason' "$K8S_DIR/dlq" >/dev/null ||
+    fail "dead letter does not name its pod: $(cat "$K8S_DIR/dlq")"
+ok "a bad line is rejected like a bad stdin line, its dead letter names k8s:kube-system/tetragon-3"
 
 # --- a pod deleted, a new one created on the same node -----------------------
 k8s_pod_delete tetragon-2 || fail "delete"
@@ -72,7 +78,7 @@ kc_expect_exactly "$W" || fail "after the pod was replaced"
 ok "a replaced pod: old stream closed, new one followed and delivered in $((t1 - t0)) s"
 
 kc_stop TERM || fail "tetra-capture exited $? on TERM"
-tail -n 1 "$K8S_DIR/run1.err" | grep -q "read=$(wc -l <"$W") written=$(wc -l <"$W") rejected=0" ||
+tail -n 1 "$K8S_DIR/run1.err" | grep -q "read=$(($(wc -l <"$W") + 1)) written=$(wc -l <"$W") rejected=1" ||
     fail "summary: $(tail -n 1 "$K8S_DIR/run1.err")"
 ok "TERM: exit 0, summary $(tail -n 1 "$K8S_DIR/run1.err")"
 exit 0
