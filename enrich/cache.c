@@ -12,6 +12,7 @@ typedef struct node {
     struct node *prev, *next;    /* use order: head is most recent */
     uint64_t stamp;
     char *key, *value;
+    void *memo;                  /* the caller's parsed form of value, or NULL */
 } node;
 
 struct cache {
@@ -19,6 +20,7 @@ struct cache {
     size_t nbucket, n, max;
     uint64_t ttl, evictions;
     node *head, *tail;
+    void (*memo_free)(void *);
 };
 
 cache *cache_new(size_t max, uint64_t ttl_s) {
@@ -58,6 +60,11 @@ static void push_front(cache *c, node *e) {
     if (c->tail == NULL) c->tail = e;
 }
 
+static void forget_memo(cache *c, node *e) {
+    if (e->memo && c->memo_free) c->memo_free(e->memo);
+    e->memo = NULL;
+}
+
 static void drop(cache *c, node *e) {
     for (node **pp = slot(c, e->key); *pp; pp = &(*pp)->hnext)
         if (*pp == e) {
@@ -65,6 +72,7 @@ static void drop(cache *c, node *e) {
             break;
         }
     unlink_use(c, e);
+    forget_memo(c, e);
     free(e->key);
     free(e->value);
     free(e);
@@ -77,7 +85,7 @@ static node *find(const cache *c, const char *key) {
     return NULL;
 }
 
-const char *cache_get(cache *c, const char *key, uint64_t now) {
+const char *cache_get_memo(cache *c, const char *key, uint64_t now, void ***memo) {
     node *e = find(c, key);
     if (e == NULL) return NULL;
     if (c->ttl && now >= e->stamp + c->ttl) {
@@ -86,8 +94,15 @@ const char *cache_get(cache *c, const char *key, uint64_t now) {
     }
     unlink_use(c, e);
     push_front(c, e);
+    if (memo) *memo = &e->memo;
     return e->value;
 }
+
+const char *cache_get(cache *c, const char *key, uint64_t now) {
+    return cache_get_memo(c, key, now, NULL);
+}
+
+void cache_set_memo_free(cache *c, void (*fn)(void *)) { c->memo_free = fn; }
 
 int cache_put(cache *c, const char *key, const char *value, uint64_t now) {
     char *v = strdup(value);
@@ -95,6 +110,7 @@ int cache_put(cache *c, const char *key, const char *value, uint64_t now) {
     node *e = find(c, key);
     if (e != NULL) {
         free(e->value);
+        forget_memo(c, e);
         e->value = v;
         e->stamp = now;
         unlink_use(c, e);

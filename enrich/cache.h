@@ -24,6 +24,15 @@ void cache_free(cache *c);
  * valid until the next cache_put or cache_free. */
 const char *cache_get(cache *c, const char *key, uint64_t now);
 
+/* cache_get, and *memo set to the entry's memo slot: the caller may park
+ * a parsed form of the value there (NULL until then) so a hit need not
+ * parse the value again.  The slot is valid until the next call on c; the
+ * cache frees what it holds with the function given to
+ * cache_set_memo_free when the entry's value is replaced or the entry
+ * leaves. */
+const char *cache_get_memo(cache *c, const char *key, uint64_t now, void ***memo);
+void cache_set_memo_free(cache *c, void (*fn)(void *));
+
 /* Store a copy of key and value, stamped now; evicts the least recently
  * used entry when full.  Returns 0, or -1 when out of memory. */
 int cache_put(cache *c, const char *key, const char *value, uint64_t now);

@@ -55,6 +55,7 @@ static int load_rules(engine *e, char *err, size_t errlen) {
     return 0;
 }
 
+static void memo_free(void *p);
 static int last_bad_rules;
 
 int engine_bad_rules(void) { return last_bad_rules; }
@@ -76,6 +77,7 @@ engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    cache_set_memo_free(e->cache, memo_free);
     if (c->use_llm && !c->dry_run && (e->llm = llm_new(&c->llm, err, errlen)) == NULL) goto fail;
     circuit_init(&e->breaker, c->breaker_failures, c->breaker_cooldown_ms);
     policy_init(&e->pol, c->min_severity, c->daily_tokens, c->rpm, c->tpm);
@@ -270,11 +272,22 @@ static int ask(engine *e, enrich_job **jobs, size_t n) {
  * the reply was invalid (INVALID_MARK), so do not pay for it again;
  * 0: miss. */
 static int from_cache(engine *e, const char *key, finding *got) {
-    const char *hit = cache_get(e->cache, key, wall_ms() / 1000);
+    void **memo = NULL;
+    const char *hit = cache_get_memo(e->cache, key, wall_ms() / 1000, &memo);
     char err[128];
     if (hit == NULL) return 0;
     if (strcmp(hit, INVALID_MARK) == 0) return 2;
-    return finding_from_json(hit, strlen(hit), got, err, sizeof err) == 0;
+    if (*memo != NULL) return finding_copy(got, *memo) == 0;
+    if (finding_from_json(hit, strlen(hit), got, err, sizeof err) < 0) return 0;
+    finding *keep = malloc(sizeof *keep);   /* parse once per entry, copy on later hits */
+    if (keep != NULL && finding_copy(keep, got) == 0) *memo = keep;
+    else free(keep);
+    return 1;
+}
+
+static void memo_free(void *p) {
+    finding_free(p);
+    free(p);
 }
 
 static int store_invalid(engine *e, const char *key) {
@@ -425,26 +438,33 @@ static Tetragonsidekick__Enrichment *build(engine *e, pj_arena *a, const finding
     return m;
 }
 
-/* Replace the arguments of the event's processes with their redacted form. */
-static int redact_process(engine *e, pj_arena *a, Tetragon__Process *p) {
-    if (p == NULL || p->arguments == NULL || p->arguments[0] == '\0') return 0;
-    buf_reset(&e->scratch);
-    unsigned n = 0;
-    if (redact_text(e->red, p->arguments, &e->scratch, &n) < 0) return -1;
-    if (n > 0 && (p->arguments = astr(a, e->scratch.p)) == NULL) return -1;
+/* The arguments of the event's process and parent as redacted for the
+ * facts, kept in the arena when redaction changed them, so the event
+ * itself is redacted without running the patterns a second time. */
+static int keep_redacted(engine *e, const facts *raw, const facts *red, enrich_job *j) {
+    if (!e->c.redact_event) return 0;
+    if (strcmp(raw->f[F_ARGS], red->f[F_ARGS]) != 0 &&
+        (j->red_args = astr(j->a, red->f[F_ARGS])) == NULL)
+        return -1;
+    if (strcmp(raw->f[F_PARENT_ARGS], red->f[F_PARENT_ARGS]) != 0 &&
+        (j->red_pargs = astr(j->a, red->f[F_PARENT_ARGS])) == NULL)
+        return -1;
     return 0;
 }
 
-static int redact_event(engine *e, pj_arena *a, tetra_event *ev) {
+/* Replace the arguments of the event's processes with their redacted form. */
+static void redact_event(const enrich_job *j) {
     Tetragon__Process *p = NULL, *q = NULL;
+    const tetra_event *ev = j->ev;
     switch (ev->event_case) {
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXEC: p = ev->process_exec->process; q = ev->process_exec->parent; break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXIT: p = ev->process_exit->process; q = ev->process_exit->parent; break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_KPROBE: p = ev->process_kprobe->process; q = ev->process_kprobe->parent; break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_TRACEPOINT: p = ev->process_tracepoint->process; q = ev->process_tracepoint->parent; break;
-    default: return 0;
+    default: return;
     }
-    return (redact_process(e, a, p) < 0 || redact_process(e, a, q) < 0) ? -1 : 0;
+    if (p && j->red_args) p->arguments = j->red_args;
+    if (q && j->red_pargs) q->arguments = j->red_pargs;
 }
 
 /* --- one event ---------------------------------------------------------------- */
@@ -459,6 +479,7 @@ int engine_begin(engine *e, pj_arena *a, tetra_event *ev, enrich_job *j, char *e
     if (rc == 0) {
         rules_eval(&e->rules, &fx, &j->v);
         rc = redact_facts(e, &fx, &red);
+        if (rc == 0) rc = keep_redacted(e, &fx, &red, j);
     }
     buf_reset(&e->summary);
     if (rc < 0 || rules_summary(&j->v, &red, &e->summary) < 0 || buf_putc(&e->summary, '\0') < 0 ||
@@ -487,7 +508,7 @@ int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, 
     int rc = ee ? 0 : -1;
     if (rc == 0 && j->have) rc = merge(&j->rf, &j->got);
     if (rc == 0 && (m = build(e, j->a, j->have ? &j->got : &j->rf, &j->v, j->fp, j)) == NULL) rc = -1;
-    if (rc == 0 && e->c.redact_event) rc = redact_event(e, j->a, j->ev);
+    if (rc == 0) redact_event(j);
     job_free(j);
     if (rc < 0) {
         snprintf(err, errlen, "out of memory while enriching");

@@ -79,6 +79,7 @@ typedef struct enrich_job {
     char fp[17];
     char key[256];
     char *data;           /* the prompt data block while need_llm */
+    char *red_args, *red_pargs; /* redacted process/parent arguments (in a), NULL if unchanged */
     uint64_t t0;
 } enrich_job;
 

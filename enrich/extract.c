@@ -22,7 +22,7 @@ static const char *cap_name(Tetragon__CapabilitiesType c) {
 
 static int put_caps(buf *b, size_t n, const Tetragon__CapabilitiesType *v) {
     for (size_t i = 0; i < n; i++)
-        if (buf_printf(b, "%s%s", b->len ? " " : "", cap_name(v[i])) < 0) return -1;
+        if ((b->len && buf_putc(b, ' ') < 0) || buf_puts(b, cap_name(v[i])) < 0) return -1;
     return 0;
 }
 
@@ -192,7 +192,9 @@ int facts_from_event(const tetra_event *ev, facts *fx, facts_store *st) {
     fx->f[F_KIND] = kind ? kind : "";
     if (kind_facts(ev, fx, st) < 0) return -1;
     fx->f[F_KARGS] = st->kargs.p ? st->kargs.p : "";
-    if (buf_printf(&st->any, "%s %s | %s", fx->f[F_BINARY], fx->f[F_ARGS], fx->f[F_KARGS]) < 0)
+    if (buf_puts(&st->any, fx->f[F_BINARY]) < 0 || buf_putc(&st->any, ' ') < 0 ||
+        buf_puts(&st->any, fx->f[F_ARGS]) < 0 || buf_puts(&st->any, " | ") < 0 ||
+        buf_puts(&st->any, fx->f[F_KARGS]) < 0)
         return -1;
     fx->f[F_ANY] = st->any.p;
     return 0;

@@ -52,6 +52,29 @@ void finding_free(finding *f) {
     memset(f, 0, sizeof *f);
 }
 
+static int copy_list(char **dst, char *const *src, int n) {
+    for (int i = 0; i < n; i++)
+        if ((dst[i] = strdup(src[i])) == NULL) return -1;
+    return 0;
+}
+
+int finding_copy(finding *dst, const finding *src) {
+    *dst = *src;
+    dst->summary = NULL;
+    dst->nind = dst->nnext = 0;
+    if ((dst->summary = strdup(src->summary ? src->summary : "")) == NULL) goto fail;
+    dst->nind = src->nind;  /* on failure the strdup'ed prefix and NULLs are freed */
+    memset(dst->indicators, 0, sizeof dst->indicators);
+    if (copy_list(dst->indicators, src->indicators, src->nind) < 0) goto fail;
+    dst->nnext = src->nnext;
+    memset(dst->next, 0, sizeof dst->next);
+    if (copy_list(dst->next, src->next, src->nnext) < 0) goto fail;
+    return 0;
+fail:
+    finding_free(dst);
+    return -1;
+}
+
 /* --- serialise ------------------------------------------------------------ */
 
 static json_t *string_list(char *const *v, int n) {

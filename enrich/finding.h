@@ -29,6 +29,9 @@ typedef struct finding {
 } finding;
 
 void finding_free(finding *f);
+/* Deep copy src into dst (which owns nothing yet).  Returns 0, or -1 out of
+ * memory with dst empty. */
+int finding_copy(finding *dst, const finding *src);
 
 /* Serialise f as {"summary":..,"severity":..,"techniques":[..],
  * "indicators":[..],"next_steps":[..],"confidence":..} into a new string

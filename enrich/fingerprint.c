@@ -23,12 +23,15 @@ static size_t uuid_len(const char *s) {
 /* Replace digit runs inside a short alphanumeric run with <n>. */
 static int put_short_run(const char *s, size_t n, buf *out) {
     for (size_t i = 0; i < n;) {
+        size_t j = i;
         if (isdigit((unsigned char)s[i])) {
             while (i < n && isdigit((unsigned char)s[i])) i++;
-            if (buf_puts(out, "<n>") < 0) return -1;
-        } else if (buf_putc(out, s[i++]) < 0) {
-            return -1;
+            if (buf_append(out, "<n>", 3) < 0) return -1;
+            continue;
         }
+        while (j < n && !isdigit((unsigned char)s[j])) j++;
+        if (buf_append(out, s + i, j - i) < 0) return -1;
+        i = j;
     }
     return 0;
 }
@@ -69,15 +72,20 @@ int fp_normalize(const char *s, size_t max, buf *out) {
             for (n = 0; isalnum((unsigned char)s[i + n]); n++) {}
             if (put_run(s + i, n, out) < 0) return -1;
             i += n;
-        } else if (buf_putc(out, s[i++]) < 0) {
-            return -1;
+        } else {
+            /* punctuation up to the next possible UUID, temporary path or
+             * run is copied at once, never past max */
+            size_t j = i + 1, room = max - (out->len - start);
+            while (j - i < room && s[j] != '\0' && !isalnum((unsigned char)s[j]) && s[j] != '/') j++;
+            if (buf_append(out, s + i, j - i) < 0) return -1;
+            i = j;
         }
     }
     return 0;
 }
 
 static int put_field(buf *out, const facts *fx, fact_field f, int mask) {
-    if (buf_printf(out, "%s=", facts_field_name(f)) < 0) return -1;
+    if (buf_puts(out, facts_field_name(f)) < 0 || buf_putc(out, '=') < 0) return -1;
     if (mask ? fp_normalize(fx->f[f], 512, out) < 0 : buf_puts(out, fx->f[f]) < 0) return -1;
     return buf_putc(out, '\x1f');
 }

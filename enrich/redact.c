@@ -1,6 +1,9 @@
 /* redact.c - secret patterns as POSIX extended regexes, each with a cheap
- * literal hint checked first (strcasestr) so that ordinary arguments, the
- * vast majority, cost a few substring scans and no regexec at all.
+ * necessary condition checked first: literal hints (one must occur in the
+ * lower-cased text) and, for the secret-word patterns whose words are
+ * common in ordinary command lines, a gate that looks at what surrounds
+ * each word.  Ordinary arguments, the vast majority, then cost a few
+ * substring scans and no regexec at all.
  *
  * Each pattern names the subexpression that holds the secret; only that
  * part is replaced, so "--password=<redacted:option>" still shows which
@@ -19,39 +22,127 @@ typedef struct pattern {
     const char *re;
     int icase;
     int group;           /* subexpression to replace, 0 for the whole match */
+    int (*gate)(const char *lower); /* NULL, or 0 when re cannot match */
 } pattern;
 
 #define SECRET_WORDS "pass|pwd|secret|token|key|auth|cred|psk|session|cookie"
 
+static int option_gate(const char *lower);
+static int key_value_gate(const char *lower);
+static int url_gate(const char *lower);
+static int user_gate(const char *lower);
+
 static const pattern patterns[] = {
     {"private-key", "PRIVATE KEY",
-     "-----BEGIN[A-Z ]*PRIVATE KEY-----([^-]|-[^-])*(-----END[A-Z ]*PRIVATE KEY-----)?", 0, 0},
+     "-----BEGIN[A-Z ]*PRIVATE KEY-----([^-]|-[^-])*(-----END[A-Z ]*PRIVATE KEY-----)?", 0, 0, NULL},
     {"bearer", "bearer|basic|token |digest",
-     "(bearer|basic|token|digest)[ ]+([A-Za-z0-9._~+/=:-]{6,})", 1, 2},
-    {"url-password", "://", "://[^/:@ \"']+:([^/@ \"']+)@", 0, 1},
-    {"jwt", "eyJ", "eyJ[A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]*", 0, 0},
+     "(bearer|basic|token|digest)[ ]+([A-Za-z0-9._~+/=:-]{6,})", 1, 2, NULL},
+    {"url-password", "://", "://[^/:@ \"']+:([^/@ \"']+)@", 0, 1, url_gate},
+    {"jwt", "eyJ", "eyJ[A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]*", 0, 0, NULL},
     {"aws-key", "AKIA|ASIA|AIDA|AROA|AGPA|ANPA",
-     "(AKIA|ASIA|AIDA|AROA|AGPA|ANPA)[A-Z0-9]{16}", 0, 0},
-    {"gcp-key", "AIza", "AIza[0-9A-Za-z_-]{35}", 0, 0},
-    {"gcp-token", "ya29.", "ya29[.][0-9A-Za-z_-]{10,}", 0, 0},
+     "(AKIA|ASIA|AIDA|AROA|AGPA|ANPA)[A-Z0-9]{16}", 0, 0, NULL},
+    {"gcp-key", "AIza", "AIza[0-9A-Za-z_-]{35}", 0, 0, NULL},
+    {"gcp-token", "ya29.", "ya29[.][0-9A-Za-z_-]{10,}", 0, 0, NULL},
     {"token", "ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|xox|sk-|glpat-",
      "(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}"
-     "|sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,})", 0, 0},
+     "|sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,})", 0, 0, NULL},
     {"option", SECRET_WORDS,
-     "(^|[ \"'])--?[A-Za-z0-9_-]*(" SECRET_WORDS ")[A-Za-z0-9_-]*([= ]+)['\"]?([^ \"'&;|]+)", 1, 4},
+     "(^|[ \"'])--?[A-Za-z0-9_-]*(" SECRET_WORDS ")[A-Za-z0-9_-]*([= ]+)['\"]?([^ \"'&;|]+)", 1, 4,
+     option_gate},
     {"key-value", SECRET_WORDS,
-     "[A-Za-z0-9_.-]*(" SECRET_WORDS ")[A-Za-z0-9_.-]*[\"']?[=:][\"']?([^ \"'&;|,]+)", 1, 2},
-    {"mysql-password", "-p", "(mysql|mysqldump|mariadb|mysqladmin)[^|;]* -p([^ \"';|]+)", 0, 2},
-    {"sshpass", "sshpass", "sshpass[^|;]* -p[ ]*['\"]?([^ \"';|]+)", 0, 1},
-    {"redis-password", "redis-cli", "redis-cli[^|;]* -a[ ]+['\"]?([^ \"';|]+)", 0, 1},
-    {"user-password", "-u", "(curl|wget)[^|;]* (-u|--user)[ =]+[^: ]+:([^ \"';|]+)", 0, 3},
+     "[A-Za-z0-9_.-]*(" SECRET_WORDS ")[A-Za-z0-9_.-]*[\"']?[=:][\"']?([^ \"'&;|,]+)", 1, 2,
+     key_value_gate},
+    {"mysql-password", "mysql|mariadb", "(mysql|mysqldump|mariadb|mysqladmin)[^|;]* -p([^ \"';|]+)", 0, 2, NULL},
+    {"sshpass", "sshpass", "sshpass[^|;]* -p[ ]*['\"]?([^ \"';|]+)", 0, 1, NULL},
+    {"redis-password", "redis-cli", "redis-cli[^|;]* -a[ ]+['\"]?([^ \"';|]+)", 0, 1, NULL},
+    {"user-password", "curl|wget", "(curl|wget)[^|;]* (-u|--user)[ =]+[^: ]+:([^ \"';|]+)", 0, 3,
+     user_gate},
 };
 
 #define NPATTERNS (sizeof patterns / sizeof patterns[0])
+#define HINTS_MAX 12
 
 struct redactor {
     regex_t re[NPATTERNS];
+    char hint[NPATTERNS][HINTS_MAX][24]; /* lower-cased, split once */
+    buf a, b, low;                       /* scratch, reused across calls */
 };
+
+/* --- gates: necessary conditions of the secret-word patterns ---------------- */
+
+static const char *const secret_words[] = {"pass", "pwd",  "secret", "token",   "key",
+                                           "auth", "cred", "psk",    "session", "cookie"};
+
+static int is_name_char(unsigned char c, int dot) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           (dot && c == '.');
+}
+
+/* Call ok(lower, at, end) for every secret word found at [at, end); 1 as
+ * soon as one call says 1. */
+static int any_word(const char *lower, int (*ok)(const char *, const char *, const char *)) {
+    for (size_t i = 0; i < sizeof secret_words / sizeof secret_words[0]; i++) {
+        size_t n = strlen(secret_words[i]);
+        for (const char *p = strstr(lower, secret_words[i]); p; p = strstr(p + 1, secret_words[i]))
+            if (ok(lower, p, p + n)) return 1;
+    }
+    return 0;
+}
+
+/* "option": the word sits in a name that starts with '-' right after the
+ * start, a blank or a quote, and the name is followed by '=' or ' '. */
+static int option_at(const char *lower, const char *at, const char *end) {
+    const char *a = at;
+    while (a > lower && is_name_char((unsigned char)a[-1], 0)) a--;
+    if (*a != '-' || (a > lower && a[-1] != ' ' && a[-1] != '"' && a[-1] != '\'')) return 0;
+    while (is_name_char((unsigned char)*end, 0)) end++;
+    return *end == '=' || *end == ' ';
+}
+
+/* "key-value": the name holding the word is followed by '=' or ':',
+ * perhaps after a quote. */
+static int key_value_at(const char *lower, const char *at, const char *end) {
+    (void)lower;
+    (void)at;
+    while (is_name_char((unsigned char)*end, 1)) end++;
+    if (*end == '"' || *end == '\'') end++;
+    return *end == '=' || *end == ':';
+}
+
+static int option_gate(const char *lower) { return any_word(lower, option_at); }
+
+/* "url-password": "://", a user name, ':', a password, '@'. */
+static int url_gate(const char *lower) {
+    for (const char *p = strstr(lower, "://"); p; p = strstr(p + 1, "://")) {
+        const char *q = p + 3;
+        size_t n = strcspn(q, "/:@ \"'");
+        if (n == 0 || q[n] != ':') continue;
+        q += n + 1;
+        n = strcspn(q, "/@ \"'");
+        if (n > 0 && q[n] == '@') return 1;
+    }
+    return 0;
+}
+
+/* "user-password": the -u or --user option. */
+static int user_gate(const char *lower) {
+    return strstr(lower, " -u") != NULL || strstr(lower, " --user") != NULL;
+}
+static int key_value_gate(const char *lower) { return any_word(lower, key_value_at); }
+
+/* --- set-up -------------------------------------------------------------------- */
+
+static void split_hints(const char *hints, char out[HINTS_MAX][24]) {
+    size_t k = 0;
+    for (const char *h = hints; *h != '\0' && k < HINTS_MAX;) {
+        size_t n = strcspn(h, "|");
+        if (n < 24) {
+            for (size_t i = 0; i < n; i++) out[k][i] = (char)tolower((unsigned char)h[i]);
+            out[k++][n] = '\0';
+        }
+        h += n + (h[n] == '|');
+    }
+}
 
 redactor *redact_new(char *err, size_t errlen) {
     redactor *r = calloc(1, sizeof *r);
@@ -60,6 +151,7 @@ redactor *redact_new(char *err, size_t errlen) {
         return NULL;
     }
     for (size_t i = 0; i < NPATTERNS; i++) {
+        split_hints(patterns[i].hints, r->hint[i]);
         int flags = REG_EXTENDED | (patterns[i].icase ? REG_ICASE : 0);
         int rc = regcomp(&r->re[i], patterns[i].re, flags);
         if (rc != 0) {
@@ -77,46 +169,51 @@ redactor *redact_new(char *err, size_t errlen) {
 void redact_free(redactor *r) {
     if (r == NULL) return;
     for (size_t i = 0; i < NPATTERNS; i++) regfree(&r->re[i]);
+    buf_free(&r->a);
+    buf_free(&r->b);
+    buf_free(&r->low);
     free(r);
 }
 
-/* 1 when one of the '|'-separated hints occurs in lower, the lower-cased
- * text: strstr on a lower-cased copy is far cheaper than a case-insensitive
- * compare at every position, and this runs for every argument string. */
-static int has_hint(const char *lower, const char *hints) {
-    char one[32];
-    for (const char *h = hints; *h != '\0';) {
-        size_t n = strcspn(h, "|");
-        if (n < sizeof one) {
-            for (size_t i = 0; i < n; i++) one[i] = (char)tolower((unsigned char)h[i]);
-            one[n] = '\0';
-            if (strstr(lower, one) != NULL) return 1;
-        }
-        h += n + (h[n] == '|');
-    }
-    return 0;
+/* --- redaction ----------------------------------------------------------------- */
+
+/* 1 when one of pattern i's hints occurs in lower, the lower-cased text
+ * (strstr on a lower-cased copy is far cheaper than a case-insensitive
+ * compare at every position), and its gate, if any, agrees. */
+static int may_match(const redactor *r, size_t i, const char *lower) {
+    int hit = 0;
+    for (size_t k = 0; k < HINTS_MAX && r->hint[i][k][0] && !hit; k++)
+        hit = strstr(lower, r->hint[i][k]) != NULL;
+    return hit && (patterns[i].gate == NULL || patterns[i].gate(lower));
 }
 
 static int lower_copy(buf *dst, const char *s) {
+    size_t n = strlen(s);
     buf_reset(dst);
-    for (; *s != '\0'; s++)
-        if (buf_putc(dst, (char)tolower((unsigned char)*s)) < 0) return -1;
-    return buf_putc(dst, '\0') < 0 ? -1 : 0;
+    if (buf_reserve(dst, n + 1) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        dst->p[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+    dst->p[n] = '\0';
+    dst->len = n;
+    return 0;
 }
 
-/* One pass of pattern i over s into out. */
-static int apply(const regex_t *re, const pattern *p, const char *s, buf *out, unsigned *count) {
+/* One pass of pattern i over s into out; *done counts replacements. */
+static int apply(const regex_t *re, const pattern *p, const char *s, buf *out, unsigned *done) {
     regmatch_t m[8];
     const char *cur = s;
     int eflags = 0;
     while (*cur != '\0' && regexec(re, cur, 8, m, eflags) == 0) {
         regmatch_t g = m[p->group];
         if (g.rm_so < 0 || m[0].rm_eo == 0) break;
-        int done = strncmp(cur + g.rm_so, "<redacted", 9) == 0;
-        if (buf_append(out, cur, (size_t)(done ? g.rm_eo : g.rm_so)) < 0) return -1;
-        if (!done) {
-            if (buf_printf(out, "<redacted:%s>", p->kind) < 0) return -1;
-            if (count) (*count)++;
+        int skip = strncmp(cur + g.rm_so, "<redacted", 9) == 0;
+        if (buf_append(out, cur, (size_t)(skip ? g.rm_eo : g.rm_so)) < 0) return -1;
+        if (!skip) {
+            if (buf_puts(out, "<redacted:") < 0 || buf_puts(out, p->kind) < 0 || buf_putc(out, '>') < 0)
+                return -1;
+            (*done)++;
         }
         cur += g.rm_eo;
         eflags = REG_NOTBOL;
@@ -124,27 +221,32 @@ static int apply(const regex_t *re, const pattern *p, const char *s, buf *out, u
     return buf_puts(out, cur);
 }
 
-int redact_text(const redactor *r, const char *s, buf *out, unsigned *count) {
-    buf a = BUF_INIT, b = BUF_INIT, low = BUF_INIT;
+/* Run the patterns over s; the result is s itself (nothing found) or one
+ * of r's scratch buffers. */
+static const char *redact_all(redactor *r, const char *s, unsigned *count) {
     const char *cur = s;
-    int rc = lower_copy(&low, s);
-    for (size_t i = 0; i < NPATTERNS && rc == 0; i++) {
-        if (!has_hint(low.p, patterns[i].hints)) continue;
-        buf_reset(&b);
-        if (apply(&r->re[i], &patterns[i], cur, &b, count) < 0 || buf_putc(&b, '\0') < 0) {
-            rc = -1;
-            break;
-        }
-        b.len--;
-        buf tmp = a;
-        a = b;
-        b = tmp;
-        cur = a.p;
-        if (lower_copy(&low, cur) < 0) rc = -1;
+    if (lower_copy(&r->low, s) < 0) return NULL;
+    for (size_t i = 0; i < NPATTERNS; i++) {
+        if (!may_match(r, i, r->low.p)) continue;
+        unsigned done = 0;
+        buf_reset(&r->b);
+        if (apply(&r->re[i], &patterns[i], cur, &r->b, &done) < 0) return NULL;
+        if (done == 0) continue;   /* unchanged: keep cur and its lower-cased copy */
+        *count += done;
+        buf tmp = r->a;
+        r->a = r->b;
+        r->b = tmp;
+        cur = r->a.p;
+        if (lower_copy(&r->low, cur) < 0) return NULL;
     }
-    if (rc == 0) rc = buf_puts(out, cur);
-    buf_free(&a);
-    buf_free(&b);
-    buf_free(&low);
-    return rc;
+    return cur;
+}
+
+int redact_text(redactor *r, const char *s, buf *out, unsigned *count) {
+    unsigned n = 0;
+    if (s[0] == '\0') return 0;
+    const char *res = redact_all(r, s, &n);
+    if (res == NULL) return -1;
+    if (count) *count += n;
+    return buf_puts(out, res);
 }

@@ -20,7 +20,8 @@ redactor *redact_new(char *err, size_t errlen);
 void redact_free(redactor *r);
 
 /* Append s with secrets replaced to out; *count (may be NULL) grows by the
- * number of replacements.  Returns 0 or -1 (out of memory). */
-int redact_text(const redactor *r, const char *s, buf *out, unsigned *count);
+ * number of replacements.  r keeps scratch buffers, so one redactor serves
+ * one thread.  Returns 0 or -1 (out of memory). */
+int redact_text(redactor *r, const char *s, buf *out, unsigned *count);
 
 #endif

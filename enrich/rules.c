@@ -84,7 +84,10 @@ static void rule_free(rule *r) {
     free(r->summary);
     for (int i = 0; i < r->nnext; i++) free(r->next[i]);
     for (int i = 0; i < r->ncond; i++) {
-        if (r->cond[i].op == COND_RE || r->cond[i].op == COND_NRE) regfree(&r->cond[i].re);
+        if (r->cond[i].op == COND_RE || r->cond[i].op == COND_NRE) {
+            regfree(&r->cond[i].re);
+            prefilter_free(&r->cond[i].pf);
+        }
         free(r->cond[i].value);
     }
     memset(r, 0, sizeof *r);
@@ -178,6 +181,12 @@ static int add_cond(rule *r, const char *field, int op, const char *v, char *err
             char m[128];
             regerror(rc, &c->re, m, sizeof m);
             snprintf(err, errlen, "bad regex for %s: %s", field, m);
+            free(c->value);
+            return -1;
+        }
+        if (prefilter_compile(v, &c->pf) < 0) {
+            snprintf(err, errlen, "out of memory");
+            regfree(&c->re);
             free(c->value);
             return -1;
         }
@@ -332,19 +341,33 @@ void rules_free(ruleset *rs) {
 
 /* --- evaluation ------------------------------------------------------------ */
 
-static int cond_holds(const rule_cond *c, const facts *fx) {
+/* Two passes so a rule costs regexec only when every cheap test passed:
+ * exact comparisons and the literals each ~= regex needs (prefilter.h)
+ * first, then the regexes whose literals are present.  A !~ regex whose
+ * literals are absent holds without running. */
+static int cheap_holds(const rule_cond *c, const facts *fx) {
     const char *s = fx->f[c->field];
     switch (c->op) {
     case COND_EQ: return strcmp(s, c->value) == 0;
     case COND_NE: return strcmp(s, c->value) != 0;
-    case COND_RE: return regexec(&c->re, s, 0, NULL, 0) == 0;
-    default: return regexec(&c->re, s, 0, NULL, 0) != 0;
+    case COND_RE: return prefilter_may_match(&c->pf, s);
+    default: return 1;
     }
+}
+
+static int regex_holds(const rule_cond *c, const facts *fx) {
+    const char *s = fx->f[c->field];
+    if (c->op == COND_RE) return regexec(&c->re, s, 0, NULL, 0) == 0;
+    if (c->op == COND_NRE)
+        return !prefilter_may_match(&c->pf, s) || regexec(&c->re, s, 0, NULL, 0) != 0;
+    return 1;
 }
 
 static int rule_matches(const rule *r, const facts *fx) {
     for (int i = 0; i < r->ncond; i++)
-        if (!cond_holds(&r->cond[i], fx)) return 0;
+        if (!cheap_holds(&r->cond[i], fx)) return 0;
+    for (int i = 0; i < r->ncond; i++)
+        if (!regex_holds(&r->cond[i], fx)) return 0;
     return 1;
 }
 
@@ -395,6 +418,12 @@ int rules_expand(const char *tmpl, const facts *fx, buf *out) {
     for (const char *p = tmpl; *p != '\0'; p++) {
         const char *end;
         int r = 0;
+        if (*p != '$') {   /* plain text up to the next reference at once */
+            size_t n = strcspn(p, "$");
+            if (buf_append(out, p, n) < 0) return -1;
+            p += n - 1;
+            continue;
+        }
         const char *skip = host_place(p, fx, out, &r);
         if (r < 0) return -1;
         if (skip) {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "buf.h"
 #include "facts.h"
+#include "prefilter.h"
 
 /* Severities, numbered as tetragonsidekick.Severity. */
 enum { SEV_UNSET = 0, SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
@@ -38,6 +39,7 @@ typedef struct rule_cond {
     int op;       /* COND_* */
     char *value;  /* owned */
     regex_t re;   /* compiled when op is COND_RE or COND_NRE */
+    prefilter pf; /* literals the regex needs, checked before regexec */
 } rule_cond;
 
 #define RULE_MAX_CONDS 8

@@ -1,5 +1,6 @@
 /* test_enrich_cache.c - the explanation cache: LRU eviction order, TTL
- * expiry, replacement of a key, and the key format. */
+ * expiry, replacement of a key, the key format, and the memo slot that
+ * keeps a parsed value (freed when the value changes or leaves). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,40 @@ START_TEST(many_keys)
 }
 END_TEST
 
+static int memo_frees;
+
+static void count_free(void *p) {
+    memo_frees++;
+    free(p);
+}
+
+START_TEST(memo_follows_value)
+{
+    cache *c = cache_new(2, 10);
+    void **m = NULL;
+    memo_frees = 0;
+    cache_set_memo_free(c, count_free);
+    ck_assert_int_eq(cache_put(c, "a", "1", 0), 0);
+    ck_assert_str_eq(cache_get_memo(c, "a", 0, &m), "1");
+    ck_assert_ptr_null(*m);
+    *m = strdup("parsed 1");
+    ck_assert_str_eq(cache_get_memo(c, "a", 1, &m), "1");
+    ck_assert_str_eq(*m, "parsed 1");              /* kept across hits */
+    ck_assert_int_eq(cache_put(c, "a", "2", 1), 0);  /* a new value drops the old parse */
+    ck_assert_int_eq(memo_frees, 1);
+    ck_assert_str_eq(cache_get_memo(c, "a", 1, &m), "2");
+    ck_assert_ptr_null(*m);
+    *m = strdup("parsed 2");
+    ck_assert_ptr_null(cache_get_memo(c, "a", 20, &m));  /* expired: entry and memo go */
+    ck_assert_int_eq(memo_frees, 2);
+    ck_assert_int_eq(cache_put(c, "b", "3", 20), 0);
+    ck_assert_ptr_nonnull(cache_get_memo(c, "b", 20, &m));
+    *m = strdup("parsed 3");
+    cache_free(c);                                   /* and on free */
+    ck_assert_int_eq(memo_frees, 3);
+}
+END_TEST
+
 START_TEST(key_format)
 {
     char k[64];
@@ -75,6 +110,7 @@ int main(void) {
     tcase_add_test(tc, ttl_expiry);
     tcase_add_test(tc, many_keys);
     tcase_add_test(tc, key_format);
+    tcase_add_test(tc, memo_follows_value);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

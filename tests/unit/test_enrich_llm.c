@@ -10,6 +10,7 @@
 #include "../../enrich/finding.c"
 #include "../../enrich/llm.c"
 #include "../../enrich/policy.c"
+#include "../../enrich/prefilter.c"
 #include "../../enrich/rules.c"
 #include "../../enrich/rules_builtin.c"
 

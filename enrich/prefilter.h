@@ -1,0 +1,30 @@
+/* prefilter.h - literal substrings a POSIX extended regex cannot match
+ * without, so most regexec calls of the rules are replaced by strstr.
+ *
+ * At rule-compile time the regex is read (not compiled) for a set of
+ * literals of which every match must contain at least one: "/etc/cron|
+ * /var/spool/cron" needs "/etc/cron" or "/var/spool/cron", "/(nc|ncat)$"
+ * needs "nc" or "ncat".  A string containing none of them cannot match, so
+ * the regex is not run.  The reading is conservative: anything it does not
+ * understand (classes, back-references, GNU escapes) only weakens the set,
+ * and when no branch-complete set is found the regex always runs.  Only for
+ * case-sensitive regexes. */
+#ifndef TETRA_ENRICH_PREFILTER_H
+#define TETRA_ENRICH_PREFILTER_H
+
+#include <stddef.h>
+
+typedef struct prefilter {
+    char **lit;   /* owned; NULL when there is no filter */
+    size_t n;
+} prefilter;
+
+/* Read the ERE re and fill pf with its required literals (pf->n == 0 when
+ * none can be proven).  Returns 0, or -1 when out of memory. */
+int prefilter_compile(const char *re, prefilter *pf);
+/* 0 when s contains none of the literals (the regex cannot match it);
+ * 1 when it may match, or when pf has no literals. */
+int prefilter_may_match(const prefilter *pf, const char *s);
+void prefilter_free(prefilter *pf);
+
+#endif
