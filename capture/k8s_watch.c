@@ -139,6 +139,17 @@ static int list(k8s *k)
     return rc;
 }
 
+/* An ERROR event: 410 means the resourceVersion is too old, list again. */
+static void watch_error(k8s *k, json_t *status)
+{
+    const char *msg = jstr(status, "message", NULL);
+    if (json_integer_value(json_object_get(status, "code")) == 410) {
+        k->relist = 1;
+        notef("pod watch expired (410 Gone): listing again");
+    } else
+        warnf("pod watch: %s", msg != NULL ? msg : "error");
+}
+
 static int watch_event(k8s *k, const char *line, size_t n)
 {
     json_error_t je;
@@ -147,24 +158,16 @@ static int watch_event(k8s *k, const char *line, size_t n)
         return 0;
     const char *type = json_string_value(json_object_get(ev, "type"));
     json_t *obj = json_object_get(ev, "object");
+    const char *uid = jstr(obj, "metadata", "uid");
     int rc = 0;
-    if (type == NULL) {
-    } else if (strcmp(type, "ERROR") == 0) {
-        json_int_t code = json_integer_value(json_object_get(obj, "code"));
-        if (code == 410) {
-            k->relist = 1;
-            notef("pod watch expired (410 Gone): listing again");
-        }
-        else
-            warnf("pod watch: %s",
-                  jstr(obj, "message", NULL) ? jstr(obj, "message", NULL) : "error");
-    } else {
-        set_rv(k, obj);
+    if (type != NULL && strcmp(type, "ERROR") == 0)
+        watch_error(k, obj);
+    else if (type != NULL) {
+        set_rv(k, obj); /* BOOKMARK: only this */
         if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0)
             rc = upsert(k, obj);
-        else if (strcmp(type, "DELETED") == 0) {
-            k8s_pod *p =
-                k8s_pod_find(k, jstr(obj, "metadata", "uid") ? jstr(obj, "metadata", "uid") : "");
+        else if (strcmp(type, "DELETED") == 0 && uid != NULL) {
+            k8s_pod *p = k8s_pod_find(k, uid);
             if (p != NULL)
                 gone(k, p);
         }
