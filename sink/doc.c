@@ -1,5 +1,14 @@
 /* doc.c - build the OpenSearch document of an event (see doc.h).
  *
+ * The document is written front to back with a small writer that opens a
+ * nested object ("process", "orchestrator.resource", ...) only when its
+ * first member is written, so absent fields leave no empty objects, as a
+ * tree would not have them either.  Field values follow exactly what the
+ * event's canonical protojson holds: empty strings and zero scalars are
+ * absent, wrapped numbers (pid, uid) are present when the wrapper is, an
+ * enum the schema does not know is its number.  Members keep the order
+ * the former jansson-built documents had, so the bytes did not change.
+ *
  * Identity (format v1, never change it without a new version: a change
  * means replays of old events are indexed again): the strings kind,
  * node_name, time, <kind>.process.exec_id, <kind>.function_name and
@@ -10,50 +19,101 @@
 #include "doc.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
-static const char *const event_kinds[] = {"process_exec",       "process_exit",   "process_kprobe",
-                                          "process_tracepoint", "process_loader", "process_uprobe",
-                                          "process_throttle",   "process_lsm",    "process_usdt",
-                                          "rate_limit_info",    "test",           NULL};
+#include "pjson.h"
+#include "pjson_wkt.h"
 
-static const char *find_kind(json_t *ev, json_t **payload)
+typedef Tetragon__GetEventsResponse tetra_ev;
+typedef Tetragonsidekick__Enrichment tetra_enr;
+
+/* --- reading the message --------------------------------------------------------------- */
+
+/* Field name of a payload message, found by name so that one lookup serves
+ * every event kind (they all call them process, parent, args, ...). */
+static const ProtobufCFieldDescriptor *field(const ProtobufCMessage *m, const char *name,
+                                             ProtobufCType type)
 {
-    for (int i = 0; event_kinds[i]; i++) {
-        json_t *p = json_object_get(ev, event_kinds[i]);
-        if (json_is_object(p)) {
-            *payload = p;
-            return event_kinds[i];
-        }
-    }
-    return NULL;
+    if (!m)
+        return NULL;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+    if (!f || f->type != type || (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+        return NULL;
+    return f;
 }
 
-/* The value at a dotted path of objects, or NULL. */
-static json_t *at(json_t *o, const char *path)
+static const void *at(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 {
-    char key[64];
-    while (o && *path) {
-        size_t n = strcspn(path, ".");
-        if (n >= sizeof key)
-            return NULL;
-        memcpy(key, path, n);
-        key[n] = 0;
-        o = json_object_get(o, key);
-        path += n + (path[n] == '.');
-    }
-    return o;
+    return (const char *)m + f->offset;
 }
 
-static const char *str(json_t *o, const char *path)
+/* A string field, NULL when absent or empty (as protojson leaves it out). */
+static const char *str_field(const ProtobufCMessage *m, const char *name)
 {
-    json_t *v = at(o, path);
-    return json_is_string(v) && json_string_length(v) ? json_string_value(v) : NULL;
+    const ProtobufCFieldDescriptor *f = field(m, name, PROTOBUF_C_TYPE_STRING);
+    if (!f || f->label == PROTOBUF_C_LABEL_REPEATED)
+        return NULL;
+    const char *s = *(char *const *)at(m, f);
+    return s && *s ? s : NULL;
+}
+
+static const ProtobufCMessage *msg_field(const ProtobufCMessage *m, const char *name,
+                                         const ProtobufCMessageDescriptor *d)
+{
+    const ProtobufCFieldDescriptor *f = field(m, name, PROTOBUF_C_TYPE_MESSAGE);
+    if (!f || f->label == PROTOBUF_C_LABEL_REPEATED || f->descriptor != d)
+        return NULL;
+    return *(const ProtobufCMessage *const *)at(m, f);
+}
+
+static const char *nz(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* The event kind and its payload (NULL for an empty one).  Returns the
+ * kind's name (static, the oneof field's), or NULL for no event. */
+static const char *kind_of(const tetra_ev *ev, const ProtobufCMessage **pl)
+{
+    if (ev->event_case == TETRAGON__GET_EVENTS_RESPONSE__EVENT__NOT_SET)
+        return NULL;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(ev->base.descriptor, (unsigned)ev->event_case);
+    if (!f)
+        return NULL;
+    *pl = *(const ProtobufCMessage *const *)((const char *)ev + f->offset);
+    return f->name;
+}
+
+static const Tetragon__Process *process_of(const ProtobufCMessage *pl, const char *name)
+{
+    return (const Tetragon__Process *)msg_field(pl, name, &tetragon__process__descriptor);
+}
+
+/* The event's time as protojson writes it, unquoted, into t; scratch is
+ * used and left at its former length.  Returns 1 when there is a time, 0
+ * when there is none, -1 when it cannot be written (out of range). */
+static int time_text(const tetra_ev *ev, buf *scratch, char t[48])
+{
+    if (!ev->time)
+        return 0;
+    size_t start = scratch->len;
+    if (wkt_put_timestamp(scratch, ev->time->seconds, ev->time->nanos) < 0)
+        return -1;
+    size_t n = scratch->len - start - 2;
+    int ok = n < 48;
+    if (ok) {
+        memcpy(t, scratch->p + start + 1, n);
+        t[n] = 0;
+    }
+    scratch->len = start;
+    scratch->p[start] = 0;
+    return ok ? 1 : -1;
 }
 
 /* --- identity -------------------------------------------------------------- */
@@ -88,31 +148,56 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-int doc_id(json_t *ev, char id[DOC_ID_LEN + 1])
+/* The payload as identity v1 hashed it: canonical protojson parsed and
+ * printed compact with sorted keys by jansson.  Rare (events without an
+ * exec_id), so the slow, exact way is kept. */
+static int h_payload(h128 *h, const ProtobufCMessage *pl)
 {
-    json_t *pl;
-    const char *kind = find_kind(ev, &pl);
-    if (!kind)
-        return -1;
+    buf b = BUF_INIT;
+    int r = pl ? pj_encode(pl, &b) : buf_puts(&b, "{}");
+    json_t *j = r == 0 ? json_loadb(b.p, b.len, 0, NULL) : NULL;
+    char *js = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (js)
+        h_field(h, js);
+    free(js);
+    json_decref(j);
+    buf_free(&b);
+    return js ? 0 : -1;
+}
+
+static int id_of(const tetra_ev *ev, const char *kind, const ProtobufCMessage *pl, const char *time,
+                 char id[DOC_ID_LEN + 1])
+{
     h128 h = {0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
     h_field(&h, "v1");
     h_field(&h, kind);
-    h_field(&h, str(ev, "node_name"));
-    h_field(&h, str(ev, "time"));
-    const char *exec_id = str(pl, "process.exec_id");
+    h_field(&h, nz(ev->node_name));
+    h_field(&h, time);
+    const Tetragon__Process *p = process_of(pl, "process");
+    const char *exec_id = p ? nz(p->exec_id) : NULL;
     h_field(&h, exec_id);
-    h_field(&h, str(pl, "function_name"));
-    h_field(&h, str(pl, "policy_name"));
-    if (!exec_id) {
-        char *js = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
-        if (!js)
-            return -1;
-        h_field(&h, js);
-        free(js);
-    }
+    h_field(&h, str_field(pl, "function_name"));
+    h_field(&h, str_field(pl, "policy_name"));
+    if (!exec_id && h_payload(&h, pl) < 0)
+        return -1;
     snprintf(id, DOC_ID_LEN + 1, "%016llx%016llx", (unsigned long long)mix(h.a),
              (unsigned long long)mix(h.b ^ h.a));
     return 0;
+}
+
+int doc_id(const tetra_ev *ev, char id[DOC_ID_LEN + 1])
+{
+    const ProtobufCMessage *pl;
+    const char *kind = kind_of(ev, &pl);
+    if (!kind)
+        return -1;
+    buf scratch = BUF_INIT;
+    char t[48];
+    int r = time_text(ev, &scratch, t);
+    if (r >= 0)
+        r = id_of(ev, kind, pl, r ? t : NULL, id);
+    buf_free(&scratch);
+    return r;
 }
 
 /* --- index name -------------------------------------------------------------- */
@@ -159,209 +244,328 @@ static int index_name(const doc_conf *c, const char *t, char *out, size_t n)
     return len ? 0 : -1;
 }
 
-/* --- ECS fields ------------------------------------------------------------------ */
+/* --- a JSON writer without a tree ------------------------------------------------ */
 
-/* Set obj[path] (dotted, objects made on the way), stealing v.  NULL v is
- * a no-op so callers can pass a lookup straight through. */
-static int put(json_t *o, const char *path, json_t *v)
+#define JW_DEPTH 8
+
+/* Level 0 is the document; levels up to depth are open, those below
+ * shown are written out.  Errors stick in err, so a run of writes is
+ * checked once at the end. */
+typedef struct jw {
+    buf *b;
+    int depth, shown, err;
+    int count[JW_DEPTH];
+    const char *name[JW_DEPTH];
+} jw;
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-    if (!v)
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t k = 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        k = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        k = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        k = 4;
+    if (!k || n < k)
         return 0;
-    char key[64];
-    for (;;) {
-        size_t n = strcspn(path, ".");
-        if (n >= sizeof key)
-            goto fail;
-        memcpy(key, path, n);
-        key[n] = 0;
-        if (!path[n])
-            return json_object_set_new(o, key, v);
-        json_t *child = json_object_get(o, key);
-        if (!child) {
-            child = json_object();
-            if (!child || json_object_set_new(o, key, child) < 0)
-                goto fail;
-        }
-        o = child;
-        path += n + 1;
+    if (c == 0xE0)
+        lo = 0xA0;
+    else if (c == 0xED)
+        hi = 0x9F;
+    else if (c == 0xF0)
+        lo = 0x90;
+    else if (c == 0xF4)
+        hi = 0x8F;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < k; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return k;
+}
+
+/* One byte below 0x80 that needs escaping, spelled as jansson does. */
+static int put_escape(buf *b, unsigned char c)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    switch (c) {
+    case '"':
+        return buf_append(b, "\\\"", 2);
+    case '\\':
+        return buf_append(b, "\\\\", 2);
+    case '\b':
+        return buf_append(b, "\\b", 2);
+    case '\f':
+        return buf_append(b, "\\f", 2);
+    case '\n':
+        return buf_append(b, "\\n", 2);
+    case '\r':
+        return buf_append(b, "\\r", 2);
+    case '\t':
+        return buf_append(b, "\\t", 2);
+    default:
+        return buf_append(b, e, 6);
     }
-fail:
-    json_decref(v);
-    return -1;
 }
 
-static json_t *jstr(const char *s)
+/* s[0..n) as a JSON string; bytes that are not UTF-8 (binary protobuf is
+ * not checked) become U+FFFD, as the codec writes them in "tetragon". */
+static int put_str(buf *b, const char *str, size_t n)
 {
-    return s ? json_string(s) : NULL;
+    const unsigned char *s = (const unsigned char *)str;
+    int r = buf_reserve(b, n + 2) | buf_putc(b, '"');
+    for (size_t i = 0; i < n && r == 0;) {
+        size_t run = i;
+        while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
+            run++;
+        if (run > i)
+            r |= buf_append(b, s + i, run - i);
+        i = run;
+        if (i >= n)
+            break;
+        if (s[i] < 0x80) {
+            r |= put_escape(b, s[i++]);
+            continue;
+        }
+        size_t k = utf8_seq(s + i, n - i);
+        r |= k ? buf_append(b, s + i, k) : buf_append(b, "\xEF\xBF\xBD", 3);
+        i += k ? k : 1;
+    }
+    return r | buf_putc(b, '"');
 }
 
-/* A copy of a string or a number as it stands in the event. */
-static json_t *copy(json_t *o, const char *path)
+static void jw_sep(jw *w, int level)
 {
-    json_t *v = at(o, path);
-    if (json_is_string(v) && !json_string_length(v))
-        return NULL;
-    return json_is_string(v) || json_is_integer(v) ? json_deep_copy(v) : NULL;
+    if (w->count[level]++)
+        w->err |= buf_putc(w->b, ',');
 }
 
-/* A number that protojson may have written as a string (64-bit). */
-static json_t *num(json_t *o, const char *path)
+/* "key": at the current level, writing out the objects still pending. */
+static void jw_key(jw *w, const char *key)
 {
-    json_t *v = at(o, path);
-    if (json_is_integer(v))
-        return json_incref(v);
-    if (!json_is_string(v))
-        return NULL;
-    char *end;
-    long long x = strtoll(json_string_value(v), &end, 10);
-    return *end || end == json_string_value(v) ? NULL : json_integer(x);
+    for (; w->shown <= w->depth; w->shown++) {
+        jw_sep(w, w->shown - 1);
+        w->err |= put_str(w->b, w->name[w->shown], strlen(w->name[w->shown]));
+        w->err |= buf_append(w->b, ":{", 2);
+        w->count[w->shown] = 0;
+    }
+    jw_sep(w, w->depth);
+    w->err |= put_str(w->b, key, strlen(key));
+    w->err |= buf_putc(w->b, ':');
 }
 
-static json_t *as_string(json_t *o, const char *path)
+static void jw_open(jw *w, const char *name)
 {
-    json_t *v = at(o, path);
-    if (json_is_string(v))
-        return json_incref(v);
-    if (!json_is_integer(v))
-        return NULL;
-    char b[32];
-    snprintf(b, sizeof b, "%lld", (long long)json_integer_value(v));
-    return json_string(b);
+    w->depth++;
+    w->name[w->depth] = name;
 }
+
+static void jw_close(jw *w)
+{
+    if (w->shown > w->depth) {
+        w->err |= buf_putc(w->b, '}');
+        w->shown = w->depth;
+    }
+    w->depth--;
+}
+
+/* A string member; nothing when s is NULL (callers pass nz() for fields
+ * that protojson leaves out when empty). */
+static void jw_str(jw *w, const char *key, const char *s)
+{
+    if (!s)
+        return;
+    jw_key(w, key);
+    w->err |= put_str(w->b, s, strlen(s));
+}
+
+static void jw_strn(jw *w, const char *key, const char *s, size_t n)
+{
+    jw_key(w, key);
+    w->err |= put_str(w->b, s, n);
+}
+
+static void jw_int(jw *w, const char *key, long long v)
+{
+    jw_key(w, key);
+    w->err |= buf_printf(w->b, "%lld", v);
+}
+
+/* A wrapped unsigned number (pid), present when the wrapper is. */
+static void jw_u32(jw *w, const char *key, const Google__Protobuf__UInt32Value *v)
+{
+    if (v)
+        jw_int(w, key, v->value);
+}
+
+/* An array of strings: the members given, NULLs skipped. */
+static void jw_elem(jw *w, int *n, const char *s, size_t len)
+{
+    if (!s)
+        return;
+    if ((*n)++)
+        w->err |= buf_putc(w->b, ',');
+    w->err |= put_str(w->b, s, len);
+}
+
+/* --- ECS fields ------------------------------------------------------------------ */
 
 static const char *basename_of(const char *p)
 {
-    const char *s = p ? strrchr(p, '/') : NULL;
+    const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
 }
 
 /* process.args: the executable then the argument string cut at blanks.
- * Tetragon gives the arguments as one string, so quoting is not undone. */
-static json_t *args_array(const char *bin, const char *args)
+ * Tetragon gives the arguments as one string, so quoting is not undone.
+ * Written whenever there is a process, empty if need be. */
+static void put_args(jw *w, const char *bin, const char *args)
 {
-    json_t *a = json_array();
-    if (!a || (bin && json_array_append_new(a, json_string(bin)) < 0))
-        goto fail;
+    int n = 0;
+    jw_key(w, "args");
+    w->err |= buf_putc(w->b, '[');
+    if (bin)
+        jw_elem(w, &n, bin, strlen(bin));
     for (const char *p = args; p && *p;) {
         p += strspn(p, " \t");
-        size_t n = strcspn(p, " \t");
-        if (n && json_array_append_new(a, json_stringn(p, n)) < 0)
-            goto fail;
-        p += n;
+        size_t k = strcspn(p, " \t");
+        if (k)
+            jw_elem(w, &n, p, k);
+        p += k;
     }
-    return a;
-fail:
-    json_decref(a);
-    return NULL;
+    w->err |= buf_putc(w->b, ']');
 }
 
-/* Append a copy of s (when not NULL) to the array a.  Returns 0 or -1. */
-static int push_str(json_t *a, const char *s)
+static void put_command_line(jw *w, const char *bin, const char *args)
 {
-    return s ? json_array_append_new(a, json_string(s)) : 0;
+    if (!bin)
+        return;
+    jw_key(w, "command_line");
+    w->err |= put_str(w->b, bin, strlen(bin));
+    if (!args)
+        return;
+    w->b->len--; /* reopen the string */
+    w->err |= buf_putc(w->b, ' ');
+    size_t mid = w->b->len;
+    w->err |= put_str(w->b, args, strlen(args));
+    if (w->err || w->b->len <= mid)
+        return;
+    memmove(w->b->p + mid, w->b->p + mid + 1, w->b->len - mid - 1); /* args' opening quote */
+    w->b->len--;
+    w->b->p[w->b->len] = 0;
 }
 
-static json_t *label_array(json_t *labels)
+static void put_labels(jw *w, const Tetragon__Pod *pod)
 {
-    if (!json_is_object(labels) || !json_object_size(labels))
-        return NULL;
-    json_t *a = json_array();
-    const char *k;
-    json_t *v;
-    json_object_foreach(labels, k, v)
-    {
-        if (!a)
-            return NULL;
-        if (!json_is_string(v))
-            continue;
-        size_t n = strlen(k) + json_string_length(v) + 2;
-        char *s = malloc(n);
-        if (s)
-            snprintf(s, n, "%s=%s", k, json_string_value(v));
-        if (!s || push_str(a, s) < 0) {
-            free(s);
-            json_decref(a);
-            return NULL;
-        }
-        free(s);
+    if (!pod->n_pod_labels)
+        return;
+    jw_key(w, "label");
+    w->err |= buf_putc(w->b, '[');
+    int n = 0;
+    for (size_t i = 0; i < pod->n_pod_labels; i++) {
+        const Tetragon__Pod__PodLabelsEntry *e = pod->pod_labels[i];
+        const char *k = e && e->key ? e->key : "", *v = e && e->value ? e->value : "";
+        if (n++)
+            w->err |= buf_putc(w->b, ',');
+        /* "key=value" as one string: write both, then join them */
+        w->err |= put_str(w->b, k, strlen(k));
+        if (w->err)
+            return;
+        w->b->p[w->b->len - 1] = '=';
+        size_t mid = w->b->len;
+        w->err |= put_str(w->b, v, strlen(v));
+        if (w->err)
+            return;
+        memmove(w->b->p + mid, w->b->p + mid + 1, w->b->len - mid - 1);
+        w->b->len--;
+        w->b->p[w->b->len] = 0;
     }
-    return a;
+    w->err |= buf_putc(w->b, ']');
+}
+
+/* orchestrator.*: the cluster, and the pod when there is one. */
+static void put_orchestrator(jw *w, const char *cluster, const Tetragon__Pod *pod)
+{
+    jw_open(w, "orchestrator");
+    if (cluster) {
+        jw_open(w, "cluster");
+        jw_str(w, "name", cluster);
+        jw_close(w);
+    }
+    if (pod) {
+        jw_str(w, "type", "kubernetes");
+        jw_str(w, "namespace", nz(pod->namespace_));
+        jw_open(w, "resource");
+        jw_str(w, "type", "pod");
+        jw_str(w, "name", nz(pod->name));
+        jw_open(w, "parent");
+        jw_str(w, "name", nz(pod->workload));
+        jw_str(w, "type", nz(pod->workload_kind));
+        jw_close(w);
+        put_labels(w, pod);
+        jw_close(w);
+    }
+    jw_close(w);
 }
 
 /* Container ids come as "containerd://<hex>"; ECS wants the bare id. */
-static int put_container(json_t *d, json_t *c)
+static void put_container(jw *w, const Tetragon__Container *c)
 {
-    const char *id = str(c, "id");
+    if (!c)
+        return;
+    jw_open(w, "container");
+    const char *id = nz(c->id);
     const char *sep = id ? strstr(id, "://") : NULL;
-    int r = 0;
     if (sep) {
-        r |= put(d, "container.id", json_string(sep + 3));
-        r |= put(d, "container.runtime", json_stringn(id, (size_t)(sep - id)));
+        jw_strn(w, "id", sep + 3, strlen(sep + 3));
+        jw_strn(w, "runtime", id, (size_t)(sep - id));
     } else {
-        r |= put(d, "container.id", jstr(id));
+        jw_str(w, "id", id);
     }
-    r |= put(d, "container.name", copy(c, "name"));
-    r |= put(d, "container.image.name", copy(c, "image.name"));
-    return r;
+    jw_str(w, "name", nz(c->name));
+    jw_open(w, "image");
+    jw_str(w, "name", c->image ? nz(c->image->name) : NULL);
+    jw_close(w);
+    jw_close(w);
 }
 
-static int put_pod(json_t *d, json_t *pod)
+static void put_process(jw *w, const Tetragon__Process *p, const Tetragon__Process *parent)
 {
-    if (!pod)
-        return 0;
-    int r = 0;
-    r |= put(d, "orchestrator.type", json_string("kubernetes"));
-    r |= put(d, "orchestrator.namespace", copy(pod, "namespace"));
-    r |= put(d, "orchestrator.resource.type", json_string("pod"));
-    r |= put(d, "orchestrator.resource.name", copy(pod, "name"));
-    r |= put(d, "orchestrator.resource.parent.name", copy(pod, "workload"));
-    r |= put(d, "orchestrator.resource.parent.type", copy(pod, "workload_kind"));
-    r |= put(d, "orchestrator.resource.label", label_array(at(pod, "pod_labels")));
-    json_t *c = at(pod, "container");
-    if (c)
-        r |= put_container(d, c);
-    return r;
-}
-
-static int put_process(json_t *d, json_t *p, json_t *parent)
-{
-    if (!p)
-        return 0;
-    const char *bin = str(p, "binary");
-    const char *args = str(p, "arguments");
-    int r = 0;
-    r |= put(d, "process.executable", jstr(bin));
-    r |= put(d, "process.name", jstr(basename_of(bin)));
-    r |= put(d, "process.args", args_array(bin, args));
-    if (bin && args) {
-        size_t n = strlen(bin) + strlen(args) + 2;
-        char *cl = malloc(n);
-        if (!cl)
-            return -1;
-        snprintf(cl, n, "%s %s", bin, args);
-        r |= put(d, "process.command_line", json_string(cl));
-        free(cl);
-    } else {
-        r |= put(d, "process.command_line", jstr(bin));
+    const char *bin = nz(p->binary), *args = nz(p->arguments);
+    jw_open(w, "process");
+    jw_str(w, "executable", bin);
+    if (bin)
+        jw_str(w, "name", basename_of(bin));
+    put_args(w, bin, args);
+    put_command_line(w, bin, args);
+    jw_u32(w, "pid", p->pid);
+    if (p->uid) {
+        jw_open(w, "user");
+        jw_key(w, "id");
+        w->err |= buf_printf(w->b, "\"%u\"", (unsigned)p->uid->value);
+        jw_close(w);
     }
-    r |= put(d, "process.pid", num(p, "pid"));
-    r |= put(d, "process.user.id", as_string(p, "uid"));
-    r |= put(d, "process.entity_id", copy(p, "exec_id"));
-    r |= put(d, "process.working_directory", copy(p, "cwd"));
-    r |= put(d, "process.parent.entity_id", copy(p, "parent_exec_id"));
+    jw_str(w, "entity_id", nz(p->exec_id));
+    jw_str(w, "working_directory", nz(p->cwd));
+    jw_open(w, "parent");
+    jw_str(w, "entity_id", nz(p->parent_exec_id));
     if (parent) {
-        r |= put(d, "process.parent.executable", copy(parent, "binary"));
-        r |= put(d, "process.parent.pid", num(parent, "pid"));
+        jw_str(w, "executable", nz(parent->binary));
+        jw_u32(w, "pid", parent->pid);
     }
-    return r | put_pod(d, at(p, "pod"));
+    jw_close(w);
+    jw_close(w);
 }
 
 /* "IPPROTO_TCP" -> "tcp" (ECS network.transport is lower case). */
-static json_t *transport(json_t *sock)
+static void put_transport(jw *w, const char *p)
 {
-    const char *p = str(sock, "protocol");
     if (!p)
-        return NULL;
+        return;
     if (!strncmp(p, "IPPROTO_", 8))
         p += 8;
     char b[32];
@@ -369,215 +573,228 @@ static json_t *transport(json_t *sock)
     for (; p[i] && i < sizeof b - 1; i++)
         b[i] = (char)tolower((unsigned char)p[i]);
     b[i] = 0;
-    return json_string(b);
+    jw_open(w, "network");
+    jw_str(w, "transport", b);
+    jw_close(w);
 }
 
-/* Network peers from the first socket argument of a kprobe. */
-static int put_network(json_t *d, json_t *args)
+static void put_peer(jw *w, const char *name, const char *ip, uint32_t port)
 {
-    size_t i;
-    json_t *a;
-    json_array_foreach(args, i, a)
-    {
-        json_t *s = at(a, "sock_arg");
-        if (!s)
-            s = at(a, "skb_arg");
-        if (!json_is_object(s))
-            continue;
-        int r = 0;
-        r |= put(d, "source.ip", copy(s, "saddr"));
-        r |= put(d, "source.port", num(s, "sport"));
-        r |= put(d, "destination.ip", copy(s, "daddr"));
-        r |= put(d, "destination.port", num(s, "dport"));
-        r |= put(d, "network.transport", transport(s));
-        return r;
+    jw_open(w, name);
+    jw_str(w, "ip", nz(ip));
+    if (port)
+        jw_int(w, "port", port);
+    jw_close(w);
+}
+
+/* Network peers from the first socket or skb argument of a probe. */
+static void put_network(jw *w, const ProtobufCMessage *pl)
+{
+    const ProtobufCFieldDescriptor *f = field(pl, "args", PROTOBUF_C_TYPE_MESSAGE);
+    if (!f || f->label != PROTOBUF_C_LABEL_REPEATED ||
+        f->descriptor != &tetragon__kprobe_argument__descriptor)
+        return;
+    size_t n = *(const size_t *)((const char *)pl + f->quantifier_offset);
+    Tetragon__KprobeArgument *const *args = *(Tetragon__KprobeArgument *const *const *)at(pl, f);
+    for (size_t i = 0; i < n; i++) {
+        const Tetragon__KprobeArgument *a = args[i];
+        if (a && a->arg_case == TETRAGON__KPROBE_ARGUMENT__ARG_SOCK_ARG) {
+            const Tetragon__KprobeSock *s = a->sock_arg;
+            put_peer(w, "source", s ? s->saddr : NULL, s ? s->sport : 0);
+            put_peer(w, "destination", s ? s->daddr : NULL, s ? s->dport : 0);
+            put_transport(w, s ? nz(s->protocol) : NULL);
+            return;
+        }
+        if (a && a->arg_case == TETRAGON__KPROBE_ARGUMENT__ARG_SKB_ARG) {
+            const Tetragon__KprobeSkb *s = a->skb_arg;
+            put_peer(w, "source", s ? s->saddr : NULL, s ? s->sport : 0);
+            put_peer(w, "destination", s ? s->daddr : NULL, s ? s->dport : 0);
+            put_transport(w, s ? nz(s->protocol) : NULL);
+            return;
+        }
     }
-    return 0;
 }
 
-static int put_probe(json_t *d, json_t *pl)
+/* The action enum by name, or its number when the schema lacks it. */
+static void put_action(jw *w, const ProtobufCMessage *pl)
 {
-    int r = 0;
-    r |= put(d, "tetragon_probe.function_name", copy(pl, "function_name"));
-    r |= put(d, "tetragon_probe.policy_name", copy(pl, "policy_name"));
-    r |= put(d, "rule.name", copy(pl, "policy_name"));
-    r |= put(d, "tetragon_probe.action", copy(pl, "action"));
-    json_t *args = at(pl, "args");
-    if (json_is_array(args))
-        r |= put_network(d, args);
-    return r;
+    const ProtobufCFieldDescriptor *f = field(pl, "action", PROTOBUF_C_TYPE_ENUM);
+    if (!f || f->label == PROTOBUF_C_LABEL_REPEATED)
+        return;
+    int v = *(const int *)at(pl, f);
+    if (!v)
+        return;
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(f->descriptor, v);
+    if (ev)
+        jw_str(w, "action", ev->name);
+    else
+        jw_int(w, "action", v);
+}
+
+static void put_probe(jw *w, const ProtobufCMessage *pl)
+{
+    const char *policy = str_field(pl, "policy_name");
+    jw_open(w, "tetragon_probe");
+    jw_str(w, "function_name", str_field(pl, "function_name"));
+    jw_str(w, "policy_name", policy);
+    put_action(w, pl);
+    jw_close(w);
+    jw_open(w, "rule");
+    jw_str(w, "name", policy);
+    jw_close(w);
+    put_network(w, pl);
 }
 
 /* --- enrichment ---------------------------------------------------------------- */
 
 static const char *const sev_names[] = {"unspecified", "info", "low", "medium", "high", "critical"};
 
-int doc_severity(json_t *v)
+int doc_severity(int v)
 {
-    if (json_is_integer(v)) {
-        json_int_t x = json_integer_value(v);
-        return x >= 0 && x <= 5 ? (int)x : 0;
-    }
-    const char *s = json_string_value(v);
-    if (!s)
-        return 0;
-    if (!strncmp(s, "SEVERITY_", 9))
-        s += 9;
-    for (int i = 1; i <= 5; i++)
-        if (!strcasecmp(s, sev_names[i]))
-            return i;
-    return 0;
+    return v >= 1 && v <= 5 ? v : 0;
 }
 
-/* An enum name without its prefix, lower case: "SOURCE_LLM" -> "llm". */
-static json_t *enum_label(json_t *v, const char *prefix)
+/* The source enum without its prefix, lower case: SOURCE_LLM -> "llm". */
+static void put_provider(jw *w, int v)
 {
-    const char *s = json_string_value(v);
-    if (!s)
-        return NULL;
-    size_t n = strlen(prefix);
-    if (!strncmp(s, prefix, n))
-        s += n;
+    const ProtobufCEnumValue *ev =
+        v ? protobuf_c_enum_descriptor_get_value(&tetragonsidekick__source__descriptor, v) : NULL;
+    if (!ev)
+        return;
+    const char *s = ev->name;
+    if (!strncmp(s, "SOURCE_", 7))
+        s += 7;
     char b[64];
     size_t i = 0;
     for (; s[i] && i < sizeof b - 1; i++)
         b[i] = (char)tolower((unsigned char)s[i]);
     b[i] = 0;
-    return json_string(b);
+    jw_str(w, "provider", b);
 }
 
-static int put_threat(json_t *d, json_t *techs)
+/* One of the technique strings as an array (id, name or tactic). */
+static void put_technique_list(jw *w, const char *key, const tetra_enr *e, size_t member)
 {
-    json_t *ids = json_array(), *names = json_array(), *tactics = json_array();
-    int r = ids && names && tactics ? 0 : -1;
-    size_t i;
-    json_t *t;
-    json_array_foreach(techs, i, t)
-    {
-        if (r < 0)
-            break;
-        r |= push_str(ids, str(t, "id"));
-        r |= push_str(names, str(t, "name"));
-        r |= push_str(tactics, str(t, "tactic"));
+    int n = 0;
+    jw_key(w, key);
+    w->err |= buf_putc(w->b, '[');
+    for (size_t i = 0; i < e->n_techniques; i++) {
+        const Tetragonsidekick__Technique *t = e->techniques[i];
+        const char *s = !t ? NULL : member == 0 ? t->id : member == 1 ? t->name : t->tactic;
+        if (nz(s))
+            jw_elem(w, &n, s, strlen(s));
     }
-    r |= put(d, "threat.framework", json_string("MITRE ATT&CK"));
-    r |= put(d, "threat.technique.id", ids);
-    r |= put(d, "threat.technique.name", names);
-    r |= put(d, "threat.tactic.name", tactics);
-    return r;
+    w->err |= buf_putc(w->b, ']');
 }
 
-static int put_enrichment(json_t *d, json_t *e, int whole)
+static void put_threat(jw *w, const tetra_enr *e)
 {
-    if (!json_is_object(e))
-        return 0;
-    int r = whole ? put(d, "enrichment", json_incref(e)) : 0;
-    int sev = doc_severity(at(e, "severity"));
+    if (!e->n_techniques)
+        return;
+    jw_open(w, "threat");
+    jw_str(w, "framework", "MITRE ATT&CK");
+    jw_open(w, "technique");
+    put_technique_list(w, "id", e, 0);
+    put_technique_list(w, "name", e, 1);
+    jw_close(w);
+    jw_open(w, "tactic");
+    put_technique_list(w, "name", e, 2);
+    jw_close(w);
+    jw_close(w);
+}
+
+/* event.*: what the event is, and the enrichment's verdict. */
+static void put_event(jw *w, const char *kind, const tetra_enr *e)
+{
+    jw_open(w, "event");
+    jw_str(w, "kind", e ? "alert" : "event");
+    jw_str(w, "module", "tetragon");
+    jw_str(w, "action", kind);
+    int sev = e ? doc_severity(e->severity) : 0;
     if (sev) {
-        r |= put(d, "event.severity", json_integer(sev));
-        r |= put(d, "event.severity_label", json_string(sev_names[sev]));
+        jw_int(w, "severity", sev);
+        jw_str(w, "severity_label", sev_names[sev]);
     }
-    r |= put(d, "message", copy(e, "summary"));
-    r |= put(d, "event.provider", enum_label(at(e, "source"), "SOURCE_"));
-    json_t *techs = at(e, "techniques");
-    if (json_is_array(techs) && json_array_size(techs))
-        r |= put_threat(d, techs);
-    return r;
+    if (e)
+        put_provider(w, e->source);
+    jw_close(w);
 }
 
 /* --- the document ------------------------------------------------------------------ */
 
-/* The ECS fields; with whole != 0 also the event and enrichment objects. */
-static json_t *build(const doc_conf *c, json_t *ev, json_t *enr, const char *kind, json_t *pl,
-                     int whole)
+/* A member whose value the codec writes: the whole event or enrichment. */
+static void put_encoded(jw *w, const char *key, const ProtobufCMessage *m)
 {
-    json_t *d = json_object();
-    if (!d)
-        return NULL;
-    int r = 0;
-    r |= put(d, "@timestamp", copy(ev, "time"));
-    r |= put(d, "event.kind", json_string(enr ? "alert" : "event"));
-    r |= put(d, "event.module", json_string("tetragon"));
-    r |= put(d, "event.action", json_string(kind));
-    r |= put(d, "host.name", copy(ev, "node_name"));
-    json_t *cluster = copy(ev, "cluster_name");
-    r |= put(d, "orchestrator.cluster.name", cluster ? cluster : jstr(c->cluster_name));
-    r |= put_process(d, at(pl, "process"), at(pl, "parent"));
+    jw_key(w, key);
+    if (!w->err && pj_encode(m, w->b) < 0)
+        w->err = -1;
+}
+
+static int put_doc(jw *w, const doc_conf *c, const tetra_ev *ev, const tetra_enr *e,
+                   const char *kind, const ProtobufCMessage *pl, const char *time)
+{
+    w->err |= buf_putc(w->b, '{');
+    w->shown = 1;
+    jw_str(w, "@timestamp", time);
+    put_event(w, kind, e);
+    jw_open(w, "host");
+    jw_str(w, "name", nz(ev->node_name));
+    jw_close(w);
+    const char *cluster = nz(ev->cluster_name) ? ev->cluster_name : c->cluster_name;
+    const Tetragon__Process *p = process_of(pl, "process");
+    const Tetragon__Pod *pod = p ? p->pod : NULL;
+    /* the cluster comes first when known, the pod's part after process */
+    if (cluster)
+        put_orchestrator(w, cluster, pod);
+    if (p)
+        put_process(w, p, process_of(pl, "parent"));
+    if (!cluster && pod)
+        put_orchestrator(w, NULL, pod);
+    if (pod)
+        put_container(w, pod->container);
     if (strcmp(kind, "process_exec") && strcmp(kind, "process_exit"))
-        r |= put_probe(d, pl);
-    r |= put_enrichment(d, enr, whole);
-    if (whole)
-        r |= put(d, "tetragon", json_incref(ev));
-    if (r) {
-        json_decref(d);
-        return NULL;
+        put_probe(w, pl);
+    if (e) {
+        jw_str(w, "message", nz(e->summary));
+        put_threat(w, e);
+        put_encoded(w, "enrichment", &e->base);
     }
-    return d;
+    put_encoded(w, "tetragon", &ev->base);
+    w->err |= buf_append(w->b, "}\n", 2);
+    return w->err ? -1 : 0;
 }
 
-/* Append v compact, without the newline. */
-static int append_json(buf *out, json_t *v)
+static int doc_fail(buf *out, size_t start, const char **reason, const char *why)
 {
-    /* Print into the room there is; only when it did not fit (the buffer
-     * is reused, so rarely) print again into enough. */
-    if (buf_reserve(out, 4096) < 0)
-        return -1;
-    size_t room = out->cap - out->len - 1;
-    size_t need = json_dumpb(v, out->p + out->len, room, JSON_COMPACT);
-    if (need > room) {
-        if (buf_reserve(out, need + 1) < 0 ||
-            json_dumpb(v, out->p + out->len, need, JSON_COMPACT) != need)
-            return -1;
-    }
-    if (!need)
-        return -1;
-    out->len += need;
-    out->p[out->len] = 0;
-    return 0;
+    out->len = start;
+    if (out->p)
+        out->p[start] = 0;
+    *reason = why;
+    return -1;
 }
 
-/* Append d with the texts spliced in before its closing brace.  d always
- * has members (event.kind at least), so a comma can follow them. */
-static int append_spliced(buf *out, json_t *d, const doc_text *t)
+int doc_build(const doc_conf *c, const tetra_ev *ev, const tetra_enr *e, buf *out, doc_meta *m,
+              const char **reason)
 {
-    if (append_json(out, d) < 0)
-        return -1;
-    out->len--; /* the closing brace */
-    int r = 0;
-    if (t->enrichment) {
-        r |= buf_puts(out, ",\"enrichment\":");
-        r |= buf_append(out, t->enrichment, t->enrichment_len);
-    }
-    r |= buf_puts(out, ",\"tetragon\":");
-    r |= buf_append(out, t->event, t->event_len);
-    return r | buf_putc(out, '}');
-}
-
-int doc_build(const doc_conf *c, json_t *ev, json_t *enr, const doc_text *text, buf *out,
-              doc_meta *m, const char **reason)
-{
-    json_t *pl;
-    m->kind = find_kind(ev, &pl);
-    if (!m->kind || doc_id(ev, m->id) < 0) {
-        *reason = m->kind ? "no_memory" : "not_event";
-        return -1;
-    }
+    size_t start = out->len;
+    const ProtobufCMessage *pl = NULL;
+    m->kind = kind_of(ev, &pl);
+    if (!m->kind)
+        return doc_fail(out, start, reason, "not_event");
+    char t[48];
+    int has_time = time_text(ev, out, t);
+    if (has_time < 0 || (!c->data_stream && !has_time))
+        return doc_fail(out, start, reason, "bad_time");
     struct tm day;
-    if (!c->data_stream && parse_day(str(ev, "time"), &day) < 0) {
-        *reason = "bad_time";
-        return -1;
-    }
-    if (index_name(c, str(ev, "time"), m->index, sizeof m->index) < 0) {
-        *reason = "bad_index";
-        return -1;
-    }
-    json_t *d = build(c, ev, enr, m->kind, pl, text == NULL);
-    *reason = "no_memory";
-    if (!d)
-        return -1;
-    int r = buf_printf(out, "{\"create\":{\"_index\":\"%s\",\"_id\":\"%s\"}}\n", m->index, m->id);
-    if (r == 0)
-        r = text ? append_spliced(out, d, text) : append_json(out, d);
-    json_decref(d);
-    return r < 0 ? -1 : buf_putc(out, '\n');
+    if (!c->data_stream && parse_day(t, &day) < 0)
+        return doc_fail(out, start, reason, "bad_time");
+    if (index_name(c, has_time ? t : NULL, m->index, sizeof m->index) < 0)
+        return doc_fail(out, start, reason, "bad_index");
+    if (id_of(ev, m->kind, pl, has_time ? t : NULL, m->id) < 0)
+        return doc_fail(out, start, reason, "no_memory");
+    jw w = {.b = out};
+    if (buf_printf(out, "{\"create\":{\"_index\":\"%s\",\"_id\":\"%s\"}}\n", m->index, m->id) < 0 ||
+        put_doc(&w, c, ev, e, m->kind, pl, has_time ? t : NULL) < 0)
+        return doc_fail(out, start, reason, "no_memory");
+    return 0;
 }

@@ -1,18 +1,21 @@
 /* doc.h - one Tetragon event (plus its enrichment) as an OpenSearch document.
  *
- * The input is the event in canonical protojson (what pj_encode writes),
- * parsed with jansson, so this module knows field names but not the codec.
- * The document keeps the whole event under "tetragon" and the enrichment
- * under "enrichment", and adds the Elastic Common Schema fields people search
- * and chart by (docs/SINK.md has the table).  Each document gets a _id that
- * depends only on the event's identity, so a replay of the same event, even
- * enriched differently, lands on the same _id and is refused as a duplicate. */
+ * The input is the decoded protobuf message, and the document is written
+ * as JSON text straight into the bulk buffer: the Elastic Common Schema
+ * fields people search and chart by (docs/SINK.md has the table) are read
+ * from the structs, and the whole event and enrichment are appended by the
+ * codec's encoder under "tetragon" and "enrichment".  No JSON tree is built
+ * and nothing is parsed again, which is what a document used to cost most.
+ * Each document gets a _id that depends only on the event's identity, so a
+ * replay of the same event, even enriched differently, lands on the same
+ * _id and is refused as a duplicate. */
 #ifndef TETRA_SINK_DOC_H
 #define TETRA_SINK_DOC_H
 
 #include <stddef.h>
-#include <jansson.h>
 #include "buf.h"
+#include "tetragon/events.pb-c.h"
+#include "tetragonsidekick/enriched.pb-c.h"
 
 #define DOC_ID_LEN 32 /* hex digits */
 
@@ -25,37 +28,26 @@ typedef struct doc_conf {
 typedef struct doc_meta {
     char id[DOC_ID_LEN + 1];
     char index[256];
-    const char *kind; /* "process_exec", ...; points into the event */
+    const char *kind; /* "process_exec", ...; static storage */
 } doc_meta;
 
-/* The JSON text of the event and the enrichment when the caller has it: the
- * document then carries these bytes as they are (the parsed objects are
- * only read), which saves printing the largest part of every document. */
-typedef struct doc_text {
-    const char *event;
-    size_t event_len;
-    const char *enrichment; /* NULL when there is none */
-    size_t enrichment_len;
-} doc_text;
-
-/* Append one bulk "create" action line and the document line (each ending in
- * a newline) to out.  event is the GetEventsResponse object; enrichment may
- * be NULL; text may be NULL (the objects are printed then), else it must be
- * the text of exactly these objects.
+/* Append one bulk "create" action line and the document line (each ending
+ * in a newline) to out.  enr may be NULL (a plain event).
  * Returns 0, or -1 with *reason set to a static counter name:
  * "not_event" (no event kind), "bad_time" (no or unparsable time, so no
  * stable index), "bad_index" (the pattern gives an empty name) or
- * "no_memory".  On failure out may hold a partial line; the caller keeps
- * the length from before and truncates. */
-int doc_build(const doc_conf *c, json_t *event, json_t *enrichment, const doc_text *text, buf *out,
-              doc_meta *meta, const char **reason);
+ * "no_memory".  On failure out is back at its length from before. */
+int doc_build(const doc_conf *c, const Tetragon__GetEventsResponse *ev,
+              const Tetragonsidekick__Enrichment *enr, buf *out, doc_meta *meta,
+              const char **reason);
 
 /* The _id of an event: 32 hex digits of a 128-bit hash of its identity
- * (see doc.c).  Returns 0, or -1 when the event has no kind. */
-int doc_id(json_t *event, char id[DOC_ID_LEN + 1]);
+ * (see doc.c).  Returns 0, or -1 when the event has no kind or its time
+ * cannot be written or, for an event without exec_id, out of memory. */
+int doc_id(const Tetragon__GetEventsResponse *ev, char id[DOC_ID_LEN + 1]);
 
-/* Numeric severity (1 info .. 5 critical, 0 unknown) of an enrichment
- * severity value, a name such as "SEVERITY_HIGH" or a number. */
-int doc_severity(json_t *v);
+/* Numeric severity (1 info .. 5 critical) of an enrichment severity, 0
+ * for unspecified or a number the schema does not know. */
+int doc_severity(int v);
 
 #endif

@@ -44,7 +44,6 @@ typedef struct sink {
     deadletter *dl;
     framer *fr;
     pj_arena *arena;
-    record_bufs rb;
     buf line;
     doc_conf dc;
     int eof, fatal;
@@ -127,17 +126,12 @@ static void handle(sink *s, const char *data, size_t len, int binary, record_typ
     const char *reason = NULL;
     char msg[400] = "";
     pj_arena_reset(s->arena);
-    int ok = binary ? record_from_proto(s->arena, &s->rb, data, len, t, &r, &reason)
-                    : record_from_json(s->arena, &s->rb, data, len, &r, &reason, msg, sizeof msg);
+    int ok = binary ? record_from_proto(s->arena, data, len, t, &r, &reason)
+                    : record_from_json(s->arena, data, len, &r, &reason, msg, sizeof msg);
     doc_meta m;
     buf_reset(&s->line);
-    if (ok == 0) {
-        doc_text tx = {r.event_json->p, r.event_json->len,
-                       r.enrichment_json ? r.enrichment_json->p : NULL,
-                       r.enrichment_json ? r.enrichment_json->len : 0};
-        ok = doc_build(&s->dc, r.event, r.enrichment, &tx, &s->line, &m, &reason);
-    }
-    record_clear(&r);
+    if (ok == 0)
+        ok = doc_build(&s->dc, r.event, r.enrichment, &s->line, &m, &reason);
     if (ok == 0 && s->o->emit_bulk) {
         emit(s, part, off);
         return;
@@ -486,8 +480,6 @@ static void teardown(sink *s)
         (void)fcntl(0, F_SETFL, s->stdin_flags);
     framer_free(s->fr);
     pj_arena_free(s->arena);
-    buf_free(&s->rb.event);
-    buf_free(&s->rb.enrichment);
     buf_free(&s->line);
 }
 

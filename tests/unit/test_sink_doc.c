@@ -1,12 +1,19 @@
 /* test_sink_doc.c - the document of an event: ECS fields, index, stable _id.
  *
- * The _id is pinned to a literal: if the identity or the hash changes,
- * replays of already indexed events would be indexed twice, so that change
- * must be deliberate (a new identity version) and this test says so. */
+ * Events are written here as JSON and decoded by the sink's own record
+ * reader, so the documents are built from protobuf structs exactly as in
+ * the program.  The _id is pinned to a literal: if the identity or the hash
+ * changes, replays of already indexed events would be indexed twice, so
+ * that change must be deliberate (a new identity version) and this test
+ * says so.  One whole document is pinned too: it is what the earlier,
+ * jansson-built documents were byte for byte, so the direct writer is held
+ * to the same output. */
+#define _GNU_SOURCE /* memmem, for record.c */
 #include <check.h>
 #include <string.h>
 
 #include "../../sink/doc.c"
+#include "../../sink/record.c"
 
 static const char *exec_ev =
     "{\"process_exec\":{\"process\":{\"exec_id\":\"bm9kZTE6MTIzOjQ1\",\"pid\":45,\"uid\":1000,"
@@ -31,39 +38,71 @@ static const char *enr_json =
     "\"techniques\":[{\"id\":\"T1105\",\"name\":\"Ingress Tool Transfer\","
     "\"tactic\":\"command-and-control\"}],\"source\":\"SOURCE_LLM\"}";
 
-static json_t *load(const char *s)
+static const doc_conf conf = {"tetragon-events-%Y.%m.%d", NULL, "prod"};
+
+static pj_arena *arena;
+
+/* Decode a JSON event (and enrichment) into the arena, as the sink does. */
+static record decode(const char *ev, const char *enr)
 {
-    json_t *j = json_loads(s, 0, NULL);
-    ck_assert_ptr_nonnull(j);
-    return j;
+    buf in = BUF_INIT;
+    if (enr)
+        ck_assert_int_eq(buf_printf(&in, "{\"event\":%s,\"enrichment\":%s}", ev, enr), 0);
+    else
+        ck_assert_int_eq(buf_puts(&in, ev), 0);
+    record r;
+    const char *reason = NULL;
+    char msg[200];
+    ck_assert_int_eq(record_from_json(arena, in.p, in.len, &r, &reason, msg, sizeof msg), 0);
+    buf_free(&in);
+    return r;
 }
 
-static const doc_conf conf = {"tetragon-events-%Y.%m.%d", NULL, "prod"};
+/* Build the document; returns the bulk text (free it) and the meta. */
+static char *build_text(const doc_conf *c, const char *ev, const char *enr, doc_meta *m)
+{
+    record r = decode(ev, enr);
+    buf b = BUF_INIT;
+    const char *reason = NULL;
+    ck_assert_int_eq(doc_build(c, r.event, r.enrichment, &b, m, &reason), 0);
+    ck_assert_uint_eq(b.p[b.len - 1], '\n');
+    return b.p;
+}
 
 /* Build and return the document object (second line). */
 static json_t *build_doc(const doc_conf *c, const char *ev, const char *enr, doc_meta *m)
 {
-    json_t *e = load(ev), *n = enr ? load(enr) : NULL;
-    buf b = BUF_INIT;
-    const char *reason = NULL;
-    ck_assert_int_eq(doc_build(c, e, n, NULL, &b, m, &reason), 0);
-    char *nl = strchr(b.p, '\n');
+    char *text = build_text(c, ev, enr, m);
+    char *nl = strchr(text, '\n');
     ck_assert_ptr_nonnull(nl);
-    json_t *action = json_loadb(b.p, (size_t)(nl - b.p), 0, NULL);
+    json_t *action = json_loadb(text, (size_t)(nl - text), 0, NULL);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(action, "create"), "_id")),
                      m->id);
     json_t *d = json_loads(nl + 1, 0, NULL);
     ck_assert_ptr_nonnull(d);
     json_decref(action);
-    json_decref(e);
-    json_decref(n);
-    buf_free(&b);
+    free(text);
     return d;
+}
+
+/* The value at a dotted path of objects, or NULL. */
+static json_t *jat(json_t *o, const char *path)
+{
+    char key[64];
+    while (o && *path) {
+        size_t n = strcspn(path, ".");
+        ck_assert_uint_lt(n, sizeof key);
+        memcpy(key, path, n);
+        key[n] = 0;
+        o = json_object_get(o, key);
+        path += n + (path[n] == '.');
+    }
+    return o;
 }
 
 static const char *s_at(json_t *d, const char *path)
 {
-    const char *s = json_string_value(at(d, path));
+    const char *s = json_string_value(jat(d, path));
     ck_assert_msg(s != NULL, "missing %s", path);
     return s;
 }
@@ -87,20 +126,20 @@ START_TEST(exec_fields)
     ck_assert_str_eq(s_at(d, "process.executable"), "/usr/bin/curl");
     ck_assert_str_eq(s_at(d, "process.name"), "curl");
     ck_assert_str_eq(s_at(d, "process.command_line"), "/usr/bin/curl -s  http://x/ -o /tmp/y");
-    json_t *args = at(d, "process.args");
+    json_t *args = jat(d, "process.args");
     ck_assert_uint_eq(json_array_size(args), 5);
     ck_assert_str_eq(json_string_value(json_array_get(args, 2)), "http://x/");
-    ck_assert_int_eq(json_integer_value(at(d, "process.pid")), 45);
+    ck_assert_int_eq(json_integer_value(jat(d, "process.pid")), 45);
     ck_assert_str_eq(s_at(d, "process.user.id"), "1000");
     ck_assert_str_eq(s_at(d, "process.entity_id"), "bm9kZTE6MTIzOjQ1");
     ck_assert_str_eq(s_at(d, "process.parent.executable"), "/bin/sh");
-    ck_assert_int_eq(json_integer_value(at(d, "process.parent.pid")), 44); /* from a string */
-    json_t *labels = at(d, "orchestrator.resource.label");
+    ck_assert_int_eq(json_integer_value(jat(d, "process.parent.pid")), 44); /* from a string */
+    json_t *labels = jat(d, "orchestrator.resource.label");
     ck_assert_uint_eq(json_array_size(labels), 2);
     ck_assert_str_eq(json_string_value(json_array_get(labels, 0)), "app.kubernetes.io/name=web");
-    ck_assert_ptr_nonnull(at(d, "tetragon.process_exec.process.pod.pod_labels"));
-    ck_assert_ptr_null(at(d, "threat"));
-    ck_assert_ptr_null(at(d, "event.severity"));
+    ck_assert_ptr_nonnull(jat(d, "tetragon.process_exec.process.pod.pod_labels"));
+    ck_assert_ptr_null(jat(d, "threat"));
+    ck_assert_ptr_null(jat(d, "event.severity"));
     json_decref(d);
 }
 END_TEST
@@ -114,15 +153,15 @@ START_TEST(kprobe_network_and_enrichment)
     ck_assert_str_eq(s_at(d, "rule.name"), "connect");
     ck_assert_str_eq(s_at(d, "source.ip"), "10.0.0.1");
     ck_assert_str_eq(s_at(d, "destination.ip"), "1.1.1.1");
-    ck_assert_int_eq(json_integer_value(at(d, "destination.port")), 443);
+    ck_assert_int_eq(json_integer_value(jat(d, "destination.port")), 443);
     ck_assert_str_eq(s_at(d, "network.transport"), "tcp");
-    ck_assert_int_eq(json_integer_value(at(d, "event.severity")), 4);
+    ck_assert_int_eq(json_integer_value(jat(d, "event.severity")), 4);
     ck_assert_str_eq(s_at(d, "event.severity_label"), "high");
     ck_assert_str_eq(s_at(d, "event.kind"), "alert");
     ck_assert_str_eq(s_at(d, "event.provider"), "llm");
     ck_assert_str_eq(s_at(d, "message"), "curl fetched a script");
-    ck_assert_str_eq(json_string_value(json_array_get(at(d, "threat.technique.id"), 0)), "T1105");
-    ck_assert_str_eq(json_string_value(json_array_get(at(d, "threat.tactic.name"), 0)),
+    ck_assert_str_eq(json_string_value(json_array_get(jat(d, "threat.technique.id"), 0)), "T1105");
+    ck_assert_str_eq(json_string_value(json_array_get(jat(d, "threat.tactic.name"), 0)),
                      "command-and-control");
     ck_assert_str_eq(s_at(d, "enrichment.severity"), "SEVERITY_HIGH");
     json_decref(d);
@@ -140,18 +179,33 @@ START_TEST(id_is_identity_only)
     json_decref(build_doc(&conf, kprobe_ev, NULL, &c));
     ck_assert_str_ne(a.id, c.id);
     /* another time is another event */
-    json_t *e = load(exec_ev);
-    json_object_set_new(e, "time", json_string("2024-03-05T23:59:59.123456790Z"));
+    record r = decode(exec_ev, NULL);
+    Tetragon__GetEventsResponse *e = (Tetragon__GetEventsResponse *)r.event;
+    e->time->nanos++;
     char id[DOC_ID_LEN + 1];
     ck_assert_int_eq(doc_id(e, id), 0);
     ck_assert_str_ne(id, a.id);
     /* unrelated fields do not count */
-    json_object_set_new(e, "time", json_string("2024-03-05T23:59:59.123456789Z"));
-    json_object_set_new(json_object_get(json_object_get(e, "process_exec"), "process"), "cwd",
-                        json_string("/elsewhere"));
+    e->time->nanos--;
+    e->process_exec->process->cwd = "/elsewhere";
     ck_assert_int_eq(doc_id(e, id), 0);
     ck_assert_str_eq(id, a.id);
-    json_decref(e);
+}
+END_TEST
+
+/* An event without an exec_id is told apart by its whole payload. */
+START_TEST(id_without_exec_id)
+{
+    doc_meta a, b;
+    json_decref(build_doc(&conf,
+                          "{\"process_throttle\":{\"type\":\"THROTTLE_START\",\"cgroup\":\"a\"},"
+                          "\"node_name\":\"n\",\"time\":\"2024-01-01T00:00:00Z\"}",
+                          NULL, &a));
+    json_decref(build_doc(&conf,
+                          "{\"process_throttle\":{\"type\":\"THROTTLE_START\",\"cgroup\":\"b\"},"
+                          "\"node_name\":\"n\",\"time\":\"2024-01-01T00:00:00Z\"}",
+                          NULL, &b));
+    ck_assert_str_ne(a.id, b.id);
 }
 END_TEST
 
@@ -163,75 +217,123 @@ START_TEST(data_stream_and_errors)
     ck_assert_str_eq(m.index, "tetragon-ds");
     buf b = BUF_INIT;
     const char *reason = NULL;
-    json_t *e = load("{\"node_name\":\"n\",\"time\":\"2024-01-01T00:00:00Z\"}");
-    ck_assert_int_eq(doc_build(&conf, e, NULL, NULL, &b, &m, &reason), -1);
+    Tetragon__GetEventsResponse e = TETRAGON__GET_EVENTS_RESPONSE__INIT;
+    e.node_name = "n";
+    ck_assert_int_eq(buf_puts(&b, "kept"), 0);
+    ck_assert_int_eq(doc_build(&conf, &e, NULL, &b, &m, &reason), -1);
     ck_assert_str_eq(reason, "not_event");
-    json_decref(e);
-    e = load("{\"process_exec\":{\"process\":{\"binary\":\"/x\"}},\"time\":\"yesterday\"}");
-    ck_assert_int_eq(doc_build(&conf, e, NULL, NULL, &b, &m, &reason), -1);
+    record r = decode("{\"process_exec\":{\"process\":{\"binary\":\"/x\"}}}", NULL);
+    ck_assert_int_eq(doc_build(&conf, r.event, NULL, &b, &m, &reason), -1);
+    ck_assert_str_eq(reason, "bad_time"); /* no time, no daily index */
+    Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    t.seconds = -86400; /* 1969: before any index day */
+    ((Tetragon__GetEventsResponse *)r.event)->time = &t;
+    ck_assert_int_eq(doc_build(&conf, r.event, NULL, &b, &m, &reason), -1);
     ck_assert_str_eq(reason, "bad_time");
-    json_decref(e);
+    ck_assert_str_eq(b.p, "kept"); /* a failure leaves the buffer as it was */
     buf_free(&b);
 }
 END_TEST
 
-/* Carrying the event's text as it is gives the same document as printing
- * the parsed objects. */
-START_TEST(spliced_text_same_document)
+static const char *kprobe_doc_v1 =
+    "{\"@timestamp\":\"2024-03-06T00:00:00Z\",\"event\":{\"kind\":\"alert\",\"module"
+    "\":\"tetragon\",\"action\":\"process_kprobe\",\"severity\":4,\"severity_label\""
+    ":\"high\",\"provider\":\"llm\"},\"host\":{\"name\":\"node2\"},\"orchestrator\":{\"c"
+    "luster\":{\"name\":\"prod\"}},\"process\":{\"executable\":\"/usr/bin/nc\",\"name"
+    "\":\"nc\",\"args\":[\"/usr/bin/nc\"],\"command_line\":\"/usr/bin/nc\",\"entity_i"
+    "d\":\"ZQ==\"},\"tetragon_probe\":{\"function_name\":\"tcp_connect\",\"policy_n"
+    "ame\":\"connect\",\"action\":\"KPROBE_ACTION_POST\"},\"rule\":{\"name\":\"connec"
+    "t\"},\"source\":{\"ip\":\"10.0.0.1\",\"port\":40000},\"destination\":{\"ip\":\"1.1"
+    ".1.1\",\"port\":443},\"network\":{\"transport\":\"tcp\"},\"message\":\"curl fetc"
+    "hed a script\",\"threat\":{\"framework\":\"MITRE ATT&CK\",\"technique\":{\"id\""
+    ":[\"T1105\"],\"name\":[\"Ingress Tool Transfer\"]},\"tactic\":{\"name\":[\"comm"
+    "and-and-control\"]}},\"enrichment\":{\"summary\":\"curl fetched a script\","
+    "\"severity\":\"SEVERITY_HIGH\",\"techniques\":[{\"id\":\"T1105\",\"name\":\"Ingre"
+    "ss Tool Transfer\",\"tactic\":\"command-and-control\"}],\"source\":\"SOURCE_"
+    "LLM\"},\"tetragon\":{\"process_kprobe\":{\"process\":{\"exec_id\":\"ZQ==\",\"bin"
+    "ary\":\"/usr/bin/nc\"},\"function_name\":\"tcp_connect\",\"args\":[{\"sock_arg"
+    "\":{\"family\":\"AF_INET\",\"protocol\":\"IPPROTO_TCP\",\"saddr\":\"10.0.0.1\",\"d"
+    "addr\":\"1.1.1.1\",\"sport\":40000,\"dport\":443}}],\"action\":\"KPROBE_ACTION"
+    "_POST\",\"policy_name\":\"connect\"},\"node_name\":\"node2\",\"time\":\"2024-03-"
+    "06T00:00:00Z\"}}";
+
+/* The enriched kprobe document is the one the jansson builder wrote. */
+START_TEST(document_pinned)
 {
-    json_t *e = load(kprobe_ev), *n = load(enr_json);
-    char *et = json_dumps(e, JSON_COMPACT), *nt = json_dumps(n, JSON_COMPACT);
-    doc_text tx = {et, strlen(et), nt, strlen(nt)};
-    buf a = BUF_INIT, b = BUF_INIT;
     doc_meta m;
-    const char *reason;
-    ck_assert_int_eq(doc_build(&conf, e, n, NULL, &a, &m, &reason), 0);
-    ck_assert_int_eq(doc_build(&conf, e, n, &tx, &b, &m, &reason), 0);
-    ck_assert_uint_eq(a.p[a.len - 1], '\n');
-    ck_assert_uint_eq(b.p[b.len - 1], '\n');
-    json_t *da = json_loads(strchr(a.p, '\n') + 1, 0, NULL);
-    json_t *db = json_loads(strchr(b.p, '\n') + 1, 0, NULL);
-    ck_assert_ptr_nonnull(db);
-    ck_assert(json_equal(da, db));
-    tx.enrichment = NULL; /* a plain event */
-    buf_reset(&b);
-    ck_assert_int_eq(doc_build(&conf, e, NULL, &tx, &b, &m, &reason), 0);
-    json_decref(db);
-    db = json_loads(strchr(b.p, '\n') + 1, 0, NULL);
-    ck_assert_ptr_nonnull(db);
-    ck_assert_ptr_null(at(db, "enrichment"));
-    ck_assert_str_eq(s_at(db, "tetragon.process_kprobe.function_name"), "tcp_connect");
-    json_decref(da);
-    json_decref(db);
-    json_decref(e);
-    json_decref(n);
-    free(et);
-    free(nt);
-    buf_free(&a);
+    char *text = build_text(&conf, kprobe_ev, enr_json, &m);
+    char *nl = strchr(text, '\n');
+    ck_assert_ptr_nonnull(nl);
+    nl[strlen(nl) - 1] = 0;
+    ck_assert_str_eq(nl + 1, kprobe_doc_v1);
+    free(text);
+}
+END_TEST
+
+/* Read as binary protobuf, the same record gives the same bytes. */
+START_TEST(binary_same_document)
+{
+    doc_meta m;
+    char *text = build_text(&conf, kprobe_ev, enr_json, &m);
+    record r = decode(kprobe_ev, enr_json);
+    Tetragonsidekick__EnrichedEvent ee = TETRAGONSIDEKICK__ENRICHED_EVENT__INIT;
+    ee.event = (Tetragon__GetEventsResponse *)r.event;
+    ee.enrichment = (Tetragonsidekick__Enrichment *)r.enrichment;
+    size_t n = protobuf_c_message_get_packed_size(&ee.base);
+    uint8_t *bin = malloc(n);
+    ck_assert_ptr_nonnull(bin);
+    ck_assert_uint_eq(protobuf_c_message_pack(&ee.base, bin), n);
+    record rb;
+    const char *reason = NULL;
+    ck_assert_int_eq(record_from_proto(arena, bin, n, RECORD_ENRICHED, &rb, &reason), 0);
+    buf b = BUF_INIT;
+    ck_assert_int_eq(doc_build(&conf, rb.event, rb.enrichment, &b, &m, &reason), 0);
+    ck_assert_str_eq(b.p, text);
+    buf_free(&b);
+    free(bin);
+    free(text);
+}
+END_TEST
+
+/* Strings that need escaping, and bytes that are not UTF-8 (binary input
+ * is not checked), still make valid JSON with the codec's replacement. */
+START_TEST(escaping)
+{
+    record r = decode(exec_ev, NULL);
+    Tetragon__Process *p = r.event->process_exec->process;
+    p->binary = "/bin/\"q\\\x01\xff";
+    p->pod->pod_labels[0]->value = "a\"b";
+    buf b = BUF_INIT;
+    doc_meta m;
+    const char *reason = NULL;
+    ck_assert_int_eq(doc_build(&conf, r.event, NULL, &b, &m, &reason), 0);
+    json_t *d = json_loads(strchr(b.p, '\n') + 1, 0, NULL);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_str_eq(s_at(d, "process.executable"), "/bin/\"q\\\x01\xef\xbf\xbd");
+    ck_assert_str_eq(s_at(d, "process.name"), "\"q\\\x01\xef\xbf\xbd");
+    ck_assert_str_eq(json_string_value(json_array_get(jat(d, "orchestrator.resource.label"), 0)),
+                     "app.kubernetes.io/name=a\"b");
+    ck_assert_str_eq(s_at(d, "process.command_line"),
+                     "/bin/\"q\\\x01\xef\xbf\xbd -s  http://x/ -o /tmp/y");
+    json_decref(d);
     buf_free(&b);
 }
 END_TEST
 
 START_TEST(severity_values)
 {
-    json_t *v = json_string("SEVERITY_CRITICAL");
-    ck_assert_int_eq(doc_severity(v), 5);
-    json_decref(v);
-    v = json_string("low");
-    ck_assert_int_eq(doc_severity(v), 2);
-    json_decref(v);
-    v = json_integer(3);
-    ck_assert_int_eq(doc_severity(v), 3);
-    json_decref(v);
-    v = json_string("nonsense");
-    ck_assert_int_eq(doc_severity(v), 0);
-    json_decref(v);
-    ck_assert_int_eq(doc_severity(NULL), 0);
+    ck_assert_int_eq(doc_severity(TETRAGONSIDEKICK__SEVERITY__SEVERITY_CRITICAL), 5);
+    ck_assert_int_eq(doc_severity(TETRAGONSIDEKICK__SEVERITY__SEVERITY_LOW), 2);
+    ck_assert_int_eq(doc_severity(0), 0);
+    ck_assert_int_eq(doc_severity(9), 0); /* a number the schema lacks */
 }
 END_TEST
 
 int main(void)
 {
+    arena = pj_arena_new();
+    if (!arena)
+        return 1;
     Suite *s = suite_create("sink_doc");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, exec_fields);
@@ -239,11 +341,15 @@ int main(void)
     tcase_add_test(tc, id_is_identity_only);
     tcase_add_test(tc, data_stream_and_errors);
     tcase_add_test(tc, severity_values);
-    tcase_add_test(tc, spliced_text_same_document);
+    tcase_add_test(tc, id_without_exec_id);
+    tcase_add_test(tc, document_pinned);
+    tcase_add_test(tc, binary_same_document);
+    tcase_add_test(tc, escaping);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
     int failed = srunner_ntests_failed(r);
     srunner_free(r);
+    pj_arena_free(arena);
     return failed ? 1 : 0;
 }
