@@ -172,9 +172,31 @@ static struct curl_slist *json_headers(const http_conf *c)
     return l;
 }
 
+int http_tls_refused(CURLcode r, const char *detail)
+{
+    switch (r) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return 1;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_RECV_ERROR:
+        /* the server's alert about our certificate, e.g. "tlsv13 alert
+         * certificate required": a restart or a reset never says that */
+        return detail && strstr(detail, "alert") &&
+               (strstr(detail, "certificate") || strstr(detail, "unknown ca"));
+    default:
+        return 0;
+    }
+}
+
 int http_request(const http_conf *c, const char *method, const char *url, const char *body,
                  long *status, buf *resp, char *err, size_t errlen)
 {
+    char detail[CURL_ERROR_SIZE] = "";
     *status = 0;
     CURL *h = curl_easy_init();
     struct curl_slist *hdr = json_headers(c);
@@ -189,6 +211,7 @@ int http_request(const http_conf *c, const char *method, const char *url, const 
     r |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     r |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_buf_writer);
     r |= curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+    r |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
     if (body)
         r |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     if (r != CURLE_OK) {
@@ -196,9 +219,9 @@ int http_request(const http_conf *c, const char *method, const char *url, const 
         goto out;
     }
     r = curl_easy_perform(h);
-    if (r != CURLE_OK) {
-        snprintf(err, errlen, "%s: %s", method,
-                 curl_easy_strerror(r)); /* no url: it may hold user:password */
+    if (r != CURLE_OK) { /* no url in the message: it may hold user:password */
+        snprintf(err, errlen, "%s%s: %s%s%s", http_tls_refused(r, detail) ? HTTP_TLS_REFUSED : "",
+                 method, curl_easy_strerror(r), detail[0] ? ": " : "", detail);
         goto out;
     }
     rc = curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) == CURLE_OK ? 0 : -1;

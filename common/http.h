@@ -44,13 +44,21 @@ void http_conf_free(http_conf *c);
  * or -1 with err filled. */
 int http_setup(CURL *h, const http_conf *c, struct curl_slist *extra, char *err, size_t errlen);
 
+/* 1 when curl's result r (with the error buffer's detail, may be NULL)
+ * is a TLS failure only a configuration change can fix: the server's
+ * certificate not verified, our certificate or CA file unusable, or the
+ * server refusing our certificate (or its absence). */
+int http_tls_refused(CURLcode r, const char *detail);
+
 /* A curl write callback that appends to the buf passed as userdata. */
 size_t http_buf_writer(char *p, size_t size, size_t n, void *userdata);
 
 /* One blocking request: method ("GET", "PUT", ...) on url with an optional
  * JSON body (NULL for none).  Fills *status (0 when no HTTP answer came) and
  * appends the response body to resp.  Returns 0 when an HTTP answer came
- * (any status), -1 on a transport error with err filled. */
+ * (any status), -1 on a transport error with err filled; err then starts
+ * with HTTP_TLS_REFUSED when TLS failed in a way retrying cannot fix. */
+#define HTTP_TLS_REFUSED "TLS refused: "
 int http_request(const http_conf *c, const char *method, const char *url, const char *body,
                  long *status, buf *resp, char *err, size_t errlen);
 

@@ -283,7 +283,7 @@ static int install_template(sink *s)
     const char *note;
     long delay = 500;
     while (template_install(&tc, &note, err, sizeof err) < 0) {
-        if (strstr(err, "HTTP 4")) {
+        if (strstr(err, "HTTP 4") || !strncmp(err, HTTP_TLS_REFUSED, strlen(HTTP_TLS_REFUSED))) {
             errorf("index template: %s", err);
             return -1;
         }
