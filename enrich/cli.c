@@ -23,7 +23,7 @@
 enum {
     O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
-    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_BATCH,
+    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_BATCH, O_COOLDOWN,
 };
 
 static const opt_def options[] = {
@@ -49,6 +49,7 @@ static const opt_def options[] = {
     {O_TIMEOUT, "llm-timeout", "MS", "time limit per LLM request (default 30000)"},
     {O_RETRIES, "llm-retries", "N", "retries on 429, 5xx and transport errors (default 3)"},
     {O_BREAKER, "llm-breaker", "N", "open the circuit after N failures in a row (default 3)"},
+    {O_COOLDOWN, "llm-cooldown", "MS", "rules only for MS after the circuit opens, then one trial call (default 30000)"},
     {O_BATCH, "llm-batch", "N", "ask about up to N uncached events in one request (default 1)"},
     {O_MINSEV, "min-severity", "SEV", "ask the LLM for rules severity >= SEV (default medium)"},
     {O_DAILY, "daily-tokens", "N", "LLM token budget per UTC day (default 0: none)"},
@@ -121,6 +122,7 @@ static int set_number(enrich_opts *o, int id, const char *arg) {
     case O_TIMEOUT: if (d < 1 || d > 600000) return -1; c->llm.timeout_ms = (long)d; break;
     case O_RETRIES: if (d > 20) return -1; c->llm.max_retries = (int)d; break;
     case O_BREAKER: if (d < 1 || d > 1000) return -1; c->breaker_failures = (unsigned)d; break;
+    case O_COOLDOWN: if (d > 86400000) return -1; c->breaker_cooldown_ms = (uint64_t)d; break;
     case O_DAILY: c->daily_tokens = (uint64_t)d; break;
     case O_RPM: c->rpm = d; break;
     case O_TPM: c->tpm = d; break;

@@ -203,8 +203,8 @@ int llm_call(llm *l, const char *body, llm_reply *r, char *err, size_t errlen) {
         }
         if (!tf) snprintf(err, errlen, "LLM answered HTTP %ld", r->status);
         if (!retryable(tf, r->status) || i == l->c.max_retries) break;
-        if (r->status == 429) r->retried_429++;
         if (l->retry_after * 1000 > (long)l->c.max_wait_ms) break;   /* would stall the stream */
+        if (r->status == 429) r->retried_429++;                      /* a retry that happens */
         sleep_ms(llm_backoff_ms(&l->c, i, l->retry_after, (unsigned)rand()));
     }
     buf_free(&raw);

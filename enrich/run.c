@@ -145,11 +145,22 @@ static int drain(loop *l, framer *f) {
     return 0;
 }
 
+/* Before a read that would block, hand what is written so far to the
+ * reader: a filter in a pipeline must not sit on finished records while
+ * its input is quiet.  One poll per read of up to 64 KiB, not per record. */
+static int idle_flush(void) {
+    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+    if (poll(&p, 1, 0) != 0) return 0;
+    if (fflush(stdout) == 0) return 0;
+    errorf("writing to stdout: %s", strerror(errno));
+    return -1;
+}
+
 static int pump(loop *l, framer *f, volatile sig_atomic_t *stop) {
     char chunk[65536];
     for (;;) {
         if (*stop) return flush(l);
-        if (linger(l) < 0) return -1;
+        if (linger(l) < 0 || idle_flush() < 0) return -1;
         ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
