@@ -13,13 +13,7 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$ROOT/tests/k8s/lib.sh"
 . "$ROOT/tests/k8s/lib_capture.sh"
 
-fail() { echo "FAIL: $*" >&2; [ -n "${K8S_DIR:-}" ] && tail -n 20 "$K8S_DIR"/run*.err >&2; exit 1; }
-ok() { echo "ok: $*"; }
-
-k8s_init
-rc=$?
-[ $rc = 0 ] || exit $rc
-k8s_up || fail "the cluster did not come up"
+kc_begin
 KC_OUT_ARGS="" # stdout: each run's own file
 k8s_kubelet_start kl1 && k8s_node_create node1 kl1 && k8s_pod_create tetragon-1 node1 || fail "node"
 kc_events tetragon-1 1 10 | k8s_append tetragon-1 || fail "append"

@@ -12,13 +12,7 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$ROOT/tests/k8s/lib.sh"
 . "$ROOT/tests/k8s/lib_capture.sh"
 
-fail() { echo "FAIL: $*" >&2; [ -n "${K8S_DIR:-}" ] && tail -n 20 "$K8S_DIR"/run*.err >&2; exit 1; }
-ok() { echo "ok: $*"; }
-
-k8s_init
-rc=$?
-[ $rc = 0 ] || exit $rc
-k8s_up || fail "the cluster did not come up"
+kc_begin
 kc_output_init k8s-stream
 W=$K8S_DIR/want
 : >"$W"

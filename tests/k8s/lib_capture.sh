@@ -107,3 +107,21 @@ kc_expect_exactly() {
 # kc_wait_streams KUBELET N: wait until the fake kubelet has N open streams.
 kc_streams_are() { [ "$(k8s_kubelet_streams "$1" | jq 'length')" = "$2" ]; }
 kc_wait_streams() { k8s_wait_for "${3:-15}" "$2 log stream(s) at $1" kc_streams_are "$1" "$2"; }
+
+# The common start of a capture test: fail/ok reporters, then a cluster up
+# (exit 77 when it cannot be built).  ERRGLOB names the capture stderr files
+# worth showing on failure.
+kc_begin() { # [ERRGLOB]
+    KC_ERRGLOB=${1:-run*.err}
+    k8s_init
+    kb_rc=$?
+    [ $kb_rc = 0 ] || exit $kb_rc
+    k8s_up || fail "the cluster did not come up"
+}
+fail() {
+    echo "FAIL: $*" >&2
+    # shellcheck disable=SC2086
+    [ -n "${K8S_DIR:-}" ] && tail -n 20 "$K8S_DIR"/${KC_ERRGLOB:-run*.err} >&2
+    exit 1
+}
+ok() { echo "ok: $*"; }
