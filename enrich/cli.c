@@ -23,7 +23,7 @@
 enum {
     O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
-    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_BATCH, O_COOLDOWN,
+    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_BATCH, O_COOLDOWN, O_TXN,
 };
 
 static const opt_def options[] = {
@@ -32,6 +32,7 @@ static const opt_def options[] = {
     {'G', "group", "GROUP", "consumer group (default tetra-enrich)"},
     {'T', "output-topic", "TOPIC", "produce enriched records to this topic (with -t)"},
     {O_CACHE_TOPIC, "cache-topic", "TOPIC", "share the explanation cache through this compacted topic"},
+    {O_TXN, "transactional-id", "ID", "with -t: exactly-once, input offsets and output in Kafka transactions"},
     {O_IDLE, "idle-exit", "MS", "with -t: exit after MS without a record (default 0: never)"},
     {'X', "property", "KEY=VALUE", "librdkafka property; -X list shows them all"},
     {'I', "input-format", "FORMAT", "input format: json (default) or proto (length-delimited)"},
@@ -165,6 +166,7 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
     case 'G': o->group = arg; return 0;
     case 'T': o->out_topic = arg; return 0;
     case O_CACHE_TOPIC: o->cache_topic = arg; return 0;
+    case O_TXN: o->txn_id = arg; return 0;
     case 'X': return set_property(o, arg);
     case 'I': if (set_format(arg, &p) < 0) return -1; o->input = p ? FRAMER_VARINT : FRAMER_JSON; return 0;
     case 'F': return set_format(arg, &o->output_proto);
@@ -197,6 +199,10 @@ static int kafka_finish(enrich_opts *o) {
     }
     if ((o->in_topic == NULL) != (o->out_topic == NULL)) {
         errorf("-t and -T go together: consume one topic, produce the other");
+        return 2;
+    }
+    if (o->txn_id && o->in_topic == NULL) {
+        errorf("--transactional-id needs -t and -T");
         return 2;
     }
     if (o->group == NULL) o->group = "tetra-enrich";

@@ -21,6 +21,7 @@ typedef struct enrich_opts {
     char *api_key;            /* from OPENAI_API_KEY or --llm-key-file, owned */
     const char *key_file;
     const char *brokers, *in_topic, *group, *out_topic, *cache_topic;
+    const char *txn_id;       /* --transactional-id: exactly-once mode */
     uint64_t idle_exit_ms;    /* Kafka mode: stop after this long without a record */
     conf kconf;               /* -X settings, librdkafka's among them */
     rd_kafka_conf_t *kafka;   /* taken from kconf once parsing is done */

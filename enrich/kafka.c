@@ -1,8 +1,8 @@
-/* kafka.c - consume-enrich-produce with at-least-once delivery.
+/* kafka.c - consume-enrich-produce with at-least-once delivery, the
+ * default (exactly-once with --transactional-id is txn.c).
  *
- * Why not transactions: exactly-once would need the producer's
- * transactional API and send_offsets_to_transaction, which the shared
- * producer (common/kafka_out) does not expose.  Instead an input offset is
+ * Why at-least-once by default: transactions need a stable id per replica
+ * and hold records back until their batch commits.  Here an input offset is
  * committed only after the enriched record it produced was acknowledged
  * (kafka_out's delivery watermark), so a crash re-sends at most the
  * uncommitted tail; every enriched record's key is the coordinates of its

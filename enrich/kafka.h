@@ -20,4 +20,8 @@ void kafka_cache_detach(void);
 /* Consume, enrich and produce until *stop or --idle-exit.  Returns 0 or 1. */
 int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop);
 
+/* The same, exactly-once: batches of records and their input offsets in
+ * Kafka transactions (o->txn_id).  Returns 0 or 1. */
+int run_kafka_txn(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop);
+
 #endif

@@ -51,7 +51,9 @@ static int run(enrich_opts *o) {
     if (o->cache_topic && kafka_cache_load(o, e, &loaded) == 0)
         notef("loaded %llu cached explanations from %s", (unsigned long long)loaded, o->cache_topic);
     stats_add(&st, "cache_loaded", loaded);
-    int rc = o->in_topic ? run_kafka(o, e, &st, &stop_flag) : run_stdio(o, e, &st, &stop_flag);
+    int rc = !o->in_topic ? run_stdio(o, e, &st, &stop_flag)
+             : o->txn_id  ? run_kafka_txn(o, e, &st, &stop_flag)
+                          : run_kafka(o, e, &st, &stop_flag);
     kafka_cache_detach();
     summary(e, &st, o->verbosity);
     engine_free(e);
