@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 typedef struct prefilter {
-    char **lit;   /* owned; NULL when there is no filter */
+    char **lit; /* owned; NULL when there is no filter */
     size_t n;
 } prefilter;
 

@@ -39,34 +39,40 @@ typedef struct tx {
     rd_kafka_t *c, *p;
     pj_arena *arena;
     buf val;
-    int open;                  /* a transaction is begun */
+    int open; /* a transaction is begun */
     size_t nbatch;
     uint64_t batch_start;
-    int64_t next[MAX_PARTS];   /* offset after the last record of the batch, -1 none */
+    int64_t next[MAX_PARTS]; /* offset after the last record of the batch, -1 none */
     volatile sig_atomic_t *stop;
     int fatal;
 } tx;
 
-static uint64_t mono_ms(void) {
+static uint64_t mono_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void clear_batch(tx *t) {
-    for (int i = 0; i < MAX_PARTS; i++) t->next[i] = -1;
+static void clear_batch(tx *t)
+{
+    for (int i = 0; i < MAX_PARTS; i++)
+        t->next[i] = -1;
     t->nbatch = 0;
     t->open = 0;
 }
 
 /* Back to the committed offsets of every assigned partition (after an
  * abort the batch's records are read again). */
-static void rewind_consumer(tx *t) {
+static void rewind_consumer(tx *t)
+{
     rd_kafka_topic_partition_list_t *a = NULL;
-    if (rd_kafka_assignment(t->c, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || a == NULL) return;
+    if (rd_kafka_assignment(t->c, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || a == NULL)
+        return;
     if (a->cnt > 0 && rd_kafka_committed(t->c, a, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         for (int i = 0; i < a->cnt; i++)
-            if (a->elems[i].offset < 0) a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+            if (a->elems[i].offset < 0)
+                a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_error_t *err = rd_kafka_seek_partitions(t->c, a, 10000);
         if (err) {
             warnf("rewinding after an abort: %s", rd_kafka_error_string(err));
@@ -78,7 +84,8 @@ static void rewind_consumer(tx *t) {
 
 /* Decide what an error of the transactional API means.  Returns 0 when the
  * batch was aborted and rewound (go on), -1 when fatal. */
-static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what) {
+static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what)
+{
     int abortable = rd_kafka_error_txn_requires_abort(err);
     warnf("transaction %s: %s", what, rd_kafka_error_string(err));
     if (!abortable || rd_kafka_error_is_fatal(err)) {
@@ -101,16 +108,20 @@ static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what) {
     return 0;
 }
 
-static rd_kafka_topic_partition_list_t *batch_offsets(tx *t) {
+static rd_kafka_topic_partition_list_t *batch_offsets(tx *t)
+{
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
     for (int i = 0; l && i < MAX_PARTS; i++)
-        if (t->next[i] >= 0) rd_kafka_topic_partition_list_add(l, t->o->in_topic, i)->offset = t->next[i];
+        if (t->next[i] >= 0)
+            rd_kafka_topic_partition_list_add(l, t->o->in_topic, i)->offset = t->next[i];
     return l;
 }
 
 /* Send the batch's offsets and commit.  Returns 0 or -1 (fatal). */
-static int commit_batch(tx *t) {
-    if (!t->open) return 0;
+static int commit_batch(tx *t)
+{
+    if (!t->open)
+        return 0;
     rd_kafka_topic_partition_list_t *offs = batch_offsets(t);
     rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(t->c);
     rd_kafka_error_t *err = NULL;
@@ -120,21 +131,28 @@ static int commit_batch(tx *t) {
     } else if (offs->cnt > 0) {
         err = rd_kafka_send_offsets_to_transaction(t->p, offs, gm, TXN_TIMEOUT_MS);
     }
-    if (offs) rd_kafka_topic_partition_list_destroy(offs);
-    if (gm) rd_kafka_consumer_group_metadata_destroy(gm);
-    if (t->fatal) return -1;
-    if (err) return txn_failed(t, err, "send offsets");
+    if (offs)
+        rd_kafka_topic_partition_list_destroy(offs);
+    if (gm)
+        rd_kafka_consumer_group_metadata_destroy(gm);
+    if (t->fatal)
+        return -1;
+    if (err)
+        return txn_failed(t, err, "send offsets");
     while ((err = rd_kafka_commit_transaction(t->p, TXN_TIMEOUT_MS)) != NULL &&
            rd_kafka_error_is_retriable(err))
         rd_kafka_error_destroy(err);
-    if (err) return txn_failed(t, err, "commit");
+    if (err)
+        return txn_failed(t, err, "commit");
     stats_add(t->st, "txn_commits", 1);
     clear_batch(t);
     return 0;
 }
 
-static int begin(tx *t) {
-    if (t->open) return 0;
+static int begin(tx *t)
+{
+    if (t->open)
+        return 0;
     rd_kafka_error_t *err = rd_kafka_begin_transaction(t->p);
     if (err) {
         errorf("begin transaction: %s", rd_kafka_error_string(err));
@@ -150,28 +168,33 @@ static int begin(tx *t) {
 /* Eager or cooperative: hand the partitions over; before losing some,
  * commit what was done for them. */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
     tx *t = opaque;
     int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         if (coop) {
             rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
-            if (e) rd_kafka_error_destroy(e);
+            if (e)
+                rd_kafka_error_destroy(e);
         } else {
             rd_kafka_assign(rk, parts);
         }
         return;
     }
-    if (commit_batch(t) < 0) warnf("rebalance: the open batch could not be committed");
+    if (commit_batch(t) < 0)
+        warnf("rebalance: the open batch could not be committed");
     if (coop) {
         rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
-        if (e) rd_kafka_error_destroy(e);
+        if (e)
+            rd_kafka_error_destroy(e);
     } else {
         rd_kafka_assign(rk, NULL);
     }
 }
 
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
     (void)rk;
     (void)opaque;
     uint64_t skipped;
@@ -180,11 +203,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 }
 
 static int produce(tx *t, const rd_kafka_message_t *m, Tetragonsidekick__EnrichedEvent *ee,
-                   const char *kind) {
+                   const char *kind)
+{
     char key[300];
     size_t sz = protobuf_c_message_get_packed_size(&ee->base);
     buf_reset(&t->val);
-    if (buf_reserve(&t->val, sz) < 0) return -1;
+    if (buf_reserve(&t->val, sz) < 0)
+        return -1;
     protobuf_c_message_pack(&ee->base, (uint8_t *)t->val.p);
     snprintf(key, sizeof key, "%s/%" PRId32 "/%" PRId64, t->o->in_topic, m->partition, m->offset);
     for (;;) {
@@ -193,7 +218,8 @@ static int produce(tx *t, const rd_kafka_message_t *m, Tetragonsidekick__Enriche
             RD_KAFKA_V_VALUE(t->val.p, sz), RD_KAFKA_V_KEY(key, strlen(key)),
             RD_KAFKA_V_HEADER("message-type", TYPE_ENRICHED, (ssize_t)strlen(TYPE_ENRICHED)),
             RD_KAFKA_V_HEADER("tetragon-event-kind", kind, (ssize_t)strlen(kind)), RD_KAFKA_V_END);
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+            return 0;
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             errorf("producing to %s: %s", t->o->out_topic, rd_kafka_err2str(err));
             return -1;
@@ -202,22 +228,26 @@ static int produce(tx *t, const rd_kafka_message_t *m, Tetragonsidekick__Enriche
     }
 }
 
-static int one(tx *t, const rd_kafka_message_t *m) {
+static int one(tx *t, const rd_kafka_message_t *m)
+{
     tetra_event *ev;
     const char *reason;
     char err[256];
     Tetragonsidekick__EnrichedEvent *ee;
-    if (begin(t) < 0) return -1;
+    if (begin(t) < 0)
+        return -1;
     stats_add(t->st, "read", 1);
     pj_arena_reset(t->arena);
-    if (m->partition >= 0 && m->partition < MAX_PARTS) t->next[m->partition] = m->offset + 1;
+    if (m->partition >= 0 && m->partition < MAX_PARTS)
+        t->next[m->partition] = m->offset + 1;
     t->nbatch++;
     if (event_from_proto(t->arena, m->payload, m->len, &ev, &reason) < 0) {
         uint64_t skipped;
         stats_add(t->st, "rejected", 1);
         stats_add(t->st, reason, 1);
         if (msg_ratelimit(reason, 10, &skipped))
-            warnf("%s/%d@%lld: %s", t->o->in_topic, (int)m->partition, (long long)m->offset, reason);
+            warnf("%s/%d@%lld: %s", t->o->in_topic, (int)m->partition, (long long)m->offset,
+                  reason);
         return 0;
     }
     if (engine_enrich(t->e, t->arena, ev, &ee, err, sizeof err) < 0) {
@@ -225,56 +255,67 @@ static int one(tx *t, const rd_kafka_message_t *m) {
         return -1;
     }
     const char *kind = event_kind(ev);
-    if (produce(t, m, ee, kind ? kind : "") < 0) return -1;
+    if (produce(t, m, ee, kind ? kind : "") < 0)
+        return -1;
     stats_add(t->st, "written", 1);
     return 0;
 }
 
-static int poll_one(tx *t, uint64_t *last_msg) {
+static int poll_one(tx *t, uint64_t *last_msg)
+{
     rd_kafka_message_t *m = rd_kafka_consumer_poll(t->c, 100);
-    if (m == NULL) return 0;
+    if (m == NULL)
+        return 0;
     int rc = 0;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         *last_msg = mono_ms();
         rc = one(t, m);
     } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         uint64_t skipped;
-        if (msg_ratelimit("consumer", 10, &skipped)) warnf("consumer: %s", rd_kafka_message_errstr(m));
+        if (msg_ratelimit("consumer", 10, &skipped))
+            warnf("consumer: %s", rd_kafka_message_errstr(m));
     }
     rd_kafka_message_destroy(m);
     return rc;
 }
 
-static int loop(tx *t) {
+static int loop(tx *t)
+{
     uint64_t last_msg = mono_ms();
     while (!*t->stop && !t->fatal) {
-        if (poll_one(t, &last_msg) < 0) return -1;
+        if (poll_one(t, &last_msg) < 0)
+            return -1;
         rd_kafka_poll(t->p, 0);
         if (t->open && (t->nbatch >= TXN_BATCH || mono_ms() - t->batch_start >= TXN_MS) &&
             commit_batch(t) < 0)
             return -1;
-        if (t->o->idle_exit_ms && !t->open && mono_ms() - last_msg >= t->o->idle_exit_ms) break;
+        if (t->o->idle_exit_ms && !t->open && mono_ms() - last_msg >= t->o->idle_exit_ms)
+            break;
     }
     return t->fatal ? -1 : commit_batch(t);
 }
 
 static rd_kafka_conf_t *conf_with(const enrich_opts *o, const char *const *kv, char *err,
-                                  size_t errlen) {
+                                  size_t errlen)
+{
     rd_kafka_conf_t *kc = rd_kafka_conf_dup(o->kafka);
     if (rd_kafka_conf_set(kc, "bootstrap.servers", o->brokers, err, errlen) != RD_KAFKA_CONF_OK)
         goto fail;
     for (; kv[0]; kv += 2)
-        if (rd_kafka_conf_set(kc, kv[0], kv[1], err, errlen) != RD_KAFKA_CONF_OK) goto fail;
+        if (rd_kafka_conf_set(kc, kv[0], kv[1], err, errlen) != RD_KAFKA_CONF_OK)
+            goto fail;
     return kc;
 fail:
     rd_kafka_conf_destroy(kc);
     return NULL;
 }
 
-static int open_producer(tx *t, char *err, size_t errlen) {
+static int open_producer(tx *t, char *err, size_t errlen)
+{
     const char *kv[] = {"transactional.id", t->o->txn_id, NULL};
     rd_kafka_conf_t *kc = conf_with(t->o, kv, err, errlen);
-    if (kc == NULL) return -1;
+    if (kc == NULL)
+        return -1;
     rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
     if ((t->p = rd_kafka_new(RD_KAFKA_PRODUCER, kc, err, errlen)) == NULL) {
         rd_kafka_conf_destroy(kc);
@@ -289,12 +330,14 @@ static int open_producer(tx *t, char *err, size_t errlen) {
     return 0;
 }
 
-static int open_consumer(tx *t, char *err, size_t errlen) {
-    const char *kv[] = {"group.id", t->o->group, "enable.auto.commit", "false",
-                        "isolation.level", "read_committed", "auto.offset.reset", "earliest",
-                        NULL};
+static int open_consumer(tx *t, char *err, size_t errlen)
+{
+    const char *kv[] = {
+        "group.id",       t->o->group,         "enable.auto.commit", "false", "isolation.level",
+        "read_committed", "auto.offset.reset", "earliest",           NULL};
     rd_kafka_conf_t *kc = conf_with(t->o, kv, err, errlen);
-    if (kc == NULL) return -1;
+    if (kc == NULL)
+        return -1;
     rd_kafka_conf_set_rebalance_cb(kc, on_rebalance);
     rd_kafka_conf_set_opaque(kc, t);
     if ((t->c = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, errlen)) == NULL) {
@@ -306,32 +349,38 @@ static int open_consumer(tx *t, char *err, size_t errlen) {
     rd_kafka_topic_partition_list_add(l, t->o->in_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t e = rd_kafka_subscribe(t->c, l);
     rd_kafka_topic_partition_list_destroy(l);
-    if (e) snprintf(err, errlen, "subscribe %s: %s", t->o->in_topic, rd_kafka_err2str(e));
+    if (e)
+        snprintf(err, errlen, "subscribe %s: %s", t->o->in_topic, rd_kafka_err2str(e));
     return e ? -1 : 0;
 }
 
-static void close_all(tx *t) {
+static void close_all(tx *t)
+{
     if (t->c) {
-        rd_kafka_consumer_close(t->c);   /* may call on_rebalance: the batch is committed */
+        rd_kafka_consumer_close(t->c); /* may call on_rebalance: the batch is committed */
         rd_kafka_destroy(t->c);
     }
     if (t->p) {
         if (t->open && !t->fatal) {
             rd_kafka_error_t *e = rd_kafka_abort_transaction(t->p, TXN_TIMEOUT_MS);
-            if (e) rd_kafka_error_destroy(e);
+            if (e)
+                rd_kafka_error_destroy(e);
         }
         rd_kafka_destroy(t->p);
     }
 }
 
-int run_kafka_txn(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop) {
+int run_kafka_txn(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop)
+{
     tx *t = calloc(1, sizeof *t);
     char err[512];
     int rc = 1;
-    if (t == NULL) return 1;
+    if (t == NULL)
+        return 1;
     *t = (tx){.o = o, .e = e, .st = st, .stop = stop, .arena = pj_arena_new()};
     clear_batch(t);
-    if (t->arena == NULL) errorf("out of memory");
+    if (t->arena == NULL)
+        errorf("out of memory");
     else if (open_producer(t, err, sizeof err) < 0 || open_consumer(t, err, sizeof err) < 0)
         errorf("kafka: %s", err);
     else if (loop(t) == 0)
