@@ -182,12 +182,20 @@ static int sync_out(k8s *k, int save_too)
 
 /* --- configuration ------------------------------------------------------- */
 
+/* The service account directory: TETRA_K8S_SA_DIR when set (tests, and
+ * pods that mount the token somewhere else), else where the kubelet puts it. */
+static const char *sa_dir(void)
+{
+    const char *d = getenv("TETRA_K8S_SA_DIR");
+    return d != NULL && d[0] != '\0' ? d : KUBE_SA_DIR;
+}
+
 static int load_conf(const capture_opts *o, kube_conf *kc)
 {
     char err[1024], home[1024];
     const char *path = o->kubeconfig, *env = getenv("KUBECONFIG");
     if (path == NULL && getenv("KUBERNETES_SERVICE_HOST") != NULL) {
-        if (kube_conf_in_cluster(kc, KUBE_SA_DIR, err, sizeof(err)) == 0)
+        if (kube_conf_in_cluster(kc, sa_dir(), err, sizeof(err)) == 0)
             return 0;
         errorf("in-cluster configuration: %s", err);
         return -1;
