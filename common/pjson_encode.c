@@ -61,6 +61,18 @@ static int put_escape(buf *b, unsigned char c)
     }
 }
 
+/* Bytes that cannot be copied as they are into a JSON string. */
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const unsigned char esc_stop[256] = {
+    R16(1), R16(1),                                 /* 0x00-0x1f: control */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x22 '"' */
+    R16(0), R16(0),
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x5c '\\' */
+    R16(0),
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, /* 0x7f DEL */
+    R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), /* 0x80-0xff */
+};
+
 /* Append s[0..n) as a JSON string. */
 static int put_string(buf *b, const char *str, size_t n)
 {
@@ -70,7 +82,7 @@ static int put_string(buf *b, const char *str, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        while (run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' && s[run] != '\\')
+        while (run < n && !esc_stop[s[run]])
             run++;
         if (run > i && buf_append(b, s + i, run - i) < 0)
             return -1;
