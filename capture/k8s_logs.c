@@ -93,6 +93,39 @@ static void keep_error_body(k8s_pod *p, const char *data, size_t n)
         (void)buf_append(&p->errbody, data, n < ERRBODY_MAX ? n : ERRBODY_MAX);
 }
 
+static int oom(void)
+{
+    errorf("out of memory");
+    return -1;
+}
+
+/* Complete lines are handed on straight from curl's buffer; only the
+ * unfinished tail of a chunk is copied into p->line, and freed once its
+ * line is complete, so an idle stream holds no line buffer at all (it held
+ * one grown to twice the largest chunk before: 32 KB a pod). */
+static int take_lines(k8s *k, k8s_pod *p, const char *data, size_t n)
+{
+    const char *at = data, *end = data + n, *nl;
+    while ((nl = memchr(at, '\n', (size_t)(end - at))) != NULL) {
+        const char *line = at;
+        size_t len = (size_t)(nl - at);
+        if (p->line.len > 0) { /* the rest of a line begun in an earlier chunk */
+            if (buf_append(&p->line, at, len) < 0)
+                return oom();
+            line = p->line.p;
+            len = p->line.len;
+        }
+        if (handle_line(k, p, line, len) < 0)
+            return -1;
+        if (p->line.p != NULL)
+            buf_free(&p->line); /* a follow stream is idle most of the time */
+        at = nl + 1;
+    }
+    if (at < end && buf_append(&p->line, at, (size_t)(end - at)) < 0)
+        return oom();
+    return 0;
+}
+
 static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 {
     k8s_pod *p = userdata;
@@ -106,23 +139,10 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
     }
     if (curl_easy_getinfo(p->h, CURLINFO_PRIVATE, (char **)&k) != CURLE_OK || k == NULL)
         return 0;
-    if (buf_append(&p->line, data, n) < 0) {
-        errorf("out of memory");
-        k->fatal = 1;
+    if (take_lines(k, p, data, n) < 0) {
+        k->fatal = 1; /* already said why */
         return 0;
     }
-    size_t at = 0;
-    char *nl;
-    while ((nl = memchr(p->line.p + at, '\n', p->line.len - at)) != NULL) {
-        size_t len = (size_t)(nl - (p->line.p + at));
-        if (handle_line(k, p, p->line.p + at, len) < 0) {
-            k->fatal = 1;
-            return 0;
-        }
-        at += len + 1;
-    }
-    memmove(p->line.p, p->line.p + at, p->line.len - at);
-    p->line.len -= at;
     return n;
 }
 
@@ -183,7 +203,7 @@ void k8s_logs_close(k8s *k, k8s_pod *p)
     curl_slist_free_all(p->hdrs);
     p->h = NULL;
     p->hdrs = NULL;
-    buf_reset(&p->line); /* an incomplete line never counts */
+    buf_free(&p->line); /* an incomplete line never counts */
 }
 
 static void http_error(k8s *k, k8s_pod *p)
@@ -226,4 +246,5 @@ void k8s_logs_done(k8s *k, k8s_pod *p, CURLcode rc)
     }
     if (p->wanted && !*k->c->stop)
         (void)stats_add(&k->c->st, "k8s_reconnects", 1);
+    buf_free(&p->errbody); /* read by http_error; a healthy stream needs none */
 }

@@ -5,6 +5,9 @@
  * (log streams and a watch) and still make a plain blocking call (a list).
  * A token kept in a file is re-read when the file changes (the kubelet
  * rotates projected service account tokens), checked at every new request.
+ * Every handle set up here shares the client's TLS session cache and waits
+ * to multiplex on an HTTP/2 connection already being opened, so a multi of
+ * many streams holds one connection, not one per stream.
  * Error answers from the API server are Status objects; kube_describe turns
  * one into a message that says what to fix, e.g. for RBAC which verb on
  * which resource to grant.  Nothing here prints or exits. */
@@ -21,6 +24,8 @@ typedef struct kube_client kube_client;
 /* A client for *kc, which it takes over (kc is zeroed).  NULL with err
  * filled when out of memory. */
 kube_client *kube_client_new(kube_conf *kc, char *err, size_t errlen);
+/* Free k.  Every easy handle set up with it must be cleaned up first (they
+ * use its share handle). */
 void kube_client_free(kube_client *k);
 
 /* The server URL ("https://host:port"). */
