@@ -38,6 +38,13 @@ sed -i 's/.*"arguments":"\([^"]*\)".*/\1/' "$W"
 kc_start run1 --kubeconfig "$K8S_KUBECONFIG" -v --dlq "$K8S_DIR/dlq"
 for i in 1 2 3; do kc_wait_streams "kl$i" 1 || fail "no stream at kl$i"; done
 ok "one log stream per node"
+# the watch and the three streams multiplex on one HTTP/2 connection (a
+# connection per stream cost 85 KB a pod; docs/K8S-TESTING.md)
+if command -v ss >/dev/null 2>&1; then
+    conns=$(ss -Htnp state established "( dport = :$K8S_API_PORT )" | grep -c "pid=$KC_PID,")
+    [ "$conns" = 1 ] || fail "$conns connections to the API server for one watch and three streams"
+    ok "one watch and three log streams on one connection to the API server"
+fi
 # events while it runs, in several bursts
 for b in 1 2 3; do
     for i in 1 2 3; do
