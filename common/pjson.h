@@ -68,6 +68,11 @@ pj_status pj_decode(pj_arena *a, const ProtobufCMessageDescriptor *desc, const c
  * fields in number order) to out.  Returns 0, or -1 when out of memory. */
 int pj_encode(const ProtobufCMessage *m, buf *out);
 
+/* Append s[0..n) as a JSON string exactly as pj_encode writes strings:
+ * Go's escapes, bytes that are not UTF-8 as U+FFFD (strings unpacked from
+ * binary protobuf are not checked by protobuf-c).  Returns 0 or -1. */
+int pj_put_string(buf *b, const char *s, size_t n);
+
 /* The counter name of a status, e.g. "invalid_json". */
 const char *pj_status_name(pj_status s);
 

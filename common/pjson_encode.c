@@ -73,8 +73,7 @@ static const unsigned char esc_stop[256] = {
     R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), /* 0x80-0xff */
 };
 
-/* Append s[0..n) as a JSON string. */
-static int put_string(buf *b, const char *str, size_t n)
+int pj_put_string(buf *b, const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     if (buf_reserve(b, n + 2) < 0 || buf_putc(b, '"') < 0)
@@ -111,7 +110,7 @@ static int put_string(buf *b, const char *str, size_t n)
 
 static int put_cstring(buf *b, const char *s)
 {
-    return put_string(b, s ? s : "", s ? strlen(s) : 0);
+    return pj_put_string(b, s ? s : "", s ? strlen(s) : 0);
 }
 
 /* Decimal text of v, optionally negative and quoted, without printf:

@@ -258,86 +258,6 @@ typedef struct jw {
     const char *name[JW_DEPTH];
 } jw;
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t k = 0;
-    if (c >= 0xC2 && c <= 0xDF)
-        k = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        k = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        k = 4;
-    if (!k || n < k)
-        return 0;
-    if (c == 0xE0)
-        lo = 0xA0;
-    else if (c == 0xED)
-        hi = 0x9F;
-    else if (c == 0xF0)
-        lo = 0x90;
-    else if (c == 0xF4)
-        hi = 0x8F;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < k; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return k;
-}
-
-/* One byte below 0x80 that needs escaping, spelled as jansson does. */
-static int put_escape(buf *b, unsigned char c)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-    switch (c) {
-    case '"':
-        return buf_append(b, "\\\"", 2);
-    case '\\':
-        return buf_append(b, "\\\\", 2);
-    case '\b':
-        return buf_append(b, "\\b", 2);
-    case '\f':
-        return buf_append(b, "\\f", 2);
-    case '\n':
-        return buf_append(b, "\\n", 2);
-    case '\r':
-        return buf_append(b, "\\r", 2);
-    case '\t':
-        return buf_append(b, "\\t", 2);
-    default:
-        return buf_append(b, e, 6);
-    }
-}
-
-/* s[0..n) as a JSON string; bytes that are not UTF-8 (binary protobuf is
- * not checked) become U+FFFD, as the codec writes them in "tetragon". */
-static int put_str(buf *b, const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    int r = buf_reserve(b, n + 2) | buf_putc(b, '"');
-    for (size_t i = 0; i < n && r == 0;) {
-        size_t run = i;
-        while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
-            run++;
-        if (run > i)
-            r |= buf_append(b, s + i, run - i);
-        i = run;
-        if (i >= n)
-            break;
-        if (s[i] < 0x80) {
-            r |= put_escape(b, s[i++]);
-            continue;
-        }
-        size_t k = utf8_seq(s + i, n - i);
-        r |= k ? buf_append(b, s + i, k) : buf_append(b, "\xEF\xBF\xBD", 3);
-        i += k ? k : 1;
-    }
-    return r | buf_putc(b, '"');
-}
-
 static void jw_sep(jw *w, int level)
 {
     if (w->count[level]++)
@@ -349,12 +269,12 @@ static void jw_key(jw *w, const char *key)
 {
     for (; w->shown <= w->depth; w->shown++) {
         jw_sep(w, w->shown - 1);
-        w->err |= put_str(w->b, w->name[w->shown], strlen(w->name[w->shown]));
+        w->err |= pj_put_string(w->b, w->name[w->shown], strlen(w->name[w->shown]));
         w->err |= buf_append(w->b, ":{", 2);
         w->count[w->shown] = 0;
     }
     jw_sep(w, w->depth);
-    w->err |= put_str(w->b, key, strlen(key));
+    w->err |= pj_put_string(w->b, key, strlen(key));
     w->err |= buf_putc(w->b, ':');
 }
 
@@ -380,13 +300,13 @@ static void jw_str(jw *w, const char *key, const char *s)
     if (!s)
         return;
     jw_key(w, key);
-    w->err |= put_str(w->b, s, strlen(s));
+    w->err |= pj_put_string(w->b, s, strlen(s));
 }
 
 static void jw_strn(jw *w, const char *key, const char *s, size_t n)
 {
     jw_key(w, key);
-    w->err |= put_str(w->b, s, n);
+    w->err |= pj_put_string(w->b, s, n);
 }
 
 static void jw_int(jw *w, const char *key, long long v)
@@ -409,7 +329,7 @@ static void jw_elem(jw *w, int *n, const char *s, size_t len)
         return;
     if ((*n)++)
         w->err |= buf_putc(w->b, ',');
-    w->err |= put_str(w->b, s, len);
+    w->err |= pj_put_string(w->b, s, len);
 }
 
 /* --- ECS fields ------------------------------------------------------------------ */
@@ -445,13 +365,13 @@ static void put_command_line(jw *w, const char *bin, const char *args)
     if (!bin)
         return;
     jw_key(w, "command_line");
-    w->err |= put_str(w->b, bin, strlen(bin));
+    w->err |= pj_put_string(w->b, bin, strlen(bin));
     if (!args)
         return;
     w->b->len--; /* reopen the string */
     w->err |= buf_putc(w->b, ' ');
     size_t mid = w->b->len;
-    w->err |= put_str(w->b, args, strlen(args));
+    w->err |= pj_put_string(w->b, args, strlen(args));
     if (w->err || w->b->len <= mid)
         return;
     memmove(w->b->p + mid, w->b->p + mid + 1, w->b->len - mid - 1); /* args' opening quote */
@@ -472,12 +392,12 @@ static void put_labels(jw *w, const Tetragon__Pod *pod)
         if (n++)
             w->err |= buf_putc(w->b, ',');
         /* "key=value" as one string: write both, then join them */
-        w->err |= put_str(w->b, k, strlen(k));
+        w->err |= pj_put_string(w->b, k, strlen(k));
         if (w->err)
             return;
         w->b->p[w->b->len - 1] = '=';
         size_t mid = w->b->len;
-        w->err |= put_str(w->b, v, strlen(v));
+        w->err |= pj_put_string(w->b, v, strlen(v));
         if (w->err)
             return;
         memmove(w->b->p + mid, w->b->p + mid + 1, w->b->len - mid - 1);
