@@ -282,10 +282,10 @@ static int loop(kloop *k) {
             return -1;
         }
         if (r == 1) {
-            last_msg = mono_ms();
             int rc = one(k, m);
             rd_kafka_message_destroy(m);
             if (rc < 0) return -1;
+            last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
         }
         kafka_out_poll(k->out, 0);
         if (mono_ms() - last_commit >= 1000) {

@@ -268,8 +268,8 @@ static int poll_one(tx *t, uint64_t *last_msg)
         return 0;
     int rc = 0;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        *last_msg = mono_ms();
         rc = one(t, m);
+        *last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
     } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         uint64_t skipped;
         if (msg_ratelimit("consumer", 10, &skipped))

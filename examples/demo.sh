@@ -16,7 +16,10 @@ DEMO_LLM=${DEMO_LLM:-1}
 SAMPLES=${SAMPLES_DIR:-$ROOT/../shared/samples/tetragon}
 WORK=$ROOT/build/demo
 RUN=$(date +%s)
-RAW=demo.raw.$RUN ENRICHED=demo.enriched.$RUN INDEX="tetragon-demo-$RUN-%Y.%m.%d"
+RAW=demo.raw.$RUN ENRICHED=demo.enriched.$RUN
+# One stable index family and template for the demo; each run starts it
+# afresh so what it shows is this run's.
+INDEX="tetragon-demo-%Y.%m.%d" TEMPLATE=tetragon-demo pattern="tetragon-demo-*"
 mkdir -p "$WORK"
 
 step() { printf '\n==> %s\n' "$*" >&2; }
@@ -53,22 +56,26 @@ tail -n 1 "$WORK/enrich.log" >&2
 written=$(tail -n 1 "$WORK/enrich.log" | tr ' ' '\n' | sed -n 's/^written=//p')
 
 step "tetra-sink $ENRICHED -> OpenSearch $OPENSEARCH_URL"
+curl -s -XDELETE "$OPENSEARCH_URL/$pattern" >/dev/null
 "$BIN/tetra-sink" -b "$KAFKA_BROKERS" -t "$ENRICHED" -G "demo-sink-$RUN" \
-    --opensearch "$OPENSEARCH_URL" --index "$INDEX" 2>"$WORK/sink.log" &
+    --opensearch "$OPENSEARCH_URL" --index "$INDEX" --template-name "$TEMPLATE" 2>"$WORK/sink.log" &
 sink=$!
-pattern="tetragon-demo-$RUN-*"
-count=0
+# Done when the sink has read every enriched record (identical sample
+# events share one document id, so the document count can be lower).
 for _ in $(seq 1 120); do
+    kill -0 "$sink" 2>/dev/null || break
+    curl -s -XPOST "$OPENSEARCH_URL/$pattern/_refresh" >/dev/null
     count=$(curl -s "$OPENSEARCH_URL/$pattern/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
-    [ "${count:-0}" -ge "${written:-1}" ] && break
-    sleep 1
+    [ "${count:-0}" -gt 0 ] && [ "${count:-0}" = "${last:-}" ] && break
+    last=$count
+    sleep 3
 done
 kill -TERM "$sink" 2>/dev/null || true
 wait "$sink" || { cat "$WORK/sink.log" >&2; exit 1; }
 tail -n 1 "$WORK/sink.log" >&2
 curl -s -XPOST "$OPENSEARCH_URL/$pattern/_refresh" >/dev/null
 
-step "what it found ($count events in $pattern)"
+step "what it found (${count:-0} documents in $pattern)"
 q() { curl -s -H 'Content-Type: application/json' "$OPENSEARCH_URL/$pattern/_search" -d "$1"; }
 echo "events by severity:"
 q '{"size":0,"aggs":{"s":{"terms":{"field":"event.severity_label","size":10}}}}' |

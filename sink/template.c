@@ -111,8 +111,9 @@ static void url_of(const template_conf *c, const char *path, char *out, size_t n
 }
 
 /* The version of the installed template: -1 when there is none, 0 when it
- * has no version. */
-static int installed_version(const template_conf *c, long *version, char *err, size_t errlen)
+ * has no version; and its first index pattern in pat ("" when none). */
+static int installed_version(const template_conf *c, long *version, char *pat, size_t patlen,
+                             char *err, size_t errlen)
 {
     char url[1200], path[300];
     snprintf(path, sizeof path, "/_index_template/%s", c->name);
@@ -124,8 +125,10 @@ static int installed_version(const template_conf *c, long *version, char *err, s
     if (r == 0 && st == 200) {
         json_t *root = json_loadb(resp.p, resp.len, 0, NULL);
         json_t *t = json_array_get(json_object_get(root, "index_templates"), 0);
-        *version = (long)json_integer_value(
-            json_object_get(json_object_get(t, "index_template"), "version"));
+        json_t *it = json_object_get(t, "index_template");
+        *version = (long)json_integer_value(json_object_get(it, "version"));
+        const char *p0 = json_string_value(json_array_get(json_object_get(it, "index_patterns"), 0));
+        snprintf(pat, patlen, "%s", p0 ? p0 : "");
         json_decref(root);
     } else if (r == 0 && st != 404) {
         snprintf(err, errlen, "GET index template: HTTP %ld: %.200s", st, resp.p ? resp.p : "");
@@ -154,9 +157,17 @@ static int put_json(const template_conf *c, const char *path, const char *body, 
 int template_install(const template_conf *c, const char **note, char *err, size_t errlen)
 {
     long have;
-    if (installed_version(c, &have, err, errlen) < 0)
+    char pat[512] = "", glob[512];
+    if (index_glob(c, glob, sizeof glob) < 0) {
+        snprintf(err, errlen, "index pattern %s has no fixed prefix before its first %%",
+                 c->index_pattern);
         return -1;
-    if (have >= TEMPLATE_VERSION) {
+    }
+    if (installed_version(c, &have, pat, sizeof pat, err, errlen) < 0)
+        return -1;
+    /* Same version for another --index pattern still needs the update,
+     * or the new indices would get dynamic mappings. */
+    if (have > TEMPLATE_VERSION || (have == TEMPLATE_VERSION && strcmp(pat, glob) == 0)) {
         *note = have == TEMPLATE_VERSION ? "current" : "newer version kept";
         return 0;
     }

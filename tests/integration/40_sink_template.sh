@@ -22,6 +22,14 @@ os PUT "/_index_template/$TEMPLATE" '{"index_patterns":["'"$PREFIX"'-*"],"versio
 grep -q "updated" "$T/e1" || fail "no note about the update: $(cat "$T/e1")"
 ok "template version 0 replaced by 1"
 
+# the same version made for another --index pattern is updated too
+os PUT "/_index_template/$TEMPLATE" '{"index_patterns":["'"$PREFIX"'-old-*"],"version":1,"priority":200}' >/dev/null
+"$SINK" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" -v </dev/null 2>"$T/e1b" ||
+    fail "exit $?: $(cat "$T/e1b")"
+pat=$(os GET "/_index_template/$TEMPLATE" | jq -r '.index_templates[0].index_template.index_patterns[0]')
+[ "$pat" = "$PREFIX-*" ] || fail "template for another pattern not updated: $pat"
+ok "template of the same version for another index pattern updated"
+
 # a newer version is kept
 os PUT "/_index_template/$TEMPLATE" '{"index_patterns":["'"$PREFIX"'-*"],"version":99,"priority":200}' >/dev/null
 "$SINK" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" -v </dev/null 2>"$T/e2" ||
