@@ -62,6 +62,7 @@ rc=$?
 pid=""
 [ "$rc" -eq 1 ] || fail "follow with a dead broker: exit $rc, want 1"
 grep -q '7 of 7 messages not delivered' "$T/err4" || fail "follow: undelivered count"
+: >"$T/out5" # exists before the background shell opens it: the loop below reads it
 "$CAP" -f --state "$T/state" "$T/logs/tetragon.log" >"$T/out5" 2>"$T/err5" &
 pid=$!
 i=0
