@@ -102,12 +102,20 @@ int template_body(const template_conf *c, buf *out)
                       mappings);
 }
 
-static void url_of(const template_conf *c, const char *path, char *out, size_t n)
+/* One request to the cluster: method on the base URL plus path, with an
+ * optional JSON body.  Returns 0 when an HTTP answer came, whatever its
+ * status (a 404 is an answer for some callers and a failure for others, so
+ * each judges *status itself), or -1 with err filled when none came.  The
+ * response body is appended to resp, which the caller frees either way. */
+static int os_request(const template_conf *c, const char *method, const char *path,
+                      const char *body, long *status, buf *resp, char *err, size_t errlen)
 {
+    char url[1200];
     size_t ul = strlen(c->url);
     while (ul && c->url[ul - 1] == '/')
         ul--;
-    snprintf(out, n, "%.*s%s", (int)ul, c->url, path);
+    snprintf(url, sizeof url, "%.*s%s", (int)ul, c->url, path);
+    return http_request(c->http, method, url, body, status, resp, err, errlen);
 }
 
 /* The version of the installed template: -1 when there is none, 0 when it
@@ -115,19 +123,19 @@ static void url_of(const template_conf *c, const char *path, char *out, size_t n
 static int installed_version(const template_conf *c, long *version, char *pat, size_t patlen,
                              char *err, size_t errlen)
 {
-    char url[1200], path[300];
+    char path[300];
     snprintf(path, sizeof path, "/_index_template/%s", c->name);
-    url_of(c, path, url, sizeof url);
     buf resp = BUF_INIT;
     long st;
     *version = -1;
-    int r = http_request(c->http, "GET", url, NULL, &st, &resp, err, errlen);
+    int r = os_request(c, "GET", path, NULL, &st, &resp, err, errlen);
     if (r == 0 && st == 200) {
         json_t *root = json_loadb(resp.p, resp.len, 0, NULL);
         json_t *t = json_array_get(json_object_get(root, "index_templates"), 0);
         json_t *it = json_object_get(t, "index_template");
         *version = (long)json_integer_value(json_object_get(it, "version"));
-        const char *p0 = json_string_value(json_array_get(json_object_get(it, "index_patterns"), 0));
+        const char *p0 =
+            json_string_value(json_array_get(json_object_get(it, "index_patterns"), 0));
         snprintf(pat, patlen, "%s", p0 ? p0 : "");
         json_decref(root);
     } else if (r == 0 && st != 404) {
@@ -141,11 +149,9 @@ static int installed_version(const template_conf *c, long *version, char *pat, s
 static int put_json(const template_conf *c, const char *path, const char *body, char *err,
                     size_t errlen)
 {
-    char url[1200];
-    url_of(c, path, url, sizeof url);
     buf resp = BUF_INIT;
     long st;
-    int r = http_request(c->http, "PUT", url, body, &st, &resp, err, errlen);
+    int r = os_request(c, "PUT", path, body, &st, &resp, err, errlen);
     if (r == 0 && (st < 200 || st >= 300)) {
         snprintf(err, errlen, "PUT %s: HTTP %ld: %.300s", path, st, resp.p ? resp.p : "");
         r = -1;
@@ -188,11 +194,10 @@ int template_install(const template_conf *c, const char **note, char *err, size_
  * (400 "no handler" or 404 without an ISM error type). */
 static int ism_present(const template_conf *c, char *err, size_t errlen)
 {
-    char url[1200];
-    url_of(c, "/_plugins/_ism/explain/.no-such-index-tetra-sink", url, sizeof url);
     buf resp = BUF_INIT;
     long st;
-    int r = http_request(c->http, "GET", url, NULL, &st, &resp, err, errlen);
+    int r = os_request(c, "GET", "/_plugins/_ism/explain/.no-such-index-tetra-sink", NULL, &st,
+                       &resp, err, errlen);
     if (r == 0)
         r = st == 200 || (resp.p && strstr(resp.p, "index_not_found")) ? 1 : 0;
     buf_free(&resp);
@@ -204,11 +209,9 @@ static int ism_present(const template_conf *c, char *err, size_t errlen)
 static int put_ism(const template_conf *c, const char *path, const buf *body, char *err,
                    size_t errlen)
 {
-    char url[1200];
-    url_of(c, path, url, sizeof url);
     buf resp = BUF_INIT;
     long st;
-    int r = http_request(c->http, "GET", url, NULL, &st, &resp, err, errlen);
+    int r = os_request(c, "GET", path, NULL, &st, &resp, err, errlen);
     if (r == 0 && st == 200) {
         json_t *root = json_loadb(resp.p, resp.len, 0, NULL);
         char q[1300];
