@@ -26,20 +26,8 @@ if [ -z "$S" ] || ! ls "$S"/*.json >/dev/null 2>&1; then S="$ROOT/tests/fixtures
 consume() {
     kcat -C -b "$KAFKA_BROKERS" -t "$1" -e -o beginning -q -f '%k\t%h\n' >"$T/meta" ||
         fail "kcat -C $1"
-    kcat -C -b "$KAFKA_BROKERS" -t "$1" -e -o beginning -q -f '%R%s' | python3 -c '
-import struct, sys
-data = sys.stdin.buffer.read()
-out = sys.stdout.buffer
-i = 0
-while i < len(data):
-    (n,) = struct.unpack(">i", data[i:i + 4]); i += 4
-    v = n
-    while True:
-        b = v & 0x7f; v >>= 7
-        out.write(bytes([b | (0x80 if v else 0)]))
-        if not v: break
-    out.write(data[i:i + n]); i += n
-' >"$T/values.bin" || fail "kcat/python value dump"
+    kcat -C -b "$KAFKA_BROKERS" -t "$1" -e -o beginning -q -f '%R%s' |
+        python3 "$ROOT/tests/kcat-reframe.py" >"$T/values.bin" || fail "kcat value dump"
 }
 
 # wait until TOPIC holds N messages (at most 30 s)

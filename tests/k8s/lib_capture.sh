@@ -70,20 +70,8 @@ kc_alive() { kill -0 "$KC_PID" 2>/dev/null; }
 kc_markers() {
     if [ -n "$KC_TOPIC" ]; then
         kcat -C -b "$KAFKA_BROKERS" -t "$KC_TOPIC" -e -o beginning -q -f '%R%s' 2>/dev/null |
-            python3 -c '
-import struct, sys
-data = sys.stdin.buffer.read()
-out = sys.stdout.buffer
-i = 0
-while i < len(data):
-    (n,) = struct.unpack(">i", data[i:i + 4]); i += 4
-    v = n
-    while True:
-        b = v & 0x7f; v >>= 7
-        out.write(bytes([b | (0x80 if v else 0)]))
-        if not v: break
-    out.write(data[i:i + n]); i += n
-' | "$KC_CAP" -q -I proto - | jq -r '.process_exec.process.arguments // empty'
+            python3 "$ROOT/tests/kcat-reframe.py" | "$KC_CAP" -q -I proto - |
+            jq -r '.process_exec.process.arguments // empty'
     else
         cat "$K8S_DIR"/*.out 2>/dev/null | jq -r '.process_exec.process.arguments // empty'
     fi
