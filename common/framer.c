@@ -205,22 +205,79 @@ static int too_big(const framer *f)
     return f->dropped + (f->scan - f->start) > f->max;
 }
 
-/* Most bytes of an event sit inside strings or on a non-object line; skip
- * over them without per-byte state changes.  Returns 1 when it moved. */
 /* The bytes object_byte() acts on, inside a string and outside one; all
- * others are skipped with one table load each (the framer otherwise looked
- * at every byte of every event one call at a time). */
+ * others are skipped with one table load each. */
 static const unsigned char in_string_stop[256] = {['"'] = 1, ['\\'] = 1, ['\n'] = 1};
 static const unsigned char in_object_stop[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['\n'] = 1};
 
+/* The hot loop of object mode.  An event has a few hundred quotes and
+ * braces, and taking each through object_byte() and advance() cost more
+ * than the rest of the framing; here they are handled with the state in
+ * locals.  What needs the general path stops the loop there: a newline
+ * (line numbers, the rule that a '{' opening a line starts a new record),
+ * the brace that closes the record, an escape split across feeds, and the
+ * size limit.  Returns 1 when it moved. */
+static int scan_object(framer *f)
+{
+    if (f->rec != REC_OBJECT || f->skipping || f->col0 || (f->in_str && f->esc))
+        return 0;
+    const unsigned char *u = (const unsigned char *)f->p;
+    size_t i = f->scan, n = f->len;
+    if (n - f->start > f->max) /* not skipping: nothing was dropped yet */
+        n = f->start + f->max;
+    int in_str = f->in_str, depth = f->depth;
+    while (i < n) {
+        if (in_str) {
+            while (i < n && !in_string_stop[u[i]])
+                i++;
+            if (i == n)
+                break;
+            if (u[i] == '"') {
+                in_str = 0;
+                i++;
+            } else if (u[i] == '\\' && i + 1 < n && u[i + 1] != '\n') {
+                i += 2;
+            } else {
+                break;
+            }
+        } else {
+            while (i < n && !in_object_stop[u[i]])
+                i++;
+            if (i == n)
+                break;
+            unsigned char c = u[i];
+            if (c == '"')
+                in_str = 1;
+            else if (c == '{')
+                depth++;
+            else if (c == '}' && depth > 1)
+                depth--;
+            else
+                break;
+            i++;
+        }
+    }
+    if (i == f->scan)
+        return 0;
+    f->scan = i;
+    f->in_str = in_str;
+    f->depth = depth;
+    f->col0 = 0;
+    return 1;
+}
+
+/* Everything else: a line that is not an object goes to its newline, and
+ * an object being dropped for its size is skipped to its next stop byte. */
 static int skip_plain(framer *f)
 {
+    if (scan_object(f))
+        return 1;
     size_t i = f->scan, n = f->len;
     const char *p = f->p;
     if (f->rec == REC_LINE) {
         const char *nl = memchr(p + i, '\n', n - i);
         i = nl != NULL ? (size_t)(nl - p) : n;
-    } else if (f->rec == REC_OBJECT && !(f->in_str && f->esc)) {
+    } else if (f->rec == REC_OBJECT && f->skipping && !(f->in_str && f->esc)) {
         const unsigned char *u = (const unsigned char *)p;
         const unsigned char *stop = f->in_str ? in_string_stop : in_object_stop;
         while (i < n && !stop[u[i]])

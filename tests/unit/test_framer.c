@@ -228,6 +228,30 @@ static size_t put_varint(char *p, uint64_t v)
     return n;
 }
 
+/* Escapes, braces and quotes inside strings, at every chunk boundary:
+ * the framer's fast loop and its byte-at-a-time path must agree. */
+START_TEST(chunking_never_changes_records)
+{
+    const char *in = "{\"a\":\"\\\\\",\"b\":\"}{\\\"{\"}\n"
+                     "{\"c\":{\"d\":\"\\\\\\\"}\"},\"e\":[{},{\"f\":\"\xc3\xa9}\"}]}"
+                     "{\"g\":\"x\\\\\"}\r\n{\"h\":\"{{{\"}\n";
+    static got whole, g;
+    run_json(in, 0, &whole);
+    ck_assert_int_eq(whole.n, 4);
+    ck_assert_str_eq(whole.data[0], "{\"a\":\"\\\\\",\"b\":\"}{\\\"{\"}");
+    ck_assert_str_eq(whole.data[3], "{\"h\":\"{{{\"}");
+    for (size_t chunk = 1; chunk < 20; chunk++) {
+        run_json(in, chunk, &g);
+        ck_assert_int_eq(g.n, whole.n);
+        for (int i = 0; i < g.n; i++) {
+            ck_assert_str_eq(g.data[i], whole.data[i]);
+            ck_assert_uint_eq(g.line[i], whole.line[i]);
+            ck_assert_uint_eq(g.end[i], whole.end[i]);
+        }
+    }
+}
+END_TEST
+
 START_TEST(varint_records)
 {
     char in[512];
@@ -285,6 +309,7 @@ static Suite *suite(void)
     tcase_add_test(t, too_long_garbage_line);
     tcase_add_test(t, exactly_max_is_fine);
     tcase_add_test(t, base_offset);
+    tcase_add_test(t, chunking_never_changes_records);
     tcase_add_test(t, varint_records);
     tcase_add_test(t, varint_truncated_and_corrupt);
     suite_add_tcase(s, t);
