@@ -43,15 +43,6 @@ int buf_puts(buf *b, const char *s)
     return buf_append(b, s, strlen(s));
 }
 
-int buf_putc(buf *b, char c)
-{
-    if (buf_reserve(b, 1) < 0)
-        return -1;
-    b->p[b->len++] = c;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
 int buf_printf(buf *b, const char *fmt, ...)
 {
     va_list ap;

@@ -25,7 +25,16 @@ int buf_reserve(buf *b, size_t n);
 /* Append n bytes / a NUL-terminated string / one byte. Return 0 or -1 (ENOMEM). */
 int buf_append(buf *b, const void *data, size_t n);
 int buf_puts(buf *b, const char *s);
-int buf_putc(buf *b, char c);
+/* Inline: the encoders write a few hundred single bytes (quotes, colons,
+ * commas) per event, and a call per byte cost more than the writing. */
+static inline int buf_putc(buf *b, char c)
+{
+    if (b->cap - b->len < 2 && buf_reserve(b, 1) < 0)
+        return -1;
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+    return 0;
+}
 /* Append printf-style text. Returns 0 or -1. */
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append v as a protobuf base-128 varint. Returns 0 or -1. */
