@@ -60,6 +60,19 @@ int buf_printf(buf *b, const char *fmt, ...)
     return 0;
 }
 
+int buf_put_i64(buf *b, int64_t v)
+{
+    char tmp[24], *e = tmp + sizeof tmp, *d = e;
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--d = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        *--d = '-';
+    return buf_append(b, d, (size_t)(e - d));
+}
+
 int buf_put_varint(buf *b, uint64_t v)
 {
     if (buf_reserve(b, 10) < 0)

@@ -143,12 +143,29 @@ static int dupstr(char **dst, const char *s)
 }
 
 /* Index names go into JSON action lines unescaped, so refuse what would
- * need escaping (OpenSearch refuses those names anyway). */
-static int index_name_ok(const char *name, const char *s)
+ * need escaping, and what OpenSearch refuses in a name anyway (upper case
+ * included), here rather than as a rejection of every document.  In an
+ * --index pattern the strftime conversions are skipped: they write no
+ * quote or backslash. */
+static int index_name_ok(const char *name, const char *s, int pattern)
 {
-    if (*s && !strpbrk(s, "\"\\ ,#*?<>|/"))
+    const char *p = s;
+    for (; *p; p++) {
+        if (pattern && *p == '%' && p[1]) {
+            p++;
+            continue;
+        }
+        if (strchr("\"\\ ,#*?<>|/:", *p) || (*p >= 'A' && *p <= 'Z'))
+            break;
+    }
+    if (*s && !*p)
         return 0;
-    errorf("--%s: '%s' is not a usable index name", name, s);
+    if (*p)
+        errorf("--%s: '%s' is not a usable index name: OpenSearch refuses '%c' in one (use "
+               "lower case, none of \\ / * ? \" < > | , # : or space)",
+               name, s, *p);
+    else
+        errorf("--%s: the name is empty", name);
     return -1;
 }
 
@@ -296,13 +313,13 @@ static int one(sink_opts *o, secret_files *sf, int c, const char *a)
         return 0;
     case O_INDEX:
         o->index_pattern = a;
-        return 0;
+        return index_name_ok("index", a, 1);
     case O_DATA_STREAM:
         o->data_stream = a;
-        return index_name_ok("data-stream", a);
+        return index_name_ok("data-stream", a, 0);
     case O_TEMPLATE_NAME:
         o->template_name = a;
-        return index_name_ok("template-name", a);
+        return index_name_ok("template-name", a, 0);
     case O_NO_TEMPLATE:
         o->no_template = 1;
         return 0;

@@ -274,8 +274,10 @@ static void jw_key(jw *w, const char *key)
         w->count[w->shown] = 0;
     }
     jw_sep(w, w->depth);
-    w->err |= pj_put_string(w->b, key, strlen(key));
-    w->err |= buf_putc(w->b, ':');
+    /* keys are this file's literals: nothing to escape */
+    w->err |= buf_putc(w->b, '"');
+    w->err |= buf_puts(w->b, key);
+    w->err |= buf_append(w->b, "\":", 2);
 }
 
 static void jw_open(jw *w, const char *name)
@@ -312,7 +314,7 @@ static void jw_strn(jw *w, const char *key, const char *s, size_t n)
 static void jw_int(jw *w, const char *key, long long v)
 {
     jw_key(w, key);
-    w->err |= buf_printf(w->b, "%lld", v);
+    w->err |= buf_put_i64(w->b, v);
 }
 
 /* A wrapped unsigned number (pid), present when the wrapper is. */
@@ -466,7 +468,9 @@ static void put_process(jw *w, const Tetragon__Process *p, const Tetragon__Proce
     if (p->uid) {
         jw_open(w, "user");
         jw_key(w, "id");
-        w->err |= buf_printf(w->b, "\"%u\"", (unsigned)p->uid->value);
+        w->err |= buf_putc(w->b, '"');
+        w->err |= buf_put_i64(w->b, p->uid->value);
+        w->err |= buf_putc(w->b, '"');
         jw_close(w);
     }
     jw_str(w, "entity_id", nz(p->exec_id));
@@ -713,7 +717,11 @@ int doc_build(const doc_conf *c, const tetra_ev *ev, const tetra_enr *e, buf *ou
     if (id_of(ev, m->kind, pl, has_time ? t : NULL, m->id) < 0)
         return doc_fail(out, start, reason, "no_memory");
     jw w = {.b = out};
-    if (buf_printf(out, "{\"create\":{\"_index\":\"%s\",\"_id\":\"%s\"}}\n", m->index, m->id) < 0 ||
+    /* index names and ids need no escaping: strftime of a checked
+     * pattern, and hex */
+    if (buf_puts(out, "{\"create\":{\"_index\":\"") < 0 || buf_puts(out, m->index) < 0 ||
+        buf_puts(out, "\",\"_id\":\"") < 0 || buf_puts(out, m->id) < 0 ||
+        buf_puts(out, "\"}}\n") < 0 ||
         put_doc(&w, c, ev, e, m->kind, pl, has_time ? t : NULL) < 0)
         return doc_fail(out, start, reason, "no_memory");
     return 0;

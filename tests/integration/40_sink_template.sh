@@ -14,6 +14,18 @@ trap 'os DELETE "/_data_stream/$DS" >/dev/null 2>&1; os DELETE "/_index_template
 
 version() { os GET "/_index_template/$1" | jq -r '.index_templates[0].index_template.version'; }
 
+# names OpenSearch would refuse (or that would need escaping in an action
+# line) are usage errors at start, not a rejection of every document
+for bad in "--index Tetragon-%Y.%m.%d" "--index tetragon\"x-%Y" "--data-stream a,b" \
+    "--template-name Tpl"; do
+    # shellcheck disable=SC2086 # the option and its value, split on purpose
+    "$SINK" --opensearch "$OS" $bad </dev/null 2>"$T/e0"
+    rc=$?
+    [ "$rc" = 2 ] && grep -q "not a usable index name" "$T/e0" ||
+        fail "$bad: exit $rc, want 2 with a reason: $(cat "$T/e0")"
+done
+ok "index, data stream and template names OpenSearch refuses: exit 2 at start"
+
 # an older version is replaced
 os PUT "/_index_template/$TEMPLATE" '{"index_patterns":["'"$PREFIX"'-*"],"version":0,"priority":200}' >/dev/null
 "$SINK" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" -v </dev/null 2>"$T/e1" ||
