@@ -652,6 +652,7 @@ static int dec_object(dctx *c, const ProtobufCMessageDescriptor *d, uint32_t ti,
 {
     const jtok *t = &c->t[ti];
     uint32_t k = ti + 1;
+    const ProtobufCFieldDescriptor *hint = NULL;
     for (uint32_t i = 0; i < t->size; i++) {
         uint32_t v = k + 1;
         const jtok *kt = &c->t[k];
@@ -660,9 +661,9 @@ static int dec_object(dctx *c, const ProtobufCMessageDescriptor *d, uint32_t ti,
             char *key = str_dup(c, k, NULL);
             if (!key)
                 return nomem(c, k);
-            f = pjd_field(d, key, strlen(key));
+            f = pjd_field_next(d, key, strlen(key), &hint);
         } else
-            f = pjd_field(d, c->js + kt->start, kt->len);
+            f = pjd_field_next(d, c->js + kt->start, kt->len, &hint);
         if (!f)
             note_unknown(c, k);
         else if (c->t[v].type != JT_NULL || null_is_value(f)) {

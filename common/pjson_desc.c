@@ -64,6 +64,17 @@ const ProtobufCFieldDescriptor *pjd_field(const ProtobufCMessageDescriptor *d, c
     return NULL;
 }
 
+const ProtobufCFieldDescriptor *pjd_field_next(const ProtobufCMessageDescriptor *d,
+                                               const char *key, size_t len,
+                                               const ProtobufCFieldDescriptor **hint)
+{
+    const ProtobufCFieldDescriptor *f = *hint;
+    if (!f || strncmp(f->name, key, len) != 0 || f->name[len] != '\0')
+        f = pjd_field(d, key, len);
+    *hint = f && f + 1 < d->fields + d->n_fields ? f + 1 : NULL;
+    return f;
+}
+
 int pjd_is_map_entry(const ProtobufCMessageDescriptor *d)
 {
     size_t n = strlen(d->name);
