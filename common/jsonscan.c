@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "utf8.h"
 
 typedef struct scanner {
     const unsigned char *s;
@@ -120,32 +121,12 @@ static int scan_escape(scanner *p)
 /* Validate one multi-byte UTF-8 sequence at pos (first byte >= 0x80). */
 static int scan_utf8(scanner *p)
 {
-    const unsigned char *s = p->s + p->pos;
-    size_t left = p->len - p->pos;
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        if (c == 0xF4)
-            hi = 0x8F; /* above U+10FFFF */
-    } else
-        return fail(p, PJ_ERR_UTF8, "invalid UTF-8 byte in string");
-    if (left < n || s[1] < lo || s[1] > hi)
-        return fail(p, PJ_ERR_UTF8, "invalid UTF-8 sequence in string");
-    for (size_t k = 2; k < n; k++)
-        if (s[k] < 0x80 || s[k] > 0xBF)
-            return fail(p, PJ_ERR_UTF8, "invalid UTF-8 sequence in string");
+    unsigned char c = p->s[p->pos];
+    size_t n = utf8_seq_len(p->s + p->pos, p->len - p->pos);
+    if (n == 0)
+        return fail(p, PJ_ERR_UTF8,
+                    c >= 0xC2 && c <= 0xF4 ? "invalid UTF-8 sequence in string"
+                                           : "invalid UTF-8 byte in string");
     p->pos += n;
     return 0;
 }
@@ -153,14 +134,13 @@ static int scan_utf8(scanner *p)
 /* Bytes that end the plain run of a string: '"', '\\', control characters
  * and every non-ASCII byte (checked as UTF-8).  One table load per byte
  * instead of four compares: strings are most of a Tetragon event. */
-#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 static const unsigned char str_stop[256] = {
-    R16(1), R16(1),                                 /* 0x00-0x1f: control */
+    ROW16(1), ROW16(1),                             /* 0x00-0x1f: control */
     0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x22 '"' */
-    R16(0), R16(0),
+    ROW16(0), ROW16(0),
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x5c '\\' */
-    R16(0), R16(0),
-    R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), /* 0x80-0xff */
+    ROW16(0), ROW16(0),
+    ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), /* 0x80-0xff */
 };
 
 static int scan_string(scanner *p)

@@ -10,6 +10,7 @@
 #include "pjson.h"
 #include "pjson_desc.h"
 #include "pjson_wkt.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -18,32 +19,6 @@
 #include "google/protobuf/timestamp.pb-c.h"
 
 static int enc_message(const ProtobufCMessage *m, buf *b);
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t k;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        k = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        k = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        k = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else
-        return 0;
-    if (n < k || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < k; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return k;
-}
 
 static int put_escape(buf *b, unsigned char c)
 {
@@ -62,15 +37,14 @@ static int put_escape(buf *b, unsigned char c)
 }
 
 /* Bytes that cannot be copied as they are into a JSON string. */
-#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 static const unsigned char esc_stop[256] = {
-    R16(1), R16(1),                                 /* 0x00-0x1f: control */
+    ROW16(1), ROW16(1),                             /* 0x00-0x1f: control */
     0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x22 '"' */
-    R16(0), R16(0),
+    ROW16(0), ROW16(0),
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x5c '\\' */
-    R16(0),
+    ROW16(0),
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, /* 0x7f DEL */
-    R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), /* 0x80-0xff */
+    ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), /* 0x80-0xff */
 };
 
 int pj_put_string(buf *b, const char *str, size_t n)
@@ -93,7 +67,7 @@ int pj_put_string(buf *b, const char *str, size_t n)
                 return -1;
             continue;
         }
-        size_t k = utf8_len(s + i, n - i);
+        size_t k = utf8_seq_len(s + i, n - i);
         int r;
         if (k == 0)
             r = buf_append(b, "\xEF\xBF\xBD", 3), k = 1;
