@@ -7,6 +7,8 @@
  * record, to keep the memmove count at one per chunk. */
 #include "framer.h"
 
+#include "plainrun.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,6 +230,7 @@ static int scan_object(framer *f)
     int in_str = f->in_str, depth = f->depth;
     while (i < n) {
         if (in_str) {
+            i = plain_run(u, i, n);
             while (i < n && !in_string_stop[u[i]])
                 i++;
             if (i == n)

@@ -10,6 +10,7 @@
 #include "pjson.h"
 #include "pjson_desc.h"
 #include "pjson_wkt.h"
+#include "plainrun.h"
 #include "utf8.h"
 
 #include <inttypes.h>
@@ -54,7 +55,7 @@ int pj_put_string(buf *b, const char *str, size_t n)
         return -1;
     size_t i = 0;
     while (i < n) {
-        size_t run = i;
+        size_t run = plain_run(s, i, n);
         while (run < n && !esc_stop[s[run]])
             run++;
         if (run > i && buf_append(b, s + i, run - i) < 0)
