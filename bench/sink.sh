@@ -36,6 +36,7 @@ fi
 OS=$OPENSEARCH_URL
 T="$BENCH_DIR/sink"
 rm -rf "$T" && mkdir -p "$T/chunks" "$T/warm"
+: >"$T/cpus"
 DOCS=${SINK_BENCH_BATCH:-1000}
 PAR=${SINK_BENCH_INFLIGHT:-4}
 ROUNDS=${SINK_BENCH_ROUNDS:-5}
@@ -76,12 +77,16 @@ post() {
         --data-binary @"$0" "'"$OS"'/_bulk?filter_path=errors,items.*.status,items.*.error"'
 }
 
-# sink INPUT [more options]: tetra-sink from stdin into the run indices
+# sink INPUT [more options]: tetra-sink from stdin into the run indices;
+# with CPU_OUT set, its user and system CPU seconds are written there
 sink() {
     in=$1
     shift
-    "$BIN/tetra-sink" --opensearch "$OS" --index 'bench-tsink-run-%Y.%m.%d' \
-        --template-name bench-tsink-run --batch-docs "$DOCS" --inflight "$PAR" $NOGZIP "$@" <"$in"
+    # shellcheck disable=SC2086 # NOGZIP is one option or none
+    set -- "$BIN/tetra-sink" --opensearch "$OS" --index 'bench-tsink-run-%Y.%m.%d' \
+        --template-name bench-tsink-run --batch-docs "$DOCS" --inflight "$PAR" $NOGZIP "$@"
+    [ -z "${CPU_OUT:-}" ] || set -- /usr/bin/time -f '%U %S' -o "$CPU_OUT" "$@"
+    "$@" <"$in"
 }
 
 # settle: let the cluster finish what the last run left (its indices are
@@ -107,8 +112,9 @@ sink_round() {
     rm -f "$T/dlq"
     settle
     t0=$(now)
-    sink "$CORPUS" --dlq "$T/dlq" 2>"$T/stderr"
+    CPU_OUT="$T/cpu" sink "$CORPUS" --dlq "$T/dlq" 2>"$T/stderr"
     t1=$(now)
+    tail -n 1 "$T/cpu" | awk '{ print $1 + $2 }' >>"$T/cpus"
     sink_s=$(secs "$t0" "$t1")
     sink_n=$(count 'bench-tsink-run-*')
     [ "${1:-}" = keep ] || curl -sS -X DELETE "$OS/bench-tsink-run-*" >/dev/null
@@ -174,6 +180,10 @@ $(awk '{ c = ($2 > 0 ? $3 / $2 : 0); s = ($4 > 0 ? $5 / $4 : 0);
 Ratio of the median rates: $ratio_m.
 
 Replay of the same corpus: $replay_s s, $replay_n documents afterwards (${replay_dup:-?} duplicates).
+
+tetra-sink's own CPU (user + system) per document, median of the rounds: $(median <"$T/cpus" |
+    awk -v n="$docs" '{ printf "%.1f", (n > 0 ? $1 * 1e6 / n : 0) }') us.  Where OpenSearch
+needs all the cores, this is what the sink takes from it.
 
 Median of the rounds' ratios $ratio: $verdict. Sink summary: \`$(tail -n 1 "$T/stderr")\`
 
