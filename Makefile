@@ -69,7 +69,12 @@ TEST_GEN_STAMP := $(GEN)/test/.stamp
 COMMON_SRCS := $(wildcard common/*.c)
 LIB_OBJS    := $(COMMON_SRCS:%.c=$(OBJ)/%.o) $(GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
 LIB         := $(OBJ)/libtetra.a
-PROGRAMS    := $(foreach p,capture enrich sink,$(if $(wildcard $(p)/*.c),$(BIN)/tetra-$(p)))
+PROG_DIRS   := $(foreach p,capture enrich sink,$(if $(wildcard $(p)/*.c),$(p)))
+PROGRAMS    := $(PROG_DIRS:%=$(BIN)/tetra-%)
+# Each program's objects but main.o, for the unit tests named after it
+# (tests/unit/test_sink_*.c links libsink.a): a test then links the module
+# it tests instead of compiling the module's source into itself.
+PROG_LIBS   := $(PROG_DIRS:%=$(OBJ)/lib%.a)
 TOOLS       := $(if $(wildcard tools/mockbroker/*.c),$(BIN)/tetra-mockbroker)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(OBJ)/tests/%)
@@ -80,7 +85,7 @@ TEST_OBJS   := $(TEST_SUPPORT:%.c=$(OBJ)/%.o) $(TEST_GEN_SRCS:$(GEN)/%.c=$(OBJ)/
         install uninstall clean distclean services-up services-down man-check
 .DEFAULT_GOAL := all
 
-all: $(PROGRAMS) $(TOOLS)
+all: $(PROGRAMS) $(PROG_LIBS) $(TOOLS)
 
 deps: $(DEPS_OK)
 $(DEPS_OK): scripts/install-deps.sh
@@ -120,11 +125,21 @@ $(BIN)/tetra-%: $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB
 	@mkdir -p $(@D)
 	$(Q)$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Expanded a second time with the stem in $$*: the objects of one program
+# directory without its main.o, found by wildcard.
+prog_objs = $(patsubst %.c,$(OBJ)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)))
+$(PROG_LIBS): $(OBJ)/lib%.a: $$(call prog_objs,$$*)
+	@rm -f $@
+	$(Q)$(call say,AR,$@)ar rcs $@ $^
+
 $(BIN)/tetra-mockbroker: $(OBJ)/tools/mockbroker/mockbroker.o $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(OBJ)/tests/test_%: $(OBJ)/tests/unit/test_%.o $(TEST_OBJS) $(LIB)
+# The program archive a test links, by its name: test_sink_bulk gets
+# libsink.a; test_buf gets none.  Listed before $(LIB), which it uses.
+test_prog_lib = $(foreach p,$(PROG_DIRS),$(if $(filter $(p)_%,$(1)),$(OBJ)/lib$(p).a))
+$(OBJ)/tests/test_%: $(OBJ)/tests/unit/test_%.o $(TEST_OBJS) $$(call test_prog_lib,$$*) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
