@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../enrich/cache.c"
-#include "../../enrich/fingerprint.c"
-#include "../../enrich/facts.c"
+#include "../../enrich/cache.h"
 
 START_TEST(lru_order)
 {

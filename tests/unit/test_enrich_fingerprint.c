@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../enrich/facts.c"
-#include "../../enrich/fingerprint.c"
+#include "../../enrich/facts.h"
+#include "../../enrich/fingerprint.h"
 
 static char *norm(const char *in) {
     buf b = BUF_INIT;

@@ -2,17 +2,15 @@
  * server: schema validation of replies (accept and reject), the circuit
  * breaker's states, the spending policy, and the retry backoff. */
 #include <check.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../enrich/circuit.c"
-#include "../../enrich/facts.c"
-#include "../../enrich/finding.c"
-#include "../../enrich/llm.c"
-#include "../../enrich/policy.c"
-#include "../../enrich/prefilter.c"
-#include "../../enrich/rules.c"
-#include "../../enrich/rules_builtin.c"
+#include "../../enrich/circuit.h"
+#include "../../enrich/finding.h"
+#include "../../enrich/llm.h"
+#include "../../enrich/policy.h"
 
 static const char good[] =
     "{\"summary\":\"A reverse shell.\",\"severity\":\"critical\",\"techniques\":[{\"id\":\"T1059.004\","

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../enrich/redact.c"
+#include "../../enrich/redact.h"
 
 static redactor *R;
 

@@ -7,16 +7,19 @@
  * checks the number of documents each request carried, so a wrong batch
  * shows up as a failure, not as a silent pass. */
 #include <check.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../../sink/bulk.c"
+#include "../../sink/bulk.h"
 
 typedef struct answer {
     size_t docs; /* documents the request must carry */

@@ -8,12 +8,13 @@
  * says so.  One whole document is pinned too: it is what the earlier,
  * jansson-built documents were byte for byte, so the direct writer is held
  * to the same output. */
-#define _GNU_SOURCE /* memmem, for record.c */
 #include <check.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "../../sink/doc.c"
-#include "../../sink/record.c"
+#include "../../sink/doc.h"
+#include "../../sink/record.h"
 
 static const char *exec_ev =
     "{\"process_exec\":{\"process\":{\"exec_id\":\"bm9kZTE6MTIzOjQ1\",\"pid\":45,\"uid\":1000,"
