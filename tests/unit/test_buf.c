@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "buf.h"
 
 START_TEST(putc_grows_and_terminates)
@@ -35,16 +36,13 @@ START_TEST(decimals)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("buf");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, putc_grows_and_terminates);
     tcase_add_test(t, decimals);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("buf", add_tests);
 }

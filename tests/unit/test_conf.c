@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "conf.h"
 
 typedef struct seen {
@@ -140,18 +141,15 @@ START_TEST(list_properties)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("conf");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, owned_and_kafka_keys);
     tcase_add_test(t, config_file);
     tcase_add_test(t, environment);
     tcase_add_test(t, list_properties);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("conf", add_tests);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "dlq.h"
 
 static json_t *parse_line(const char *line)
@@ -102,18 +103,15 @@ START_TEST(file_backend_appends)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("dlq");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, format_text_record);
     tcase_add_test(t, format_binary_and_truncated);
     tcase_add_test(t, utf8_validation);
     tcase_add_test(t, file_backend_appends);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("dlq", add_tests);
 }

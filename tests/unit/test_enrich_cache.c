@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "../../enrich/cache.h"
 
 START_TEST(lru_order)
@@ -101,18 +102,14 @@ START_TEST(key_format)
 }
 END_TEST
 
-int main(void) {
-    Suite *s = suite_create("enrich_cache");
-    TCase *tc = tcase_create("cache");
+static void add_tests(TCase *tc) {
     tcase_add_test(tc, lru_order);
     tcase_add_test(tc, ttl_expiry);
     tcase_add_test(tc, many_keys);
     tcase_add_test(tc, key_format);
     tcase_add_test(tc, memo_follows_value);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void) {
+    return check_main("enrich_cache", add_tests);
 }

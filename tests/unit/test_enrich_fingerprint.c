@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "../../enrich/facts.h"
 #include "../../enrich/fingerprint.h"
 
@@ -74,15 +75,11 @@ START_TEST(same_behaviour_same_key)
 }
 END_TEST
 
-int main(void) {
-    Suite *s = suite_create("enrich_fingerprint");
-    TCase *tc = tcase_create("fingerprint");
+static void add_tests(TCase *tc) {
     tcase_add_test(tc, masks);
     tcase_add_test(tc, same_behaviour_same_key);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void) {
+    return check_main("enrich_fingerprint", add_tests);
 }

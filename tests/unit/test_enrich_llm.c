@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "../../enrich/circuit.h"
 #include "../../enrich/finding.h"
 #include "../../enrich/llm.h"
@@ -151,9 +152,7 @@ START_TEST(backoff)
 }
 END_TEST
 
-int main(void) {
-    Suite *s = suite_create("enrich_llm");
-    TCase *tc = tcase_create("llm");
+static void add_tests(TCase *tc) {
     tcase_add_test(tc, valid_reply_accepted);
     tcase_add_test(tc, bad_replies_rejected);
     tcase_add_test(tc, schema_is_json);
@@ -161,10 +160,8 @@ int main(void) {
     tcase_add_test(tc, breaker_states);
     tcase_add_test(tc, policy_threshold_budget_rate);
     tcase_add_test(tc, backoff);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void) {
+    return check_main("enrich_llm", add_tests);
 }

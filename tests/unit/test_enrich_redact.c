@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "../../enrich/redact.h"
 
 static redactor *R;
@@ -83,17 +84,13 @@ static void setup(void) {
 }
 static void teardown(void) { redact_free(R); }
 
-int main(void) {
-    Suite *s = suite_create("enrich_redact");
-    TCase *tc = tcase_create("redact");
+static void add_tests(TCase *tc) {
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, secret_shapes);
     tcase_add_test(tc, ordinary_arguments_untouched);
     tcase_add_test(tc, idempotent);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void) {
+    return check_main("enrich_redact", add_tests);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "../../enrich/facts.h"
 #include "../../enrich/prefilter.h"
 #include "../../enrich/rules.h"
@@ -272,9 +273,7 @@ START_TEST(rules_file_reports_line)
 }
 END_TEST
 
-int main(void) {
-    Suite *s = suite_create("enrich_rules");
-    TCase *tc = tcase_create("rules");
+static void add_tests(TCase *tc) {
     tcase_add_test(tc, parse_errors_say_what);
     tcase_add_test(tc, conditions_and_quotes);
     tcase_add_test(tc, user_final_rule_silences_builtin);
@@ -284,10 +283,8 @@ int main(void) {
     tcase_add_test(tc, rules_file_reports_line);
     tcase_add_test(tc, prefilter_literals);
     tcase_add_test(tc, prefilter_never_hides_a_match);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(void) {
+    return check_main("enrich_rules", add_tests);
 }

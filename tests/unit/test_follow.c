@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "follow.h"
 
 static char root[512]; /* made and removed by the parent, also after a failure */
@@ -580,10 +581,8 @@ START_TEST(errors_name_path_and_cause)
 }
 END_TEST
 
-static Suite *follow_suite(void)
+static void add_tests(TCase *tc)
 {
-    Suite *s = suite_create("follow");
-    TCase *tc = tcase_create("follow");
     tcase_add_unchecked_fixture(tc, make_root, remove_root);
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 20);
@@ -603,15 +602,9 @@ static Suite *follow_suite(void)
     tcase_add_test(tc, state_file_written_atomically);
     tcase_add_test(tc, state_file_corrupt);
     tcase_add_test(tc, errors_name_path_and_cause);
-    suite_add_tcase(s, tc);
-    return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(follow_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main("follow", add_tests);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "framer.h"
 
 #define MAXREC 64
@@ -296,10 +297,8 @@ START_TEST(varint_truncated_and_corrupt)
 }
 END_TEST
 
-static Suite *suite(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("framer");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, one_per_line);
     tcase_add_test(t, pretty_printed);
     tcase_add_test(t, concatenated_and_crlf);
@@ -312,15 +311,9 @@ static Suite *suite(void)
     tcase_add_test(t, chunking_never_changes_records);
     tcase_add_test(t, varint_records);
     tcase_add_test(t, varint_truncated_and_corrupt);
-    suite_add_tcase(s, t);
-    return s;
 }
 
 int main(void)
 {
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_main("framer", add_tests);
 }

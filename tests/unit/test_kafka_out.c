@@ -10,6 +10,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "check_main.h"
 #include "kafka_out.h"
 
 typedef struct mock {
@@ -128,18 +129,15 @@ START_TEST(bad_config)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("kafka_out");
-    TCase *t = tcase_create("mock");
     tcase_set_timeout(t, 60);
     tcase_add_test(t, all_delivered);
     tcase_add_test(t, failure_stops_watermark);
     tcase_add_test(t, bad_config);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("kafka_out", add_tests);
 }

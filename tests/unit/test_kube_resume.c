@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "kube_resume.h"
 #include "kube_state.h"
 #include "kubeapi.h"
@@ -197,10 +198,8 @@ START_TEST(describe_errors)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("kube_resume");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, time_parse);
     tcase_add_test(t, log_split);
     tcase_add_test(t, resume_same_timestamp);
@@ -208,10 +207,9 @@ int main(void)
     tcase_add_test(t, resume_fresh_and_older);
     tcase_add_test(t, state_file);
     tcase_add_test(t, describe_errors);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("kube_resume", add_tests);
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "kubeapi.h"
 
 static char dir[] = "/tmp/test_kubeapi.XXXXXX";
@@ -106,19 +107,17 @@ START_TEST(no_token_file_is_an_error)
 }
 END_TEST
 
+static void add_tests(TCase *t)
+{
+    tcase_add_test(t, token_follows_rotation);
+    tcase_add_test(t, no_token_file_is_an_error);
+}
+
 int main(void)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return EXIT_FAILURE;
-    Suite *s = suite_create("kubeapi");
-    TCase *t = tcase_create("core");
-    tcase_add_test(t, token_follows_rotation);
-    tcase_add_test(t, no_token_file_is_an_error);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
+    int rc = check_main("kubeapi", add_tests);
     curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rc;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "kubeconfig.h"
 
 static const char *two_contexts = "apiVersion: v1\n"
@@ -211,20 +212,17 @@ START_TEST(in_cluster_and_file)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("kubeconfig");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, token_user_inline_ca);
     tcase_add_test(t, cert_user_relative_paths);
     tcase_add_test(t, json_kubeconfig);
     tcase_add_test(t, refusals);
     tcase_add_test(t, base64);
     tcase_add_test(t, in_cluster_and_file);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("kubeconfig", add_tests);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "msg.h"
 #include "options.h"
 
@@ -90,18 +91,15 @@ START_TEST(ratelimit)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("options");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, build_tables);
     tcase_add_test(t, help_lines);
     tcase_add_test(t, sizes);
     tcase_add_test(t, ratelimit);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("options", add_tests);
 }

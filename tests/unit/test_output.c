@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "event.h"
 #include "output.h"
 
@@ -116,18 +117,15 @@ START_TEST(write_error)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("output");
-    TCase *t = tcase_create("stdout");
     tcase_add_test(t, json_lines);
     tcase_add_test(t, proto_framing);
     tcase_add_test(t, kinds);
     tcase_add_test(t, write_error);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("output", add_tests);
 }

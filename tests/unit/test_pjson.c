@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "event.h"
 #include "pjson.h"
 #include "pjson_wkt.h"
@@ -401,10 +402,8 @@ START_TEST(wkt_text_helpers)
 }
 END_TEST
 
-static Suite *suite(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("pjson");
-    TCase *t = tcase_create("codec");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, names_proto_and_camel);
     tcase_add_test(t, int64_as_string_or_number);
@@ -426,15 +425,9 @@ static Suite *suite(void)
     tcase_add_test(t, roundtrip_shared_samples);
     tcase_add_test(t, roundtrip_fixtures);
     tcase_add_test(t, wkt_text_helpers);
-    suite_add_tcase(s, t);
-    return s;
 }
 
 int main(void)
 {
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_main("pjson", add_tests);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "plainrun.h"
 
 static int must_stop(unsigned c)
@@ -55,17 +56,14 @@ START_TEST(short_tail_left_alone)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("plainrun");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, one_byte_anywhere);
     tcase_add_test(t, every_pair);
     tcase_add_test(t, short_tail_left_alone);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("plainrun", add_tests);
 }

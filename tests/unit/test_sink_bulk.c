@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "check_main.h"
 #include "../../sink/bulk.h"
 
 typedef struct answer {
@@ -345,12 +346,8 @@ START_TEST(backoff_bounds)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-    signal(SIGPIPE, SIG_IGN);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    Suite *s = suite_create("sink_bulk");
-    TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, per_item_outcomes);
     tcase_add_test(tc, whole_request_retried);
@@ -359,11 +356,13 @@ int main(void)
     tcase_add_test(tc, backoff_bounds);
     tcase_add_test(tc, auth_headers);
     tcase_add_test(tc, no_spin_while_slots_busy);
-    suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = check_main("sink_bulk", add_tests);
     curl_global_cleanup();
-    return failed ? 1 : 0;
+    return rc;
 }

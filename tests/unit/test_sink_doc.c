@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "../../sink/doc.h"
 #include "../../sink/record.h"
 
@@ -330,13 +331,8 @@ START_TEST(severity_values)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-    arena = pj_arena_new();
-    if (!arena)
-        return 1;
-    Suite *s = suite_create("sink_doc");
-    TCase *tc = tcase_create("core");
     tcase_add_test(tc, exec_fields);
     tcase_add_test(tc, kprobe_network_and_enrichment);
     tcase_add_test(tc, id_is_identity_only);
@@ -346,11 +342,14 @@ int main(void)
     tcase_add_test(tc, document_pinned);
     tcase_add_test(tc, binary_same_document);
     tcase_add_test(tc, escaping);
-    suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
+}
+
+int main(void)
+{
+    arena = pj_arena_new();
+    if (!arena)
+        return 1;
+    int rc = check_main("sink_doc", add_tests);
     pj_arena_free(arena);
-    return failed ? 1 : 0;
+    return rc;
 }

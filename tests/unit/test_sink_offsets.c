@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "../../sink/offsets.h"
 
 static int64_t point(offsets *o, int32_t pid)
@@ -112,18 +113,15 @@ START_TEST(scrambled_completion)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-    Suite *s = suite_create("sink_offsets");
-    TCase *tc = tcase_create("core");
     tcase_add_test(tc, in_order_and_out_of_order);
     tcase_add_test(tc, partitions_are_independent);
     tcase_add_test(tc, reread_from_earlier_point_starts_over);
     tcase_add_test(tc, scrambled_completion);
-    suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+}
+
+int main(void)
+{
+    return check_main("sink_offsets", add_tests);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "stats.h"
 
 START_TEST(summary_shape)
@@ -62,17 +63,14 @@ START_TEST(table_full)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("stats");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, summary_shape);
     tcase_add_test(t, cut_and_bad_names);
     tcase_add_test(t, table_full);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("stats", add_tests);
 }

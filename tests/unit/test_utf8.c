@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "buf.h"
 #include "jsonscan.h"
 #include "pjson.h"
@@ -126,17 +127,14 @@ START_TEST(scanner_and_writer_agree)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *t)
 {
-    Suite *s = suite_create("utf8");
-    TCase *t = tcase_create("core");
     tcase_add_test(t, every_code_point);
     tcase_add_test(t, malformed);
     tcase_add_test(t, scanner_and_writer_agree);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(void)
+{
+    return check_main("utf8", add_tests);
 }
