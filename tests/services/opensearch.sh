@@ -11,6 +11,11 @@
 # The index-management (ISM) plugin is not published on Maven Central, and
 # job-scheduler alone serves nothing, so no plugin is installed: see
 # docs/SERVICES.md.
+#
+# Data starts empty at every start unless OPENSEARCH_KEEP_DATA is set:
+# `services.sh bounce` sets it, with the ports os_ports reads back from the
+# last start's opensearch.yml, so the node comes back as the same node (its
+# indices recover from disk) at the same address.
 
 os_fetch() {
     of_zip=$CACHE/opensearch/opensearch-$OPENSEARCH_VERSION.zip
@@ -65,6 +70,13 @@ action.auto_create_index: true
 EOF
 }
 
+# os_ports: "HTTP_PORT TRANSPORT_PORT" of the last start, from the
+# configuration it wrote (which stays after a stop); empty when there is none.
+os_ports() {
+    sed -n -e 's/^http\.port: *//p' -e 's/^transport\.port: *//p' \
+        "$SVC/opensearch/run/config/opensearch.yml" 2>/dev/null | tr '\n' ' '
+}
+
 os_ready() { # PORT
     curl -sf "http://127.0.0.1:$1/_cluster/health" | grep -Eq '"status":"(green|yellow)"'
 }
@@ -84,7 +96,13 @@ opensearch_start() {
     or_port=${OPENSEARCH_PORT:-$(free_port)}
     or_tport=${OPENSEARCH_TRANSPORT_PORT:-$(free_port)}
     [ "$or_port" != "$or_tport" ] || or_tport=$(free_port)
-    rm -rf "$or_run/data" "$or_run/logs" "$or_run/config" "$or_run/tmp"
+    or_keep=""
+    if [ -n "${OPENSEARCH_KEEP_DATA:-}" ] && [ -d "$or_run/data" ]; then
+        or_keep=" with the data of its last run"
+        rm -rf "$or_run/config" "$or_run/tmp"
+    else
+        rm -rf "$or_run/data" "$or_run/logs" "$or_run/config" "$or_run/tmp"
+    fi
     mkdir -p "$or_run/data" "$or_run/logs" "$or_run/tmp" || return 1
     cp -r "$or_home/config" "$or_run/config" || return 1
     os_config "$or_run" "$or_port" "$or_tport" >"$or_run/config/opensearch.yml"
@@ -96,7 +114,7 @@ opensearch_start() {
         return 1
     [ "$or_run" = "$SVC/opensearch/run" ] || ln -sfn "$or_run" "$SVC/opensearch/run"
     or_java=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
-    say "opensearch: starting $OPENSEARCH_VERSION on 127.0.0.1:$or_port as $OS_USER"
+    say "opensearch: starting $OPENSEARCH_VERSION on 127.0.0.1:$or_port as $OS_USER$or_keep"
     # the working directory too must be one the user can reach
     cd "$or_run" || return 1
     spawn opensearch runuser -u "$OS_USER" -- env \

@@ -5,6 +5,7 @@
 #
 # usage: services.sh up [kafka] [opensearch] [llm] [mock]   (none named: the first three)
 #        services.sh down [NAME...]                          (none named: all)
+#        services.sh bounce opensearch SECONDS               (stop, wait, start again)
 #        services.sh status
 #
 # Why it is shaped so: every server runs on 127.0.0.1 on a port picked free at
@@ -14,7 +15,10 @@
 # (pgid, log, data, an env fragment); build/services.env is rebuilt from the
 # fragments of the services that run, so starting one service keeps the
 # variables of the others.  Data starts empty at every `up`: these are test
-# servers, and a KRaft quorum remembers its controller port.
+# servers, and a KRaft quorum remembers its controller port.  `bounce` is the
+# one exception: it stops OpenSearch and starts it again on the same ports
+# with the same data, so a client test sees a real server shutdown and
+# recovery, not just cut connections.
 #
 # Everything downloaded lives in ONE cache folder outside the checkout,
 # ${TETRA_CACHE:-$HOME/.cache/tetragonsidekick}, keyed by the versions pinned in
@@ -207,14 +211,21 @@ stop_one() { # NAME
     return 0
 }
 
-start_one() { # NAME
+# start_one NAME [keeplog]: start NAME unless it runs; its log starts empty
+# unless keeplog is given (bounce: shutdown and recovery in one file).
+start_one() {
     # env is written once the server answered: without it, a start failed
     if running "$1" && [ -f "$SVC/$1/env" ]; then
         say "$1 already running (pgid $(pgid_of "$1"))"
         return 0
     fi
     stop_one "$1" >/dev/null 2>&1
-    mkdir -p "$SVC/$1" && : >"$SVC/$1/log" || return 1
+    mkdir -p "$SVC/$1" || return 1
+    if [ -n "${2:-}" ]; then
+        echo "--- services.sh: starting again at $(date -u +%FT%TZ) ---" >>"$SVC/$1/log"
+    else
+        : >"$SVC/$1/log" || return 1
+    fi
     so_t0=$(date +%s)
     "${1}_start" || return 1
     say "$1: up after $(($(date +%s) - so_t0)) s"
@@ -262,6 +273,41 @@ cmd_down() {
     return $cd_rc
 }
 
+# cmd_bounce NAME SECONDS: stop NAME, wait SECONDS, start it again on the
+# ports of its last start with its data.  Only OpenSearch for now (no test
+# needs another service restarted).  A stopped OpenSearch is just started
+# after the wait.  SIGINT/SIGTERM during the wait cut it short and the
+# server is started at once, so an interrupted bounce never leaves the
+# service down.
+cmd_bounce() {
+    [ $# -eq 2 ] || usage
+    [ "$1" = opensearch ] || { say "bounce: only opensearch can be bounced, not $1"; exit 2; }
+    case $2 in '' | *[!0-9]*) say "bounce: SECONDS must be a whole number, not '$2'"; exit 2 ;; esac
+    cb_s=$2
+    # shellcheck disable=SC2046 # two words on purpose
+    set -- $(os_ports)
+    [ $# -eq 2 ] || die "bounce: opensearch was never started in this checkout (no $SVC/opensearch/run/config/opensearch.yml); use up"
+    need_common
+    if running opensearch; then
+        say "bounce: stopping opensearch (pgid $(pgid_of opensearch)) for $cb_s s; it comes back on 127.0.0.1:$1 (transport $2) with its data"
+        stop_one opensearch || return 1
+    else
+        say "bounce: opensearch is not running; starting it in $cb_s s on 127.0.0.1:$1 (transport $2) with its last data"
+    fi
+    write_env
+    cb_down=$(date +%s) cb_cut=0 cb_t=0
+    trap 'cb_cut=1' INT TERM
+    while [ $cb_t -lt "$cb_s" ] && [ $cb_cut = 0 ]; do sleep 1; cb_t=$((cb_t + 1)); done
+    [ $cb_cut = 0 ] || say "bounce: interrupted after $cb_t s; starting opensearch now"
+    OPENSEARCH_PORT=$1 OPENSEARCH_TRANSPORT_PORT=$2 OPENSEARCH_KEEP_DATA=1
+    start_one opensearch keeplog
+    cb_rc=$?
+    trap - INT TERM
+    write_env
+    [ $cb_rc = 0 ] && say "bounce: opensearch is back, $(($(date +%s) - cb_down)) s after it stopped; variables in $ENVF"
+    return $cb_rc
+}
+
 cmd_status() {
     for cs_n in $KNOWN; do
         if running "$cs_n"; then
@@ -272,12 +318,18 @@ cmd_status() {
     done
 }
 
+usage() {
+    echo "usage: services.sh up [kafka] [opensearch] [llm] [mock] | down [NAME...] |" \
+        "bounce opensearch SECONDS | status" >&2
+    exit 2
+}
+
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case $cmd in
 up) need setsid util-linux; lock_state; cmd_up "$@" ;;
 down) lock_state; cmd_down "$@" ;;
+bounce) need setsid util-linux; lock_state; cmd_bounce "$@" ;;
 status) cmd_status ;;
-*) echo "usage: services.sh up [kafka] [opensearch] [llm] [mock] | down [NAME...] | status" >&2
-   exit 2 ;;
+*) usage ;;
 esac
