@@ -28,13 +28,7 @@ PROXY=
 trap 'kill $PROXY 2>/dev/null; cleanup' EXIT
 trap 'exit 143' INT TERM # through the EXIT trap, so the proxy does not outlive a timeout
 
-python3 "$ROOT/tests/integration/sink/ismproxy.py" 0 "$OS" "$T/ism.log" >"$T/port" \
-    2>"$T/proxy.err" &
-PROXY=$!
-i=0
-while [ ! -s "$T/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-PPORT=$(cat "$T/port")
-[ -n "$PPORT" ] || fail "the ISM emulator did not start: $(cat "$T/proxy.err")"
+start_py "ISM emulator" "$ROOT/tests/integration/sink/ismproxy.py" 0 "$OS" "$T/ism.log"
 P="http://127.0.0.1:$PPORT"
 
 # ism_log FROM JQ-FILTER: the emulator's log lines after line FROM, filtered

@@ -18,14 +18,7 @@ oshost=${hostport%:*}
 osport=${hostport##*:}
 
 start_proxy() { # port (0: pick one)
-    rm -f "$T/port"
-    python3 "$ROOT/tests/integration/sink/tcpproxy.py" "$1" "$oshost" "$osport" >"$T/port" \
-        2>"$T/proxy.err" &
-    PROXY=$!
-    i=0
-    while [ ! -s "$T/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-    PPORT=$(cat "$T/port")
-    [ -n "$PPORT" ] || fail "the proxy did not start: $(cat "$T/proxy.err")"
+    start_py proxy "$ROOT/tests/integration/sink/tcpproxy.py" "$1" "$oshost" "$osport"
 }
 
 sh "$GEN" "$N" "$RUN" >"$T/events"

@@ -51,6 +51,21 @@ cleanup() {
     rm -rf "$T"
 }
 
+# start_py NAME SCRIPT ARGS...: run a Python helper server of ours in the
+# background (it prints its port on stdout once it listens); sets PROXY
+# to its pid and PPORT to the port, or fails naming NAME
+start_py() {
+    sp_name=$1
+    shift
+    rm -f "$T/port"
+    python3 "$@" >"$T/port" 2>"$T/proxy.err" &
+    PROXY=$!
+    sp_i=0
+    while [ ! -s "$T/port" ] && [ $sp_i -lt 300 ]; do sleep 0.1; sp_i=$((sp_i + 1)); done
+    PPORT=$(cat "$T/port")
+    [ -n "$PPORT" ] || fail "the $sp_name did not start: $(cat "$T/proxy.err")"
+}
+
 # summary_value FILE KEY: the value of KEY= in the last summary line
 summary_value() {
     grep 'read=' "$1" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
