@@ -175,9 +175,13 @@ static void advance(framer *f, char c)
 static int object_byte(framer *f, char c)
 {
     if (f->in_str) {
-        if (f->esc)
+        if (f->esc) {
+            /* no escape takes a raw newline: the line was cut after a
+             * backslash, and the next line is a record of its own */
             f->esc = 0;
-        else if (c == '\\')
+            if (c == '\n')
+                return 1;
+        } else if (c == '\\')
             f->esc = 1;
         else if (c == '"')
             f->in_str = 0;

@@ -253,6 +253,23 @@ START_TEST(chunking_never_changes_records)
 }
 END_TEST
 
+/* A line cut right after a backslash inside a string loses only itself:
+ * the newline is not taken as the escaped character. */
+START_TEST(cut_after_backslash)
+{
+    const char *in = "{\"a\":\"trunc\\\n{\"b\":1}\n{\"c\":2}\n";
+    for (size_t chunk = 0; chunk < 6; chunk++) {
+        static got g;
+        run_json(in, chunk, &g);
+        ck_assert_int_eq(g.n, 3);
+        ck_assert_str_eq(g.data[0], "{\"a\":\"trunc\\");
+        ck_assert_str_eq(g.data[1], "{\"b\":1}");
+        ck_assert_str_eq(g.data[2], "{\"c\":2}");
+        ck_assert_uint_eq(g.line[1], 2);
+    }
+}
+END_TEST
+
 START_TEST(varint_records)
 {
     char in[512];
@@ -309,6 +326,7 @@ static void add_tests(TCase *t)
     tcase_add_test(t, exactly_max_is_fine);
     tcase_add_test(t, base_offset);
     tcase_add_test(t, chunking_never_changes_records);
+    tcase_add_test(t, cut_after_backslash);
     tcase_add_test(t, varint_records);
     tcase_add_test(t, varint_truncated_and_corrupt);
 }
