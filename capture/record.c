@@ -68,7 +68,7 @@ static int decode(capture *c, const framer_record *r, tetra_event **ev, const ch
     pj_decode_info info;
     memset(pe, 0, sizeof(*pe));
     if (c->opts->input == FRAMER_VARINT)
-        return event_from_proto(c->arena, r->data, r->len, ev, reason);
+        return event_from_proto(c->arena, r->data, r->len, ev, reason, pe);
     memset(&info, 0, sizeof(info));
     int rc = event_from_json(c->arena, r->data, r->len, ev, reason, pe, &info);
     if (rc == 0 && info.unknown_fields > 0)

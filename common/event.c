@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "pjson_check.h"
 
 static const char *classify_empty(const pj_decode_info *info)
 {
@@ -45,17 +46,31 @@ int event_from_json(pj_arena *a, const char *json, size_t len, tetra_event **out
 }
 
 int event_from_proto(pj_arena *a, const void *data, size_t len, tetra_event **out,
-                     const char **reason)
+                     const char **reason, pj_error *err)
 {
+    pj_error local;
+    if (!err)
+        err = &local;
+    memset(err, 0, sizeof *err);
     ProtobufCMessage *m = protobuf_c_message_unpack(&tetragon__get_events_response__descriptor,
                                                     pj_arena_allocator(a), len, data);
     if (!m) {
         *reason = "invalid_proto";
+        snprintf(err->msg, sizeof err->msg, "not a protobuf GetEventsResponse (%zu bytes)", len);
         return -1;
     }
     tetra_event *ev = (tetra_event *)m;
     if (ev->event_case == TETRAGON__GET_EVENTS_RESPONSE__EVENT__NOT_SET) {
         *reason = ev->base.n_unknown_fields ? "unknown_kind" : "not_event";
+        snprintf(err->msg, sizeof err->msg, "%s",
+                 ev->base.n_unknown_fields ? "an event kind this schema does not know"
+                                           : "no event in the record");
+        return -1;
+    }
+    /* binary carries times protojson cannot write: refuse them here, as
+     * the JSON decoder does, not when the record is written */
+    if (pj_check_ranges(m, err) < 0) {
+        *reason = "bad_value";
         return -1;
     }
     *out = ev;

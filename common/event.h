@@ -28,9 +28,10 @@ int event_from_json(pj_arena *a, const char *json, size_t len, tetra_event **out
                     const char **reason, pj_error *err, pj_decode_info *info);
 
 /* Decode a binary GetEventsResponse. Returns 0, or -1 with *reason
- * "invalid_proto" or "not_event". */
+ * "invalid_proto", "not_event", "unknown_kind" or "bad_value" (a time
+ * protojson cannot write), and err (may be NULL) saying what and where. */
 int event_from_proto(pj_arena *a, const void *data, size_t len, tetra_event **out,
-                     const char **reason);
+                     const char **reason, pj_error *err);
 
 /* The event kind as its proto field name ("process_exec"), or NULL when no
  * event is set.  Static storage. */

@@ -161,9 +161,20 @@ static int put_nanos(buf *b, int32_t nanos)
     return buf_append(b, tmp, (size_t)(nanos_at(tmp, nanos) - tmp));
 }
 
+int wkt_timestamp_ok(int64_t sec, int32_t nanos)
+{
+    return sec >= TS_MIN && sec <= TS_MAX && nanos >= 0 && nanos <= 999999999;
+}
+
+int wkt_duration_ok(int64_t sec, int32_t nanos)
+{
+    return sec >= -DUR_MAX && sec <= DUR_MAX && nanos > -1000000000 && nanos < 1000000000 &&
+           !(sec > 0 && nanos < 0) && !(sec < 0 && nanos > 0);
+}
+
 int wkt_put_timestamp(buf *b, int64_t sec, int32_t nanos)
 {
-    if (sec < TS_MIN || sec > TS_MAX || nanos < 0 || nanos > 999999999)
+    if (!wkt_timestamp_ok(sec, nanos))
         return -1;
     int64_t days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
     int64_t rem = sec - days * 86400;
@@ -214,8 +225,7 @@ int wkt_parse_duration(const char *s, size_t n, int64_t *sec, int32_t *nanos)
 
 int wkt_put_duration(buf *b, int64_t sec, int32_t nanos)
 {
-    if (sec < -DUR_MAX || sec > DUR_MAX || nanos <= -1000000000 || nanos >= 1000000000 ||
-        (sec > 0 && nanos < 0) || (sec < 0 && nanos > 0))
+    if (!wkt_duration_ok(sec, nanos))
         return -1;
     int neg = sec < 0 || nanos < 0;
     uint64_t us = (uint64_t)(sec < 0 ? -sec : sec);

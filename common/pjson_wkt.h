@@ -17,6 +17,11 @@ int wkt_parse_timestamp(const char *s, size_t n, int64_t *sec, int32_t *nanos);
 /* Append the UTC form with 0, 3, 6 or 9 fractional digits, quoted.
  * Returns 0, or -1 (out of memory, or out of range). */
 int wkt_put_timestamp(buf *b, int64_t sec, int32_t nanos);
+/* Whether protojson can write the value: a Timestamp within years
+ * 1-9999 with 0 <= nanos < 1e9; a Duration within +-10,000 years whose
+ * nanos have the seconds' sign.  Binary protobuf carries any int64. */
+int wkt_timestamp_ok(int64_t sec, int32_t nanos);
+int wkt_duration_ok(int64_t sec, int32_t nanos);
 
 /* Parse "1.5s", "-0.000001s".  Returns 0 or -1. */
 int wkt_parse_duration(const char *s, size_t n, int64_t *sec, int32_t *nanos);

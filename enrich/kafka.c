@@ -253,12 +253,14 @@ static int one(kloop *k, const rd_kafka_message_t *m) {
     Tetragonsidekick__EnrichedEvent *ee;
     stats_add(k->st, "read", 1);
     pj_arena_reset(k->arena);
-    if (event_from_proto(k->arena, m->payload, m->len, &ev, &reason) < 0) {
+    pj_error perr;
+    if (event_from_proto(k->arena, m->payload, m->len, &ev, &reason, &perr) < 0) {
         uint64_t skipped;
         stats_add(k->st, "rejected", 1);
         stats_add(k->st, reason, 1);
         if (msg_ratelimit(reason, 10, &skipped))
-            warnf("%s/%d@%lld: %s", k->o->in_topic, (int)m->partition, (long long)m->offset, reason);
+            warnf("%s/%d@%lld: %s: %s%s%s", k->o->in_topic, (int)m->partition,
+                  (long long)m->offset, reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
         return pend_push(k, kafka_out_produced(k->out), m->partition, m->offset);
     }
     if (engine_enrich(k->e, k->arena, ev, &ee, err, sizeof err) < 0) {

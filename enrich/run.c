@@ -52,13 +52,20 @@ static int write_record(loop *l, Tetragonsidekick__EnrichedEvent *ee) {
     return fwrite(l->out.p, 1, l->out.len, stdout) == l->out.len ? 0 : -1;
 }
 
-static void reject(loop *l, const framer_record *r, const char *reason, const char *detail) {
+static void reject(loop *l, const framer_record *r, const char *reason, const pj_error *pe) {
     uint64_t skipped;
     stats_add(l->st, "rejected", 1);
     stats_add(l->st, reason, 1);
-    if (msg_ratelimit(reason, 10, &skipped))
-        warnf("record at line %llu: %s%s%s", (unsigned long long)r->line, reason,
-              detail ? ": " : "", detail ? detail : "");
+    if (!msg_ratelimit(reason, 10, &skipped))
+        return;
+    /* binary input has no lines: say the byte offset instead */
+    char where[48];
+    if (r->line > 0)
+        snprintf(where, sizeof where, "line %llu", (unsigned long long)r->line);
+    else
+        snprintf(where, sizeof where, "offset %llu", (unsigned long long)r->start);
+    warnf("record at %s: %s%s%s%s%s", where, reason, pe->msg[0] ? ": " : "", pe->path,
+          pe->path[0] ? ": " : "", pe->msg);
 }
 
 /* Ask for the waiting records in batches, then write the window in order. */
@@ -92,11 +99,11 @@ static int flush(loop *l) {
 static int one(loop *l, const framer_record *r) {
     tetra_event *ev;
     const char *reason;
-    pj_error perr;
+    pj_error perr = {0};
     char err[256];
     stats_add(l->st, "read", 1);
     if (r->reject) {
-        reject(l, r, r->reject, NULL);
+        reject(l, r, r->reject, &perr);
         return 0;
     }
     slot *s = &l->win[l->nwin];
@@ -106,10 +113,10 @@ static int one(loop *l, const framer_record *r) {
     }
     pj_arena_reset(s->a);
     int rc = l->o->input == FRAMER_VARINT
-                 ? event_from_proto(s->a, r->data, r->len, &ev, &reason)
+                 ? event_from_proto(s->a, r->data, r->len, &ev, &reason, &perr)
                  : event_from_json(s->a, r->data, r->len, &ev, &reason, &perr, NULL);
     if (rc < 0) {
-        reject(l, r, reason, l->o->input == FRAMER_VARINT ? NULL : perr.msg);
+        reject(l, r, reason, &perr);
         return 0;
     }
     if (engine_begin(l->e, s->a, ev, &s->j, err, sizeof err) < 0) {

@@ -241,13 +241,14 @@ static int one(tx *t, const rd_kafka_message_t *m)
     if (m->partition >= 0 && m->partition < MAX_PARTS)
         t->next[m->partition] = m->offset + 1;
     t->nbatch++;
-    if (event_from_proto(t->arena, m->payload, m->len, &ev, &reason) < 0) {
+    pj_error perr;
+    if (event_from_proto(t->arena, m->payload, m->len, &ev, &reason, &perr) < 0) {
         uint64_t skipped;
         stats_add(t->st, "rejected", 1);
         stats_add(t->st, reason, 1);
         if (msg_ratelimit(reason, 10, &skipped))
-            warnf("%s/%d@%lld: %s", t->o->in_topic, (int)m->partition, (long long)m->offset,
-                  reason);
+            warnf("%s/%d@%lld: %s: %s%s%s", t->o->in_topic, (int)m->partition,
+                  (long long)m->offset, reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
         return 0;
     }
     if (engine_enrich(t->e, t->arena, ev, &ee, err, sizeof err) < 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "pjson_check.h"
 
 record_type record_type_of(const char *name, size_t len)
 {
@@ -73,7 +74,7 @@ int record_from_proto(pj_arena *a, const void *data, size_t len, record_type t, 
     memset(r, 0, sizeof *r);
     if (t == RECORD_EVENT) {
         tetra_event *ev;
-        if (event_from_proto(a, data, len, &ev, reason) < 0)
+        if (event_from_proto(a, data, len, &ev, reason, NULL) < 0)
             return -1;
         r->event = ev;
         return 0;
@@ -85,6 +86,10 @@ int record_from_proto(pj_arena *a, const void *data, size_t len, record_type t, 
         return -1;
     *reason = "not_event";
     if (!((Tetragonsidekick__EnrichedEvent *)m)->event)
+        return -1;
+    pj_error err;
+    *reason = "bad_value";
+    if (pj_check_ranges(m, &err) < 0)
         return -1;
     from_enriched(m, r);
     return 0;

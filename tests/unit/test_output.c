@@ -77,7 +77,7 @@ START_TEST(proto_framing)
     ck_assert_uint_eq((unsigned char)data[0], n);
     tetra_event *back = NULL;
     const char *reason = NULL;
-    ck_assert_int_eq(event_from_proto(a, data + 1, n, &back, &reason), 0);
+    ck_assert_int_eq(event_from_proto(a, data + 1, n, &back, &reason, NULL), 0);
     ck_assert_str_eq(back->node_name, "n1");
     ck_assert_str_eq(event_kind(back), "process_exec");
     free(data);

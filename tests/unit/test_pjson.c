@@ -402,6 +402,59 @@ START_TEST(wkt_text_helpers)
 }
 END_TEST
 
+/* Binary protobuf can carry a time protojson cannot write; the record is
+ * refused as bad_value where it is decoded, naming the field, whether
+ * the time is the event's own or one inside the oneof's payload. */
+START_TEST(binary_time_out_of_range)
+{
+    Tetragon__GetEventsResponse ev = TETRAGON__GET_EVENTS_RESPONSE__INIT;
+    Tetragon__ProcessExec pe = TETRAGON__PROCESS_EXEC__INIT;
+    Tetragon__Process p = TETRAGON__PROCESS__INIT;
+    Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT, st = t;
+    p.binary = "/bin/true";
+    p.start_time = &st;
+    pe.process = &p;
+    ev.event_case = TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXEC;
+    ev.process_exec = &pe;
+    ev.time = &t;
+    struct {
+        int64_t time, start;
+        int32_t nanos;
+        const char *path; /* NULL: accepted */
+    } cases[] = {
+        {1700000000, 1700000000, 5, NULL},
+        {253402300799LL, -62135596800LL, 999999999, NULL}, /* the very ends */
+        {300000000000LL, 0, 0, "time"},
+        {0, 253402300800LL, 0, "process_exec.process.start_time"},
+        {0, 0, -1, "time"},
+    };
+    pj_arena *a = pj_arena_new();
+    ck_assert_ptr_nonnull(a);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        t.seconds = cases[i].time;
+        t.nanos = cases[i].nanos;
+        st.seconds = cases[i].start;
+        uint8_t wire[256];
+        size_t n = tetragon__get_events_response__pack(&ev, wire);
+        ck_assert_uint_le(n, sizeof wire);
+        tetra_event *back;
+        const char *reason = NULL;
+        pj_error err;
+        pj_arena_reset(a);
+        int rc = event_from_proto(a, wire, n, &back, &reason, &err);
+        if (!cases[i].path) {
+            ck_assert_int_eq(rc, 0);
+            continue;
+        }
+        ck_assert_int_eq(rc, -1);
+        ck_assert_str_eq(reason, "bad_value");
+        ck_assert_str_eq(err.path, cases[i].path);
+        ck_assert_ptr_nonnull(strstr(err.msg, "outside years 1-9999"));
+    }
+    pj_arena_free(a);
+}
+END_TEST
+
 static void add_tests(TCase *t)
 {
     tcase_add_checked_fixture(t, setup, teardown);
@@ -425,6 +478,7 @@ static void add_tests(TCase *t)
     tcase_add_test(t, roundtrip_shared_samples);
     tcase_add_test(t, roundtrip_fixtures);
     tcase_add_test(t, wkt_text_helpers);
+    tcase_add_test(t, binary_time_out_of_range);
 }
 
 int main(void)
