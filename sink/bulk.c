@@ -36,6 +36,7 @@ typedef struct slot {
     CURL *h;
     list batch;
     buf body, gz, resp;
+    char errbuf[CURL_ERROR_SIZE]; /* curl's detail on a failed transfer */
 } slot;
 
 struct bulk {
@@ -158,6 +159,7 @@ static int setup_slots(bulk *b, char *err, size_t errlen)
         r |= curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, http_buf_writer);
         r |= curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->resp);
         r |= curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+        r |= curl_easy_setopt(s->h, CURLOPT_ERRORBUFFER, s->errbuf);
         if (r != CURLE_OK)
             return -1;
     }
@@ -347,6 +349,7 @@ static int start(bulk *b, slot *s)
         out = &s->gz;
     }
     buf_reset(&s->resp);
+    s->errbuf[0] = 0;
     CURLcode r = curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, out->p);
     r |= curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)out->len);
     if (r != CURLE_OK || curl_multi_add_handle(b->multi, s->h) != CURLM_OK)
@@ -377,10 +380,28 @@ static int send_due(bulk *b, int flush)
 /* --- results
  * ---------------------------------------------------------------------------------------- */
 
-static void retry_batch(bulk *b, slot *s, const char *why)
+/* Up to max bytes of p as one log line: control characters (a pretty-printed
+ * body's newlines) become spaces, a cut is marked with "...", and a cut never
+ * splits a UTF-8 sequence. */
+static void one_line(const char *p, size_t len, size_t max, char *out, size_t n)
+{
+    if (max + 4 > n) /* n >= 4: room for "..." and the NUL */
+        max = n - 4;
+    size_t m = len;
+    if (len > max)
+        for (m = max; m && ((unsigned char)p[m] & 0xC0) == 0x80;)
+            m--;
+    for (size_t i = 0; i < m; i++)
+        out[i] = (unsigned char)p[i] < 0x20 || p[i] == 0x7f ? ' ' : p[i];
+    memcpy(out + m, m < len ? "..." : "", m < len ? 4 : 1);
+}
+
+/* key is the rate limit's name (a fixed string: msg_ratelimit keeps a small
+ * table of them), why the changing detail shown. */
+static void retry_batch(bulk *b, slot *s, const char *key, const char *why)
 {
     uint64_t skipped;
-    if (msg_ratelimit(why, 10, &skipped))
+    if (msg_ratelimit(key, 10, &skipped))
         warnf("bulk request failed (%s); %zu documents will be retried (%llu similar before)", why,
               s->batch.n, (unsigned long long)skipped);
     int attempts = s->batch.head ? s->batch.head->attempts + 1 : 1;
@@ -424,7 +445,13 @@ static void items_results(bulk *b, slot *s)
     json_t *root = json_loadb(s->resp.p ? s->resp.p : "", s->resp.len, 0, &je);
     json_t *items = json_object_get(root, "items");
     if (!json_is_array(items) || json_array_size(items) != s->batch.n) {
-        retry_batch(b, s, "unreadable bulk response");
+        char why[300];
+        if (!root)
+            snprintf(why, sizeof why, "unreadable bulk response: %s", je.text);
+        else
+            snprintf(why, sizeof why, "bulk response with %zu results for %zu documents",
+                     json_array_size(items), s->batch.n);
+        retry_batch(b, s, "bulk: unreadable", why);
         json_decref(root);
         return;
     }
@@ -462,15 +489,39 @@ static void too_large(bulk *b, slot *s)
 
 static void fatal(bulk *b, slot *s, long code)
 {
-    int n = (int)(s->resp.len > 300 ? 300 : s->resp.len);
-    snprintf(b->fatal, sizeof b->fatal, "OpenSearch refused the bulk request with HTTP %ld: %.*s",
-             code, n, s->resp.p ? s->resp.p : "");
+    char body[320];
+    one_line(s->resp.p ? s->resp.p : "", s->resp.len, 300, body, sizeof body);
+    snprintf(b->fatal, sizeof b->fatal, "OpenSearch refused the bulk request with HTTP %ld: %s",
+             code, body);
     /* keep the items unfinished: their offsets are never committed */
     item *it;
     while ((it = pop(&s->batch)))
         push(&b->retry, it);
     for (it = b->retry.head; it; it = it->next)
         it->due = INT64_MAX;
+}
+
+/* No answer: curl's detail, or its name for the failure when there is none,
+ * e.g. "Failed to connect to 10.0.0.5 port 9200 after 3 ms: Couldn't connect". */
+static void transport_failed(bulk *b, slot *s, CURLcode res)
+{
+    const char *name = curl_easy_strerror(res);
+    char why[CURL_ERROR_SIZE + 128];
+    if (!s->errbuf[0] || strstr(s->errbuf, name)) /* say it once */
+        snprintf(why, sizeof why, "%s", s->errbuf[0] ? s->errbuf : name);
+    else
+        snprintf(why, sizeof why, "%s: %s", name, s->errbuf);
+    retry_batch(b, s, "bulk: transport", why);
+}
+
+/* An answer worth retrying: the status and the start of what the server
+ * said, which tells a full queue from a node leaving from a proxy's page. */
+static void http_failed(bulk *b, slot *s, long code)
+{
+    char body[256], why[300];
+    one_line(s->resp.p ? s->resp.p : "", s->resp.len, 200, body, sizeof body);
+    snprintf(why, sizeof why, "HTTP %ld%s%s", code, body[0] ? ": " : "", body);
+    retry_batch(b, s, code == 429 ? "bulk: HTTP 429" : "bulk: HTTP 5xx", why);
 }
 
 static void completed(bulk *b, CURLMsg *m)
@@ -485,13 +536,11 @@ static void completed(bulk *b, CURLMsg *m)
     long code = 0;
     (void)curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
     if (res != CURLE_OK)
-        retry_batch(b, s, curl_easy_strerror(res));
+        transport_failed(b, s, res);
     else if (code == 200)
         items_results(b, s);
-    else if (code == 429)
-        retry_batch(b, s, "HTTP 429 too many requests");
-    else if (code >= 500 || code == 408)
-        retry_batch(b, s, "HTTP 5xx");
+    else if (code == 429 || code >= 500 || code == 408)
+        http_failed(b, s, code);
     else if (code == 413)
         too_large(b, s);
     else

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "check_main.h"
+#include "msg.h"
 #include "../../sink/bulk.h"
 
 typedef struct answer {
@@ -185,6 +186,30 @@ static int run(bulk *b, int ms, char *err, size_t n)
     return 0;
 }
 
+/* Warnings go to stderr; these send it to a temporary file for a while
+ * and read back what was written, so a test can count them. */
+static FILE *capture_begin(int *saved)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    fflush(stderr);
+    *saved = dup(2);
+    ck_assert_int_ge(dup2(fileno(f), 2), 0);
+    return f;
+}
+
+static void capture_end(FILE *f, int saved, char *out, size_t n)
+{
+    fflush(stderr);
+    ck_assert_int_ge(dup2(saved, 2), 0);
+    close(saved);
+    rewind(f);
+    size_t k = fread(out, 1, n - 1, f);
+    out[k] = 0;
+    fclose(f);
+    fputs(out, stderr); /* still visible in the test log */
+}
+
 START_TEST(per_item_outcomes)
 {
     const answer script[] = {
@@ -217,7 +242,7 @@ END_TEST
 START_TEST(whole_request_retried)
 {
     const answer script[] = {
-        {4, 503, "{\"error\":\"unavailable\"}", NULL, 0},
+        {4, 503, "{\"error\":\"unavailable\",\n\"status\":503}", NULL, 0},
         {4, 429, "{\"error\":\"busy\"}", NULL, 0},
         {4, 200,
          "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},{\"create\":"
@@ -229,9 +254,19 @@ START_TEST(whole_request_retried)
     seen s = {0};
     bulk *b = engine(url, &s, 2);
     add4(b);
+    msg_ratelimit_reset();
+    int saved;
+    FILE *f = capture_begin(&saved);
     ck_assert_int_eq(run(b, 5000, err, sizeof err), 0);
+    char log[4096];
+    capture_end(f, saved, log, sizeof log);
     ck_assert_int_eq(s.indexed, 4);
     ck_assert_int_eq(s.rejected + s.dup, 0);
+    /* the real status and what the server said, on one line */
+    ck_assert_msg(strstr(log, "HTTP 503") &&
+                      strstr(log, "{\"error\":\"unavailable\", \"status\":503}"),
+                  "%s", log);
+    ck_assert_ptr_nonnull(strstr(log, "HTTP 429"));
     bulk_free(b);
     waitpid(pid, NULL, 0);
 }
@@ -260,9 +295,16 @@ START_TEST(unreachable_holds_items)
     seen s = {0};
     bulk *b = engine("http://127.0.0.1:1", &s, 1);
     add4(b);
+    msg_ratelimit_reset();
+    int saved;
+    FILE *f = capture_begin(&saved);
     ck_assert_int_eq(run(b, 500, err, sizeof err), 0);
+    char log[4096];
+    capture_end(f, saved, log, sizeof log);
     ck_assert_uint_eq(bulk_pending(b), 4);
     ck_assert_int_eq(s.indexed + s.rejected + s.dup, 0);
+    /* curl's own detail names where it failed to connect */
+    ck_assert_msg(strstr(log, "port 1"), "%s", log);
     bulk_free(b);
 }
 END_TEST
