@@ -93,8 +93,11 @@ __attribute__((format(printf, 4, 5))) static int derr(dctx *c, pj_status st, uin
     return -1;
 }
 
+/* Also what a failed str_dup returns through: keep the error it set. */
 static int nomem(dctx *c, uint32_t ti)
 {
+    if (c->err->status != PJ_OK)
+        return -1;
     return derr(c, PJ_ERR_NOMEM, ti, "out of memory");
 }
 
@@ -123,6 +126,12 @@ static char *str_dup(dctx *c, uint32_t ti, size_t *len)
     if (!s)
         return NULL;
     size_t n = jscan_unescape(c->js, t, s);
+    /* protobuf-c strings end at the first NUL: a \u0000 would silently
+     * cut the value (or make a key match a shorter name), so refuse it */
+    if (t->esc && memchr(s, '\0', n)) {
+        derr(c, PJ_ERR_RANGE, ti, "\\u0000 in a string, which this schema's strings cannot hold");
+        return NULL;
+    }
     if (len)
         *len = n;
     return s;

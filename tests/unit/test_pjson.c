@@ -455,6 +455,36 @@ START_TEST(binary_time_out_of_range)
 }
 END_TEST
 
+/* A \u0000 would cut a protobuf-c string short, or make a key match a
+ * shorter field name; both are refused as bad_value, not truncated. */
+START_TEST(nul_escape_refused)
+{
+    const char *in[] = {
+        "{\"node_name\":\"a\\u0000b\",\"process_exec\":{}}",
+        "{\"node_name\\u0000junk\":\"x\",\"process_exec\":{}}",
+    };
+    pj_arena *a = pj_arena_new();
+    ck_assert_ptr_nonnull(a);
+    for (size_t i = 0; i < 2; i++) {
+        tetra_event *ev;
+        const char *reason = NULL;
+        pj_error err;
+        pj_arena_reset(a);
+        ck_assert_int_eq(event_from_json(a, in[i], strlen(in[i]), &ev, &reason, &err, NULL), -1);
+        ck_assert_str_eq(reason, "bad_value");
+        ck_assert_ptr_nonnull(strstr(err.msg, "\\u0000"));
+    }
+    const char *ok = "{\"node_name\":\"a\\u00e9b\",\"process_exec\":{}}";
+    tetra_event *ev;
+    const char *reason = NULL;
+    pj_error err;
+    pj_arena_reset(a);
+    ck_assert_int_eq(event_from_json(a, ok, strlen(ok), &ev, &reason, &err, NULL), 0);
+    ck_assert_str_eq(ev->node_name, "a\xc3\xa9" "b");
+    pj_arena_free(a);
+}
+END_TEST
+
 static void add_tests(TCase *t)
 {
     tcase_add_checked_fixture(t, setup, teardown);
@@ -479,6 +509,7 @@ static void add_tests(TCase *t)
     tcase_add_test(t, roundtrip_fixtures);
     tcase_add_test(t, wkt_text_helpers);
     tcase_add_test(t, binary_time_out_of_range);
+    tcase_add_test(t, nul_escape_refused);
 }
 
 int main(void)
