@@ -26,6 +26,19 @@ typedef struct opt_def {
 int opts_build(const opt_def *defs, size_t n, struct option *longopts, size_t nlong,
                char *shortopts, size_t nshort);
 
+/* Say which option getopt_long refused, for the caller to print before its
+ * "Try ... --help" line.  opts_build's option string starts with ':', which
+ * keeps getopt itself quiet, so this is the only message.  c is what
+ * getopt_long returned ('?' or ':'), opt its optopt and arg argv[optind - 1]
+ * (argc > 0 makes that valid).  Long options set optopt to their id, an
+ * unknown or ambiguous long option to 0, and in a bundle ("-qZ") arg can be
+ * another word, so the short form is named from opt and the long one from
+ * arg.  Writes one of "unknown option '--bogus'", "unknown option '-Z'",
+ * "option '--batch-docs' needs a value", "option '--no-gzip' takes no
+ * value", "option '--b' is ambiguous" into msg (size len, truncated). */
+void opts_error(const opt_def *defs, size_t n, int c, int opt, const char *arg, char *msg,
+                size_t len);
+
 /* Write the option list, one option per line, to fp:
  *   "  -b, --brokers BROKERS  what it does" */
 void opts_help(FILE *fp, const opt_def *defs, size_t n);

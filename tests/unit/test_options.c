@@ -1,5 +1,7 @@
 /* test_options.c - the option table becomes correct getopt tables and help
- * lines, sizes parse strictly, and the rate limiter of msg.c logs the first
+ * lines, a refused option is named the way it was written (run through the
+ * real getopt_long, whose optopt and optind rules the message depends on),
+ * sizes parse strictly, and the rate limiter of msg.c logs the first
  * occurrence of each reason and then stays quiet. */
 #include <check.h>
 #include <stdio.h>
@@ -44,6 +46,72 @@ START_TEST(help_lines)
     ck_assert_ptr_nonnull(strstr(text, "      --state FILE"));
     ck_assert_ptr_nonnull(strstr(text, "  -q  "));
     free(text);
+}
+END_TEST
+
+static const opt_def edefs[] = {
+    {'b', "brokers", "BROKERS", "brokers"},
+    {'q', "quiet", NULL, "quiet"},
+    {OPT_LONG_ONLY, "batch-docs", "N", "documents"},
+    {OPT_LONG_ONLY + 1, "no-gzip", NULL, "plain"},
+    {OPT_LONG_ONLY + 2, "state", "FILE", "state file"},
+};
+#define NEDEFS (sizeof edefs / sizeof edefs[0])
+
+/* Parse "p" and the words of args (NULL-terminated) until getopt_long
+ * refuses one; returns opts_error's message, or "" when nothing was. */
+static const char *refused(const char *const *args)
+{
+    static char msg[200];
+    char *argv[8];
+    int argc = 0;
+    argv[argc++] = strdup("p");
+    for (; *args && argc < 7; args++)
+        argv[argc++] = strdup(*args);
+    argv[argc] = NULL;
+    struct option lo[NEDEFS + 1];
+    char so[3 * NEDEFS + 2];
+    ck_assert_int_eq(opts_build(edefs, NEDEFS, lo, NEDEFS + 1, so, sizeof so), 0);
+    msg[0] = '\0';
+    optind = 0; /* glibc: start over, forgetting a bundle in progress */
+    int c;
+    while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            opts_error(edefs, NEDEFS, c, optopt, argv[optind - 1], msg, sizeof msg);
+            break;
+        }
+    }
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    return msg;
+}
+
+#define REFUSED(want, ...) ck_assert_str_eq(refused((const char *const[]){__VA_ARGS__, NULL}), want)
+
+START_TEST(error_names_the_option)
+{
+    REFUSED("unknown option '--bogus'", "--bogus");
+    REFUSED("unknown option '--bogus'", "--bogus=3");
+    REFUSED("unknown option '--bogus'", "file", "-q", "--bogus"); /* after a permutation */
+    REFUSED("unknown option '-Z'", "-Z");
+    REFUSED("unknown option '-Z'", "-qZ");
+    /* in a bundle argv[optind - 1] is the word before: optopt decides */
+    REFUSED("unknown option '-Z'", "--state=x", "-Zq");
+    REFUSED("unknown option '-Z'", "--brokers", "h:1", "-Zq");
+    REFUSED("option '-b' needs a value", "-b");
+    REFUSED("option '-b' needs a value", "-qb");
+    REFUSED("option '--brokers' needs a value", "--brokers");
+    REFUSED("option '--brokers' needs a value", "--bro"); /* the name it abbreviates */
+    REFUSED("option '--batch-docs' needs a value", "--batch-docs");
+    REFUSED("option '--batch-docs' needs a value", "-q", "--batch-d");
+    REFUSED("option '--no-gzip' takes no value", "--no-gzip=1");
+    REFUSED("option '--quiet' takes no value", "--quiet=yes");
+    REFUSED("option '--b' is ambiguous (--brokers, --batch-docs)", "--b");
+    REFUSED("", "-q", "--batch-docs=5", "--", "--bogus");
+    /* a message longer than the buffer is cut, not overrun */
+    char small[12];
+    opts_error(edefs, NEDEFS, '?', 0, "--b", small, sizeof small);
+    ck_assert_str_eq(small, "option '--b");
 }
 END_TEST
 
@@ -95,6 +163,7 @@ static void add_tests(TCase *t)
 {
     tcase_add_test(t, build_tables);
     tcase_add_test(t, help_lines);
+    tcase_add_test(t, error_names_the_option);
     tcase_add_test(t, sizes);
     tcase_add_test(t, ratelimit);
 }
