@@ -201,14 +201,11 @@ static int option(capture_opts *o, int c, const char *arg)
     }
 }
 
-static int bad_option(int c, int optopt_, const char *arg)
+static int bad_option(int c, char **argv)
 {
-    if (c == ':')
-        errorf("option %s needs an argument", arg);
-    else if (optopt_ != 0 && optopt_ < OPT_LONG_ONLY)
-        errorf("unknown option -%c", optopt_);
-    else
-        errorf("unknown option %s", arg);
+    char msg[256];
+    opts_error(options, NOPTS, c, optopt, argv[optind - 1], msg, sizeof msg);
+    errorf("%s", msg);
     fprintf(stderr, "try '%s --help'\n", msg_progname());
     return EXIT_USAGE;
 }
@@ -222,7 +219,7 @@ static int parse_argv(capture_opts *o, int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
         if (c == '?' || c == ':')
-            return bad_option(c, optopt, argv[optind - 1]);
+            return bad_option(c, argv);
         int rc = option(o, c, optarg);
         if (rc >= 0)
             return rc;

@@ -250,7 +250,13 @@ int cli_parse(int argc, char **argv, enrich_opts *o) {
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (c == 'h') { usage(stdout); return 1; }
         if (c == 'V') { printf("tetra-enrich %s\n", TETRA_VERSION); return 1; }
-        if (c == '?' || c == ':') { usage(stderr); return 2; }
+        if (c == '?' || c == ':') {
+            char msg[256];
+            opts_error(options, NOPTS, c, optopt, argv[optind - 1], msg, sizeof msg);
+            errorf("%s", msg);
+            fprintf(stderr, "Try '%s --help'.\n", msg_progname());
+            return 2;
+        }
         if (apply(o, c, optarg, &nrules) < 0) {
             errorf("bad value for --%s: \"%s\"", option_name(c), optarg ? optarg : "");
             return 2;

@@ -433,8 +433,12 @@ int cli_parse(sink_opts *o, int argc, char **argv)
     secret_files sf = {0};
     int c, r;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        if (c == '?' || c == ':')
+        if (c == '?' || c == ':') {
+            char msg[256];
+            opts_error(sink_opt_defs, sink_opt_count, c, optopt, argv[optind - 1], msg, sizeof msg);
+            errorf("%s", msg);
             return 2;
+        }
         if ((r = one(o, &sf, c, optarg)) != 0)
             return r < 0 ? 2 : 1;
     }

@@ -23,9 +23,13 @@ expect() {
     grep -q -- "$pat" "$T/err" || fail "tetra-capture $*: stderr lacks '$pat': $(cat "$T/err")"
 }
 
-expect 2 "unknown option" --no-such-option
-expect 2 "unknown option -Y" -Y
-expect 2 "needs an argument" -t
+expect 2 "unknown option '--no-such-option'" --no-such-option
+expect 2 "unknown option '-Y'" -Y
+expect 2 "option '-t' needs a value" -t
+expect 2 "option '--topic' needs a value" --topic
+# getopt's own message is off: the option is named once, then the Try line
+[ "$(grep -c "needs a value" "$T/err")" = 1 ] && grep -q -- "--help" "$T/err" ||
+    fail "--topic: want one message and the --help hint: $(cat "$T/err")"
 expect 2 'unknown format "xml"' -F xml
 expect 2 "max.record.bytes" --max-record-bytes 12abc
 expect 2 "max.record.bytes" --max-record-bytes 8
