@@ -30,6 +30,7 @@ typedef struct k8s_pod {
     struct curl_slist *hdrs;
     long status;             /* HTTP status of the open transfer, 0 before headers */
     buf line;                /* an incomplete line, kept until its newline comes */
+    uint64_t line_dropped;   /* bytes of that line beyond what is kept of it */
     buf errbody;             /* body of an error answer */
     uint64_t got;            /* complete lines received on the open transfer */
     uint64_t lineno, offset; /* lines/bytes over all transfers, for messages */

@@ -50,7 +50,9 @@ int k8s_pend_push(k8s *k, k8s_pod *p)
 }
 
 /* One complete line (without its newline) of pod p. */
-static int handle_line(k8s *k, k8s_pod *p, const char *line, size_t n)
+/* A line is n bytes kept plus dropped bytes not kept (a line longer
+ * than any record may be is only counted, and rejected as too_long). */
+static int handle_line(k8s *k, k8s_pod *p, const char *line, size_t n, uint64_t dropped)
 {
     capture *c = k->c;
     int64_t ts;
@@ -60,7 +62,7 @@ static int handle_line(k8s *k, k8s_pod *p, const char *line, size_t n)
     p->got++;
     p->lineno++;
     uint64_t start = p->offset;
-    p->offset += n + 1;
+    p->offset += n + dropped + 1;
     if (stamped && !kube_resume_accept(&p->pos, ts)) {
         (void)stats_add(&c->st, "k8s_duplicates", 1);
         return 0;
@@ -68,8 +70,8 @@ static int handle_line(k8s *k, k8s_pod *p, const char *line, size_t n)
     while (tn > 0 && (text[tn - 1] == '\r' || text[tn - 1] == ' ' || text[tn - 1] == '\t'))
         tn--;
     if (tn > 0) {
-        framer_record r = {text, tn, tn, p->lineno, start, p->offset, NULL};
-        if (tn > c->opts->max_record) {
+        framer_record r = {text, tn, tn + dropped, p->lineno, start, p->offset, NULL};
+        if (tn + dropped > c->opts->max_record) {
             r.reject = "too_long";
             r.len = tn < FRAMER_HEAD_KEEP ? tn : FRAMER_HEAD_KEEP;
         }
@@ -103,26 +105,43 @@ static int oom(void)
  * unfinished tail of a chunk is copied into p->line, and freed once its
  * line is complete, so an idle stream holds no line buffer at all (it held
  * one grown to twice the largest chunk before: 32 KB a pod). */
+/* Keep up to a line's worth of what a record may be (plus room for the
+ * timestamp prefix), count the rest: a pod writing without newlines must
+ * not grow the buffer without bound. */
+static int keep_part(k8s *k, k8s_pod *p, const char *at, size_t len)
+{
+    size_t cap = k->c->opts->max_record + 64;
+    size_t room = p->line.len < cap ? cap - p->line.len : 0;
+    size_t take = len < room ? len : room;
+    if (take > 0 && buf_append(&p->line, at, take) < 0)
+        return oom();
+    p->line_dropped += len - take;
+    return 0;
+}
+
 static int take_lines(k8s *k, k8s_pod *p, const char *data, size_t n)
 {
     const char *at = data, *end = data + n, *nl;
     while ((nl = memchr(at, '\n', (size_t)(end - at))) != NULL) {
         const char *line = at;
         size_t len = (size_t)(nl - at);
-        if (p->line.len > 0) { /* the rest of a line begun in an earlier chunk */
-            if (buf_append(&p->line, at, len) < 0)
-                return oom();
+        uint64_t dropped = 0;
+        if (p->line.len > 0 || p->line_dropped > 0) { /* a line begun in an earlier chunk */
+            if (keep_part(k, p, at, len) < 0)
+                return -1;
             line = p->line.p;
             len = p->line.len;
+            dropped = p->line_dropped;
         }
-        if (handle_line(k, p, line, len) < 0)
+        if (handle_line(k, p, line, len, dropped) < 0)
             return -1;
         if (p->line.p != NULL)
             buf_free(&p->line); /* a follow stream is idle most of the time */
+        p->line_dropped = 0;
         at = nl + 1;
     }
-    if (at < end && buf_append(&p->line, at, (size_t)(end - at)) < 0)
-        return oom();
+    if (at < end && keep_part(k, p, at, (size_t)(end - at)) < 0)
+        return -1;
     return 0;
 }
 

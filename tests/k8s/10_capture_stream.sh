@@ -54,6 +54,10 @@ for b in 1 2 3; do
     sleep 0.3
 done
 echo 'not json {' | k8s_append tetragon-3 || fail "append"
+# a line of 3 MB (over the 1 MiB record limit, and longer than any chunk
+# the stream comes in): rejected as too_long with its size, kept only in
+# part while it arrives, and the lines after it are read
+head -c 3000000 /dev/zero | tr '\0' x | { cat; echo; } | k8s_append tetragon-3 || fail "append"
 k8s_wait_for 30 "all $(wc -l <"$W") events" kc_count_is_at_least "$(wc -l <"$W")" ||
     fail "only $(kc_markers | wc -l) of $(wc -l <"$W") events arrived"
 sleep 1
@@ -63,6 +67,10 @@ k8s_wait_for 10 "the dead letter" test -s "$K8S_DIR/dlq" || fail "no dead letter
 jq -e 'select(.source == "k8s:kube-system/tetragon-3") | .reason' "$K8S_DIR/dlq" >/dev/null ||
     fail "dead letter does not name its pod: $(cat "$K8S_DIR/dlq")"
 ok "a bad line is rejected like a bad stdin line, its dead letter names k8s:kube-system/tetragon-3"
+k8s_wait_for 10 "the too_long dead letter" \
+    jq -e -s 'any(.[]; .reason == "too_long" and .size >= 3000000)' "$K8S_DIR/dlq" >/dev/null ||
+    fail "no too_long dead letter with the line's size: $(cut -c1-200 "$K8S_DIR/dlq")"
+ok "a 3 MB line: too_long, with its size, in the dead-letter file"
 
 # --- a pod deleted, a new one created on the same node -----------------------
 k8s_pod_delete tetragon-2 || fail "delete"
@@ -79,7 +87,7 @@ kc_expect_exactly "$W" || fail "after the pod was replaced"
 ok "a replaced pod: old stream closed, new one followed and delivered in $((t1 - t0)) s"
 
 kc_stop TERM || fail "tetra-capture exited $? on TERM"
-tail -n 1 "$K8S_DIR/run1.err" | grep -q "read=$(($(wc -l <"$W") + 1)) written=$(wc -l <"$W") rejected=1" ||
+tail -n 1 "$K8S_DIR/run1.err" | grep -q "read=$(($(wc -l <"$W") + 2)) written=$(wc -l <"$W") rejected=2" ||
     fail "summary: $(tail -n 1 "$K8S_DIR/run1.err")"
 ok "TERM: exit 0, summary $(tail -n 1 "$K8S_DIR/run1.err")"
 exit 0
