@@ -418,25 +418,100 @@ static void error_text(json_t *e, char *out, size_t n)
     const char *reason = json_string_value(json_object_get(e, "reason"));
     json_t *cause = json_object_get(e, "caused_by");
     const char *creason = json_string_value(json_object_get(cause, "reason"));
-    snprintf(out, n, "%s: %s%s%s%s", type ? type : "error", reason ? reason : "",
-             creason ? " (caused by: " : "", creason ? creason : "", creason ? ")" : "");
+    snprintf(out, n, "%s%s%s%s%s%s", type ? type : "error", reason ? ": " : "",
+             reason ? reason : "", creason ? " (caused by: " : "", creason ? creason : "",
+             creason ? ")" : "");
 }
 
-static void item_result(bulk *b, item *it, json_t *res)
+/* Keep items unfinished for good, with every waiting retry: their offsets
+ * are never committed, and a restart after the fix sends them again. */
+static void hold(bulk *b, list *l)
+{
+    item *it;
+    while ((it = pop(l)))
+        push(&b->retry, it);
+    for (it = b->retry.head; it; it = it->next)
+        it->due = INT64_MAX;
+}
+
+/* A document's 401, 403 or 404 is the cluster refusing this user or this
+ * index, not a bad document: missing index permissions (the security
+ * plugin answers per document), a write block, or an index that does not
+ * exist and may not be created (a create can meet no other "not found").
+ * Every later document to that index would meet the same, so treating them
+ * as rejected would dead-letter and commit the whole stream.  Like a
+ * refused request they stop the engine. */
+static int refusal(int st)
+{
+    return st == 401 || st == 403 || st == 404;
+}
+
+/* What the operator can do about a refusal, from its status and error. */
+static const char *refusal_hint(int st, const char *why)
+{
+    if (st == 401)
+        return "check the sink's credentials";
+    if (strncmp(why, "cluster_block_exception", 23) == 0)
+        return "the index is blocked for writes (index.blocks.*): lift the block";
+    if (st == 403)
+        return "check the user's index permissions: it must write to the index "
+               "(indices:data/write/bulk*) and create it (indices:admin/create) unless it exists";
+    return "create the index or an index template for it, or let OpenSearch create it "
+           "(action.auto_create_index)";
+}
+
+/* What an item's answer leaves to do: it finished, or it waits in the
+ * caller's list for a retry or for good. */
+typedef enum item_fate { ITEM_FINISHED, ITEM_RETRY, ITEM_REFUSED } item_fate;
+
+/* The items of one response that did not finish, by fate, with the first
+ * one's status and error to speak for them all. */
+typedef struct unfinished {
+    list items;
+    int status;
+    char why[1024];
+} unfinished;
+
+static item_fate item_result(bulk *b, item *it, json_t *res, int *st, char *why, size_t n)
 {
     json_t *op = json_object_iter_value(json_object_iter(res));
-    int st = (int)json_integer_value(json_object_get(op, "status"));
-    if (st >= 200 && st < 300) {
-        finish(b, it, BULK_INDEXED, st, NULL);
-    } else if (st == 409) {
-        finish(b, it, BULK_DUPLICATE, st, NULL);
-    } else if (st == 429 || st == 408 || st >= 500 || st == 0) {
-        retry_later(b, it, -1);
-    } else {
-        char why[1024];
-        error_text(json_object_get(op, "error"), why, sizeof why);
-        finish(b, it, BULK_REJECTED, st, why);
+    *st = (int)json_integer_value(json_object_get(op, "status"));
+    if (*st >= 200 && *st < 300) {
+        finish(b, it, BULK_INDEXED, *st, NULL);
+        return ITEM_FINISHED;
     }
+    if (*st == 409) {
+        finish(b, it, BULK_DUPLICATE, *st, NULL);
+        return ITEM_FINISHED;
+    }
+    error_text(json_object_get(op, "error"), why, n);
+    if (*st == 429 || *st == 408 || *st >= 500 || *st == 0)
+        return ITEM_RETRY;
+    if (refusal(*st))
+        return ITEM_REFUSED;
+    finish(b, it, BULK_REJECTED, *st, why);
+    return ITEM_FINISHED;
+}
+
+static void keep(unfinished *u, item *it, int st, const char *why)
+{
+    if (!u->items.n) {
+        u->status = st;
+        snprintf(u->why, sizeof u->why, "%s", why);
+    }
+    push(&u->items, it);
+}
+
+static void refused(bulk *b, unfinished *u)
+{
+    if (!b->fatal[0]) {
+        char reason[260];
+        one_line(u->why, strlen(u->why), 200, reason, sizeof reason);
+        snprintf(b->fatal, sizeof b->fatal, "OpenSearch refused %zu document%s with HTTP %d %s; %s",
+                 u->items.n, u->items.n == 1 ? "" : "s", u->status, reason,
+                 refusal_hint(u->status, u->why));
+    }
+    hold(b, &u->items);
 }
 
 static void items_results(bulk *b, slot *s)
@@ -456,15 +531,25 @@ static void items_results(bulk *b, slot *s)
         return;
     }
     int errors = json_is_true(json_object_get(root, "errors"));
+    unfinished held = {0};
+    char why[1024];
+    int st = 0;
     size_t i = 0;
     item *it;
     while ((it = pop(&s->batch))) {
+        item_fate f = ITEM_FINISHED;
         if (errors)
-            item_result(b, it, json_array_get(items, i));
+            f = item_result(b, it, json_array_get(items, i), &st, why, sizeof why);
         else
             finish(b, it, BULK_INDEXED, 201, NULL);
+        if (f == ITEM_RETRY)
+            retry_later(b, it, -1);
+        else if (f == ITEM_REFUSED)
+            keep(&held, it, st, why);
         i++;
     }
+    if (held.items.n)
+        refused(b, &held);
     json_decref(root);
 }
 
@@ -491,14 +576,10 @@ static void fatal(bulk *b, slot *s, long code)
 {
     char body[320];
     one_line(s->resp.p ? s->resp.p : "", s->resp.len, 300, body, sizeof body);
-    snprintf(b->fatal, sizeof b->fatal, "OpenSearch refused the bulk request with HTTP %ld: %s",
-             code, body);
-    /* keep the items unfinished: their offsets are never committed */
-    item *it;
-    while ((it = pop(&s->batch)))
-        push(&b->retry, it);
-    for (it = b->retry.head; it; it = it->next)
-        it->due = INT64_MAX;
+    if (!b->fatal[0])
+        snprintf(b->fatal, sizeof b->fatal, "OpenSearch refused the bulk request with HTTP %ld: %s",
+                 code, body);
+    hold(b, &s->batch);
 }
 
 /* No answer: curl's detail, or its name for the failure when there is none,

@@ -5,13 +5,18 @@
  * gzip-compressed, and posted on up to max_inflight parallel connections
  * with curl multi.  Every item ends exactly once in the done callback:
  * indexed (201), duplicate (409: the same _id is already there, which a
- * replay produces by design) or rejected (a permanent 4xx such as a mapping
- * error, with OpenSearch's reason).  429, 5xx, timeouts and connection
- * failures are not endings: the items wait with exponential backoff and
- * full jitter and are sent again, for as long as it takes, so a slow or
- * stopped cluster turns into backpressure (bulk_full) rather than loss.
+ * replay produces by design) or rejected (a 4xx about the document
+ * itself, such as a mapping error, with OpenSearch's reason).  429, 5xx,
+ * timeouts and connection failures are not endings: the items wait with
+ * exponential backoff and full jitter and are sent again, for as long as it
+ * takes, so a slow or stopped cluster turns into backpressure (bulk_full)
+ * rather than loss.
  * A whole request refused in a way retrying cannot fix (401, 403, a 400 on
- * the request) is fatal: bulk_pump returns -1 and nothing more is sent. */
+ * the request) is fatal: bulk_pump returns -1 and nothing more is sent.  So
+ * is a document answered 401, 403 or 404 (no permission for the index, a
+ * write block, an index that may not be created): that is the cluster's
+ * setup, not the document, and the next document would meet the same.  The
+ * items refused are never finished; the rest of that answer still is. */
 #ifndef TETRA_SINK_BULK_H
 #define TETRA_SINK_BULK_H
 

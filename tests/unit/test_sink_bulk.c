@@ -309,6 +309,68 @@ START_TEST(unreachable_holds_items)
 }
 END_TEST
 
+/* A per-document 403 is the cluster refusing our user, not a bad document:
+ * those documents stay unfinished (never committed), the engine stops with
+ * OpenSearch's reason and a hint, and the rest of the response still counts. */
+START_TEST(item_forbidden_is_fatal)
+{
+    const answer script[] = {
+        {4, 200,
+         "{\"errors\":true,\"items\":[{\"create\":{\"status\":201}},"
+         "{\"create\":{\"status\":403,\"error\":{\"type\":\"security_exception\","
+         "\"reason\":\"no permissions for [indices:admin/create] and User [name=sink]\"}}},"
+         "{\"create\":{\"status\":403,\"error\":{\"type\":\"security_exception\","
+         "\"reason\":\"no permissions for [indices:admin/create] and User [name=sink]\"}}},"
+         "{\"create\":{\"status\":400,\"error\":{\"type\":\"mapper_parsing_exception\","
+         "\"reason\":\"failed to parse field [source.ip]\"}}}]}",
+         NULL, 0},
+    };
+    char url[64], err[600];
+    pid_t pid = start_server(script, 1, url, sizeof url);
+    seen s = {0};
+    bulk *b = engine(url, &s, 1);
+    add4(b);
+    ck_assert_int_eq(run(b, 5000, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "403") && strstr(err, "security_exception") &&
+                      strstr(err, "no permissions for [indices:admin/create]") &&
+                      strstr(err, "permission"),
+                  "%s", err);
+    ck_assert_int_eq(s.indexed, 1);
+    ck_assert_int_eq(s.rejected, 1);
+    ck_assert_uint_eq(bulk_pending(b), 2); /* the refused two, held */
+    /* and held for good: pumping again sends nothing and stays fatal */
+    ck_assert_int_eq(bulk_pump(b, 10, 1, -1, err, sizeof err), -1);
+    ck_assert_uint_eq(bulk_pending(b), 2);
+    bulk_free(b);
+    waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/* A missing index with auto-create off: per-document 404s. */
+START_TEST(item_index_missing_is_fatal)
+{
+    static const char nf[] = "{\"create\":{\"status\":404,\"error\":{\"type\":"
+                             "\"index_not_found_exception\",\"reason\":\"no such index [i]\"}}}";
+    char body[1024];
+    snprintf(body, sizeof body, "{\"errors\":true,\"items\":[%s,%s,%s,%s]}", nf, nf, nf, nf);
+    const answer script[] = {{4, 200, body, NULL, 0}};
+    char url[64], err[600];
+    pid_t pid = start_server(script, 1, url, sizeof url);
+    seen s = {0};
+    bulk *b = engine(url, &s, 1);
+    add4(b);
+    ck_assert_int_eq(run(b, 5000, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "404") &&
+                      strstr(err, "index_not_found_exception: no such index [i]") &&
+                      strstr(err, "auto_create_index"),
+                  "%s", err);
+    ck_assert_int_eq(s.indexed + s.rejected + s.dup, 0);
+    ck_assert_uint_eq(bulk_pending(b), 4);
+    bulk_free(b);
+    waitpid(pid, NULL, 0);
+}
+END_TEST
+
 /* The secret reaches the server in the header its scheme needs. */
 static void auth_case(const char *header, void (*set)(void))
 {
@@ -398,6 +460,8 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, backoff_bounds);
     tcase_add_test(tc, auth_headers);
     tcase_add_test(tc, no_spin_while_slots_busy);
+    tcase_add_test(tc, item_forbidden_is_fatal);
+    tcase_add_test(tc, item_index_missing_is_fatal);
 }
 
 int main(void)
