@@ -69,8 +69,12 @@ pj_status pj_decode(pj_arena *a, const ProtobufCMessageDescriptor *desc, const c
 int pj_encode(const ProtobufCMessage *m, buf *out);
 
 /* Append s[0..n) as a JSON string exactly as pj_encode writes strings:
- * Go's escapes, bytes that are not UTF-8 as U+FFFD (strings unpacked from
- * binary protobuf are not checked by protobuf-c).  Returns 0 or -1. */
+ * '"', '\\' and control characters escaped as Go's protojson does, and
+ * also DEL, U+2028 and U+2029, which Go writes raw (the JSON value is the
+ * same; they are escaped so that a line of output is safe to paste into
+ * JavaScript or a terminal); bytes that are not UTF-8 as U+FFFD (strings
+ * unpacked from binary protobuf are not checked by protobuf-c).  Returns 0
+ * or -1. */
 int pj_put_string(buf *b, const char *s, size_t n);
 
 /* The counter name of a status, e.g. "invalid_json". */
