@@ -85,15 +85,30 @@ static int grow(part *p)
     return 0;
 }
 
+/* The partition is read again from off, without a revoke (librdkafka
+ * re-fetched, e.g. after a seek or an offset reset).  Entries from off on
+ * will be read again and are dropped; older ones stay, finished or not, so
+ * a record below off still waiting for a retry keeps holding the commit
+ * point: the re-read copies cannot finish it.  A late result of a dropped
+ * entry is for the same record as its re-read copy, so finishing either is
+ * right.  committed is forgotten so the new point is committed again even
+ * when it is lower. */
+static void rewind_to(part *p, int64_t off)
+{
+    while (p->len && at(p, p->len - 1)->off >= off)
+        p->len--;
+    if (!p->len)
+        p->head = 0;
+    p->committed = -1;
+}
+
 int offsets_read(offsets *o, int32_t id, int64_t off)
 {
     part *p = find_or_add(o, id);
     if (!p)
         return -1;
-    if (off < p->next) { /* re-read from an earlier point: start over */
-        p->len = p->head = 0;
-        p->committed = -1;
-    }
+    if (off < p->next) /* re-read from an earlier point */
+        rewind_to(p, off);
     if (p->len == p->cap && grow(p) < 0)
         return -1;
     *at(p, p->len) = (entry){off, 0};

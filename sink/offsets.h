@@ -21,9 +21,11 @@ offsets *offsets_new(void);
 void offsets_free(offsets *o);
 
 /* A record at (part, off) was read and is now in flight.  Offsets of one
- * partition must come in increasing order; a lower one than the last means
- * the partition was re-read from an earlier point and its state starts
- * over.  Returns 0, or -1 when out of memory. */
+ * partition come in increasing order; a lower one than the last means the
+ * partition is read again from off: what was read from off on is forgotten
+ * (it comes again), but a record below off that is still unfinished keeps
+ * holding the commit point until it finishes.  Returns 0, or -1 when out
+ * of memory. */
 int offsets_read(offsets *o, int32_t part, int64_t off);
 
 /* The record at (part, off) is finished.  Unknown offsets (e.g. of a

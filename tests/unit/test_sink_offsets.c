@@ -59,16 +59,67 @@ START_TEST(partitions_are_independent)
 }
 END_TEST
 
-START_TEST(reread_from_earlier_point_starts_over)
+/* A seek back forgets what comes again but not an older unfinished record. */
+START_TEST(reread_from_earlier_point)
 {
     offsets *o = offsets_new();
     for (int64_t i = 0; i < 5; i++)
         offsets_read(o, 3, i);
     offsets_done(o, 3, 0);
-    ck_assert_int_eq(offsets_read(o, 3, 2), 0); /* seek back */
-    ck_assert_int_eq(point(o, 3), 2);
+    ck_assert_int_eq(offsets_read(o, 3, 2), 0); /* seek back to 2; 1 is still out */
+    ck_assert_int_eq(point(o, 3), 1);
     offsets_done(o, 3, 2);
-    ck_assert_int_eq(point(o, 3), 3);
+    ck_assert_int_eq(point(o, 3), 1);
+    offsets_done(o, 3, 1);
+    ck_assert_int_eq(point(o, 3), 3); /* 3 and 4 were dropped and not read again yet */
+    ck_assert_int_eq(offsets_read(o, 3, 3), 0);
+    offsets_done(o, 3, 3);
+    ck_assert_int_eq(point(o, 3), 4);
+    ck_assert_uint_eq(offsets_inflight(o), 0);
+    offsets_free(o);
+}
+END_TEST
+
+/* The reviewer's sequence: 100 waits for a 429 retry while 101-200 are
+ * indexed; librdkafka fetches again from 150 without a revoke; 150-200
+ * come back as 409s.  The point must stay at 100 until 100 is indexed. */
+START_TEST(rewind_keeps_floor_at_unfinished_record)
+{
+    offsets *o = offsets_new();
+    for (int64_t i = 100; i <= 200; i++)
+        ck_assert_int_eq(offsets_read(o, 0, i), 0);
+    for (int64_t i = 101; i <= 200; i++)
+        offsets_done(o, 0, i);
+    ck_assert_int_eq(point(o, 0), 100);
+    offsets_committed(o, 0, 100);
+    for (int64_t i = 150; i <= 200; i++)
+        ck_assert_int_eq(offsets_read(o, 0, i), 0);
+    for (int64_t i = 150; i <= 200; i++)
+        offsets_done(o, 0, i); /* the 409s */
+    ck_assert_int_eq(point(o, 0), 100); /* not 201: 100 is not indexed */
+    offsets_done(o, 0, 100); /* the retry finally indexes 100 */
+    ck_assert_int_eq(point(o, 0), 201);
+    ck_assert_uint_eq(offsets_inflight(o), 0);
+    offsets_free(o);
+}
+END_TEST
+
+/* A late result of a record read before the seek, after its re-read
+ * copy: the entry is gone or finished, nothing moves twice. */
+START_TEST(late_result_after_rewind)
+{
+    offsets *o = offsets_new();
+    for (int64_t i = 0; i < 4; i++)
+        offsets_read(o, 1, i);
+    offsets_read(o, 1, 2); /* seek back; 2 and 3 are out twice now */
+    offsets_done(o, 1, 2); /* the old copy of 2 */
+    ck_assert_int_eq(point(o, 1), 0);
+    offsets_done(o, 1, 0);
+    offsets_done(o, 1, 1);
+    ck_assert_int_eq(point(o, 1), 3); /* 3 (not yet read again) was dropped */
+    offsets_done(o, 1, 2);            /* the new copy of 2: ignored */
+    offsets_done(o, 1, 3);            /* the old copy of 3: unknown, ignored */
+    ck_assert_int_eq(point(o, 1), 3);
     offsets_free(o);
 }
 END_TEST
@@ -117,7 +168,9 @@ static void add_tests(TCase *tc)
 {
     tcase_add_test(tc, in_order_and_out_of_order);
     tcase_add_test(tc, partitions_are_independent);
-    tcase_add_test(tc, reread_from_earlier_point_starts_over);
+    tcase_add_test(tc, reread_from_earlier_point);
+    tcase_add_test(tc, rewind_keeps_floor_at_unfinished_record);
+    tcase_add_test(tc, late_result_after_rewind);
     tcase_add_test(tc, scrambled_completion);
 }
 
