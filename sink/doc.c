@@ -214,7 +214,10 @@ static int digits(const char *s, int n, int *out)
     return 0;
 }
 
-/* The UTC day of an RFC 3339 time as written by protojson ("...Z"). */
+/* The UTC day of an RFC 3339 time as written by protojson ("...Z").
+ * timegm() and gmtime_r() fill in the weekday and the day of the year:
+ * %V, %G, %j, %U and the like are computed from those, and left at 0
+ * every 2024 event was in ISO week 2023-W52. */
 static int parse_day(const char *t, struct tm *tm)
 {
     int y, m, d;
@@ -230,17 +233,17 @@ static int parse_day(const char *t, struct tm *tm)
     tm->tm_year = y - 1900;
     tm->tm_mon = m - 1;
     tm->tm_mday = d;
+    time_t s = timegm(tm);
+    if (s == (time_t)-1 || gmtime_r(&s, tm) == NULL)
+        return -1;
     return 0;
 }
 
-static int index_name(const doc_conf *c, const char *t, char *out, size_t n)
+static int index_name(const doc_conf *c, const struct tm *day, char *out, size_t n)
 {
     if (c->data_stream)
         return snprintf(out, n, "%s", c->data_stream) < (int)n ? 0 : -1;
-    struct tm tm;
-    if (parse_day(t, &tm) < 0)
-        return -1;
-    size_t len = strftime(out, n, c->index_pattern, &tm);
+    size_t len = strftime(out, n, c->index_pattern, day);
     return len ? 0 : -1;
 }
 
@@ -712,7 +715,7 @@ int doc_build(const doc_conf *c, const tetra_ev *ev, const tetra_enr *e, buf *ou
     struct tm day;
     if (!c->data_stream && parse_day(t, &day) < 0)
         return doc_fail(out, start, reason, "bad_time");
-    if (index_name(c, has_time ? t : NULL, m->index, sizeof m->index) < 0)
+    if (index_name(c, &day, m->index, sizeof m->index) < 0)
         return doc_fail(out, start, reason, "bad_index");
     if (id_of(ev, m->kind, pl, has_time ? t : NULL, m->id) < 0)
         return doc_fail(out, start, reason, "no_memory");

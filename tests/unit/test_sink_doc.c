@@ -237,6 +237,38 @@ START_TEST(data_stream_and_errors)
 }
 END_TEST
 
+/* The index of the exec event moved to another day, under a pattern. */
+static const char *index_on(const char *day, const char *pattern)
+{
+    static doc_meta m;
+    char ev[1024];
+    const char *at = strstr(exec_ev, "2024-03-05T");
+    ck_assert_ptr_nonnull(at);
+    snprintf(ev, sizeof ev, "%.*s%s%s", (int)(at - exec_ev), exec_ev, day, at + 10);
+    doc_conf c = {pattern, NULL, NULL};
+    free(build_text(&c, ev, NULL, &m));
+    return m.index;
+}
+
+/* Week and day-of-year conversions need the weekday and day of the year,
+ * not only the date: across a year boundary they differ from %Y. */
+START_TEST(index_week_and_day_of_year)
+{
+    /* 2024-12-30 is a Monday, in ISO week 2025-W01 */
+    ck_assert_str_eq(index_on("2024-12-30", "t-%G.%V"), "t-2025.01");
+    ck_assert_str_eq(index_on("2024-12-30", "t-%g.%V"), "t-25.01");
+    ck_assert_str_eq(index_on("2024-12-30", "t-%Y.%j"), "t-2024.365");
+    ck_assert_str_eq(index_on("2024-12-30", "t-%Y.%U"), "t-2024.52");
+    ck_assert_str_eq(index_on("2024-12-30", "t-%Y.%W"), "t-2024.53");
+    ck_assert_str_eq(index_on("2024-12-30", "t-%u%w-%y%m%d%%"), "t-11-241230%");
+    /* 2021-01-01 is a Friday, still in ISO week 2020-W53 */
+    ck_assert_str_eq(index_on("2021-01-01", "t-%G.%V"), "t-2020.53");
+    ck_assert_str_eq(index_on("2021-01-01", "t-%Y.%j.%U.%W"), "t-2021.001.00.00");
+    ck_assert_str_eq(index_on("2024-05-14", "t-%G.%V-%Y.%j-%U"), "t-2024.20-2024.135-19");
+    ck_assert_str_eq(index_on("2024-02-29", "t-%j-%u"), "t-060-4");
+}
+END_TEST
+
 static const char *kprobe_doc_v1 =
     "{\"@timestamp\":\"2024-03-06T00:00:00Z\",\"event\":{\"kind\":\"alert\",\"module"
     "\":\"tetragon\",\"action\":\"process_kprobe\",\"severity\":4,\"severity_label\""
@@ -337,6 +369,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, kprobe_network_and_enrichment);
     tcase_add_test(tc, id_is_identity_only);
     tcase_add_test(tc, data_stream_and_errors);
+    tcase_add_test(tc, index_week_and_day_of_year);
     tcase_add_test(tc, severity_values);
     tcase_add_test(tc, id_without_exec_id);
     tcase_add_test(tc, document_pinned);
