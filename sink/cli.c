@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc.h"
 #include "msg.h"
 #include "template.h"
 
@@ -144,11 +145,17 @@ static int dupstr(char **dst, const char *s)
 
 /* Index names go into JSON action lines unescaped, so refuse what would
  * need escaping, and what OpenSearch refuses in a name anyway (upper case
- * included), here rather than as a rejection of every document.  In an
- * --index pattern the strftime conversions are skipped: they write no
- * quote or backslash. */
+ * included), here rather than as a rejection of every document.  An
+ * --index pattern may hold only the conversions that write digits (doc.c
+ * knows which the event's day fills), so they are checked there and
+ * skipped here. */
 static int index_name_ok(const char *name, const char *s, int pattern)
 {
+    char err[512];
+    if (pattern && doc_index_pattern_check(s, err, sizeof err) < 0) {
+        errorf("--%s: %s", name, err);
+        return -1;
+    }
     const char *p = s;
     for (; *p; p++) {
         if (pattern && *p == '%' && p[1]) {
@@ -409,7 +416,9 @@ static int check(sink_opts *o)
         errorf("no OpenSearch URL: give --opensearch URL or set OPENSEARCH_URL");
         return -1;
     }
-    if (!o->data_stream && (!strchr(o->index_pattern, '%') || o->index_pattern[0] == '%')) {
+    char err[512];
+    if (!o->data_stream && (doc_index_pattern_check(o->index_pattern, err, sizeof err) < 1 ||
+                            o->index_pattern[0] == '%')) {
         errorf("--index: '%s' needs a fixed prefix and a date (e.g. tetragon-events-%%Y.%%m.%%d)",
                o->index_pattern);
         return -1;

@@ -239,6 +239,30 @@ static int parse_day(const char *t, struct tm *tm)
     return 0;
 }
 
+/* What parse_day fills and what writes only digits: a name made of
+ * these is lower case and needs no escaping, whatever the day. */
+static const char index_convs[] = "YymdjGgVUWuw%";
+
+int doc_index_pattern_check(const char *pattern, char *err, size_t errlen)
+{
+    int dates = 0;
+    for (const char *p = strchr(pattern, '%'); p != NULL; p = strchr(p + 2, '%')) {
+        if (p[1] == '\0') {
+            snprintf(err, errlen, "'%s' ends in a lone '%%' (write %%%% for a '%%')", pattern);
+            return -1;
+        }
+        if (strchr(index_convs, p[1]) == NULL) {
+            snprintf(err, errlen,
+                     "'%%%c' in '%s' is not a conversion an index name can use; use the numeric "
+                     "date ones: %%Y %%y %%m %%d %%j %%G %%g %%V %%U %%W %%u %%w, or %%%% for '%%'",
+                     p[1], pattern);
+            return -1;
+        }
+        dates += p[1] != '%';
+    }
+    return dates;
+}
+
 static int index_name(const doc_conf *c, const struct tm *day, char *out, size_t n)
 {
     if (c->data_stream)

@@ -46,6 +46,14 @@ int doc_build(const doc_conf *c, const Tetragon__GetEventsResponse *ev,
  * cannot be written or, for an event without exec_id, out of memory. */
 int doc_id(const Tetragon__GetEventsResponse *ev, char id[DOC_ID_LEN + 1]);
 
+/* Check the strftime conversions of an index pattern: only those that
+ * come from the event's UTC day and write digits (%Y %y %m %d %j %G %g %V
+ * %U %W %u %w) and %% are allowed, so a name cannot change case or gain
+ * spaces or colons with the date.  The other characters are the caller's
+ * to check.  Returns how many date conversions the pattern has, or -1
+ * with a message in err naming the first conversion that is not allowed. */
+int doc_index_pattern_check(const char *pattern, char *err, size_t errlen);
+
 /* Numeric severity (1 info .. 5 critical) of an enrichment severity, 0
  * for unspecified or a number the schema does not know. */
 int doc_severity(int v);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # 40_sink_usage.sh - tetra-sink's command line, without a cluster: a
-# refused option is named once and followed by the --help hint, exit 2.
-# Needs no services: every check stops before the first request.
+# refused option is named once and followed by the --help hint, exit 2;
+# --index takes only the numeric date conversions, and those are right.
+# Needs no services: usage errors stop at start, --emit-bulk sends nothing.
 set -u
 BIN=${BIN:-$ROOT/bin}
 SINK="$BIN/tetra-sink"
@@ -32,3 +33,25 @@ expect "option '-t' needs a value" --emit-bulk -t
 expect "option '--no-gzip' takes no value" --emit-bulk --no-gzip=yes
 expect "option '--b' is ambiguous (--brokers, " --emit-bulk --b x
 ok "a refused option is named once, then the --help hint"
+
+# --index: only the numeric date conversions; a name, an hour, a zone would
+# make names OpenSearch refuses (upper case, spaces, colons) or that change
+# within a day
+for conv in b B c Z p H e; do
+    expect "'%$conv' in 'tetragon-%Y-%$conv' is not a conversion" --emit-bulk \
+        --index "tetragon-%Y-%$conv"
+done
+expect "numeric date ones: %Y %y %m %d %j %G %g %V %U %W %u %w" --emit-bulk --index "t-%b"
+expect "ends in a lone '%'" --emit-bulk --index "tetragon-%Y%"
+expect "needs a fixed prefix and a date" --emit-bulk --index "tetragon-%%"
+ok "--index conversions that are not numeric dates: exit 2 naming the conversion"
+
+# ... and those give the event's week and day of the year, not the
+# first ones of its year (2024-12-30 is in ISO week 2025-W01)
+ev='{"process_exec":{"process":{"exec_id":"eA==","binary":"/x"}},"node_name":"n","time":"2024-12-30T10:00:00Z"}'
+for case in "t-%G.%V t-2025.01" "t-%Y.%j t-2024.365" "t-%Y.%U t-2024.52" "t-%Y.%m.%d t-2024.12.30"; do
+    pat=${case% *} want=${case#* }
+    got=$(echo "$ev" | "$SINK" --emit-bulk --index "$pat" 2>"$T/err" | head -n 1 | jq -r .create._index)
+    [ "$got" = "$want" ] || fail "--index $pat: index $got, want $want: $(cat "$T/err")"
+done
+ok "--index %G.%V, %j and %U across a year boundary"

@@ -269,6 +269,29 @@ START_TEST(index_week_and_day_of_year)
 }
 END_TEST
 
+START_TEST(index_pattern_conversions)
+{
+    char err[300];
+    ck_assert_int_eq(doc_index_pattern_check("tetragon-events-%Y.%m.%d", err, sizeof err), 3);
+    ck_assert_int_eq(doc_index_pattern_check("t-%G.%V-%g%y%j%U%W%u%w", err, sizeof err), 9);
+    ck_assert_int_eq(doc_index_pattern_check("t-%%-%Y", err, sizeof err), 1);
+    ck_assert_int_eq(doc_index_pattern_check("t-%%", err, sizeof err), 0);
+    ck_assert_int_eq(doc_index_pattern_check("t", err, sizeof err), 0);
+    /* names, upper case, spaces, colons, hours the day does not have */
+    const char *bad[] = {"t-%Y-%b", "t-%B", "t-%c", "t-%Z", "t-%p", "t-%H", "t-%s",
+                         "t-%e", "t-%-d", "t-%Ey", "t-%F"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = 0;
+        ck_assert_int_eq(doc_index_pattern_check(bad[i], err, sizeof err), -1);
+        char conv[4] = {'\'', '%', strrchr(bad[i], '%')[1], 0}; /* the last one is bad */
+        ck_assert_msg(strstr(err, conv) != NULL, "%s: %s", bad[i], err);
+        ck_assert_msg(strstr(err, "%Y %y %m %d %j %G %g %V %U %W %u %w") != NULL, "%s", err);
+    }
+    ck_assert_int_eq(doc_index_pattern_check("t-%Y%", err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "lone '%'"));
+}
+END_TEST
+
 static const char *kprobe_doc_v1 =
     "{\"@timestamp\":\"2024-03-06T00:00:00Z\",\"event\":{\"kind\":\"alert\",\"module"
     "\":\"tetragon\",\"action\":\"process_kprobe\",\"severity\":4,\"severity_label\""
@@ -370,6 +393,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, id_is_identity_only);
     tcase_add_test(tc, data_stream_and_errors);
     tcase_add_test(tc, index_week_and_day_of_year);
+    tcase_add_test(tc, index_pattern_conversions);
     tcase_add_test(tc, severity_values);
     tcase_add_test(tc, id_without_exec_id);
     tcase_add_test(tc, document_pinned);
