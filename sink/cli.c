@@ -385,14 +385,22 @@ static int one(sink_opts *o, secret_files *sf, int c, const char *a)
     }
 }
 
+/* A password without a user used to be dropped without a word, and the
+ * cluster's 401 came only with the first request: say so at start, and
+ * where the password came from. */
 static int secrets(sink_opts *o, const secret_files *sf)
 {
     char err[512];
     const char *user = getenv("OPENSEARCH_USER");
     if (!o->http.user && user && *user && dupstr(&o->http.user, user) < 0)
         return -1;
-    if ((o->http.user && http_secret("OPENSEARCH_PASSWORD", sf->password, &o->http.password, err,
-                                     sizeof err) < 0) ||
+    const char *pw = getenv("OPENSEARCH_PASSWORD");
+    if (!o->http.user && (sf->password || (pw && *pw))) {
+        errorf("%s: a password needs a user: give --user USER or set OPENSEARCH_USER",
+               sf->password ? "--password-file" : "OPENSEARCH_PASSWORD");
+        return -1;
+    }
+    if (http_secret("OPENSEARCH_PASSWORD", sf->password, &o->http.password, err, sizeof err) < 0 ||
         http_secret("OPENSEARCH_API_KEY", sf->api_key, &o->http.api_key, err, sizeof err) < 0 ||
         http_secret("OPENSEARCH_BEARER_TOKEN", sf->bearer, &o->http.bearer, err, sizeof err) < 0 ||
         http_conf_finish(&o->http, err, sizeof err) < 0) {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # 40_sink_usage.sh - tetra-sink's command line, without a cluster: a
 # refused option is named once and followed by the --help hint, exit 2;
-# --index takes only the numeric date conversions, and those are right.
+# --index takes only the numeric date conversions, and those are right; a
+# password without a user is refused, not dropped.
 # Needs no services: usage errors stop at start, --emit-bulk sends nothing.
 set -u
 BIN=${BIN:-$ROOT/bin}
@@ -10,6 +11,7 @@ T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok: $*"; }
+unset OPENSEARCH_USER OPENSEARCH_PASSWORD OPENSEARCH_API_KEY OPENSEARCH_BEARER_TOKEN
 
 # expect PATTERN ARGS...: exit 2, PATTERN on exactly one stderr line, and
 # the hint last
@@ -55,3 +57,17 @@ for case in "t-%G.%V t-2025.01" "t-%Y.%j t-2024.365" "t-%Y.%U t-2024.52" "t-%Y.%
     [ "$got" = "$want" ] || fail "--index $pat: index $got, want $want: $(cat "$T/err")"
 done
 ok "--index %G.%V, %j and %U across a year boundary"
+
+# a password without a user was dropped without a word (and the cluster's
+# 401 came only later); with a user it is taken
+echo secret >"$T/pw"
+expect "--password-file: a password needs a user: give --user USER or set OPENSEARCH_USER" \
+    --emit-bulk --password-file "$T/pw"
+export OPENSEARCH_PASSWORD=secret
+expect "OPENSEARCH_PASSWORD: a password needs a user" --emit-bulk
+"$SINK" --emit-bulk -u admin </dev/null >/dev/null 2>"$T/err" ||
+    fail "-u with OPENSEARCH_PASSWORD: $(cat "$T/err")"
+unset OPENSEARCH_PASSWORD
+OPENSEARCH_USER=admin "$SINK" --emit-bulk --password-file "$T/pw" </dev/null >/dev/null 2>"$T/err" ||
+    fail "OPENSEARCH_USER with --password-file: $(cat "$T/err")"
+ok "a password without a user: exit 2 saying --user or OPENSEARCH_USER is needed"
