@@ -43,6 +43,10 @@ static int read_first_line(const char *file, char **out, char *err, size_t errle
 int http_secret(const char *env, const char *file, char **out, char *err, size_t errlen)
 {
     *out = NULL;
+    /* a file named on the command line wins over the environment, as
+     * options do everywhere else */
+    if (file)
+        return read_first_line(file, out, err, errlen);
     const char *v = env ? getenv(env) : NULL;
     if (v && *v) {
         *out = strdup(v);
@@ -52,8 +56,6 @@ int http_secret(const char *env, const char *file, char **out, char *err, size_t
         }
         return 0;
     }
-    if (file)
-        return read_first_line(file, out, err, errlen);
     return 0;
 }
 

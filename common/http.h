@@ -26,8 +26,9 @@ typedef struct http_conf {
     struct curl_slist *headers; /* built by http_conf_finish, owned */
 } http_conf;
 
-/* Read a secret: the value of environment variable env if set and
- * non-empty, else the first line of file (may be NULL).  *out is NULL when
+/* Read a secret: the first line of file when one is named (the option
+ * wins, as options do over the environment), else the value of
+ * environment variable env if set and non-empty.  *out is NULL when
  * neither gives one.  Returns 0, or -1 with err filled (a file that cannot
  * be read, out of memory).  The caller frees *out. */
 int http_secret(const char *env, const char *file, char **out, char *err, size_t errlen);
