@@ -206,7 +206,7 @@ static int bad_option(int c, char **argv)
     char msg[256];
     opts_error(options, NOPTS, c, optopt, argv[optind - 1], msg, sizeof msg);
     errorf("%s", msg);
-    fprintf(stderr, "try '%s --help'\n", msg_progname());
+    msg_try_help();
     return EXIT_USAGE;
 }
 
@@ -243,7 +243,7 @@ static int has_kafka_target(capture_opts *o)
 static int usage_error(const char *what)
 {
     errorf("%s", what);
-    fprintf(stderr, "try '%s --help'\n", msg_progname());
+    msg_try_help();
     return EXIT_USAGE;
 }
 

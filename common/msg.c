@@ -37,6 +37,11 @@ const char *msg_progname(void)
     return prog;
 }
 
+void msg_try_help(void)
+{
+    fprintf(stderr, "Try '%s --help' for more information.\n", msg_progname());
+}
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
     char line[2048];

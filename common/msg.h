@@ -19,6 +19,9 @@ void msg_init(const char *progname, int level);
 void msg_set_level(int level);
 int msg_level(void);
 const char *msg_progname(void);
+/* The line after a usage error, one wording for every program:
+ * "Try 'PROG --help' for more information." */
+void msg_try_help(void);
 
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -254,7 +254,6 @@ int cli_parse(int argc, char **argv, enrich_opts *o) {
             char msg[256];
             opts_error(options, NOPTS, c, optopt, argv[optind - 1], msg, sizeof msg);
             errorf("%s", msg);
-            fprintf(stderr, "Try '%s --help'.\n", msg_progname());
             return 2;
         }
         if (apply(o, c, optarg, &nrules) < 0) {

@@ -66,6 +66,8 @@ int main(int argc, char **argv) {
     int rc = cli_parse(argc, argv, &o);
     if (rc != 0) {
         cli_free(&o);
+        if (rc == 2)
+            msg_try_help();
         return rc == 1 ? 0 : 2;
     }
     msg_set_level(o.verbosity);

@@ -15,7 +15,7 @@ int main(int argc, char **argv)
     if (r != 0) {
         cli_free(&o);
         if (r == 2)
-            fprintf(stderr, "Try 'tetra-sink --help'.\n");
+            msg_try_help();
         return r == 2 ? EXIT_USAGE : EXIT_OK;
     }
     int status = sink_run(&o);

@@ -23,7 +23,7 @@ expect() {
     [ "$rc" -eq 2 ] || fail "tetra-sink $*: exit $rc, want 2: $(cat "$T/err")"
     [ "$(grep -c -- "$pat" "$T/err")" = 1 ] ||
         fail "tetra-sink $*: want one line with '$pat': $(cat "$T/err")"
-    [ "$(tail -n 1 "$T/err")" = "Try 'tetra-sink --help'." ] ||
+    [ "$(tail -n 1 "$T/err")" = "Try 'tetra-sink --help' for more information." ] ||
         fail "tetra-sink $*: no --help hint: $(cat "$T/err")"
 }
 

@@ -19,7 +19,7 @@ expect() {
     [ "$rc" -eq 2 ] || fail "tetra-enrich $*: exit $rc, want 2: $(cat "$T/err")"
     [ "$(grep -c -- "$pat" "$T/err")" = 1 ] && [ "$(wc -l <"$T/err")" -eq 2 ] ||
         fail "tetra-enrich $*: want one line with '$pat' and the hint: $(cat "$T/err")"
-    [ "$(tail -n 1 "$T/err")" = "Try 'tetra-enrich --help'." ] ||
+    [ "$(tail -n 1 "$T/err")" = "Try 'tetra-enrich --help' for more information." ] ||
         fail "tetra-enrich $*: no --help hint: $(cat "$T/err")"
 }
 

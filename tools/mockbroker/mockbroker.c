@@ -246,7 +246,7 @@ int main(int argc, char **argv) {
     rc = parse_args(argc, argv, &cfg);
     if (rc != 0) {
         if (rc < 0)
-            fprintf(stderr, "Try 'tetra-mockbroker --help'.\n");
+            msg_try_help();
         return rc < 0 ? EXIT_USAGE : (fclose(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME);
     }
     if (install_signals(&old) != 0)
