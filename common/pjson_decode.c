@@ -197,31 +197,62 @@ static double text_to_double(const char *s, size_t n)
     return strtod(tmp, NULL);
 }
 
-/* Parse integer text (digits, or a number with fraction/exponent that is
- * integral).  neg_ok: signed type.  Returns 0 and sets *mag, *neg, or -1. */
+/* v * 10 + d, or -1 on overflow. */
+static int push_digit(uint64_t *v, unsigned d)
+{
+    if (*v > (UINT64_MAX - d) / 10)
+        return -1;
+    *v = *v * 10 + d;
+    return 0;
+}
+
+/* Parse integer text: digits, or a number with a fraction or exponent
+ * whose value is integral ("1.0", "15e2", protojson allows them).  The
+ * digits are placed by the exponent exactly: through a double, an
+ * 18-digit "123456789012345678.0" came out as ...680.  Returns 0 and
+ * sets *mag, *neg, or -1 (not integral, or over 64 bits). */
 static int parse_integer(const char *s, size_t n, int *neg, uint64_t *mag)
 {
     if (!is_number_text(s, n))
         return -1;
-    size_t i = 0;
-    *neg = s[0] == '-';
-    i += (size_t)*neg;
-    uint64_t v = 0;
-    size_t j = i;
-    for (; j < n && s[j] >= '0' && s[j] <= '9'; j++) {
-        unsigned d = (unsigned)(s[j] - '0');
-        if (v > (UINT64_MAX - d) / 10)
+    size_t i = (size_t)(*neg = s[0] == '-');
+    size_t int0 = i, int1 = i;
+    while (int1 < n && s[int1] >= '0' && s[int1] <= '9')
+        int1++;
+    size_t frac0 = int1, frac1 = int1;
+    if (frac1 < n && s[frac1] == '.') {
+        frac0 = frac1 + 1;
+        for (frac1 = frac0; frac1 < n && s[frac1] >= '0' && s[frac1] <= '9'; frac1++)
+            ;
+    }
+    long exp = 0;
+    if (frac1 < n) { /* 'e' or 'E', sign, digits: is_number_text checked the form */
+        size_t e = frac1 + 1;
+        int eneg = s[e] == '-';
+        e += (size_t)(s[e] == '-' || s[e] == '+');
+        for (; e < n; e++)
+            if (exp < 100000)
+                exp = exp * 10 + (s[e] - '0');
+        if (eneg)
+            exp = -exp;
+    }
+    /* the mantissa's digits, integer part then fraction, are d[0..len) */
+    size_t ilen = int1 - int0, flen = frac1 - frac0, len = ilen + flen;
+#define DIGIT(k) ((unsigned)(s[(k) < ilen ? int0 + (k) : frac0 + (k) - ilen] - '0'))
+    long shift = exp - (long)flen; /* value = d * 10^shift */
+    size_t keep = shift >= 0 ? len : (size_t)-shift >= len ? 0 : len - (size_t)-shift;
+    for (size_t k = keep; k < len; k++) /* what a negative shift cuts off */
+        if (DIGIT(k) != 0)
             return -1;
-        v = v * 10 + d;
-    }
-    if (j == n) {
-        *mag = v;
-        return 0;
-    }
-    double dv = fabs(text_to_double(s, n));
-    if (!(dv == floor(dv)) || dv >= 18446744073709551616.0)
-        return -1;
-    *mag = (uint64_t)dv;
+    uint64_t v = 0;
+    for (size_t k = 0; k < keep; k++)
+        if (push_digit(&v, DIGIT(k)) < 0)
+            return -1;
+#undef DIGIT
+    for (long k = 0; k < shift && v != 0; k++)
+        if (push_digit(&v, 0) < 0)
+            return -1;
+    *mag = v;
     return 0;
 }
 

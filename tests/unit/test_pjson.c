@@ -92,6 +92,17 @@ START_TEST(int64_as_string_or_number)
     rejects("{\"f_int32\":1.5}", PJ_ERR_RANGE, "f_int32");
     rejects("{\"f_int64\":\" 1\"}", PJ_ERR_RANGE, "f_int64");
     rejects("{\"f_int32\":true}", PJ_ERR_TYPE, "f_int32");
+    /* a fraction or exponent is placed exactly, not through a double */
+    roundtrip_is("{\"f_int64\":\"123456789012345678.0\",\"f_uint64\":\"1234567890123456789e1\"}",
+                 "{\"f_int64\":\"123456789012345678\",\"f_uint64\":\"12345678901234567890\"}");
+    roundtrip_is("{\"f_uint64\":\"18446744073709551615.000\",\"f_int32\":150e-1}",
+                 "{\"f_int32\":15,\"f_uint64\":\"18446744073709551615\"}");
+    roundtrip_is("{\"f_int32\":0e-400,\"f_sint64\":\"-1E+2\"}", "{\"f_sint64\":\"-100\"}");
+    rejects("{\"f_int64\":1e-400}", PJ_ERR_RANGE, "f_int64");
+    rejects("{\"f_int32\":15e-1}", PJ_ERR_RANGE, "f_int32");
+    rejects("{\"f_uint64\":\"18446744073709551615.5\"}", PJ_ERR_RANGE, "f_uint64");
+    rejects("{\"f_uint64\":1844674407370955161.6e1}", PJ_ERR_RANGE, "f_uint64");
+    rejects("{\"f_uint64\":2e19}", PJ_ERR_RANGE, "f_uint64");
 }
 END_TEST
 
