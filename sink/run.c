@@ -216,19 +216,27 @@ static record_type kafka_type(sink *s, const rd_kafka_message_t *m)
     return t == RECORD_AUTO ? RECORD_ENRICHED : t;
 }
 
+/* Commit every partition whose point moved, a buffer's worth per call:
+ * one call used to carry only the first 256, which left the rest for the
+ * next timer tick and, at exit or on a revoke, for nobody. */
 static void commit(sink *s)
 {
-    int32_t parts[256];
-    int64_t offs[256];
-    size_t n = offsets_pending_commits(s->offs, parts, offs, 256);
+    enum { CHUNK = 256 };
+    int32_t parts[CHUNK];
+    int64_t offs[CHUNK];
     char err[256];
-    if (kafka_in_commit(s->kin, parts, offs, n, err, sizeof err) < 0) {
-        warnf("%s (will try again)", err);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        offsets_committed(s->offs, parts[i], offs[i]);
-    if (n)
+    size_t n, total = 0;
+    do {
+        n = offsets_pending_commits(s->offs, parts, offs, CHUNK);
+        if (kafka_in_commit(s->kin, parts, offs, n, err, sizeof err) < 0) {
+            warnf("%s (will try again)", err);
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            offsets_committed(s->offs, parts[i], offs[i]);
+        total += n;
+    } while (n == CHUNK);
+    if (total)
         (void)stats_add(&s->st, "commits", 1);
     s->last_commit = bulk_now_ms();
 }
