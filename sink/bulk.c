@@ -4,7 +4,8 @@
  * request slot's batch (in flight) or retry (waiting out a backoff).  An
  * item leaves the engine only through finish(), which calls the done
  * callback, so counting callbacks is counting deliveries.  Items of one
- * failed request share one due time so they travel together again. */
+ * failed request, and the items one answer asked to retry, share one due
+ * time so they travel together again instead of one request each. */
 #include "bulk.h"
 
 #include <jansson.h>
@@ -268,13 +269,11 @@ static void finish(bulk *b, item *it, bulk_outcome o, int status, const char *re
     free(it);
 }
 
-/* Put it on the retry list, due after a backoff (shared by a whole batch
- * when delay >= 0 is given). */
+/* Put it on the retry list, due after delay ms.  Callers give every item
+ * of one answer the same delay (see retry_together). */
 static void retry_later(bulk *b, item *it, long delay)
 {
     it->attempts++;
-    if (delay < 0)
-        delay = bulk_backoff(b->c.backoff_ms, b->c.backoff_max_ms, it->attempts, &b->rnd);
     it->due = bulk_now_ms() + delay;
     count(b, "retries", 1);
     push(&b->retry, it);
@@ -396,6 +395,21 @@ static void one_line(const char *p, size_t len, size_t max, char *out, size_t n)
     memcpy(out + m, m < len ? "..." : "", m < len ? 4 : 1);
 }
 
+/* All of l waits out one backoff, sized by its most tried item, so the
+ * items become due together and go out again as one request rather than
+ * one request each. */
+static void retry_together(bulk *b, list *l)
+{
+    int attempts = 0;
+    for (item *it = l->head; it; it = it->next)
+        if (it->attempts > attempts)
+            attempts = it->attempts;
+    long delay = bulk_backoff(b->c.backoff_ms, b->c.backoff_max_ms, attempts + 1, &b->rnd);
+    item *it;
+    while ((it = pop(l)))
+        retry_later(b, it, delay);
+}
+
 /* key is the rate limit's name (a fixed string: msg_ratelimit keeps a small
  * table of them), why the changing detail shown. */
 static void retry_batch(bulk *b, slot *s, const char *key, const char *why)
@@ -404,11 +418,7 @@ static void retry_batch(bulk *b, slot *s, const char *key, const char *why)
     if (msg_ratelimit(key, 10, &skipped))
         warnf("bulk request failed (%s); %zu documents will be retried (%llu similar before)", why,
               s->batch.n, (unsigned long long)skipped);
-    int attempts = s->batch.head ? s->batch.head->attempts + 1 : 1;
-    long delay = bulk_backoff(b->c.backoff_ms, b->c.backoff_max_ms, attempts, &b->rnd);
-    item *it;
-    while ((it = pop(&s->batch)))
-        retry_later(b, it, delay);
+    retry_together(b, &s->batch);
 }
 
 /* "type: reason (caused by: reason)" of an item error. */
@@ -421,6 +431,16 @@ static void error_text(json_t *e, char *out, size_t n)
     snprintf(out, n, "%s%s%s%s%s%s", type ? type : "error", reason ? ": " : "",
              reason ? reason : "", creason ? " (caused by: " : "", creason ? creason : "",
              creason ? ")" : "");
+}
+
+/* OpenSearch's "type: reason" as a log line of at most about 200 bytes,
+ * without the ";" some reasons end in, since more text follows. */
+static void reason_line(const char *why, char *out, size_t n)
+{
+    one_line(why, strlen(why), 200, out, n);
+    size_t len = strlen(out);
+    while (len && (out[len - 1] == ';' || out[len - 1] == ' '))
+        out[--len] = 0;
 }
 
 /* Keep items unfinished for good, with every waiting retry: their offsets
@@ -469,6 +489,7 @@ typedef enum item_fate { ITEM_FINISHED, ITEM_RETRY, ITEM_REFUSED } item_fate;
 typedef struct unfinished {
     list items;
     int status;
+    int mixed; /* some had another status */
     char why[1024];
 } unfinished;
 
@@ -498,15 +519,34 @@ static void keep(unfinished *u, item *it, int st, const char *why)
     if (!u->items.n) {
         u->status = st;
         snprintf(u->why, sizeof u->why, "%s", why);
+    } else if (st != u->status) {
+        u->mixed = 1;
     }
     push(&u->items, it);
+}
+
+/* Documents an answer asked to retry (a full write queue's 429, a shard's
+ * 5xx) are the cluster saying "slow down", which an operator wants to hear
+ * about, but once in a while, not once per answer. */
+static void retry_items(bulk *b, unfinished *u)
+{
+    uint64_t skipped;
+    if (msg_ratelimit("bulk: document retries", 10, &skipped)) {
+        char reason[260];
+        reason_line(u->why, reason, sizeof reason);
+        warnf("OpenSearch asked to retry %zu document%s (HTTP %d %s%s); they will be sent again "
+              "(%llu similar answers before)",
+              u->items.n, u->items.n == 1 ? "" : "s", u->status, reason,
+              u->mixed ? ", and other statuses" : "", (unsigned long long)skipped);
+    }
+    retry_together(b, &u->items);
 }
 
 static void refused(bulk *b, unfinished *u)
 {
     if (!b->fatal[0]) {
         char reason[260];
-        one_line(u->why, strlen(u->why), 200, reason, sizeof reason);
+        reason_line(u->why, reason, sizeof reason);
         snprintf(b->fatal, sizeof b->fatal, "OpenSearch refused %zu document%s with HTTP %d %s; %s",
                  u->items.n, u->items.n == 1 ? "" : "s", u->status, reason,
                  refusal_hint(u->status, u->why));
@@ -531,7 +571,7 @@ static void items_results(bulk *b, slot *s)
         return;
     }
     int errors = json_is_true(json_object_get(root, "errors"));
-    unfinished held = {0};
+    unfinished again = {0}, held = {0};
     char why[1024];
     int st = 0;
     size_t i = 0;
@@ -543,11 +583,13 @@ static void items_results(bulk *b, slot *s)
         else
             finish(b, it, BULK_INDEXED, 201, NULL);
         if (f == ITEM_RETRY)
-            retry_later(b, it, -1);
+            keep(&again, it, st, why);
         else if (f == ITEM_REFUSED)
             keep(&held, it, st, why);
         i++;
     }
+    if (again.items.n)
+        retry_items(b, &again);
     if (held.items.n)
         refused(b, &held);
     json_decref(root);

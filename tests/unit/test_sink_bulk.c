@@ -210,6 +210,14 @@ static void capture_end(FILE *f, int saved, char *out, size_t n)
     fputs(out, stderr); /* still visible in the test log */
 }
 
+static int occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
 START_TEST(per_item_outcomes)
 {
     const answer script[] = {
@@ -371,6 +379,43 @@ START_TEST(item_index_missing_is_fatal)
 }
 END_TEST
 
+/* Documents a response asks to retry go out again together, in one
+ * request (the server checks each request's size), and say so once. */
+START_TEST(item_retries_travel_together)
+{
+    static const char busy[] =
+        "{\"create\":{\"status\":429,\"error\":{\"type\":\"es_rejected_execution_exception\","
+        "\"reason\":\"rejected execution of coordinating operation\"}}}";
+    static const char ok4[] = "{\"errors\":false,\"items\":[{\"create\":{\"status\":201}},"
+                              "{\"create\":{\"status\":201}},{\"create\":{\"status\":201}},"
+                              "{\"create\":{\"status\":201}}]}";
+    char body[1024];
+    snprintf(body, sizeof body, "{\"errors\":true,\"items\":[%s,%s,%s,%s]}", busy, busy, busy,
+             busy);
+    const answer script[] = {
+        {4, 200, body, NULL, 0}, {4, 200, body, NULL, 0}, {4, 200, ok4, NULL, 0}};
+    char url[64], err[256];
+    pid_t pid = start_server(script, 3, url, sizeof url);
+    seen s = {0};
+    bulk *b = engine(url, &s, 1);
+    add4(b);
+    msg_ratelimit_reset();
+    int saved;
+    FILE *f = capture_begin(&saved);
+    int rc = run(b, 5000, err, sizeof err);
+    char log[4096];
+    capture_end(f, saved, log, sizeof log);
+    ck_assert_msg(rc == 0, "%s", err);
+    ck_assert_int_eq(s.indexed, 4);
+    ck_assert_int_eq(occurrences(log, "warning:"), 1);
+    ck_assert_msg(strstr(log, "429") && strstr(log, "es_rejected_execution_exception") &&
+                      strstr(log, "rejected execution of coordinating operation"),
+                  "%s", log);
+    bulk_free(b);
+    waitpid(pid, NULL, 0);
+}
+END_TEST
+
 /* The secret reaches the server in the header its scheme needs. */
 static void auth_case(const char *header, void (*set)(void))
 {
@@ -462,6 +507,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, no_spin_while_slots_busy);
     tcase_add_test(tc, item_forbidden_is_fatal);
     tcase_add_test(tc, item_index_missing_is_fatal);
+    tcase_add_test(tc, item_retries_travel_together);
 }
 
 int main(void)
