@@ -1,5 +1,6 @@
 /* kafka_in.c - consumer group with manual commits (see kafka_in.h). */
 #include "kafka_in.h"
+#include "kafka_conf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +21,63 @@ int kafka_in_defaults(rd_kafka_conf_t *conf, const char *brokers, const char *gr
                            {"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
                            {"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"}};
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, errlen) != RD_KAFKA_CONF_OK)
+        if (kv[i][1] && rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, errlen) != RD_KAFKA_CONF_OK)
             return -1;
     return 0;
+}
+
+typedef struct consumer_base {
+    const char *brokers, *group;
+    char *const *envp;
+} consumer_base;
+
+static int fill(rd_kafka_conf_t *conf, void *ctx, char *err, size_t errlen)
+{
+    const consumer_base *b = ctx;
+    if (kafka_in_defaults(conf, b->brokers, b->group, err, errlen) < 0)
+        return -1;
+    return b->envp ? kafka_conf_env(conf, b->envp, err, errlen) : 0;
+}
+
+static const char *get(const rd_kafka_conf_t *conf, const char *key, char *v, size_t n)
+{
+    if (rd_kafka_conf_get(conf, key, v, &n) != RD_KAFKA_CONF_OK)
+        v[0] = '\0';
+    return v;
+}
+
+/* With the defaults underneath, "true" here was set by the user. */
+static int manual_commits(rd_kafka_conf_t *conf, char *err, size_t errlen)
+{
+    const char *keys[] = {"enable.auto.commit", "enable.auto.offset.store"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char v[16];
+        if (strcmp(get(conf, keys[i], v, sizeof v), "false")) {
+            snprintf(err, errlen,
+                     "%s=%s: offsets are committed only behind finished records, and "
+                     "librdkafka's own commits would pass unfinished ones",
+                     keys[i], v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+rd_kafka_conf_t *kafka_in_conf(const rd_kafka_conf_t *user, const char *brokers, const char *group,
+                               char *const *envp, char *err, size_t errlen)
+{
+    consumer_base b = {brokers, group, envp};
+    /* Settings made over kafka_in_defaults() say enable.auto.commit=false
+     * (true is refused below), and then their topic-level values are all
+     * the user's; librdkafka's own default is true. */
+    char v[16];
+    int complete = !strcmp(get(user, "enable.auto.commit", v, sizeof v), "false");
+    rd_kafka_conf_t *c = kafka_conf_layer(user, fill, &b, complete, err, errlen);
+    if (c && manual_commits(c, err, errlen) < 0) {
+        rd_kafka_conf_destroy(c);
+        return NULL;
+    }
+    return c;
 }
 
 static void tell(kafka_in *k, int assigned, rd_kafka_topic_partition_list_t *l)

@@ -21,12 +21,29 @@ typedef struct kafka_in kafka_in;
  * them) or after they were assigned (assigned != 0). */
 typedef void (*kafka_in_rebalance_fn)(void *opaque, int assigned, const int32_t *parts, size_t n);
 
-/* Put the consumer defaults into conf: group.id, bootstrap.servers, no auto
- * commit, no automatic offset store, start at the earliest offset when the
- * group has none.  Call before the user's settings so those win.  Returns 0
- * or -1 with err filled. */
+/* Put the consumer defaults into conf: group.id and bootstrap.servers (each
+ * skipped when NULL), no auto commit, no automatic offset store, start at
+ * the earliest offset when the group has none, no partition EOF events.
+ * For a configuration the user's settings go into afterwards (so they
+ * win): a program that applies them at parse time calls this right after
+ * conf_init().  Returns 0 or -1 with err filled. */
 int kafka_in_defaults(rd_kafka_conf_t *conf, const char *brokers, const char *group, char *err,
                       size_t errlen);
+
+/* The consumer's configuration built from the user's settings (-X, -c):
+ * kafka_in_defaults() with brokers and group first, then the TETRA_KAFKA_*
+ * variables of envp, then user's settings over them (kafka_conf_layer(),
+ * whose notes on topic-level properties apply: when user was not made
+ * over kafka_in_defaults(), an auto.offset.reset at librdkafka's default
+ * cannot be told from one nobody set and reads as earliest, the side on
+ * which nothing is skipped).  Automatic commits and offset stores are
+ * forced off: librdkafka's own commits would pass records the program has
+ * not finished, so a user who turned either on gets NULL with err naming
+ * it.  user is not changed.  Returns the new configuration (the caller
+ * owns it) or NULL with err filled; every failure is a setting the
+ * program cannot run with, except running out of memory. */
+rd_kafka_conf_t *kafka_in_conf(const rd_kafka_conf_t *user, const char *brokers, const char *group,
+                               char *const *envp, char *err, size_t errlen);
 
 /* Join the group and subscribe to topic.  Takes ownership of conf in every
  * case.  cb may be NULL.  Returns NULL with err filled. */

@@ -20,12 +20,15 @@
 #include "deadletter.h"
 #include "doc.h"
 #include "framer.h"
+#include "kafka_conf.h"
 #include "kafka_in.h"
 #include "kafka_out.h"
 #include "msg.h"
 #include "offsets.h"
 #include "stats.h"
 #include "template.h"
+
+extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 
 static volatile sig_atomic_t stop_flag;
 
@@ -42,6 +45,7 @@ typedef struct sink {
     kafka_in *kin;
     offsets *offs;
     deadletter *dl;
+    rd_kafka_conf_t *cin, *cout; /* consumer and dead-letter producer, until used */
     framer *fr;
     pj_arena *arena;
     buf line;
@@ -314,6 +318,41 @@ static int install_template(sink *s)
     return 0;
 }
 
+/* The dead-letter producer's settings under the user's: the producer
+ * defaults and -b, then the environment, then -c and -X. */
+static int producer_base(rd_kafka_conf_t *c, void *ctx, char *err, size_t errlen)
+{
+    const sink_opts *o = ctx;
+    if (kafka_out_defaults(c, err, errlen) < 0)
+        return -1;
+    if (o->brokers &&
+        rd_kafka_conf_set(c, "bootstrap.servers", o->brokers, err, errlen) != RD_KAFKA_CONF_OK)
+        return -1;
+    return kafka_conf_env(c, environ, err, errlen);
+}
+
+/* Build the Kafka configurations before anything waits on the network, so
+ * a setting that cannot work is a usage error at once.  -b and -G are
+ * defaults under the user's settings here, since the parsed options no
+ * longer say where they stood among -X and -c.  Returns 0 or EXIT_USAGE
+ * (message written). */
+static int kafka_confs(sink *s)
+{
+    sink_opts *o = s->o;
+    char err[512];
+    if (o->topic && !(s->cin = kafka_in_conf(o->kconf.rk, o->brokers, o->group, environ, err,
+                                             sizeof err))) {
+        errorf("kafka: %s", err);
+        return EXIT_USAGE;
+    }
+    if (o->dlq_topic && !(s->cout = kafka_conf_layer(o->kconf.rk, producer_base, o, 0, err,
+                                                     sizeof err))) {
+        errorf("--dlq-topic: %s", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 static int open_input(sink *s)
 {
     char err[512];
@@ -327,16 +366,12 @@ static int open_input(sink *s)
         s->fr = framer_new(o->proto ? FRAMER_VARINT : FRAMER_JSON, o->max_record, 0);
         return s->fr ? 0 : -1;
     }
-    rd_kafka_conf_t *kc = conf_take_kafka(&o->kconf);
-    if (!kc)
-        return -1;
-    if (kafka_in_defaults(kc, o->brokers, o->group, err, sizeof err) < 0 ||
-        !(s->offs = offsets_new())) {
-        errorf("kafka: %s", err);
-        rd_kafka_conf_destroy(kc);
+    if (!(s->offs = offsets_new())) {
+        errorf("out of memory");
         return -1;
     }
-    s->kin = kafka_in_new(kc, o->topic, on_rebalance, s, err, sizeof err);
+    s->kin = kafka_in_new(s->cin, o->topic, on_rebalance, s, err, sizeof err);
+    s->cin = NULL; /* kafka_in_new took it */
     if (!s->kin)
         errorf("kafka: %s", err);
     return s->kin ? 0 : -1;
@@ -349,16 +384,8 @@ static int open_deadletter(sink *s)
     if (o->dlq_path)
         s->dl = deadletter_file(o->dlq_path, err, sizeof err);
     if (o->dlq_topic) {
-        rd_kafka_conf_t *pc = rd_kafka_conf_dup(o->kconf.rk);
-        if (!pc || kafka_out_defaults(pc, err, sizeof err) < 0 ||
-            rd_kafka_conf_set(pc, "bootstrap.servers", o->brokers, err, sizeof err) !=
-                RD_KAFKA_CONF_OK) {
-            if (pc)
-                rd_kafka_conf_destroy(pc);
-            errorf("--dlq-topic: %s", pc ? err : "out of memory");
-            return -1;
-        }
-        s->dl = deadletter_topic(pc, o->dlq_topic, err, sizeof err);
+        s->dl = deadletter_topic(s->cout, o->dlq_topic, err, sizeof err);
+        s->cout = NULL; /* deadletter_topic took it */
     }
     if ((o->dlq_path || o->dlq_topic) && !s->dl) {
         errorf("dead-letter output: %s", err);
@@ -390,6 +417,11 @@ static size_t pending(const sink *s)
     return bulk_pending(s->b) + deadletter_pending(s->dl);
 }
 
+/* setup() result that means: go on and run. */
+enum { RUN = -1 };
+
+/* Returns RUN, or the exit status when the sink must not run (its
+ * message written). */
 static int setup(sink *s)
 {
     sink_opts *o = s->o;
@@ -400,12 +432,17 @@ static int setup(sink *s)
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
         (void)stats_declare(&s->st, heads[i]); /* fixed valid names */
     s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name};
-    if (!(s->arena = pj_arena_new()))
-        return -1;
+    int r = kafka_confs(s);
+    if (r)
+        return r;
+    if (!(s->arena = pj_arena_new())) {
+        errorf("out of memory");
+        return EXIT_RUNTIME;
+    }
     if (!o->no_template && !o->emit_bulk && install_template(s) < 0)
-        return -1;
+        return EXIT_RUNTIME;
     if (open_deadletter(s) < 0)
-        return -1;
+        return EXIT_RUNTIME;
     /* with --emit-bulk the engine stays empty; it only needs some URL */
     bulk_conf bc = {o->url ? o->url : "http://localhost:9200",
                     &o->http,
@@ -422,9 +459,9 @@ static int setup(sink *s)
                     &s->st};
     if (!(s->b = bulk_new(&bc, err, sizeof err))) {
         errorf("%s", err);
-        return -1;
+        return EXIT_RUNTIME;
     }
-    return open_input(s);
+    return open_input(s) < 0 ? EXIT_RUNTIME : RUN;
 }
 
 /* --- loop
@@ -484,6 +521,10 @@ static void teardown(sink *s)
         s->fatal = 1;
     }
     offsets_free(s->offs);
+    if (s->cin)
+        rd_kafka_conf_destroy(s->cin);
+    if (s->cout)
+        rd_kafka_conf_destroy(s->cout);
     if (s->fr && s->stdin_flags >= 0)
         (void)fcntl(0, F_SETFL, s->stdin_flags);
     framer_free(s->fr);
@@ -528,10 +569,9 @@ int sink_run(sink_opts *o)
     memset(&s, 0, sizeof s);
     s.o = o;
     s.last_commit = bulk_now_ms();
-    int status = EXIT_OK;
-    if (setup(&s) < 0) {
-        status = EXIT_RUNTIME;
-    } else {
+    int status = setup(&s);
+    if (status == RUN) {
+        status = EXIT_OK;
         loop(&s);
         drain(&s);
         size_t left = pending(&s);

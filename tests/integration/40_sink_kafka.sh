@@ -5,6 +5,8 @@
 # SIGKILL mid-stream and restarted on the same group leaves exactly the
 # right number of documents: none missing, none doubled.  JSON records go in
 # through kcat, binary ones through tetra-capture (message-type header).
+# The user's Kafka settings (-X, -c, TETRA_KAFKA_*) win over the sink's
+# defaults, and automatic commits cannot be turned on.
 . "$ROOT/tests/integration/sink/lib.sh"
 [ -n "${KAFKA_BROKERS:-}" ] || { echo "KAFKA_BROKERS is not set"; exit 77; }
 command -v kcat >/dev/null || { echo "kcat is not installed"; exit 77; }
@@ -56,6 +58,51 @@ stop_sink TERM || fail "restart: exit $?"
 cat "$T/e2"
 [ "$(summary_value "$T/e2" read)" = 0 ] || fail "restart on the same group read records again"
 ok "restart on the same group reads nothing again"
+
+# 2b. the user's Kafka settings win over the sink's defaults: a -c file and
+# TETRA_KAFKA_* variables; automatic commits are refused
+joined_read() { # log extra-args...: join, give it 3 s to fetch, SIGTERM
+    log=$1
+    shift
+    "$SINK" -v --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" --dlq "$T/dlq" \
+        "$@" 2>"$log" &
+    PID=$!
+    i=0
+    while ! grep -q 'assigned' "$log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    grep -q 'assigned' "$log" || fail "no partitions assigned in 30 s: $(tail -n 5 "$log")"
+    sleep 3
+    stop_sink TERM || fail "exit $? after SIGTERM: $(tail -n 5 "$log")"
+}
+# acks is a topic-level property: it must not cost a new group the
+# sink's earliest start (librdkafka copies topic settings whole)
+joined_read "$T/x1" -b "$KAFKA_BROKERS" -t "$TOPIC" -G "$GROUP-acks" -X acks=1
+got=$(summary_value "$T/x1" read)
+[ "$got" = "$N" ] || fail "-X acks=1 on a new group read $got records, want $N"
+ok "a topic-level -X keeps the earliest start of a new group"
+printf 'group.id=%s\n' "$GROUP" >"$T/kafka.conf"
+joined_read "$T/x2" -b "$KAFKA_BROKERS" -t "$TOPIC" -c "$T/kafka.conf"
+got=$(summary_value "$T/x2" read)
+[ "$got" = 0 ] || fail "group.id from -c was not used: read $got records again"
+ok "group.id from a -c file is honoured"
+export TETRA_KAFKA_AUTO_OFFSET_RESET=latest
+joined_read "$T/x3" -b "$KAFKA_BROKERS" -t "$TOPIC" -G "$GROUP-env"
+unset TETRA_KAFKA_AUTO_OFFSET_RESET
+got=$(summary_value "$T/x3" read)
+[ "$got" = 0 ] || fail "TETRA_KAFKA_AUTO_OFFSET_RESET=latest was not used: read $got records"
+ok "TETRA_KAFKA_* variables are read"
+for kv in enable.auto.commit=true enable.auto.offset.store=true; do
+    timeout 20 "$SINK" -b "$KAFKA_BROKERS" -t "$TOPIC" -G "$GROUP-auto" --opensearch "$OS" \
+        -X "$kv" 2>"$T/x4"
+    rc=$?
+    [ $rc = 2 ] || fail "-X $kv: exit $rc, want 2: $(cat "$T/x4")"
+    grep -q "$kv" "$T/x4" || fail "-X $kv: no message naming it: $(cat "$T/x4")"
+done
+TETRA_KAFKA_NO_SUCH_PROPERTY=1 timeout 20 "$SINK" -b "$KAFKA_BROKERS" -t "$TOPIC" \
+    --opensearch "$OS" 2>"$T/x5"
+rc=$?
+[ $rc = 2 ] || fail "TETRA_KAFKA_NO_SUCH_PROPERTY: exit $rc, want 2: $(cat "$T/x5")"
+grep -q TETRA_KAFKA_NO_SUCH_PROPERTY "$T/x5" || fail "no message naming the variable: $(cat "$T/x5")"
+ok "automatic commits and unknown TETRA_KAFKA_* variables are usage errors"
 
 # 3. SIGKILL mid-stream, restart, exact count
 command -v "$BIN/tetra-capture" >/dev/null || { echo "no tetra-capture"; exit 77; }
