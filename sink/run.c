@@ -115,6 +115,14 @@ static void emit(sink *s, int32_t part, int64_t off)
     finished(s, part, off);
 }
 
+/* Reading pauses while the bulk engine holds enough, or while dead-letter
+ * entries wait for room in the producer's queue: either way what is read
+ * now would only pile up in memory. */
+static int input_full(const sink *s)
+{
+    return bulk_full(s->b) || deadletter_busy(s->dl);
+}
+
 /* --- records ---------------------------------------------------------------------------------- */
 
 static void handle(sink *s, const char *data, size_t len, int binary, record_type t, int32_t part,
@@ -158,7 +166,7 @@ static void handle(sink *s, const char *data, size_t len, int binary, record_typ
 static int drain_framer(sink *s, int *budget)
 {
     framer_record fr;
-    while (*budget > 0 && !bulk_full(s->b) && !s->fatal) {
+    while (*budget > 0 && !input_full(s) && !s->fatal) {
         int n = framer_next(s->fr, &fr);
         if (n == 0)
             return 1;
@@ -260,7 +268,7 @@ static int read_kafka(sink *s, int *got)
 {
     char err[512];
     *got = 0;
-    kafka_in_pause(s->kin, bulk_full(s->b));
+    kafka_in_pause(s->kin, input_full(s));
     for (int i = 0; i < 1000 && !s->fatal; i++) {
         rd_kafka_message_t *m = NULL;
         int r = kafka_in_poll(s->kin, 0, &m, err, sizeof err);
@@ -277,7 +285,7 @@ static int read_kafka(sink *s, int *got)
                m->offset);
         rd_kafka_message_destroy(m);
         (*got)++;
-        if (bulk_full(s->b))
+        if (input_full(s))
             break;
     }
     return 0;
@@ -471,7 +479,7 @@ static int setup(sink *s)
 static int pump(sink *s, int timeout_ms, int flush)
 {
     char err[600];
-    int fd = s->kin || s->eof || bulk_full(s->b) ? -1 : 0;
+    int fd = s->kin || s->eof || input_full(s) ? -1 : 0;
     if (bulk_pump(s->b, timeout_ms, flush, fd, err, sizeof err) < 0) {
         errorf("%s", err);
         s->fatal = 1;
@@ -493,8 +501,8 @@ static void loop(sink *s)
             read_stdin(s);
         if (s->in_done && !pending(s))
             break;
-        int wait = s->kin ? (got ? 0 : 20) : (s->in_done || bulk_full(s->b) ? 50 : 200);
-        if (!s->kin && !s->in_done && s->eof)
+        int wait = s->kin ? (got ? 0 : 20) : (s->in_done || input_full(s) ? 50 : 200);
+        if (!s->kin && !s->in_done && s->eof && !input_full(s))
             wait = 0; /* framed records still to hand out */
         pump(s, wait, s->in_done);
     }
