@@ -21,7 +21,8 @@ int kafka_in_defaults(rd_kafka_conf_t *conf, const char *brokers, const char *gr
                            {"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},
                            {"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"}};
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-        if (kv[i][1] && rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, errlen) != RD_KAFKA_CONF_OK)
+        if (kv[i][1] &&
+            rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, errlen) != RD_KAFKA_CONF_OK)
             return -1;
     return 0;
 }

@@ -148,9 +148,12 @@ END_TEST
 /* The environment goes over the program's values and under -X. */
 START_TEST(environment_between)
 {
-    char *envp[] = {"TETRA_KAFKA_SASL_PASSWORD=s3cret", "TETRA_KAFKA_GROUP_ID=env-group",
-                    "TETRA_KAFKA_CLIENT_ID=env-client", "TETRA_KAFKA_AUTO_OFFSET_RESET=latest",
-                    "OTHER=1", NULL};
+    char *envp[] = {"TETRA_KAFKA_SASL_PASSWORD=s3cret",
+                    "TETRA_KAFKA_GROUP_ID=env-group",
+                    "TETRA_KAFKA_CLIENT_ID=env-client",
+                    "TETRA_KAFKA_AUTO_OFFSET_RESET=latest",
+                    "OTHER=1",
+                    NULL};
     conf u;
     char err[256];
     ck_assert_int_eq(conf_init(&u, NULL, NULL), 0);

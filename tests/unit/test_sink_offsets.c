@@ -95,9 +95,9 @@ START_TEST(rewind_keeps_floor_at_unfinished_record)
     for (int64_t i = 150; i <= 200; i++)
         ck_assert_int_eq(offsets_read(o, 0, i), 0);
     for (int64_t i = 150; i <= 200; i++)
-        offsets_done(o, 0, i); /* the 409s */
+        offsets_done(o, 0, i);          /* the 409s */
     ck_assert_int_eq(point(o, 0), 100); /* not 201: 100 is not indexed */
-    offsets_done(o, 0, 100); /* the retry finally indexes 100 */
+    offsets_done(o, 0, 100);            /* the retry finally indexes 100 */
     ck_assert_int_eq(point(o, 0), 201);
     ck_assert_uint_eq(offsets_inflight(o), 0);
     offsets_free(o);
