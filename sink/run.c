@@ -54,21 +54,32 @@ typedef struct sink {
     int in_done;     /* stdin at its end and every framed record handled */
     int stdin_flags; /* to restore: O_NONBLOCK is shared with our parent */
     int64_t last_commit;
-    char source[300];
     char chunk[65536];
 } sink;
 
 /* --- dead letters and completion ------------------------------------------------------ */
 
-/* Write a dead-letter entry for the record at (part, off), or warn when
- * there is no dead-letter destination.  Returns 1 when the record is
- * finished now, 0 when its entry is on its way to the topic (pump() finishes
- * it on delivery), -1 when the entry could not be written: the record then
- * stays unfinished so its offset is never committed. */
+/* Where a record came from. */
+typedef struct origin {
+    int32_t part;  /* Kafka partition, -1 for stdin */
+    int64_t off;   /* Kafka offset, or byte offset in stdin */
+    uint64_t line; /* stdin line where it starts, 0 when not known */
+    uint64_t size; /* its full size, when the bytes at hand are only its head */
+} origin;
+
+/* Write a dead-letter entry for the record rec of len bytes from o, or
+ * warn when there is no dead-letter destination.  Returns 1 when the
+ * record is finished now, 0 when its entry is on its way to the topic
+ * (pump() finishes it on delivery), -1 when the entry could not be
+ * written: the record then stays unfinished so its offset is never
+ * committed. */
 static int dead_letter(sink *s, const char *reason, const char *error, const void *rec, size_t len,
-                       int32_t part, int64_t off)
+                       const origin *o)
 {
     (void)stats_add(&s->st, reason, 1);
+    char source[300] = "-";
+    if (o->part >= 0)
+        snprintf(source, sizeof source, "%s/%d", s->o->topic, (int)o->part);
     uint64_t skipped;
     if (!s->dl) {
         if (msg_ratelimit(reason, 10, &skipped))
@@ -76,9 +87,10 @@ static int dead_letter(sink *s, const char *reason, const char *error, const voi
                   reason, error ? error : "", (unsigned long long)skipped);
         return 1;
     }
-    dlq_entry e = {reason, s->source, 0, off < 0 ? 0 : (uint64_t)off, error, rec, len, len};
+    dlq_entry e = {reason, source, o->line, o->off < 0 ? 0 : (uint64_t)o->off,
+                   error,  rec,    len,     o->size > len ? o->size : len};
     char err[256];
-    int r = deadletter_write(s->dl, &e, part, off, err, sizeof err);
+    int r = deadletter_write(s->dl, &e, o->part, o->off, err, sizeof err);
     if (r < 0) {
         errorf("dead-letter output: %s", err);
         s->fatal = 1;
@@ -97,8 +109,9 @@ static void finished(sink *s, int32_t part, int64_t off)
 static void on_done(void *opaque, const bulk_result *r)
 {
     sink *s = opaque;
+    origin o = {r->part, r->off, 0, 0};
     if (r->outcome == BULK_REJECTED &&
-        dead_letter(s, "os_rejected", r->reason, r->lines, r->len, r->part, r->off) != 1)
+        dead_letter(s, "os_rejected", r->reason, r->lines, r->len, &o) != 1)
         return;
     finished(s, r->part, r->off);
 }
@@ -125,9 +138,11 @@ static int input_full(const sink *s)
 
 /* --- records ---------------------------------------------------------------------------------- */
 
-static void handle(sink *s, const char *data, size_t len, int binary, record_type t, int32_t part,
-                   int64_t off)
+static void handle(sink *s, const char *data, size_t len, int binary, record_type t,
+                   const origin *o)
 {
+    int32_t part = o->part;
+    int64_t off = o->off;
     (void)stats_add(&s->st, "read", 1);
     if (s->offs && part >= 0 && offsets_read(s->offs, part, off) < 0) {
         errorf("out of memory");
@@ -155,7 +170,7 @@ static void handle(sink *s, const char *data, size_t len, int binary, record_typ
     }
     if (ok == 0)
         return;
-    if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, part, off) == 1)
+    if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, o) == 1)
         finished(s, part, off);
 }
 
@@ -176,11 +191,11 @@ static int drain_framer(sink *s, int *budget)
             return -1;
         }
         (*budget)--;
-        snprintf(s->source, sizeof s->source, "-");
+        origin o = {-1, (int64_t)fr.start, fr.line, fr.size};
         if (fr.reject)
-            dead_letter(s, fr.reject, NULL, fr.data, fr.len, -1, (int64_t)fr.start);
+            dead_letter(s, fr.reject, NULL, fr.data, fr.len, &o);
         else
-            handle(s, fr.data, fr.len, s->o->proto, s->o->input_type, -1, (int64_t)fr.start);
+            handle(s, fr.data, fr.len, s->o->proto, s->o->input_type, &o);
     }
     return 0;
 }
@@ -279,10 +294,9 @@ static int read_kafka(sink *s, int *got)
         }
         if (r == 0)
             break;
-        snprintf(s->source, sizeof s->source, "%s/%d", s->o->topic, (int)m->partition);
         int binary = !(m->len && ((const char *)m->payload)[0] == '{');
-        handle(s, m->payload ? m->payload : "", m->len, binary, kafka_type(s, m), m->partition,
-               m->offset);
+        origin o = {m->partition, m->offset, 0, 0};
+        handle(s, m->payload ? m->payload : "", m->len, binary, kafka_type(s, m), &o);
         rd_kafka_message_destroy(m);
         (*got)++;
         if (input_full(s))
@@ -348,13 +362,13 @@ static int kafka_confs(sink *s)
 {
     sink_opts *o = s->o;
     char err[512];
-    if (o->topic && !(s->cin = kafka_in_conf(o->kconf.rk, o->brokers, o->group, environ, err,
-                                             sizeof err))) {
+    if (o->topic &&
+        !(s->cin = kafka_in_conf(o->kconf.rk, o->brokers, o->group, environ, err, sizeof err))) {
         errorf("kafka: %s", err);
         return EXIT_USAGE;
     }
-    if (o->dlq_topic && !(s->cout = kafka_conf_layer(o->kconf.rk, producer_base, o, 0, err,
-                                                     sizeof err))) {
+    if (o->dlq_topic &&
+        !(s->cout = kafka_conf_layer(o->kconf.rk, producer_base, o, 0, err, sizeof err))) {
         errorf("--dlq-topic: %s", err);
         return EXIT_USAGE;
     }

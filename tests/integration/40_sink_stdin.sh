@@ -37,6 +37,19 @@ jq -e -s 'any(.[]; .reason == "os_rejected" and (.error | test("mapper_parsing_e
     fail "no os_rejected entry with the mapping error: $(cat "$T/dlq")"
 jq -e -s 'any(.[]; .reason == "invalid_json")' "$T/dlq" >/dev/null || fail "no invalid_json entry"
 ok "rejected document and broken line are in the dead-letter file with reasons"
+jq -e -s 'any(.[]; .reason == "invalid_json" and .line == '"$((N + 2))"')' "$T/dlq" >/dev/null ||
+    fail "the invalid_json entry does not name line $((N + 2)): $(cat "$T/dlq")"
+
+# a record longer than --max-record and the head the framer keeps: its
+# entry keeps the head and says truncated, its full size and its line
+{
+    head -n 2 "$T/events"
+    awk 'BEGIN { s = "{\"process_exec\":{\"process\":{\"binary\":\""; for (i = 0; i < 10000; i++) s = s "x"; print s "\"}}}" }'
+} >"$T/long"
+"$SINK" --emit-bulk --max-record 1024 --dlq "$T/dlq-long" <"$T/long" >/dev/null 2>"$T/errl"
+jq -e 'select(.reason == "too_long") | .truncated == true and .size > 10000 and .line == 3' \
+    "$T/dlq-long" >/dev/null || fail "too_long entry: $(cut -c1-300 "$T/dlq-long")"
+ok "a too long record's entry says truncated, its size and its line"
 
 # a large stdin (several MB, many reads) is read to its very end
 cat "$T/events" "$T/events" "$T/events" "$T/events" | "$SINK" --emit-bulk 2>"$T/erre" >"$T/bulk"
