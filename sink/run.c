@@ -51,8 +51,9 @@ typedef struct sink {
     buf line;
     doc_conf dc;
     int eof, fatal;
-    int in_done;     /* stdin at its end and every framed record handled */
-    int stdin_flags; /* to restore: O_NONBLOCK is shared with our parent */
+    uint64_t dropped; /* records neither indexed nor dead-lettered */
+    int in_done;      /* stdin at its end and every framed record handled */
+    int stdin_flags;  /* to restore: O_NONBLOCK is shared with our parent */
     int64_t last_commit;
     char chunk[65536];
 } sink;
@@ -67,8 +68,35 @@ typedef struct origin {
     uint64_t size; /* its full size, when the bytes at hand are only its head */
 } origin;
 
+/* Without a dead-letter destination a bad record is dropped: the sink
+ * goes on (a record that can never be indexed must not hold its partition
+ * for ever), says where it was, and exits 1 at the end.  The first of each
+ * reason is logged, then one reminder every 10 s with the count skipped. */
+static void drop(sink *s, const char *reason, const char *error, const origin *o,
+                 const char *source)
+{
+    s->dropped++;
+    (void)stats_add(&s->st, "dropped", 1);
+    uint64_t skipped;
+    if (!msg_ratelimit(reason, 10, &skipped))
+        return;
+    char where[400];
+    if (o->part >= 0)
+        snprintf(where, sizeof where, "%s offset %lld", source, (long long)o->off);
+    else if (o->line)
+        snprintf(where, sizeof where, "stdin line %llu", (unsigned long long)o->line);
+    else
+        snprintf(where, sizeof where, "stdin byte %lld", (long long)o->off);
+    char more[64] = "";
+    if (skipped)
+        snprintf(more, sizeof more, " (and %llu more since the last warning)",
+                 (unsigned long long)skipped);
+    warnf("dropped the record at %s (%s%s%s)%s: no --dlq or --dlq-topic", where, reason,
+          error ? ": " : "", error ? error : "", more);
+}
+
 /* Write a dead-letter entry for the record rec of len bytes from o, or
- * warn when there is no dead-letter destination.  Returns 1 when the
+ * drop it when there is no dead-letter destination.  Returns 1 when the
  * record is finished now, 0 when its entry is on its way to the topic
  * (pump() finishes it on delivery), -1 when the entry could not be
  * written: the record then stays unfinished so its offset is never
@@ -80,11 +108,8 @@ static int dead_letter(sink *s, const char *reason, const char *error, const voi
     char source[300] = "-";
     if (o->part >= 0)
         snprintf(source, sizeof source, "%s/%d", s->o->topic, (int)o->part);
-    uint64_t skipped;
     if (!s->dl) {
-        if (msg_ratelimit(reason, 10, &skipped))
-            warnf("dropped a record (%s): %s (%llu more since the last warning; use --dlq FILE)",
-                  reason, error ? error : "", (unsigned long long)skipped);
+        drop(s, reason, error, o, source);
         return 1;
     }
     dlq_entry e = {reason, source, o->line, o->off < 0 ? 0 : (uint64_t)o->off,
@@ -605,6 +630,12 @@ int sink_run(sink_opts *o)
     teardown(&s);
     if (s.fatal)
         status = EXIT_RUNTIME;
+    if (s.dropped) {
+        errorf("%llu record%s dropped: neither indexed nor dead-lettered (give --dlq FILE or "
+               "--dlq-topic TOPIC to keep such records)",
+               (unsigned long long)s.dropped, s.dropped == 1 ? " was" : "s were");
+        status = EXIT_RUNTIME;
+    }
     char line[2048];
     stats_format(&s.st, line, sizeof line);
     infof("%s", line);

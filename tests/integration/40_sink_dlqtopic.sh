@@ -18,16 +18,18 @@ N=500
     echo '{"process_exec": nope'
 } | kcat -P -b "$KAFKA_BROKERS" -t "$TOPIC" || fail "kcat -P"
 
-run_sink() { # log: run until N documents are there (or 8 s for an empty run), then SIGTERM
+run_sink() { # log [options]: run until N documents are there (or 8 s for an empty run), then SIGTERM
+    log=$1
+    shift
     "$SINK" -b "$KAFKA_BROKERS" -t "$TOPIC" -G "$PREFIX-g" --opensearch "$OS" --index "$INDEX" \
-        --template-name "$TEMPLATE" --dlq-topic "$DLQ" 2>"$1" &
+        --template-name "$TEMPLATE" --dlq-topic "$DLQ" "$@" 2>"$log" &
     pid=$!
     i=0
     while [ "$(count "$PREFIX-*")" != "$N" ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
     sleep 3
     kill -TERM $pid
-    wait $pid || fail "exit $?: $(cat "$1")"
-    cat "$1"
+    wait $pid || fail "exit $?: $(cat "$log")"
+    cat "$log"
 }
 run_sink "$T/e1"
 [ "$(count "$PREFIX-*")" = "$N" ] || fail "$(count "$PREFIX-*") documents, want $N"
@@ -42,6 +44,28 @@ ok "$N documents indexed; the refused document and the broken record are on $DLQ
 run_sink "$T/e2"
 [ "$(summary_value "$T/e2" read)" = 0 ] || fail "a restart read records again"
 ok "offsets moved past the dead-lettered records"
+
+# Without a dead-letter destination the two are dropped: the sink goes on,
+# commits past them (they must not hold the partition), and exits 1
+"$SINK" -b "$KAFKA_BROKERS" -t "$TOPIC" -G "$PREFIX-g0" --opensearch "$OS" --index "$INDEX" \
+    --template-name "$TEMPLATE" 2>"$T/d1" &
+pid=$!
+i=0
+while [ "$(summary_value "$T/d1" read)" = "" ] && [ $i -lt 100 ]; do
+    sleep 0.2
+    i=$((i + 1))
+    [ $i = 50 ] && kill -TERM $pid
+done
+wait $pid
+rc=$?
+grep -v 'kafka:' "$T/d1" | tail -n 4
+[ $rc = 1 ] || fail "2 records dropped: exit $rc, want 1"
+grep -q "error: 2 records were dropped" "$T/d1" || fail "no error line counting the dropped records"
+grep -q "dropped the record at $TOPIC/0 offset" "$T/d1" || fail "no warning saying where"
+[ "$(summary_value "$T/d1" read)" = $((N + 2)) ] || fail "did not read past the dropped records"
+run_sink "$T/d2" -G "$PREFIX-g0"
+[ "$(summary_value "$T/d2" read)" = 0 ] || fail "the offsets did not move past the dropped records"
+ok "without a dead-letter destination: dropped with warnings, offsets move on, exit 1"
 
 # A dead-letter producer whose queue is full (room for one entry, which
 # lingers for a minute) must not freeze the sink: it stops reading, still

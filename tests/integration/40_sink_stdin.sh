@@ -3,6 +3,7 @@
 # N events in -> exactly N documents; the same input again -> still N (all
 # 409s); a document OpenSearch rejects and a line that is not JSON end in the
 # dead-letter file with their reasons while every other event is indexed;
+# without --dlq the same two are dropped with a warning each and exit 1;
 # searches by namespace, binary, severity and technique find exactly the
 # documents generated for them; plain events sent again as binary protobuf
 # (via tetra-capture -F proto) get the same _ids.
@@ -57,10 +58,18 @@ cat "$T/events" "$T/events" "$T/events" "$T/events" | "$SINK" --emit-bulk 2>"$T/
 [ "$(wc -l <"$T/bulk")" = $((8 * (N + 1))) ] || fail "emit: $(wc -l <"$T/bulk") lines"
 ok "$((4 * (N + 2))) records on stdin, all handled"
 
-# replay: nothing new
+# replay: nothing new.  No --dlq this time, so the refused document and
+# the broken line are dropped: the sink goes on, warns where they were and
+# exits 1 saying how many
 "$SINK" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" <"$T/events" \
     2>"$T/err2" >/dev/null
+rc=$?
 cat "$T/err2"
+[ $rc -eq 1 ] || fail "replay with 2 records dropped: exit $rc, want 1"
+grep -q "error: 2 records were dropped.*--dlq" "$T/err2" || fail "no error line counting the dropped records"
+grep -q "dropped the record at stdin line $((N + 2)) (invalid_json" "$T/err2" ||
+    fail "the broken line's warning does not say where it was"
+[ "$(summary_value "$T/err2" dropped)" = 2 ] || fail "dropped != 2"
 [ "$(summary_value "$T/err2" duplicates)" = "$N" ] || fail "replay: duplicates != $N"
 [ "$(summary_value "$T/err2" indexed)" = 0 ] || fail "replay indexed something"
 got=$(count "$PREFIX-*")
