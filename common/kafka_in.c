@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
+
 struct kafka_in {
     rd_kafka_t *rk;
     char *topic;
@@ -126,6 +128,15 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_part
     }
 }
 
+/* librdkafka's own log lines (on its threads) repeat what report() says,
+ * so, as for the producer, they are notes, shown with -v only. */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    (void)level;
+    notef("kafka: %s: %s", fac, buf);
+}
+
 kafka_in *kafka_in_new(rd_kafka_conf_t *conf, const char *topic, kafka_in_rebalance_fn cb,
                        void *opaque, char *err, size_t errlen)
 {
@@ -138,6 +149,7 @@ kafka_in *kafka_in_new(rd_kafka_conf_t *conf, const char *topic, kafka_in_rebala
     k->opaque = opaque;
     rd_kafka_conf_set_opaque(conf, k);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance);
+    rd_kafka_conf_set_log_cb(conf, on_log);
     k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
     conf = NULL; /* owned by rk now, or destroyed below */
     if (!k->rk)
@@ -166,6 +178,27 @@ static int fatal_error(const rd_kafka_message_t *m)
            m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
 }
 
+/* Errors the consumer recovers from by itself (a broker that is down, a
+ * topic that does not exist yet) are not the caller's to handle, but must
+ * not pass unseen: the first of each kind is logged, then one reminder a
+ * minute with the count in between. */
+static void report(const rd_kafka_message_t *m)
+{
+    uint64_t skipped;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF ||
+        !msg_ratelimit(rd_kafka_err2name(m->err), 60, &skipped))
+        return;
+    char more[64] = "";
+    if (skipped)
+        snprintf(more, sizeof more, " (%llu more since the last warning)",
+                 (unsigned long long)skipped);
+    const char *what = rd_kafka_message_errstr(m);
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : NULL;
+    if (topic && strstr(what, topic))
+        topic = NULL; /* librdkafka named it already */
+    warnf("kafka: consumer: %s%s%s%s", topic ? topic : "", topic ? ": " : "", what, more);
+}
+
 int kafka_in_poll(kafka_in *k, int ms, rd_kafka_message_t **out, char *err, size_t errlen)
 {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, ms);
@@ -178,6 +211,8 @@ int kafka_in_poll(kafka_in *k, int ms, rd_kafka_message_t **out, char *err, size
     int fatal = fatal_error(m);
     if (fatal)
         snprintf(err, errlen, "consumer: %s", rd_kafka_message_errstr(m));
+    else
+        report(m);
     rd_kafka_message_destroy(m);
     return fatal ? -1 : 0;
 }

@@ -52,7 +52,9 @@ kafka_in *kafka_in_new(rd_kafka_conf_t *conf, const char *topic, kafka_in_rebala
 
 /* Wait up to ms for one record.  Returns 1 with *m set (the caller destroys
  * it with rd_kafka_message_destroy), 0 when none came, -1 on a fatal consumer
- * error with err filled.  Partition EOF and transient errors are not returned. */
+ * error with err filled.  Transient errors are not returned but warned
+ * about, the first of each kind and then once a minute; partition EOF is
+ * neither. */
 int kafka_in_poll(kafka_in *k, int ms, rd_kafka_message_t **m, char *err, size_t errlen);
 
 /* Stop (paused != 0) or resume fetching for every assigned partition. */
