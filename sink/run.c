@@ -333,6 +333,9 @@ static int read_kafka(sink *s, int *got)
 /* --- setup
  * ---------------------------------------------------------------------------------------------- */
 
+/* Install the index template, retrying while the cluster cannot be
+ * reached.  Returns 0, -1 on a refusal retrying cannot fix (message
+ * written), or 1 when a stop signal came first. */
 static int install_template(sink *s)
 {
     sink_opts *o = s->o;
@@ -350,7 +353,7 @@ static int install_template(sink *s)
         for (long t = 0; t < delay && !stop_flag; t += 100)
             usleep(100000);
         if (stop_flag)
-            return -1;
+            return 1;
         if (delay < 15000)
             delay *= 2;
     }
@@ -486,7 +489,13 @@ static int setup(sink *s)
         errorf("out of memory");
         return EXIT_RUNTIME;
     }
-    if (!o->no_template && !o->emit_bulk && install_template(s) < 0)
+    r = o->no_template || o->emit_bulk ? 0 : install_template(s);
+    if (r == 1) {
+        /* a stop, not a failure: nothing was read, so nothing is lost */
+        warnf("stopped before the index template could be installed; nothing was read");
+        return EXIT_OK;
+    }
+    if (r < 0)
         return EXIT_RUNTIME;
     if (open_deadletter(s) < 0)
         return EXIT_RUNTIME;
@@ -622,8 +631,11 @@ int sink_run(sink_opts *o)
         loop(&s);
         drain(&s);
         size_t left = pending(&s);
+        /* no drain runs after a fatal error: say which ended the wait */
         if (left)
-            errorf("%zu documents were not delivered before the drain time ran out", left);
+            errorf("%zu record%s not delivered %s%s", left, left == 1 ? " was" : "s were",
+                   s.fatal ? "because of the error above" : "before --drain-ms ran out",
+                   s.kin ? "; their offsets were not committed" : "");
         if (left || s.fatal)
             status = EXIT_RUNTIME;
     }

@@ -104,6 +104,17 @@ rc=$?
 grep -q TETRA_KAFKA_NO_SUCH_PROPERTY "$T/x5" || fail "no message naming the variable: $(cat "$T/x5")"
 ok "automatic commits and unknown TETRA_KAFKA_* variables are usage errors"
 
+# a topic that does not exist is not a silent wait: warned about once
+"$SINK" -b "$KAFKA_BROKERS" -t "$TOPIC-none" -G "$GROUP" --opensearch "$OS" --index "$INDEX" \
+    --template-name "$TEMPLATE" 2>"$T/x6" &
+PID=$!
+sleep 8
+stop_sink TERM || fail "missing topic: exit $?: $(cat "$T/x6")"
+cat "$T/x6"
+[ "$(grep -c "warning: kafka: consumer: .*$TOPIC-none.*nknown topic" "$T/x6")" = 1 ] ||
+    fail "the missing topic was not warned about exactly once"
+ok "a missing topic is warned about once"
+
 # 3. SIGKILL mid-stream, restart, exact count
 command -v "$BIN/tetra-capture" >/dev/null || { echo "no tetra-capture"; exit 77; }
 sh "$GEN" "$M" "$((RUN + 1))" plain | "$BIN/tetra-capture" -b "$KAFKA_BROKERS" -t "$TOPIC" \

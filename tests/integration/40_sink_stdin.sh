@@ -92,6 +92,54 @@ check "destination port 443" '{"term":{"destination.port":443}}' 'i % 10 == 9'
 check "label app=a3" '{"term":{"orchestrator.resource.label":"app=a3"}}' 'i % 7 == 3'
 check "args text" '{"match":{"process.args":"arg17"}}' 'i == 17'
 
+# a cluster that answers 401: the sink stops and says why the records it
+# held were not delivered (no drain ran, so not "the drain time")
+cat >"$T/deny.py" <<'EOF'
+import http.server
+class Deny(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"error":"no credentials"}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_PUT = do_GET = do_POST
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Deny)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+EOF
+start_py "401 server" "$T/deny.py"
+head -n 50 "$T/events" | "$SINK" --no-template --opensearch "http://127.0.0.1:$PPORT" --dlq "$T/dlq-401" \
+    2>"$T/err401" >/dev/null
+rc=$?
+kill "$PROXY"
+cat "$T/err401"
+[ $rc -eq 1 ] || fail "401: exit $rc, want 1"
+grep -q 'HTTP 401' "$T/err401" || fail "401: no status in the error"
+grep -q 'not delivered because of the error above' "$T/err401" || fail "401: no reason for the undelivered records"
+! grep -q 'drain' "$T/err401" || fail "401: blames the drain time"
+ok "401: exit 1, and the undelivered records are put down to the refusal"
+
+# a stop while the template waits for an unreachable cluster is a stop:
+# said so, exit 0, nothing read
+"$SINK" --opensearch "http://127.0.0.1:1" --index "$INDEX" --template-name "$TEMPLATE" \
+    <"$T/events" 2>"$T/errstop" >/dev/null &
+pid=$!
+sleep 2
+kill -TERM $pid
+wait $pid
+rc=$?
+cat "$T/errstop"
+[ $rc -eq 0 ] || fail "SIGTERM while the template is retried: exit $rc, want 0"
+grep -q 'stopped before the index template could be installed' "$T/errstop" ||
+    fail "SIGTERM while the template is retried: no message"
+[ "$(summary_value "$T/errstop" read)" = 0 ] || fail "read records before the template was there"
+ok "SIGTERM while the template is retried: said so, exit 0"
+
 # the same plain events as binary protobuf: same _ids, so all duplicates
 if [ -x "$BIN/tetra-capture" ]; then
     grep -v '^{"event"' "$T/events" | head -n -2 >"$T/plain"
