@@ -4,7 +4,8 @@
  * come from it, and tests/integration/50_enrich_manpage.sh checks
  * man/tetra-enrich.1 against --help.  Defaults for the LLM come from the
  * environment the OpenAI tools use (OPENAI_BASE_URL, OPENAI_API_KEY) so a
- * sidecar needs no secret in its argv. */
+ * sidecar needs no secret in its argv; for the same reason TETRA_KAFKA_*
+ * variables are read, before -X so that -X wins over them. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include "cli.h"
 #include "http.h"
+#include "kafka_in.h"
 #include "msg.h"
 #include "options.h"
 #include "prompt.h"
@@ -19,6 +21,8 @@
 #ifndef TETRA_VERSION
 #define TETRA_VERSION "0.1.0"
 #endif
+
+extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 
 enum {
     O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
@@ -75,7 +79,8 @@ static void usage(FILE *fp) {
                 "for what deserves it) and write tetragonsidekick.EnrichedEvent records.\n\n"
                 "options:\n", msg_progname());
     opts_help(fp, options, NOPTS);
-    fprintf(fp, "\nenvironment: OPENAI_BASE_URL (or LLM_URL), OPENAI_API_KEY, LLM_MODEL.\n"
+    fprintf(fp, "\nenvironment: OPENAI_BASE_URL (or LLM_URL), OPENAI_API_KEY, LLM_MODEL;\n"
+                "TETRA_KAFKA_<PROPERTY> sets a librdkafka property under -X.\n"
                 "exit status: 0 ok, 1 runtime failure, 2 usage error.\n");
 }
 
@@ -152,9 +157,29 @@ static int set_property(enrich_opts *o, const char *arg) {
         conf_list(stdout);
         exit(0);
     }
-    if (conf_set_kv(&o->kconf, arg, err, sizeof err) == 0) return 0;
+    if (conf_set_kv(&o->kconf, arg, err, sizeof err) == 0 &&
+        conf_set_kv(&o->kconf_in, arg, err, sizeof err) == 0)
+        return 0;
     errorf("-X %s", err);
     return -1;
+}
+
+/* The Kafka settings before the command line: the consumer defaults under
+ * kconf_in's, then TETRA_KAFKA_* in both, so -X lands over them.  Returns
+ * 0, or 2 after printing why. */
+static int kafka_start(enrich_opts *o) {
+    char err[512];
+    if (conf_init(&o->kconf, NULL, NULL) < 0 || conf_init(&o->kconf_in, NULL, NULL) < 0 ||
+        kafka_in_defaults(o->kconf_in.rk, NULL, NULL, err, sizeof err) < 0) {
+        errorf("cannot set up the Kafka configuration");
+        return 2;
+    }
+    if (conf_read_env(&o->kconf, environ, "TETRA_KAFKA_", err, sizeof err) < 0 ||
+        conf_read_env(&o->kconf_in, environ, "TETRA_KAFKA_", err, sizeof err) < 0) {
+        errorf("environment: %s", err);
+        return 2;
+    }
+    return 0;
 }
 
 static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
@@ -207,7 +232,17 @@ static int kafka_finish(enrich_opts *o) {
     }
     if (o->group == NULL) o->group = "tetra-enrich";
     o->kafka = conf_take_kafka(&o->kconf);
-    return o->kafka ? 0 : 2;
+    if (o->kafka == NULL) return 2;
+    /* Built here so that a setting the consumer cannot run with
+     * (enable.auto.commit=true) is a usage error before any network wait;
+     * -b and -G go under TETRA_KAFKA_* and -X, like tetra-sink's. */
+    char err[512];
+    if (o->in_topic && (o->consumer = kafka_in_conf(o->kconf_in.rk, o->brokers, o->group, NULL,
+                                                    err, sizeof err)) == NULL) {
+        errorf("kafka: %s", err);
+        return 2;
+    }
+    return 0;
 }
 
 static int finish(enrich_opts *o) {
@@ -245,7 +280,7 @@ int cli_parse(int argc, char **argv, enrich_opts *o) {
     size_t nrules = 0;
     int c;
     defaults(o);
-    if (conf_init(&o->kconf, NULL, NULL) < 0) return 2;
+    if (kafka_start(o) != 0) return 2;
     if (opts_build(options, NOPTS, longopts, NOPTS + 1, shortopts, sizeof shortopts) < 0) return 2;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (c == 'h') { usage(stdout); return 1; }
@@ -277,5 +312,8 @@ void cli_free(enrich_opts *o) {
     o->api_key = NULL;
     if (o->kafka) rd_kafka_conf_destroy(o->kafka);
     o->kafka = NULL;
+    if (o->consumer) rd_kafka_conf_destroy(o->consumer);
+    o->consumer = NULL;
     conf_free(&o->kconf);
+    conf_free(&o->kconf_in);
 }

@@ -23,8 +23,13 @@ typedef struct enrich_opts {
     const char *brokers, *in_topic, *group, *out_topic, *cache_topic;
     const char *txn_id;       /* --transactional-id: exactly-once mode */
     uint64_t idle_exit_ms;    /* Kafka mode: stop after this long without a record */
-    conf kconf;               /* -X settings, librdkafka's among them */
+    /* The user's librdkafka settings, TETRA_KAFKA_* then -X, twice: kconf
+     * alone for the producers and the cache loader, kconf_in over the
+     * consumer defaults (kafka_in_defaults) so that a topic-level value
+     * such as -X auto.offset.reset=latest is known to be the user's. */
+    conf kconf, kconf_in;
     rd_kafka_conf_t *kafka;   /* taken from kconf once parsing is done */
+    rd_kafka_conf_t *consumer; /* with -t: the input consumer's, whoever uses it takes it */
 } enrich_opts;
 
 /* Parse argv into o.  Returns 0 to run, 1 when --help/--version was

@@ -12,12 +12,18 @@
  * The explanation cache is shared through a compacted topic keyed by the
  * cache key: read to its end at start-up (so a restart or a new replica
  * reuses every explanation), appended to whenever the LLM explains a new
- * behaviour. */
+ * behaviour.
+ *
+ * Every client's configuration is the program's settings with the user's
+ * (TETRA_KAFKA_* and -X, gathered by cli.c) over them, through
+ * kafka_conf_layer(); only what a client cannot work without is set after
+ * the user's: the cache loader's own group and its manual offsets. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "kafka.h"
+#include "kafka_conf.h"
 #include "kafka_in.h"
 #include "kafka_out.h"
 #include "msg.h"
@@ -44,20 +50,24 @@ static void publish(void *ctx, const char *key, const char *value) {
         warnf("cache topic: %s", err);
 }
 
-static rd_kafka_conf_t *base_conf(const enrich_opts *o, char *err, size_t errlen) {
-    rd_kafka_conf_t *kc = rd_kafka_conf_dup(o->kafka);
-    if (rd_kafka_conf_set(kc, "bootstrap.servers", o->brokers, err, errlen) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(kc);
-        return NULL;
-    }
-    return kc;
+static int fill_brokers(rd_kafka_conf_t *c, void *ctx, char *err, size_t errlen) {
+    const enrich_opts *o = ctx;
+    return rd_kafka_conf_set(c, "bootstrap.servers", o->brokers, err, errlen) == RD_KAFKA_CONF_OK
+               ? 0 : -1;
+}
+
+static int fill_producer(rd_kafka_conf_t *c, void *ctx, char *err, size_t errlen) {
+    return kafka_out_defaults(c, err, errlen) < 0 ? -1 : fill_brokers(c, ctx, err, errlen);
+}
+
+rd_kafka_conf_t *kafka_producer_conf(const enrich_opts *o, char *err, size_t errlen) {
+    return kafka_conf_layer(o->kafka, fill_producer, (void *)o, 0, err, errlen);
 }
 
 int kafka_cache_attach(enrich_opts *o, engine_conf *ec) {
     char err[512];
-    rd_kafka_conf_t *kc = base_conf(o, err, sizeof err);
-    if (kc == NULL || kafka_out_defaults(kc, err, sizeof err) < 0 ||
-        (cache_out = kafka_out_new(kc, o->cache_topic, err, sizeof err)) == NULL) {
+    rd_kafka_conf_t *kc = kafka_producer_conf(o, err, sizeof err);
+    if (kc == NULL || (cache_out = kafka_out_new(kc, o->cache_topic, err, sizeof err)) == NULL) {
         errorf("cache topic %s: %s", o->cache_topic, err);
         return -1;
     }
@@ -129,7 +139,9 @@ static void consume_to_end(rd_kafka_t *rk, engine *e, int64_t *high, int n, uint
 int kafka_cache_load(const enrich_opts *o, engine *e, uint64_t *loaded) {
     char err[512];
     int64_t high[MAX_PARTS];
-    rd_kafka_conf_t *kc = base_conf(o, err, sizeof err);
+    /* It reads every partition from its start by assignment and commits
+     * nothing: the user's -X group.id is the input group's, not its own. */
+    rd_kafka_conf_t *kc = kafka_conf_layer(o->kafka, fill_brokers, (void *)o, 0, err, sizeof err);
     if (kc == NULL || rd_kafka_conf_set(kc, "group.id", "tetra-enrich-cache-loader", err, sizeof err) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(kc, "enable.auto.commit", "false", err, sizeof err) != RD_KAFKA_CONF_OK) {
         errorf("cache topic: %s", err);
@@ -300,15 +312,10 @@ static int loop(kloop *k) {
 }
 
 static int open_clients(kloop *k, char *err, size_t errlen) {
-    rd_kafka_conf_t *pc = base_conf(k->o, err, errlen), *cc = NULL;
-    if (pc == NULL || kafka_out_defaults(pc, err, errlen) < 0 ||
-        (k->out = kafka_out_new(pc, k->o->out_topic, err, errlen)) == NULL)
+    rd_kafka_conf_t *pc = kafka_producer_conf(k->o, err, errlen), *cc = k->o->consumer;
+    if (pc == NULL || (k->out = kafka_out_new(pc, k->o->out_topic, err, errlen)) == NULL)
         return -1;
-    if ((cc = rd_kafka_conf_dup(k->o->kafka)) == NULL ||
-        kafka_in_defaults(cc, k->o->brokers, k->o->group, err, errlen) < 0) {
-        if (cc) rd_kafka_conf_destroy(cc);
-        return -1;
-    }
+    k->o->consumer = NULL; /* kafka_in_new takes it */
     k->in = kafka_in_new(cc, k->o->in_topic, on_rebalance, k, err, errlen);
     return k->in ? 0 : -1;
 }

@@ -17,7 +17,13 @@ int kafka_cache_load(const enrich_opts *o, engine *e, uint64_t *loaded);
 /* Flush and free the cache publisher. */
 void kafka_cache_detach(void);
 
-/* Consume, enrich and produce until *stop or --idle-exit.  Returns 0 or 1. */
+/* A producer's configuration: kafka_out_defaults() and -b under the
+ * user's settings (o->kafka).  Returns it (the caller owns it) or NULL with
+ * err filled. */
+rd_kafka_conf_t *kafka_producer_conf(const enrich_opts *o, char *err, size_t errlen);
+
+/* Consume, enrich and produce until *stop or --idle-exit; the consumer is
+ * built from o->consumer (taken).  Returns 0 or 1. */
 int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop);
 
 /* The same, exactly-once: batches of records and their input offsets in

@@ -17,7 +17,14 @@
  *
  * Own librdkafka handles rather than common/kafka_in and kafka_out: the
  * transactional API needs the producer and the consumer's group metadata
- * together, which those wrappers do not expose. */
+ * together, which those wrappers do not expose.
+ *
+ * Configurations: the consumer's is cli.c's (kafka_in_conf(): the user's
+ * settings over the consumer defaults, automatic commits refused, which
+ * here would commit offsets outside the transactions), the producer's is
+ * kafka.c's with transactional.id set last, being what --transactional-id
+ * says (librdkafka turns idempotence on for it and refuses a user's
+ * enable.idempotence=false). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,27 +303,15 @@ static int loop(tx *t)
     return t->fatal ? -1 : commit_batch(t);
 }
 
-static rd_kafka_conf_t *conf_with(const enrich_opts *o, const char *const *kv, char *err,
-                                  size_t errlen)
-{
-    rd_kafka_conf_t *kc = rd_kafka_conf_dup(o->kafka);
-    if (rd_kafka_conf_set(kc, "bootstrap.servers", o->brokers, err, errlen) != RD_KAFKA_CONF_OK)
-        goto fail;
-    for (; kv[0]; kv += 2)
-        if (rd_kafka_conf_set(kc, kv[0], kv[1], err, errlen) != RD_KAFKA_CONF_OK)
-            goto fail;
-    return kc;
-fail:
-    rd_kafka_conf_destroy(kc);
-    return NULL;
-}
-
 static int open_producer(tx *t, char *err, size_t errlen)
 {
-    const char *kv[] = {"transactional.id", t->o->txn_id, NULL};
-    rd_kafka_conf_t *kc = conf_with(t->o, kv, err, errlen);
+    rd_kafka_conf_t *kc = kafka_producer_conf(t->o, err, errlen);
     if (kc == NULL)
         return -1;
+    if (rd_kafka_conf_set(kc, "transactional.id", t->o->txn_id, err, errlen) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(kc);
+        return -1;
+    }
     rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
     if ((t->p = rd_kafka_new(RD_KAFKA_PRODUCER, kc, err, errlen)) == NULL) {
         rd_kafka_conf_destroy(kc);
@@ -333,12 +328,12 @@ static int open_producer(tx *t, char *err, size_t errlen)
 
 static int open_consumer(tx *t, char *err, size_t errlen)
 {
-    const char *kv[] = {
-        "group.id",       t->o->group,         "enable.auto.commit", "false", "isolation.level",
-        "read_committed", "auto.offset.reset", "earliest",           NULL};
-    rd_kafka_conf_t *kc = conf_with(t->o, kv, err, errlen);
-    if (kc == NULL)
+    rd_kafka_conf_t *kc = t->o->consumer;
+    t->o->consumer = NULL; /* ours now */
+    if (kc == NULL) {
+        snprintf(err, errlen, "no consumer configuration");
         return -1;
+    }
     rd_kafka_conf_set_rebalance_cb(kc, on_rebalance);
     rd_kafka_conf_set_opaque(kc, t);
     if ((t->c = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, errlen)) == NULL) {
