@@ -192,7 +192,7 @@ int kafka_out_produce(kafka_out *k, const void *val, size_t len, const void *key
             break;
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || (stop != NULL && *stop)) {
             snprintf(err, errlen, "produce: %s", rd_kafka_err2str(e));
-            return -1;
+            return e == RD_KAFKA_RESP_ERR__QUEUE_FULL ? 1 : -1;
         }
         rd_kafka_poll(k->rk, 100);
     }

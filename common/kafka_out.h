@@ -40,8 +40,9 @@ kafka_out *kafka_out_new(rd_kafka_conf_t *conf, const char *topic, char *err, si
 
 /* Queue one message (key may be NULL).  Waits, serving delivery reports,
  * while librdkafka's queue is full, unless *stop becomes non-zero (stop may
- * be NULL).  Returns 0, or -1 with err filled (the message was not
- * queued). */
+ * be NULL).  Returns 0; 1 when the queue was full and *stop set (a caller
+ * that must not wait passes a flag already set, and tries again later);
+ * or -1 with err filled.  Unless it returns 0 the message was not queued. */
 int kafka_out_produce(kafka_out *k, const void *val, size_t len, const void *key, size_t klen,
                       const kafka_hdr *hdrs, size_t nhdrs, volatile sig_atomic_t *stop,
                       char *err, size_t errlen);

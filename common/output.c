@@ -134,7 +134,7 @@ static int kafka_write(output *o, const tetra_event *ev, char *err, size_t errle
     size_t nh = kind != NULL ? 2 : 1;
     int has_key = node != NULL && *node != '\0';
     if (kafka_out_produce(o->k, o->b.p, o->b.len, has_key ? node : NULL,
-                          has_key ? strlen(node) : 0, hp, nh, o->stop, err, errlen) < 0)
+                          has_key ? strlen(node) : 0, hp, nh, o->stop, err, errlen) != 0)
         return -1;
     o->written++;
     return 0;

@@ -46,7 +46,7 @@ static void publish(void *ctx, const char *key, const char *value) {
     char err[256];
     (void)ctx;
     if (cache_out && kafka_out_produce(cache_out, value, strlen(value), key, strlen(key), NULL, 0,
-                                       &never_stop, err, sizeof err) < 0)
+                                       &never_stop, err, sizeof err) != 0)
         warnf("cache topic: %s", err);
 }
 
@@ -251,7 +251,7 @@ static int produce(kloop *k, const rd_kafka_message_t *m, Tetragonsidekick__Enri
     snprintf(key, sizeof key, "%s/%" PRId32 "/%" PRId64, k->o->in_topic, m->partition, m->offset);
     kafka_hdr h[2] = {{"message-type", TYPE_ENRICHED, strlen(TYPE_ENRICHED)},
                       {"tetragon-event-kind", kind, strlen(kind)}};
-    if (kafka_out_produce(k->out, k->val.p, sz, key, strlen(key), h, 2, k->stop, err, sizeof err) < 0) {
+    if (kafka_out_produce(k->out, k->val.p, sz, key, strlen(key), h, 2, k->stop, err, sizeof err) != 0) {
         errorf("producing to %s: %s", k->o->out_topic, err);
         return -1;
     }

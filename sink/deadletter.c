@@ -107,12 +107,6 @@ static int remember(deadletter *d, uint64_t seq, int32_t part, int64_t off)
     return 0;
 }
 
-/* Messages handed to librdkafka and not yet reported on. */
-static uint64_t outstanding(const deadletter *d)
-{
-    return kafka_out_produced(d->out) - kafka_out_delivered(d->out) - kafka_out_failed(d->out);
-}
-
 /* Produce one entry without waiting.  Returns 0 when queued, 1 when the
  * queue is full, -1 with err filled when it cannot be produced. */
 static int try_produce(deadletter *d, const char *line, size_t len, int32_t part, int64_t off,
@@ -120,18 +114,12 @@ static int try_produce(deadletter *d, const char *line, size_t len, int32_t part
 {
     uint64_t seq = kafka_out_produced(d->out);
     kafka_hdr h = {"message-type", "tetragonsidekick.DeadLetter", 27};
-    if (kafka_out_produce(d->out, line, len, NULL, 0, &h, 1, &no_wait, err, errlen) == 0) {
-        if (remember(d, seq, part, off) < 0) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        return 0;
+    int r = kafka_out_produce(d->out, line, len, NULL, 0, &h, 1, &no_wait, err, errlen);
+    if (r == 0 && remember(d, seq, part, off) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    /* kafka_out_produce() does not say why.  A full queue is the only
-     * reason that passes, and it can only be full while messages are out
-     * and nothing failed yet; anything else fails again with an empty
-     * queue, so it ends as an error at the latest then. */
-    return outstanding(d) > 0 && !kafka_out_error(d->out)[0] ? 1 : -1;
+    return r;
 }
 
 static int hold(deadletter *d, const char *line, size_t len, int32_t part, int64_t off)
