@@ -14,7 +14,7 @@
 #
 # usage: tools/k8s/build.sh [-f] [all|kube-apiserver|etcd|fakekubelet]...
 #   -f  rebuild even if the cached binary exists
-# exit: 0 built or cached, 1 build failed, 2 usage, 77 no Go toolchain
+# exit: 0 built or cached, 1 build failed or no Go could be had, 2 usage
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -32,12 +32,9 @@ if [ "${1:-}" = "-f" ]; then FORCE=1; shift; fi
 
 say() { echo "build.sh: $*" >&2; }
 
+# find_go: a Go new enough for these modules; go.sh installs one if need be
 find_go() {
-    if command -v go >/dev/null 2>&1; then command -v go; return 0; fi
-    for g in /usr/local/go/bin/go /usr/lib/go/bin/go; do
-        if [ -x "$g" ]; then echo "$g"; return 0; fi
-    done
-    return 1
+    sh "$HERE/go.sh"
 }
 
 # pinned MODFILE MODULE: the version MODULE is required at in MODFILE
@@ -94,8 +91,8 @@ build_fakekubelet() {
 
 main() {
     if ! GO=$(find_go); then
-        say "no Go toolchain found (PATH, /usr/local/go/bin)"
-        exit 77
+        say "no Go toolchain could be had; see go.sh's message above"
+        exit 1
     fi
     mkdir -p "$CACHE"
     for what in "$@"; do
