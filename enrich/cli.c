@@ -292,7 +292,9 @@ int cli_parse(int argc, char **argv, enrich_opts *o) {
             return 2;
         }
         if (apply(o, c, optarg, &nrules) < 0) {
-            errorf("bad value for --%s: \"%s\"", option_name(c), optarg ? optarg : "");
+            /* -X said why already, and its value may be a secret */
+            if (c != 'X')
+                errorf("bad value for --%s: \"%s\"", option_name(c), optarg ? optarg : "");
             return 2;
         }
     }
