@@ -481,7 +481,7 @@ static int setup(sink *s)
                            "dead_lettered", "retries", "requests"};
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
         (void)stats_declare(&s->st, heads[i]); /* fixed valid names */
-    s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name};
+    s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name, NULL};
     int r = kafka_confs(s);
     if (r)
         return r;
