@@ -178,7 +178,13 @@ static int option(capture_opts *o, int c, const char *arg)
     case OPT_CONTAINER: return apply(o, "k8s.container", arg) < 0 ? EXIT_USAGE : -1;
     case OPT_SHARD: return apply(o, "k8s.shard", arg) < 0 ? EXIT_USAGE : -1;
     case OPT_K8S: o->k8s = 1; return -1;
-    case OPT_METRICS_ADDR: o->metrics_addr = arg; return -1;
+    case OPT_METRICS_ADDR:
+        if (metrics_addr_check(arg, err, sizeof(err)) == 0) {
+            o->metrics_addr = arg;
+            return -1;
+        }
+        errorf("%s", err);
+        return EXIT_USAGE;
     case OPT_LOG_FORMAT: return msg_format_option(arg) < 0 ? EXIT_USAGE : -1;
     case 'f': o->follow = 1; return -1;
     case OPT_FROM_END: o->from_end = 1; return -1;

@@ -431,6 +431,12 @@ static int resolve(const char *addr, struct sockaddr_storage *sa, char *err, siz
     return 0;
 }
 
+int metrics_addr_check(const char *addr, char *err, size_t errlen)
+{
+    struct sockaddr_storage sa;
+    return resolve(addr, &sa, err, errlen);
+}
+
 int metrics_start(const metrics_conf *c, char *err, size_t errlen)
 {
     struct sockaddr_storage sa;

@@ -37,6 +37,10 @@ typedef struct metrics_conf {
     void *probe_ctx;
 } metrics_conf;
 
+/* Check an address as metrics_start() will read it (syntax and name
+ * lookup, no bind).  Returns 0, or -1 with err filled. */
+int metrics_addr_check(const char *addr, char *err, size_t errlen);
+
 /* Start serving.  Returns 0, or -1 with err filled (bad address, port in
  * use).  The strings and pointers in c must outlive metrics_stop(). */
 int metrics_start(const metrics_conf *c, char *err, size_t errlen);

@@ -215,8 +215,14 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
         return 0;
     case O_MINSEV: return (c->min_severity = sev_parse(arg)) < 0 ? -1 : 0;
     case O_NOREDACT: c->redact_event = 0; return 0;
-    case O_METRICS_ADDR: o->metrics_addr = arg; return 0;
-    case O_LOG_FORMAT: return msg_format_option(arg);
+    case O_METRICS_ADDR: {
+        char err[300];
+        o->metrics_addr = arg;
+        return metrics_addr_check(arg, err, sizeof err);
+    }
+    case O_LOG_FORMAT:
+        if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0) return -1;
+        return msg_format_option(arg);
     case 'q': o->verbosity = MSG_QUIET; return 0;
     case 'v': o->verbosity = MSG_VERBOSE; return 0;
     default: return set_number(o, id, arg);

@@ -373,9 +373,15 @@ static int one(sink_opts *o, secret_files *sf, int c, const char *a)
     case O_DLQ_TOPIC:
         o->dlq_topic = a;
         return 0;
-    case O_METRICS_ADDR:
+    case O_METRICS_ADDR: {
+        char err[300];
+        if (metrics_addr_check(a, err, sizeof err) < 0) {
+            errorf("%s", err);
+            return -1;
+        }
         o->metrics_addr = a;
         return 0;
+    }
     case O_LOG_FORMAT:
         return msg_format_option(a);
     case 'q':
