@@ -76,15 +76,25 @@ static metrics_conf conf;
 
 /* --- recording ------------------------------------------------------------------ */
 
+/* The index of name in the table at base, whose entries start with a name and are
+ * stride bytes apart, added at the end when new; -1 when the table is
+ * full.  Called with mu held. */
+static int slot(char *base, size_t stride, int *n, int max, const char *name)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp(base + (size_t)i * stride, name) == 0)
+            return i;
+    if (*n == max || strlen(name) >= NAME_MAX_LEN)
+        return -1;
+    snprintf(base + (size_t)*n * stride, NAME_MAX_LEN, "%s", name);
+    return (*n)++;
+}
+
 void metrics_observe(const char *name, double seconds)
 {
     pthread_mutex_lock(&mu);
-    int i = 0;
-    while (i < nhist && strcmp(hists[i].name, name) != 0)
-        i++;
-    if (i == nhist && nhist < HIST_MAX && strlen(name) < NAME_MAX_LEN)
-        snprintf(hists[nhist++].name, NAME_MAX_LEN, "%s", name);
-    if (i < nhist) {
+    int i = slot((char *)hists, sizeof hists[0], &nhist, HIST_MAX, name);
+    if (i >= 0) {
         size_t b = 0;
         while (b < NBUCKETS && seconds > bucket_le[b])
             b++;
@@ -99,12 +109,8 @@ void metrics_observe(const char *name, double seconds)
 void metrics_gauge(const char *name, double value)
 {
     pthread_mutex_lock(&mu);
-    int i = 0;
-    while (i < ngauge && strcmp(gauges[i].name, name) != 0)
-        i++;
-    if (i == ngauge && ngauge < GAUGE_MAX && strlen(name) < NAME_MAX_LEN)
-        snprintf(gauges[ngauge++].name, NAME_MAX_LEN, "%s", name);
-    if (i < ngauge)
+    int i = slot((char *)gauges, sizeof gauges[0], &ngauge, GAUGE_MAX, name);
+    if (i >= 0)
         gauges[i].value = value;
     pthread_mutex_unlock(&mu);
 }
