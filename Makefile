@@ -36,7 +36,7 @@ BIN     := bin
 SANFLAGS :=
 endif
 
-PKGS     := libprotobuf-c rdkafka jansson libcurl yaml-0.1 libdeflate
+PKGS     := libprotobuf-c rdkafka jansson libcurl yaml-0.1 libdeflate libmicrohttpd
 DEPS_OK  := $(BUILD)/.deps-ok
 # Recursive (=) on purpose: pkg-config must run after the deps stamp has
 # installed the packages, not when make reads this file.

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "http.h"
 #include "kafka_in.h"
+#include "metrics.h"
 #include "msg.h"
 #include "options.h"
 #include "prompt.h"
@@ -28,6 +29,7 @@ enum {
     O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
     O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_BATCH, O_COOLDOWN, O_TXN,
+    O_METRICS_ADDR, O_LOG_FORMAT,
 };
 
 static const opt_def options[] = {
@@ -66,6 +68,8 @@ static const opt_def options[] = {
     {O_POUT, "price-out", "PRICE", "cost per million output tokens, for est_cost (default 0)"},
     {O_NOREDACT, "no-redact-event", NULL, "keep secrets in the event's arguments (LLM still redacted)"},
     {O_MAXREC, "max-record-bytes", "N", "reject input records over N bytes (default 1M)"},
+{O_METRICS_ADDR, "metrics-addr", "HOST:PORT", "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)"},
+    {O_LOG_FORMAT, "log-format", "FORMAT", "log lines as text (default) or json, one object per line"},
     {'q', "quiet", NULL, "print errors only: no warnings, no summary"},
     {'v', "verbose", NULL, "print notes"},
     {'h', "help", NULL, "show this help and exit"},
@@ -211,6 +215,14 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
         return 0;
     case O_MINSEV: return (c->min_severity = sev_parse(arg)) < 0 ? -1 : 0;
     case O_NOREDACT: c->redact_event = 0; return 0;
+    case O_METRICS_ADDR: {
+        char err[300];
+        o->metrics_addr = arg;
+        return metrics_addr_check(arg, err, sizeof err);
+    }
+    case O_LOG_FORMAT:
+        if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0) return -1;
+        return msg_format_option(arg);
     case 'q': o->verbosity = MSG_QUIET; return 0;
     case 'v': o->verbosity = MSG_VERBOSE; return 0;
     default: return set_number(o, id, arg);
@@ -231,12 +243,17 @@ static int kafka_finish(enrich_opts *o) {
         return 2;
     }
     if (o->group == NULL) o->group = "tetra-enrich";
+    char err[512];
+    if (o->metrics_addr && (metrics_kafka_conf(o->kconf.rk, err, sizeof err) < 0 ||
+                            metrics_kafka_conf(o->kconf_in.rk, err, sizeof err) < 0)) {
+        errorf("--metrics-addr: %s", err);
+        return 2;
+    }
     o->kafka = conf_take_kafka(&o->kconf);
     if (o->kafka == NULL) return 2;
     /* Built here so that a setting the consumer cannot run with
      * (enable.auto.commit=true) is a usage error before any network wait;
      * -b and -G go under TETRA_KAFKA_* and -X, like tetra-sink's. */
-    char err[512];
     if (o->in_topic && (o->consumer = kafka_in_conf(o->kconf_in.rk, o->brokers, o->group, NULL,
                                                     err, sizeof err)) == NULL) {
         errorf("kafka: %s", err);

@@ -23,6 +23,7 @@ typedef struct enrich_opts {
     const char *brokers, *in_topic, *group, *out_topic, *cache_topic;
     const char *txn_id;       /* --transactional-id: exactly-once mode */
     uint64_t idle_exit_ms;    /* Kafka mode: stop after this long without a record */
+    const char *metrics_addr; /* --metrics-addr, NULL: no server */
     /* The user's librdkafka settings, TETRA_KAFKA_* then -X, twice: kconf
      * alone for the producers and the cache loader, kconf_in over the
      * consumer defaults (kafka_in_defaults) so that a topic-level value

@@ -5,20 +5,23 @@
  * circuit breaker (circuit_open), the call (error), validation
  * (invalid_output), then ok.  Everything that reaches the LLM or the output
  * record has been through the redactor first. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "engine.h"
 #include "fingerprint.h"
+#include "metrics.h"
 #include "msg.h"
 #include "finding.h"
 #include "prompt.h"
 #include "rules_builtin.h"
 
+/* Atomic: the metrics thread reads them (engine_stats) while the loop counts. */
 typedef struct counters {
-    uint64_t llm_calls, llm_ok, llm_errors, llm_invalid, cache_hits, cache_misses;
-    uint64_t skipped_policy, budget_exhausted, rate_limited, circuit_open, tokens_in, tokens_out;
-    uint64_t redactions, retries_429, sev[SEV_CRITICAL + 1];
+    _Atomic uint64_t llm_calls, llm_ok, llm_errors, llm_invalid, cache_hits, cache_misses;
+    _Atomic uint64_t skipped_policy, budget_exhausted, rate_limited, circuit_open, tokens_in;
+    _Atomic uint64_t tokens_out, redactions, retries_429, sev[SEV_CRITICAL + 1];
 } counters;
 
 struct engine {
@@ -250,7 +253,9 @@ static int ask(engine *e, enrich_job **jobs, size_t n) {
     free(data);
     if (body == NULL) return -1;
     e->n.llm_calls++;
+    uint64_t t0 = now_ms();
     int rc = llm_call(e->llm, body, &e->reply, err, sizeof err);
+    metrics_observe("llm_request_seconds", (double)(now_ms() - t0) / 1000.0);
     free(body);
     e->n.retries_429 += e->reply.retried_429;
     if (rc != LLM_OK) {

@@ -8,7 +8,7 @@
 set -eu
 
 PKGS="librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev libjansson-dev
-libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev libdeflate-dev"
+libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev libdeflate-dev libmicrohttpd-dev"
 
 missing=""
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
@@ -23,6 +23,7 @@ have_pc yaml-0.1 || missing="$missing libyaml-dev"
 have_pc check || missing="$missing check"
 have_pc zlib || missing="$missing zlib1g-dev"
 have_pc libdeflate || missing="$missing libdeflate-dev"
+have_pc libmicrohttpd || missing="$missing libmicrohttpd-dev"
 # the tests and the demo drive the programs with these
 for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"

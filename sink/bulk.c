@@ -7,6 +7,7 @@
  * failed request, and the items one answer asked to retry, share one due
  * time so they travel together again instead of one request each. */
 #include "bulk.h"
+#include "metrics.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -265,6 +266,11 @@ static void finish(bulk *b, item *it, bulk_outcome o, int status, const char *re
 {
     bulk_result r = {o, status, reason, it->data, it->len, it->part, it->off};
     count(b, o == BULK_INDEXED ? "indexed" : o == BULK_DUPLICATE ? "duplicates" : "rejected", 1);
+    if (o == BULK_REJECTED && status > 0) { /* item errors by status, for the summary and /metrics */
+        char name[32];
+        snprintf(name, sizeof name, "rejected_http_%d", status);
+        count(b, name, 1);
+    }
     b->c.done(b->c.opaque, &r);
     free(it);
 }
@@ -654,6 +660,9 @@ static void completed(bulk *b, CURLMsg *m)
     (void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
     slot *s = (slot *)(void *)priv;
     CURLcode res = m->data.result;
+    double took = 0;
+    if (curl_easy_getinfo(m->easy_handle, CURLINFO_TOTAL_TIME, &took) == CURLE_OK)
+        metrics_observe("bulk_request_seconds", took);
     (void)curl_multi_remove_handle(b->multi, m->easy_handle);
     b->busy--;
     long code = 0;
