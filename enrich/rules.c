@@ -430,11 +430,13 @@ static int cheap_holds(const ruleset *rs, const rule_cond *c, const facts *fx) {
     }
 }
 
+/* A regex that is only an alternation of plain words matched when its
+ * words were found (cheap_holds checked that for ~=). */
 static int regex_holds(const ruleset *rs, const rule_cond *c, const facts *fx) {
     const char *s = fx->f[c->field];
-    if (c->op == COND_RE) return regexec(&c->re, s, 0, NULL, 0) == 0;
+    if (c->op == COND_RE) return c->pf.exact || regexec(&c->re, s, 0, NULL, 0) == 0;
     if (c->op == COND_NRE)
-        return !may_match(rs, c, fx) || regexec(&c->re, s, 0, NULL, 0) != 0;
+        return !may_match(rs, c, fx) || (!c->pf.exact && regexec(&c->re, s, 0, NULL, 0) != 0);
     return 1;
 }
 

@@ -226,6 +226,31 @@ START_TEST(prefilter_literals)
 }
 END_TEST
 
+static int exact(const char *re) {
+    prefilter pf;
+    ck_assert_int_eq(prefilter_compile(re, &pf), 0);
+    int e = pf.exact;
+    prefilter_free(&pf);
+    return e;
+}
+
+/* Only a plain alternation of whole words skips regexec. */
+START_TEST(prefilter_exact)
+{
+    ck_assert(exact("connect"));
+    ck_assert(exact("commit_creds|cap_capable|security_capset"));
+    ck_assert(exact("CAP_SYS_ADMIN"));
+    ck_assert(!exact("a.b"));
+    ck_assert(!exact("/nsenter$"));
+    ck_assert(!exact("a|"));            /* an empty branch matches everything */
+    ck_assert(!exact("|a"));
+    ck_assert(!exact("(a|b)"));
+    ck_assert(!exact("a\\|b"));
+    ck_assert(!exact("abcdefghijklmnopqrstuvwxyz0123456789")); /* cut to 31: not whole */
+    ck_assert(!exact(""));
+}
+END_TEST
+
 /* Soundness: for every built-in regex and many strings, a string the
  * regex matches always passes the prefilter. */
 START_TEST(prefilter_never_hides_a_match)
@@ -247,10 +272,15 @@ START_TEST(prefilter_never_hides_a_match)
         for (int c = 0; c < rs.v[i].ncond; c++) {
             const rule_cond *rc = &rs.v[i].cond[c];
             if (rc->op != COND_RE && rc->op != COND_NRE) continue;
-            for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
-                if (regexec(&rc->re, texts[t], 0, NULL, 0) == 0)
+            for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+                int m = regexec(&rc->re, texts[t], 0, NULL, 0) == 0;
+                if (m)
                     ck_assert_msg(prefilter_may_match(&rc->pf, texts[t]), "%s hides %s",
                                   rc->value, texts[t]);
+                if (rc->pf.exact)   /* then the literals decide alone */
+                    ck_assert_msg(prefilter_may_match(&rc->pf, texts[t]) == m, "%s exact on %s",
+                                  rc->value, texts[t]);
+            }
         }
     rules_free(&rs);
 }
@@ -317,6 +347,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, builtin_rules_all_complete);
     tcase_add_test(tc, rules_file_reports_line);
     tcase_add_test(tc, prefilter_literals);
+    tcase_add_test(tc, prefilter_exact);
     tcase_add_test(tc, prefilter_never_hides_a_match);
     tcase_add_test(tc, prepared_scan_agrees_with_strstr);
 }
