@@ -37,6 +37,7 @@ export FIGURES="$BENCH_DIR/figures.txt"
     echo
     echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+    echo "- load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews wall-clock figures)"
     echo "- corpus: $BENCH_EVENTS events, $(($(wc -c <"$CORPUS") / 1048576)) MiB ($CORPUS)"
     echo
 } >"$REPORT"
