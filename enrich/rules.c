@@ -175,6 +175,7 @@ static int add_cond(rule *r, const char *field, int op, const char *v, char *err
         return -1;
     }
     rule_cond *c = &r->cond[r->ncond];
+    c->eq_id = -1;   /* numbered by rules_prepare */
     c->field = id;
     c->op = op;
     c->value = strdup(v);
@@ -353,10 +354,36 @@ static void scan_free(ruleset *rs) {
         litscan_free(rs->scan->ls[f]);
         litscan_hits_free(&rs->scan->hits[f]);
     }
+    free(rs->scan->eq_serial);
+    free(rs->scan->eq_equal);
     free(rs->scan);
     rs->scan = NULL;
     for (size_t i = 0; i < rs->n; i++)
         for (int c = 0; c < rs->v[i].ncond; c++) rs->v[i].cond[c].scanned = 0;
+}
+
+/* Number the distinct (field, value) pairs of the = and != conditions. */
+static int number_pairs(rules_scan *sc, ruleset *rs) {
+    size_t total = 0;
+    for (size_t i = 0; i < rs->n; i++) total += (size_t)rs->v[i].ncond;
+    sc->eq_serial = calloc(total ? total : 1, sizeof *sc->eq_serial);
+    sc->eq_equal = calloc(total ? total : 1, 1);
+    const rule_cond **first = malloc((total ? total : 1) * sizeof *first);
+    if (sc->eq_serial == NULL || sc->eq_equal == NULL || first == NULL) {
+        free(first);
+        return -1;
+    }
+    for (size_t i = 0; i < rs->n; i++)
+        for (int c = 0; c < rs->v[i].ncond; c++) {
+            rule_cond *rc = &rs->v[i].cond[c];
+            if (rc->op != COND_EQ && rc->op != COND_NE) continue;
+            size_t k = 0;
+            while (k < sc->neq && (first[k]->field != rc->field || strcmp(first[k]->value, rc->value) != 0)) k++;
+            if (k == sc->neq) first[sc->neq++] = rc;
+            rc->eq_id = (int)k;
+        }
+    free(first);
+    return 0;
 }
 
 /* Add the prefilter literals of every regex condition to its field's
@@ -380,7 +407,7 @@ static int scan_add(rules_scan *sc, ruleset *rs) {
 int rules_prepare(ruleset *rs, char *err, size_t errlen) {
     scan_free(rs);
     rules_scan *sc = calloc(1, sizeof *sc);
-    int rc = sc && scan_add(sc, rs) == 0 ? 0 : -1;
+    int rc = sc && scan_add(sc, rs) == 0 && number_pairs(sc, rs) == 0 ? 0 : -1;
     for (int f = 0; rc == 0 && f < F_NFIELDS; f++)
         if (sc->ls[f] && (litscan_build(sc->ls[f]) < 0 || litscan_hits_init(&sc->hits[f], sc->ls[f]) < 0))
             rc = -1;
@@ -420,11 +447,22 @@ static int may_match(const ruleset *rs, const rule_cond *c, const facts *fx) {
     return litscan_hit(&sc->hits[c->field], c->lit_id);
 }
 
+/* 1 when the field equals the condition's value, compared once per event
+ * for each (field, value) pair when the ruleset is prepared. */
+static int equal(const ruleset *rs, const rule_cond *c, const facts *fx) {
+    rules_scan *sc = rs->scan;
+    if (sc == NULL || c->eq_id < 0) return strcmp(fx->f[c->field], c->value) == 0;
+    if (sc->eq_serial[c->eq_id] != sc->serial) {
+        sc->eq_equal[c->eq_id] = strcmp(fx->f[c->field], c->value) == 0;
+        sc->eq_serial[c->eq_id] = sc->serial;
+    }
+    return sc->eq_equal[c->eq_id];
+}
+
 static int cheap_holds(const ruleset *rs, const rule_cond *c, const facts *fx) {
-    const char *s = fx->f[c->field];
     switch (c->op) {
-    case COND_EQ: return strcmp(s, c->value) == 0;
-    case COND_NE: return strcmp(s, c->value) != 0;
+    case COND_EQ: return equal(rs, c, fx);
+    case COND_NE: return !equal(rs, c, fx);
     case COND_RE: return may_match(rs, c, fx);
     default: return 1;
     }

@@ -43,6 +43,7 @@ typedef struct rule_cond {
     prefilter pf; /* literals the regex needs, checked before regexec */
     int scanned;  /* 1 when pf's literals are in the ruleset's scanner under lit_id */
     unsigned lit_id;
+    int eq_id;    /* = and !=: the (field, value) pair's number in rules_scan, or -1 */
 } rule_cond;
 
 #define RULE_MAX_CONDS 8
@@ -71,6 +72,11 @@ typedef struct rules_scan {
     litscan_hits hits[F_NFIELDS];
     uint64_t scanned[F_NFIELDS]; /* the event serial each field was scanned for */
     uint64_t serial;
+    /* Exact comparisons: most rules start with kind=..., so each distinct
+     * (field, value) pair is compared once per event and remembered. */
+    uint64_t *eq_serial; /* per pair: the event serial eq_equal is for */
+    unsigned char *eq_equal;
+    size_t neq;
 } rules_scan;
 
 typedef struct ruleset {
