@@ -264,11 +264,15 @@ static const char *redact_all(redactor *r, const char *s, unsigned *count) {
     return cur;
 }
 
-int redact_text(redactor *r, const char *s, buf *out, unsigned *count) {
+const char *redact_view(redactor *r, const char *s, unsigned *count) {
     unsigned n = 0;
-    if (s[0] == '\0') return 0;
+    if (s[0] == '\0') return s;
     const char *res = redact_all(r, s, &n);
-    if (res == NULL) return -1;
-    if (count) *count += n;
-    return buf_puts(out, res);
+    if (res != NULL && count) *count += n;
+    return res;
+}
+
+int redact_text(redactor *r, const char *s, buf *out, unsigned *count) {
+    const char *res = redact_view(r, s, count);
+    return res == NULL ? -1 : buf_puts(out, res);
 }
