@@ -11,7 +11,10 @@ set -eu
 : "${CORPUS:?run through bench/run.sh}" "${BIN:?}" "${BENCH_DIR:?}" "${ROOT:?}"
 T="$BENCH_DIR/enrich"
 mkdir -p "$T"
-PB="$T/corpus.pb"
+# named after the corpus: bench-check's 20k corpus must not reuse make
+# bench's 100k protobuf file (it did, and measured five times the events)
+NAME=$(basename "$CORPUS" .jsonl)
+PB="$T/$NAME.pb" REPEAT="$T/$NAME-repeat.pb"
 [ -s "$PB" ] && [ "$PB" -nt "$CORPUS" ] || "$BIN/tetra-capture" -q -F proto "$CORPUS" >"$PB"
 events=$(wc -l <"$CORPUS")
 
@@ -49,12 +52,12 @@ url="http://127.0.0.1:$(cat "$T/port")/v1"
 # The cache path: 1,000 distinct events seen again and again, every one
 # asking for an explanation (--min-severity info), so after the first
 # round every lookup is a hit.
-if [ ! -s "$T/repeat.pb" ] || [ "$PB" -nt "$T/repeat.pb" ]; then
-    head -n 1000 "$CORPUS" >"$T/1k.jsonl"
+head -n 1000 "$CORPUS" >"$T/1k.jsonl"
+if [ ! -s "$REPEAT" ] || [ "$PB" -nt "$REPEAT" ]; then
     for _ in $(seq $((events / 1000))); do cat "$T/1k.jsonl"; done |
-        "$BIN/tetra-capture" -q -F proto >"$T/repeat.pb"
+        "$BIN/tetra-capture" -q -F proto >"$REPEAT"
 fi
-PB_ALL=$PB PB="$T/repeat.pb"
+PB_ALL=$PB PB=$REPEAT
 timed /dev/null -F proto --llm-url "$url" --llm-model bench --min-severity info
 hit_s=$S hit_cpu=$CPU hit_rss=$RSS hit_calls=$(field llm_calls) hit_hits=$(field cache_hits)
 # The first round alone (1,000 misses, each an LLM call): its CPU time
@@ -64,7 +67,7 @@ PB="$T/1k.pb"
 timed /dev/null -F proto --llm-url "$url" --llm-model bench --min-severity info
 miss_cpu=$CPU
 hits_only=$(awk -v n="$events" -v a="$hit_cpu" -v b="$miss_cpu" 'BEGIN { printf "%.0f", (a > b ? (n - 1000) / (a - b) : 0) }')
-PB="$T/repeat.pb"
+PB=$REPEAT
 # the latency each record carries, read from a JSON run of the same input
 timed "$T/all.jsonl" --llm-url "$url" --llm-model bench --min-severity info
 PB=$PB_ALL
