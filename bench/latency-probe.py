@@ -86,6 +86,9 @@ def main():
     t.join()
     lat = sorted((found[n] - sent[n]) * 1000 for n in sent if n in found)
     pick = lambda q: round(lat[min(len(lat) - 1, int(len(lat) * q))]) if lat else None
+    with open(sys.argv[6] + ".tsv", "w") as f:   # per probe, in feed order: seconds into the feed, latency
+        for n in sorted(sent, key=lambda n: sent[n]):
+            f.write("%.3f\t%s\n" % (sent[n] - start, round((found[n] - sent[n]) * 1000) if n in found else "-"))
     with open(sys.argv[6], "w") as f:
         json.dump({"events": i, "rate": round(i / elapsed), "probes": len(sent), "found": len(lat),
                    "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": round(lat[-1]) if lat else None}, f)
