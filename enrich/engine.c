@@ -108,13 +108,17 @@ cache *engine_cache(engine *e) { return e->cache; }
 
 /* --- redaction of the facts that leave the process --------------------------- */
 
+/* A field is copied into b only when redaction changed it: then and only
+ * then does fx->f[f] stop pointing at the event's own text. */
 static int redact_field(engine *e, facts *fx, fact_field f, buf *b) {
-    buf_reset(b);
     unsigned n = 0;
-    if (redact_text(e->red, fx->f[f], b, &n) < 0 || buf_putc(b, '\0') < 0) return -1;
-    b->len--;
-    fx->f[f] = b->p;
+    const char *res = redact_view(e->red, fx->f[f], &n);
+    if (res == NULL) return -1;
     e->n.redactions += n;
+    if (res == fx->f[f]) return 0;
+    buf_reset(b);
+    if (buf_puts(b, res) < 0) return -1;
+    fx->f[f] = b->p;
     return 0;
 }
 
@@ -155,10 +159,8 @@ static int rules_finding(const verdict *v, const char *summary, finding *f) {
     if ((f->summary = strdup(summary)) == NULL) return -1;
     for (size_t i = 0; i < v->nmatched; i++) {
         const rule *r = v->matched[i];
-        char ind[160];
-        snprintf(ind, sizeof ind, "rule %s (%s)", r->name, sev_name(r->severity));
         if (r->tech.id[0]) add_tech(f, &r->tech);
-        if (add_item(f->indicators, &f->nind, ind) < 0) return -1;
+        if (add_item(f->indicators, &f->nind, r->indicator) < 0) return -1;
         for (int j = 0; j < r->nnext; j++)
             if (add_item(f->next, &f->nnext, r->next[j]) < 0) return -1;
     }
@@ -448,10 +450,9 @@ static Tetragonsidekick__Enrichment *build(engine *e, pj_arena *a, const finding
  * itself is redacted without running the patterns a second time. */
 static int keep_redacted(engine *e, const facts *raw, const facts *red, enrich_job *j) {
     if (!e->c.redact_event) return 0;
-    if (strcmp(raw->f[F_ARGS], red->f[F_ARGS]) != 0 &&
-        (j->red_args = astr(j->a, red->f[F_ARGS])) == NULL)
+    if (raw->f[F_ARGS] != red->f[F_ARGS] && (j->red_args = astr(j->a, red->f[F_ARGS])) == NULL)
         return -1;
-    if (strcmp(raw->f[F_PARENT_ARGS], red->f[F_PARENT_ARGS]) != 0 &&
+    if (raw->f[F_PARENT_ARGS] != red->f[F_PARENT_ARGS] &&
         (j->red_pargs = astr(j->a, red->f[F_PARENT_ARGS])) == NULL)
         return -1;
     return 0;

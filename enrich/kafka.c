@@ -248,7 +248,7 @@ static int produce(kloop *k, const rd_kafka_message_t *m, Tetragonsidekick__Enri
     buf_reset(&k->val);
     if (buf_reserve(&k->val, sz) < 0) return -1;
     protobuf_c_message_pack(&ee->base, (uint8_t *)k->val.p);
-    snprintf(key, sizeof key, "%s/%" PRId32 "/%" PRId64, k->o->in_topic, m->partition, m->offset);
+    buf_fmt_record_key(key, sizeof key, k->o->in_topic, m->partition, m->offset);
     kafka_hdr h[2] = {{"message-type", TYPE_ENRICHED, strlen(TYPE_ENRICHED)},
                       {"tetragon-event-kind", kind, strlen(kind)}};
     if (kafka_out_produce(k->out, k->val.p, sz, key, strlen(key), h, 2, k->stop, err, sizeof err) != 0) {

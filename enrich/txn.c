@@ -218,7 +218,7 @@ static int produce(tx *t, const rd_kafka_message_t *m, Tetragonsidekick__Enriche
     if (buf_reserve(&t->val, sz) < 0)
         return -1;
     protobuf_c_message_pack(&ee->base, (uint8_t *)t->val.p);
-    snprintf(key, sizeof key, "%s/%" PRId32 "/%" PRId64, t->o->in_topic, m->partition, m->offset);
+    buf_fmt_record_key(key, sizeof key, t->o->in_topic, m->partition, m->offset);
     for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(
             t->p, RD_KAFKA_V_TOPIC(t->o->out_topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),

@@ -155,6 +155,14 @@ static void h_field(h128 *h, const char *s)
     h_bytes(h, "\x1f", 1);
 }
 
+/* v as 16 lower-case hex digits at out (no NUL): an id per document,
+ * so no printf. */
+static void put_hex16(char *out, uint64_t v)
+{
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out[i] = "0123456789abcdef"[v & 15];
+}
+
 static uint64_t mix(uint64_t x)
 {
     x ^= x >> 30;
@@ -196,8 +204,9 @@ static int id_of(const tetra_ev *ev, const char *kind, const ProtobufCMessage *p
     h_field(&h, str_field(pl, "policy_name"));
     if (!exec_id && h_payload(&h, pl) < 0)
         return -1;
-    snprintf(id, DOC_ID_LEN + 1, "%016llx%016llx", (unsigned long long)mix(h.a),
-             (unsigned long long)mix(h.b ^ h.a));
+    put_hex16(id, mix(h.a));
+    put_hex16(id + 16, mix(h.b ^ h.a));
+    id[32] = '\0';
     return 0;
 }
 

@@ -262,6 +262,15 @@ START_TEST(floats_like_go)
     roundtrip_is("{\"f_double\":1.5e-7}", "{\"f_double\":1.5e-7}");
     roundtrip_is("{\"f_double\":123456789}", "{\"f_double\":123456789}");
     roundtrip_is("{\"f_double\":\"-Infinity\"}", "{\"f_double\":\"-Infinity\"}");
+    /* short decimals take the path without printf; its edges and beyond */
+    roundtrip_is("{\"f_double\":0.6}", "{\"f_double\":0.6}");
+    roundtrip_is("{\"f_double\":-2.25}", "{\"f_double\":-2.25}");
+    roundtrip_is("{\"f_double\":0.000001}", "{\"f_double\":0.000001}");
+    roundtrip_is("{\"f_double\":1e-6}", "{\"f_double\":0.000001}");
+    roundtrip_is("{\"f_double\":0.0000015}", "{\"f_double\":0.0000015}");
+    roundtrip_is("{\"f_double\":999999999.999999}", "{\"f_double\":999999999.999999}");
+    roundtrip_is("{\"f_double\":0.30000000000000004}", "{\"f_double\":0.30000000000000004}");
+    roundtrip_is("{\"f_double\":1000000000.5}", "{\"f_double\":1000000000.5}");
     rejects("{\"f_float\":1e39}", PJ_ERR_RANGE, "f_float");
     rejects("{\"f_double\":1e400}", PJ_ERR_RANGE, "f_double");
 }
