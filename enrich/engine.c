@@ -57,6 +57,13 @@ static int load_rules(engine *e, char *err, size_t errlen) {
 static void memo_free(void *p);
 static int last_bad_rules;
 
+/* Requests wait in the LLM client's queue; one whose turn comes while the
+ * circuit is open is not sent (llm_set_gate). */
+static int breaker_lets_through(void *ctx) {
+    engine *e = ctx;
+    return !circuit_blocked(&e->breaker, now_ms());
+}
+
 int engine_bad_rules(void) { return last_bad_rules; }
 
 engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
@@ -78,6 +85,7 @@ engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
     }
     cache_set_memo_free(e->cache, memo_free);
     if (c->use_llm && !c->dry_run && (e->llm = llm_new(&c->llm, err, errlen)) == NULL) goto fail;
+    if (e->llm) llm_set_gate(e->llm, breaker_lets_through, e);
     circuit_init(&e->breaker, c->breaker_failures, c->breaker_cooldown_ms);
     policy_init(&e->pol, c->min_severity, c->daily_tokens, c->rpm, c->tpm);
     return e;
@@ -335,14 +343,18 @@ int engine_gate(engine *e, enrich_job *j) {
 
 char *engine_request(engine *e, const enrich_job *j) {
     char *const data[1] = {j->data};
-    char *body = prompt_build(data, 1, e->c.model, e->c.mode, e->c.max_tokens);
-    if (body) e->n.llm_calls++;
-    return body;
+    return prompt_build(data, 1, e->c.model, e->c.mode, e->c.max_tokens);
 }
 
 int engine_answer(engine *e, enrich_job *j, int rc, const llm_reply *r, const char *err) {
     j->need_llm = 0;
     e->n.retries_429 += r->retried_429;
+    if (r->attempts > 0) e->n.llm_calls++;
+    if (r->refused && r->attempts == 0) {   /* never sent: the circuit opened meanwhile */
+        e->n.circuit_open++;
+        j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_CIRCUIT_OPEN;
+        return 0;
+    }
     if (rc != LLM_OK) {
         failed(e, j, err);
         return 0;

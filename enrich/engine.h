@@ -92,8 +92,8 @@ void engine_discard(enrich_job *j);
  * why (rate, budget, circuit open; in dry-run the request was printed);
  * -1 when out of memory. */
 int engine_gate(engine *e, enrich_job *j);
-/* The request body for j (new string, caller frees; counts a call), or
- * NULL when out of memory. */
+/* The request body for j (new string, caller frees), or NULL when out of
+ * memory. */
 char *engine_request(engine *e, const enrich_job *j);
 /* The outcome of the request made for j (rc and r as llm_done_fn gives
  * them): validation, accounting, the circuit breaker, the cache.  Only

@@ -40,6 +40,8 @@ struct llm {
     unsigned running;
     size_t pending;         /* submitted, outcome not reported */
     uint64_t hold_until;    /* after a 429 with Retry-After: start nothing before */
+    llm_gate_fn gate;
+    void *gate_ctx;
 };
 
 static uint64_t mono_ms(void) {
@@ -255,6 +257,11 @@ int llm_submit(llm *l, char *body, void *ud) {
 
 size_t llm_pending(const llm *l) { return l->pending; }
 
+void llm_set_gate(llm *l, llm_gate_fn fn, void *ctx) {
+    l->gate = fn;
+    l->gate_ctx = ctx;
+}
+
 static void report(llm *l, req *r, int rc, llm_reply *rep, const char *err, llm_done_fn done,
                    void *ctx) {
     rep->attempts = r->attempts;
@@ -283,7 +290,10 @@ static void start_due(llm *l, llm_done_fn done, void *ctx) {
         }
         *pp = r->next;
         if (l->qtail == r) l->qtail = last;
-        if (start(l, r, err, sizeof err) < 0) {
+        if (l->gate && !l->gate(l->gate_ctx)) {
+            llm_reply rep = {.refused = 1};
+            report(l, r, LLM_FAIL, &rep, "circuit open", done, ctx);
+        } else if (start(l, r, err, sizeof err) < 0) {
             llm_reply rep = {0};
             report(l, r, LLM_FAIL, &rep, err, done, ctx);
         }
@@ -322,7 +332,9 @@ static void finished(llm *l, req *r, CURLcode cc, llm_done_fn done, void *ctx) {
             now + (uint64_t)r->retry_after * 1000 > l->hold_until)
             l->hold_until = now + (uint64_t)r->retry_after * 1000;
         r->due_ms = now + llm_backoff_ms(&l->c, r->attempts - 1, r->retry_after, (unsigned)rand());
-        enqueue(l, r);
+        r->next = l->qhead;         /* a retry keeps its turn before what came later */
+        l->qhead = r;
+        if (l->qtail == NULL) l->qtail = r;
         return;
     }
     report(l, r, LLM_FAIL, &rep, err, done, ctx);

@@ -37,8 +37,9 @@ typedef struct llm_reply {
     buf content;            /* choices[0].message.content */
     unsigned tokens_in, tokens_out;
     long status;            /* last HTTP status, 0 when none */
-    int attempts;
+    int attempts;           /* requests actually sent */
     unsigned retried_429;
+    int refused;            /* the gate said no before an attempt could start */
 } llm_reply;
 
 enum { LLM_OK = 0, LLM_FAIL = -1 };
@@ -66,6 +67,13 @@ typedef void (*llm_done_fn)(void *ctx, void *ud, int rc, llm_reply *r, const cha
  * wake_fd, if >= 0, becomes readable or a transfer ends), and call done for
  * every request that finished.  Returns 0, or -1 when curl failed. */
 int llm_run(llm *l, int wait_ms, int wake_fd, llm_done_fn done, void *ctx);
+
+/* A check made before each attempt starts (the circuit breaker): when it
+ * returns 0 the request is not sent but ends LLM_FAIL with r->refused set,
+ * so what waited in the queue while the circuit opened is not sent into
+ * it.  fn may be NULL (no check). */
+typedef int (*llm_gate_fn)(void *ctx);
+void llm_set_gate(llm *l, llm_gate_fn fn, void *ctx);
 
 /* Requests submitted whose outcome was not reported yet. */
 size_t llm_pending(const llm *l);
