@@ -59,11 +59,14 @@ class H(BaseHTTPRequestHandler):
                                         "message": {"role": "assistant", "content": text}}],
                            "usage": {"prompt_tokens": 500, "completion_tokens": 80,
                                      "total_tokens": 580}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client was killed mid-request (the SIGKILL tests)
 
 ThreadingHTTPServer.request_queue_size = 1024
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
