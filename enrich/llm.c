@@ -275,15 +275,26 @@ static int retryable(int transport_failed, long status) {
     return transport_failed || status == 429 || status >= 500;
 }
 
+/* 1 while a request waits for a retry: the server is failing. */
+static int retrying(const llm *l) {
+    for (const req *r = l->qhead; r; r = r->next)
+        if (r->attempts > 0) return 1;
+    return 0;
+}
+
 /* Start queued requests that are due while there is room: in queue order,
- * skipping retries not yet due, nothing while a Retry-After holds. */
+ * skipping retries not yet due, nothing while a Retry-After holds, and no
+ * new request while one waits for a retry (a failing server gets its
+ * retries, not a burst of new requests, and the circuit breaker gets the
+ * failures before the burst is sent). */
 static void start_due(llm *l, llm_done_fn done, void *ctx) {
     uint64_t now = mono_ms();
+    int hold_new = retrying(l);
     req **pp = &l->qhead, *last = NULL;
     while (*pp && l->running < l->c.concurrency && now >= l->hold_until) {
         req *r = *pp;
         char err[256];
-        if (r->due_ms > now) {
+        if (r->due_ms > now || (hold_new && r->attempts == 0)) {
             last = r;
             pp = &r->next;
             continue;
@@ -297,6 +308,7 @@ static void start_due(llm *l, llm_done_fn done, void *ctx) {
             llm_reply rep = {0};
             report(l, r, LLM_FAIL, &rep, err, done, ctx);
         }
+        hold_new = retrying(l);
     }
 }
 
@@ -344,7 +356,9 @@ static void finished(llm *l, req *r, CURLcode cc, llm_done_fn done, void *ctx) {
 static int queue_wait(const llm *l, int cap) {
     uint64_t now = mono_ms(), best = now + (uint64_t)cap;
     if (l->running >= l->c.concurrency) return cap;
+    int hold_new = retrying(l);
     for (const req *r = l->qhead; r; r = r->next) {
+        if (hold_new && r->attempts == 0) continue;
         uint64_t t = r->due_ms > l->hold_until ? r->due_ms : l->hold_until;
         if (t < best) best = t;
     }

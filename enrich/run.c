@@ -14,10 +14,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "flow.h"
 #include "msg.h"
 #include "run.h"
+
+#define FLUSH_MS 5
+
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 typedef struct in_stdio {
     const enrich_opts *o;
@@ -25,7 +34,7 @@ typedef struct in_stdio {
     framer *fr;
     buf out;
     int ended;          /* stdin reached its end (the framer may still hold records) */
-    int unflushed;      /* records written since the last fflush */
+    uint64_t unflushed; /* when the first record since the last fflush was written, 0: none */
     int64_t n;          /* records read, for the tags */
 } in_stdio;
 
@@ -50,7 +59,7 @@ static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
         errorf("writing to stdout: %s", errno ? strerror(errno) : "out of memory");
         return -1;
     }
-    s->unflushed = 1;
+    if (s->unflushed == 0) s->unflushed = mono_ms();
     stats_add(s->st, "written", 1);
     return 0;
 }
@@ -136,14 +145,18 @@ static int read_stdin(void *ctx, flow *f, int wait_ms) {
     return d < 0 ? -1 : 1;
 }
 
-/* Before a read that would block, hand what is written so far to the
- * reader: a filter in a pipeline must not sit on finished records while
- * its input is quiet.  One poll per pass, not per record. */
+/* Hand what is written to the reader when the input is quiet, or when it
+ * has waited FLUSH_MS: a filter in a pipeline must not sit on finished
+ * records, neither while its input is quiet nor while a steady trickle of
+ * input keeps it busy but leaves the output buffer half full (records
+ * that wait for the LLM write nothing meanwhile).  At most one poll and
+ * one write per pass, not per record. */
 static int tick(void *ctx, flow *f) {
     in_stdio *s = ctx;
     struct pollfd p = {STDIN_FILENO, POLLIN, 0};
     (void)f;
-    if (!s->unflushed || (!s->ended && poll(&p, 1, 0) != 0)) return 0;
+    if (s->unflushed == 0) return 0;
+    if (!s->ended && mono_ms() - s->unflushed < FLUSH_MS && poll(&p, 1, 0) != 0) return 0;
     s->unflushed = 0;
     if (fflush(stdout) == 0) return 0;
     errorf("writing to stdout: %s", strerror(errno));
