@@ -16,21 +16,13 @@ srv=
 trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; rm -rf "$T"' EXIT
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
-python3 "$ROOT/bench/fake-llm.py" "$T/port" 1 & srv=$!
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-[ -s "$T/port" ] || { echo "stub did not start"; exit 1; }
-URL="http://127.0.0.1:$(cat "$T/port")/v1"
+. "$ROOT/tests/integration/enrich/lib.sh"
+fake_llm "$T" 1
 served() { curl -s "$URL/models" | jq .served; }
 ms() { date +%s%3N; }
 
 # 400 events: the scenarios again and again with other pids and pods
-cat "$S"/*.json | awk '{ line[n++] = $0 } END {
-    for (i = 0; i < 400; i++) {
-        l = line[i % n]
-        gsub(/"pid":4242/, "\"pid\":" (10000 + i), l)
-        gsub(/x2x9q/, sprintf("p%04d", i % 97), l)
-        print l
-    } }' >"$T/in"
+repeat_scenarios 400 >"$T/in"
 pids() { jq -r '[.. | objects | .pid? // empty][0]' "$1"; }
 
 # 1: side by side, single flight, records needing no call first

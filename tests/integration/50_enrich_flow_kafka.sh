@@ -23,20 +23,12 @@ srv= pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; [ -n "$srv" ] && kill "$srv" 2>/dev/null; rm -rf "$T"' EXIT
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
-python3 "$ROOT/bench/fake-llm.py" "$T/port" 2 & srv=$!
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-[ -s "$T/port" ] || { echo "stub did not start"; exit 1; }
-URL="http://127.0.0.1:$(cat "$T/port")/v1"
+. "$ROOT/tests/integration/enrich/lib.sh"
+fake_llm "$T" 2
 id="$$-$(date +%s)"
 RAW="flow-raw-$id"
 
-cat "$S"/*.json | awk '{ line[n++] = $0 } END {
-    for (i = 0; i < 600; i++) {
-        l = line[i % n]
-        gsub(/"pid":4242/, "\"pid\":" (10000 + i), l)
-        gsub(/x2x9q/, sprintf("p%04d", i % 97), l)
-        print l
-    } }' >"$T/in"
+repeat_scenarios 600 >"$T/in"
 total=$(wc -l <"$T/in")
 "$BIN/tetra-capture" -q -b "$KAFKA_BROKERS" -t "$RAW" <"$T/in" || bad "capture exit $?"
 
