@@ -50,7 +50,9 @@ typedef struct flow_conf {
 
 /* A flow over e calling io with ctx.  NULL when out of memory. */
 flow *flow_new(engine *e, const flow_conf *c, const flow_io *io, void *ctx);
-/* Free f; records still held are dropped without being emitted. */
+/* Free f; records still held are dropped without being emitted.  The
+ * requests f made stay in the engine's LLM client, which drops them when
+ * the engine is freed: one flow per engine. */
 void flow_free(flow *f);
 
 /* The arena the next record must be decoded into, or NULL when the flow
