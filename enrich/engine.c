@@ -372,7 +372,7 @@ int engine_answer(engine *e, enrich_job *j, int rc, const llm_reply *r, const ch
 int engine_share(engine *e, const enrich_job *from, enrich_job *to, int first) {
     to->need_llm = 0;
     to->status = from->status;
-    to->source = from->source;
+    if (from->have) to->source = from->source;   /* else the rules' enrichment stands */
     to->tokens_in = first ? from->tokens_in : 0;
     to->tokens_out = first ? from->tokens_out : 0;
     if (!first) e->n.llm_shared++;

@@ -31,6 +31,7 @@ errs=$(sed -n 's/.* llm_errors=\([0-9]*\) .*/\1/p' "$T/err")
 tail -n 1 "$T/err1"
 grep -q 'llm_errors=3 ' "$T/err1" || bad "one at a time: want exactly 3 failed calls before the circuit opened"
 [ "$(wc -l <"$T/out1")" -eq "$total" ] || bad "one at a time: wrote $(wc -l <"$T/out1") of $total"
+jq -r .enrichment.source "$T/out" "$T/out1" | grep -v -q -x SOURCE_RULES && bad "a record without the LLM does not say source rules"
 grep '"reverse-shell-dev-tcp"' "$T/out" | grep -v -q 'SEVERITY_CRITICAL' && bad "rules severity lost"
 [ "$took" -le 20 ] || bad "took ${took}s: the stream waited on a dead LLM"
 [ $fail = 0 ] && echo "ok: $total events in ${took}s with the LLM down"
