@@ -24,7 +24,9 @@ for n in prompt-injection shadow-read normal-start exec-probe-shell prompt-injec
 cat "$T/err"
 [ "$(wc -l <"$T/out")" -eq 6 ] || bad "want 6 records, got $(wc -l <"$T/out")"
 grep -q ' llm_calls=2 ' "$T/err" || bad "want 2 LLM calls (2 distinct behaviours of medium or above)"
-grep -q ' cache_hits=2 ' "$T/err" || bad "repeated behaviours not answered from the cache"
+hits=$(sed -n 's/.* cache_hits=\([0-9]*\) .*/\1/p' "$T/err")
+shared=$(sed -n 's/.* llm_shared=\([0-9]*\) .*/\1/p' "$T/err")
+[ $((hits + shared)) -eq 2 ] || bad "repeated behaviours asked again: want them from the cache or the request in flight"
 grep -q ' llm_errors=0 ' "$T/err" || bad "LLM calls failed"
 ok=$(grep -c '"source":"SOURCE_LLM".*"llm_status":"LLM_STATUS_OK"' "$T/out")
 inv=$(grep -c '"source":"SOURCE_RULES".*"llm_status":"LLM_STATUS_INVALID_OUTPUT"' "$T/out")
