@@ -20,6 +20,10 @@ int circuit_allow(circuit *c, uint64_t now_ms) {
     return 0;
 }
 
+int circuit_blocked(const circuit *c, uint64_t now_ms) {
+    return c->state == CIRCUIT_OPEN && now_ms < c->opened_at + c->cooldown_ms;
+}
+
 static void open_now(circuit *c, uint64_t now_ms) {
     c->state = CIRCUIT_OPEN;
     c->opened_at = now_ms;

@@ -28,7 +28,7 @@ extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 enum {
     O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
-    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_BATCH, O_COOLDOWN, O_TXN,
+    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_CONC, O_COOLDOWN, O_TXN, O_ORDERED, O_MAXPEND,
     O_METRICS_ADDR, O_LOG_FORMAT,
 };
 
@@ -57,7 +57,9 @@ static const opt_def options[] = {
     {O_RETRIES, "llm-retries", "N", "retries on 429, 5xx and transport errors (default 3)"},
     {O_BREAKER, "llm-breaker", "N", "open the circuit after N failures in a row (default 3)"},
     {O_COOLDOWN, "llm-cooldown", "MS", "rules only for MS after the circuit opens, then one trial call (default 30000)"},
-    {O_BATCH, "llm-batch", "N", "ask about up to N uncached events in one request (default 1)"},
+    {O_CONC, "llm-concurrency", "N", "LLM requests in flight at once (default 16)"},
+    {O_MAXPEND, "max-pending", "N", "records held at once, waiting or in order; reading pauses when full (default 1000)"},
+    {O_ORDERED, "ordered", NULL, "write records in input order (default: each as soon as it is ready)"},
     {O_MINSEV, "min-severity", "SEV", "ask the LLM for rules severity >= SEV (default medium)"},
     {O_DAILY, "daily-tokens", "N", "LLM token budget per UTC day (default 0: none)"},
     {O_RPM, "rpm", "N", "at most N LLM requests per minute (default 0: no limit)"},
@@ -120,7 +122,8 @@ static void defaults(enrich_opts *o) {
     c->dry_out = stdout;
     o->verbosity = MSG_NORMAL;
     o->max_record = 1 << 20;
-    o->llm_batch = 1;
+    o->max_pending = 1000;
+    c->llm.concurrency = 16;
 }
 
 /* Options that take a number.  Returns 0, or -1 when out of range. */
@@ -140,7 +143,8 @@ static int set_number(enrich_opts *o, int id, const char *arg) {
     case O_CTTL: c->cache_ttl_s = (uint64_t)d; break;
     case O_PIN: c->price_in = d; break;
     case O_POUT: c->price_out = d; break;
-    case O_BATCH: if (d < 1 || d > 64) return -1; o->llm_batch = (size_t)d; break;
+    case O_CONC: if (d < 1 || d > 1024) return -1; c->llm.concurrency = (unsigned)d; break;
+    case O_MAXPEND: if (d < 1 || d > 1000000) return -1; o->max_pending = (size_t)d; break;
     case O_IDLE: o->idle_exit_ms = (uint64_t)d; break;
     case O_MAXREC: if (d < 64 || d > 1 << 30) return -1; o->max_record = (size_t)d; break;
     default: return -1;
@@ -215,6 +219,7 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
         return 0;
     case O_MINSEV: return (c->min_severity = sev_parse(arg)) < 0 ? -1 : 0;
     case O_NOREDACT: c->redact_event = 0; return 0;
+    case O_ORDERED: o->ordered = 1; return 0;
     case O_METRICS_ADDR: {
         char err[300];
         o->metrics_addr = arg;
@@ -268,6 +273,7 @@ static int finish(enrich_opts *o) {
     int k = kafka_finish(o);
     if (k != 0) return k;
     if (c->dry_run) c->use_llm = 1;
+    if (c->dry_run && o->in_topic) c->dry_out = stderr;   /* Kafka: stdout is no data channel */
     if (!c->use_llm) return 0;
     if (c->llm.url == NULL || c->llm.url[0] == '\0') {
         errorf("the LLM needs --llm-url or OPENAI_BASE_URL (or use --no-llm)");

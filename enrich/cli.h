@@ -17,7 +17,8 @@ typedef struct enrich_opts {
     int list_rules;
     int verbosity;
     size_t max_record;
-    size_t llm_batch;         /* cache misses per LLM request (stdin mode) */
+    size_t max_pending;       /* records held at once (waiting for the LLM or for order) */
+    int ordered;              /* --ordered: output in input order */
     char *api_key;            /* from OPENAI_API_KEY or --llm-key-file, owned */
     const char *key_file;
     const char *brokers, *in_topic, *group, *out_topic, *cache_topic;
