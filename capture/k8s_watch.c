@@ -150,7 +150,7 @@ static void watch_error(k8s *k, json_t *status)
         warnf("pod watch: %s", msg != NULL ? msg : "error");
 }
 
-static int watch_event(k8s *k, const char *line, size_t n)
+int k8s_watch_event(k8s *k, const char *line, size_t n)
 {
     json_error_t je;
     json_t *ev = json_loadb(line, n, 0, &je);
@@ -191,7 +191,7 @@ static size_t on_watch(char *data, size_t size, size_t nmemb, void *userdata)
     char *nl;
     while ((nl = memchr(k->wbuf.p + at, '\n', k->wbuf.len - at)) != NULL) {
         size_t len = (size_t)(nl - (k->wbuf.p + at));
-        if (watch_event(k, k->wbuf.p + at, len) < 0) {
+        if (k8s_watch_event(k, k->wbuf.p + at, len) < 0) {
             k->fatal = 1;
             return 0;
         }

@@ -285,6 +285,7 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
     memset(&r, 0, sizeof r);
     r.confidence = 0.6;
     int words = 0, is_disable = 0;
+    size_t ndisabled = rs->ndisabled; /* a refused line takes back its disable= too */
     const char *p = line;
     char *w;
     while ((w = next_word(&p, err, errlen)) != NULL) {
@@ -302,6 +303,7 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
     return 0;
 fail:
     rule_free(&r);
+    while (rs->ndisabled > ndisabled) free(rs->disabled[--rs->ndisabled]);
     return -1;
 }
 
