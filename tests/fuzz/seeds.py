@@ -15,6 +15,7 @@ smaller corpus.
 import glob
 import json
 import os
+import re
 import sys
 
 MAX_EVENTS = 400  # enough variety; more only slows the first pass
@@ -66,9 +67,29 @@ def write(outdir, target, name, data):
         fh.write(data)
 
 
+def dictionary(path):
+    """A libFuzzer dictionary of the schema's field names and enum names
+    (as the decoder meets them, quoted), so mutations speak Tetragon."""
+    words = set()
+    field = re.compile(r"^\s*(?:repeated\s+|optional\s+)?(?:map<[^>]+>|[\w.]+)\s+(\w+)\s*=\s*\d+")
+    enum = re.compile(r"^\s*([A-Z][A-Z0-9_]+)\s*=\s*-?\d+\s*;")
+    for proto in sorted(glob.glob("proto/tetragon/*.proto")):
+        with open(proto) as fh:
+            for line in fh:
+                m = field.match(line) or enum.match(line)
+                if m:
+                    words.add(m.group(1))
+    with open(path, "w") as fh:
+        for i, w in enumerate(sorted(words)):
+            fh.write(f'w{i}="\\"{w}\\""\n')
+    return len(words)
+
+
 def main():
     outdir, samples = sys.argv[1], sys.argv[2]
     evs = events(samples)
+    os.makedirs(outdir, exist_ok=True)
+    dictionary(os.path.join(outdir, "tetragon.dict"))
     stamp = b"2026-11-26T23:44:58.%09dZ "
     for i, ev in enumerate(evs):
         write(outdir, "pjson", f"ev{i:03d}", ev)
