@@ -2,10 +2,12 @@
 # install-fuzz-deps.sh - make sure clang and libFuzzer are present for
 # make fuzz.
 #
-# Separate from install-deps.sh because only make fuzz needs them: the
-# build and make test (which replays the fuzz inputs with the ordinary
-# compiler) do not.  Debian ships libFuzzer in libclang-rt-N-dev, beside
-# clang-N; llvm-N brings llvm-symbolizer for readable crash stacks.
+# Only make fuzz needs them: the build and make test (which replays the
+# fuzz inputs with the ordinary compiler) do not, so install-deps.sh does
+# not ask for them by itself; this script checks that CC can link a
+# -fsanitize=fuzzer program and has install-deps.sh install what is
+# missing.  Debian ships libFuzzer in libclang-rt-N-dev, beside clang-N;
+# llvm-N brings llvm-symbolizer for readable crash stacks.
 # usage: install-fuzz-deps.sh [clang-N]   (default clang-19, bookworm's newest)
 set -eu
 CC=${1:-clang-19}
@@ -15,32 +17,15 @@ SUFFIX=${VER:+-$VER}
 
 have_fuzzer() {
     command -v "$CC" >/dev/null 2>&1 || return 1
+    probe="${TMPDIR:-/tmp}/fuzzprobe.$$"
     printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)'\
-'{(void)d;(void)n;return 0;}\n' >"${TMPDIR:-/tmp}/fuzzprobe.$$.c"
-    "$CC" -fsanitize=fuzzer,address,undefined -o "${TMPDIR:-/tmp}/fuzzprobe.$$" \
-        "${TMPDIR:-/tmp}/fuzzprobe.$$.c" >/dev/null 2>&1
-    rc=$?
-    rm -f "${TMPDIR:-/tmp}/fuzzprobe.$$" "${TMPDIR:-/tmp}/fuzzprobe.$$.c"
+'{(void)d;(void)n;return 0;}\n' >"$probe.c"
+    rc=0
+    "$CC" -fsanitize=fuzzer,address,undefined -o "$probe" "$probe.c" >/dev/null 2>&1 || rc=1
+    rm -f "$probe" "$probe.c"
     return $rc
 }
 have_fuzzer && command -v "llvm-symbolizer$SUFFIX" >/dev/null 2>&1 && exit 0
 
-missing="clang$SUFFIX libclang-rt$SUFFIX-dev llvm$SUFFIX"
-echo "install-fuzz-deps: installing $missing" >&2
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-fuzz-deps: no apt-get here; install the equivalents of: $missing" >&2
-    exit 1
-fi
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-        echo "install-fuzz-deps: not root and no sudo; run as root: apt-get install $missing" >&2
-        exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq || { echo "install-fuzz-deps: apt-get update failed" >&2; exit 1; }
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-    { echo "install-fuzz-deps: apt-get install $missing failed" >&2; exit 1; }
+sh "$(dirname "$0")/install-deps.sh" --also "clang$SUFFIX" "libclang-rt$SUFFIX-dev" "llvm$SUFFIX"
 have_fuzzer || { echo "install-fuzz-deps: $CC still cannot link -fsanitize=fuzzer" >&2; exit 1; }
