@@ -16,7 +16,7 @@ FUZZ_SRCS    := $(filter-out tests/fuzz/replay.c,$(wildcard tests/fuzz/*.c))
 FUZZ_NAMES   := $(basename $(notdir $(FUZZ_SRCS)))
 FUZZ_REPLAY_BINS := $(FUZZ_NAMES:%=$(OBJ)/tests/test_fuzz_%)
 
-.PHONY: fuzz fuzz-bins fuzz-deps
+.PHONY: fuzz fuzz-bins fuzz-deps clean-fuzz
 unit-bins: $(FUZZ_REPLAY_BINS)
 
 $(OBJ)/tests/test_fuzz_%: $(OBJ)/tests/fuzz/%.o $(OBJ)/tests/fuzz/replay.o \
@@ -39,4 +39,10 @@ fuzz-deps:
 # FUZZ_TARGETS="pjson sink_bulk" runs some only.
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory SANITIZE=fuzz CC=$(FUZZ_CC) fuzz-bins
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CC=$(FUZZ_CC) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+# The fuzz build goes with make clean; the corpus, which only grows in
+# value, goes with make distclean.
+clean: clean-fuzz
+clean-fuzz:
+	rm -rf $(BUILD)/fuzz/obj $(BUILD)/fuzz/bin

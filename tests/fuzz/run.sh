@@ -19,6 +19,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
 SECONDS_EACH=${FUZZ_SECONDS:-20}
 BIN=build/fuzz/bin
+FUZZ_CC=${FUZZ_CC:-clang-19}
 OUT=build/fuzz
 SAMPLES_DIR=${SAMPLES_DIR:-$ROOT/../shared/samples/tetragon}
 case $SECONDS_EACH in '' | *[!0-9]*) echo "run.sh: FUZZ_SECONDS must be a number" >&2; exit 2 ;; esac
@@ -54,7 +55,7 @@ stats_row() { # name seconds log rc
         }' "$3"
 }
 
-rows="" failed="" started=$(date +%s)
+rows="" failed="" started=$(date +%s) load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for t in $targets; do
     if [ ! -x "$BIN/$t" ]; then echo "run.sh: no fuzz target $BIN/$t" >&2; exit 2; fi
     corpus="$OUT/corpus/$t" art="$OUT/artifacts/$t/" log="$OUT/logs/$t.log"
@@ -80,8 +81,10 @@ done
 {
     echo "# Fuzzing report"
     echo
-    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(clang-19 --version 2>/dev/null | head -n 1)," \
-         "FUZZ_SECONDS=$SECONDS_EACH per target, $(($(date +%s) - started)) s in all."
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores (load average at the start $load0," \
+         "at the end $(cut -d' ' -f1-3 /proc/loadavg): exec/s falls with it)," \
+         "$("$FUZZ_CC" --version 2>/dev/null | head -n 1), FUZZ_SECONDS=$SECONDS_EACH per target," \
+         "$(($(date +%s) - started)) s in all."
     echo "cov: edges covered, ft: libFuzzer's features (edges with hit counts and more);"
     echo "corpus: inputs/bytes kept in build/fuzz/corpus/TARGET (it grows over runs)."
     echo
