@@ -55,7 +55,11 @@ static int upsert(k8s *k, json_t *pod)
 {
     const char *uid = jstr(pod, "metadata", "uid"), *name = jstr(pod, "metadata", "name");
     const char *node = jstr(pod, "spec", "nodeName"), *phase = jstr(pod, "status", "phase");
-    if (uid == NULL || name == NULL)
+    /* a uid that does not fit a slot could never be found again (every
+     * event would add a slot, and a second stream of the same pod): no
+     * real pod has one (they are 36-byte UUIDs), so such an object is
+     * ignored like one without a uid (found by fuzzing) */
+    if (uid == NULL || name == NULL || strlen(uid) >= KUBE_UID_MAX)
         return 0;
     k8s_pod *p = k8s_pod_find(k, uid);
     if (p == NULL) {
