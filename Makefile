@@ -30,6 +30,12 @@ ifeq ($(SANITIZE),1)
 OBJ     := $(BUILD)/san
 BIN     := $(BUILD)/san/bin
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),fuzz)
+# make fuzz: clang with libFuzzer's coverage (tests/fuzz/fuzz.mk)
+OBJ     := $(BUILD)/fuzz/obj
+BIN     := $(BUILD)/fuzz/bin
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
 else
 OBJ     := $(BUILD)/obj
 BIN     := bin
@@ -146,8 +152,9 @@ $(OBJ)/tests/test_%: $(OBJ)/tests/unit/test_%.o $(TEST_OBJS) $$(call test_prog_l
 -include $(shell find $(OBJ) -name '*.d' -type f 2>/dev/null)
 
 # --- tests -----------------------------------------------------------------------
-# make test: unit tests and integration tests, both on the sanitizer build,
-# against real services that tests/run.sh starts and always stops.
+# make test: unit tests (with the fuzz targets' replays) and integration
+# tests, both on the sanitizer build, against real services that
+# tests/run.sh starts and always stops.
 TEST_SANITIZE ?= 1
 
 test:
@@ -170,6 +177,8 @@ test-k8s:
 
 .PHONY: unit-bins
 unit-bins: $(UNIT_BINS)
+
+include tests/fuzz/fuzz.mk
 
 # --- services, demo, benchmarks -------------------------------------------------------
 SERVICES ?= kafka opensearch llm

@@ -163,6 +163,96 @@ static int set_attr(rule *r, const char *key, const char *v, char *err, size_t e
     return 1;
 }
 
+/* --- regex size ------------------------------------------------------------ */
+
+/* glibc's regcomp copies a repeated subexpression once per repetition
+ * ("x+" becomes "xx*", "x{3}" three copies), so stacked or nested
+ * repetitions grow exponentially: a 90-byte "d++++...+" took more than 2 GB
+ * before regcomp returned (found by fuzzing).  An upper bound on the copied
+ * size, counted in atoms, refuses such a regex with a message instead. */
+#define RE_MAX_ATOMS 100000
+
+typedef struct re_size {
+    double cur, last; /* atoms of the current group so far, and of its last atom */
+} re_size;
+
+/* Apply a repetition factor (copies of the last atom) to s. */
+static void re_repeat(re_size *s, double copies) {
+    s->cur += s->last * (copies - 1);
+    s->last *= copies;
+}
+
+/* Read decimal digits at *pp (capped: only the size matters); moves *pp. */
+static double re_number(const char **pp) {
+    double v = 0;
+    for (; isdigit((unsigned char)**pp); (*pp)++)
+        if (v < 1e9) v = v * 10 + (**pp - '0');
+    return v;
+}
+
+/* The copies an interval "{m}", "{m,}" or "{m,n}" makes; p is at its '{'
+ * and *end receives its '}' (p itself when it is no interval: 1 copy). */
+static double re_interval(const char *p, const char **end) {
+    const char *q = p + 1;
+    double m = re_number(&q), n = m;
+    if (*q == ',') {
+        q++;
+        n = isdigit((unsigned char)*q) ? re_number(&q) : m + 1;
+    }
+    *end = p;
+    if (*q != '}') return 1;
+    *end = q;
+    double most = n > m ? n : m;
+    return most > 1 ? most : 1;
+}
+
+/* Skip a bracket expression starting at '['; returns its closing ']'. */
+static const char *re_bracket(const char *p) {
+    p++;
+    if (*p == '^') p++;
+    if (*p == ']') p++;
+    for (; *p != '\0' && *p != ']'; p++)
+        if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            const char *e = strchr(p + 2, p[1]);
+            while (e != NULL && e[1] != ']') e = strchr(e + 1, p[1]);
+            if (e == NULL) return p + strlen(p) - 1;
+            p = e + 1;
+        }
+    return *p ? p : p - 1;
+}
+
+static int re_too_big(const char *re) {
+    re_size st[64], s = {0, 0};
+    int depth = 0;
+    for (const char *p = re; *p != '\0' && s.cur <= RE_MAX_ATOMS; p++) {
+        switch (*p) {
+        case '(':
+            if (depth == 64) return 1;
+            st[depth++] = s;
+            s.cur = s.last = 0;
+            break;
+        case ')':
+            if (depth > 0) {
+                double g = s.cur + 1;
+                s = st[--depth];
+                s.last = g;
+                s.cur += g;
+            }
+            break;
+        case '+': re_repeat(&s, 2); break;
+        case '{': re_repeat(&s, re_interval(p, &p)); break;
+        case '*': case '?': case '|': s.cur++; break;
+        default:
+            if (*p == '[') p = re_bracket(p);
+            else if (*p == '\\' && p[1] != '\0') p++;
+            s.last = 1;
+            s.cur++;
+        }
+    }
+    while (depth > 0) s.cur += st[--depth].cur;
+    return s.cur > RE_MAX_ATOMS;
+}
+
 static int add_cond(rule *r, const char *field, int op, const char *v, char *err,
                     size_t errlen) {
     int id = facts_field_id(field);
@@ -181,6 +271,12 @@ static int add_cond(rule *r, const char *field, int op, const char *v, char *err
     c->value = strdup(v);
     if (c->value == NULL) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if ((op == COND_RE || op == COND_NRE) && re_too_big(v)) {
+        snprintf(err, errlen, "regex for %s repeats too much (over %d atoms once expanded)",
+                 field, RE_MAX_ATOMS);
+        free(c->value);
         return -1;
     }
     if (op == COND_RE || op == COND_NRE) {
@@ -301,6 +397,7 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
     memset(&r, 0, sizeof r);
     r.confidence = 0.6;
     int words = 0, is_disable = 0;
+    size_t ndisabled = rs->ndisabled; /* a refused line takes back its disable= too */
     const char *p = line;
     char *w;
     while ((w = next_word(&p, err, errlen)) != NULL) {
@@ -319,6 +416,7 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
     return 0;
 fail:
     rule_free(&r);
+    while (rs->ndisabled > ndisabled) free(rs->disabled[--rs->ndisabled]);
     return -1;
 }
 

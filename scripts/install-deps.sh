@@ -11,6 +11,8 @@ PKGS="librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev libja
 libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev libdeflate-dev libmicrohttpd-dev"
 
 missing=""
+# --also PKG...: install these too (install-fuzz-deps.sh: clang and libFuzzer)
+if [ "${1:-}" = "--also" ]; then shift; missing=" $*"; fi
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 have_pc rdkafka || missing="$missing librdkafka-dev"

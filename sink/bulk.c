@@ -653,6 +653,22 @@ static void http_failed(bulk *b, slot *s, long code)
     retry_batch(b, s, code == 429 ? "bulk: HTTP 429" : "bulk: HTTP 5xx", why);
 }
 
+/* What the answer to s's request (transfer result res, HTTP status code,
+ * body in s->resp) means for its items. */
+static void answered(bulk *b, slot *s, CURLcode res, long code)
+{
+    if (res != CURLE_OK)
+        transport_failed(b, s, res);
+    else if (code == 200)
+        items_results(b, s);
+    else if (code == 429 || code >= 500 || code == 408)
+        http_failed(b, s, code);
+    else if (code == 413)
+        too_large(b, s);
+    else
+        fatal(b, s, code);
+}
+
 static void completed(bulk *b, CURLMsg *m)
 {
     /* getinfo and remove cannot fail for a handle this engine added */
@@ -667,16 +683,29 @@ static void completed(bulk *b, CURLMsg *m)
     b->busy--;
     long code = 0;
     (void)curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
-    if (res != CURLE_OK)
-        transport_failed(b, s, res);
-    else if (code == 200)
-        items_results(b, s);
-    else if (code == 429 || code >= 500 || code == 408)
-        http_failed(b, s, code);
-    else if (code == 413)
-        too_large(b, s);
-    else
-        fatal(b, s, code);
+    answered(b, s, res, code);
+}
+
+int bulk_answer(bulk *b, long code, const char *body, size_t len, char *err, size_t errlen)
+{
+    slot *s = free_slot(b);
+    if (b->fatal[0] || !s || !b->ready.n) {
+        snprintf(err, errlen, "%s", b->fatal[0] ? b->fatal : "no request to answer");
+        return -1;
+    }
+    buf_reset(&s->resp);
+    if (fill(b, s) < 0 || buf_append(&s->resp, body, len) < 0) {
+        item *it;
+        while ((it = pop(&s->batch)))
+            push(&b->ready, it);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    answered(b, s, CURLE_OK, code);
+    if (!b->fatal[0])
+        return 0;
+    snprintf(err, errlen, "%s", b->fatal);
+    return -1;
 }
 
 /* How long curl may sleep: until the caller's timeout, the next retry, or

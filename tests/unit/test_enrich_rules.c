@@ -64,6 +64,17 @@ START_TEST(parse_errors_say_what)
     ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low technique=X1 binary=/a", "t", err, sizeof err), -1);
     ck_assert_int_eq(rules_add_line(&rs, "name=\"x severity=low", "t", err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "quote"));
+    /* found by fuzzing: a refused line took its disable= with it only
+     * after the fix, and stacked repetitions made regcomp take gigabytes */
+    ck_assert_int_eq(rules_add_line(&rs, "disable=shell-in-container oops", "t", err, sizeof err),
+                     -1);
+    ck_assert_uint_eq(rs.ndisabled, 0);
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low binary~=d++++++++++++++++++++"
+                                         "++++++++++++++++++++++++++++++++++++++++",
+                                     "t", err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "repeats too much"));
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low binary~=((a{100}){100}){100}", "t",
+                                    err, sizeof err), -1);
     ck_assert_int_eq(rules_add_line(&rs, "  # a comment", "t", err, sizeof err), 0);
     ck_assert_int_eq(rules_add_line(&rs, "", "t", err, sizeof err), 0);
     ck_assert_uint_eq(rs.n, 0);
