@@ -82,7 +82,7 @@ TEST_SUPPORT := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 TEST_OBJS   := $(TEST_SUPPORT:%.c=$(OBJ)/%.o) $(TEST_GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
 
 .PHONY: all deps test test-unit test-integration test-k8s check-style demo bench \
-        install uninstall clean distclean services-up services-down man-check
+        install uninstall clean distclean services-up services-down man-check image
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS) $(PROG_LIBS) $(TOOLS)
@@ -185,6 +185,15 @@ demo: all
 
 bench: all
 	@sh bench/run.sh
+
+# --- container image -------------------------------------------------------------------
+# One image with the three filters, built with podman from
+# examples/container/Containerfile (docs/CONTAINERS.md); installs podman
+# when missing, makes the base image offline, prints the image's size.
+IMAGE ?= tetragonsidekick:dev
+
+image:
+	@sh scripts/image.sh build $(IMAGE)
 
 # --- install -------------------------------------------------------------------------
 MANPAGES := $(wildcard man/*.1)
