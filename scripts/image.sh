@@ -120,7 +120,7 @@ build() {
 
 case ${1:-} in
 build)
-    [ $# = 2 ] && [ -n "$2" ] || die "usage: image.sh build NAME"
+    if [ $# != 2 ] || [ -z "$2" ]; then die "usage: image.sh build NAME"; fi
     podman_deps || exit 1
     podman_setup || exit 1
     ensure_base

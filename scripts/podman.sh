@@ -38,15 +38,15 @@ podman_deps() {
         echo "podman.sh: no apt-get here; install the equivalents of:$pd_missing" >&2
         return 1
     }
-    # another apt run may hold the dpkg lock for a while: wait for it
+    # another apt run may hold the dpkg lock for a while: wait for it; the
+    # package lists may be stale or absent: update once when install fails
+    pd_apt="$pd_sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -qq"
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive $pd_sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-        --no-install-recommends $pd_missing >/dev/null || {
-        $pd_sudo apt-get -o DPkg::Lock::Timeout=600 update -qq &&
-            # shellcheck disable=SC2086
-            DEBIAN_FRONTEND=noninteractive $pd_sudo apt-get -o DPkg::Lock::Timeout=600 install \
-                -y -qq --no-install-recommends $pd_missing >/dev/null
-    } || { echo "podman.sh: apt-get install$pd_missing failed" >&2; return 1; }
+    $pd_apt install --no-install-recommends $pd_missing >/dev/null 2>&1 && return 0
+    # shellcheck disable=SC2086
+    $pd_apt update && $pd_apt install --no-install-recommends $pd_missing >/dev/null && return 0
+    echo "podman.sh: apt-get install$pd_missing failed" >&2
+    return 1
 }
 
 # podman_setup: decide the flags (see the top of this file)
@@ -69,9 +69,11 @@ podman_setup() {
     # rlimits the container may have: at most what this process may have
     # (the runtime cannot raise a hard limit), and bounded like podman's own
     # defaults; nproc counts per user, so a modest cap is plenty
+    # shellcheck disable=SC3045 # dash and bash both have ulimit -H
     ps_nofile=$(ulimit -Hn)
     case $ps_nofile in unlimited | '' | *[!0-9]*) ps_nofile=1048576 ;; esac
     [ "$ps_nofile" -gt 1048576 ] && ps_nofile=1048576
+    # shellcheck disable=SC2034 # for the scripts that source this file
     PODMAN_LIMITS="--ulimit nofile=$ps_nofile:$ps_nofile --ulimit nproc=4096:4096"
 }
 

@@ -37,6 +37,7 @@ pm export "$PREFIX-fs" | tar -tvf - >"$T/files" || fail "podman export"
 awk '$1 ~ /^-/ && $1 ~ /x/ && $NF !~ /\.so(\.[0-9]+)*$/ { print $NF }' "$T/files" | sort >"$T/exes"
 printf '%s\n' usr/local/bin/tetra-capture usr/local/bin/tetra-enrich usr/local/bin/tetra-sink >"$T/want-exes"
 diff "$T/want-exes" "$T/exes" >"$T/d" || fail "executables besides the filters: $(cat "$T/d")"
+# shellcheck disable=SC2086
 if pm run --rm $PODMAN_LIMITS --entrypoint /bin/sh "$IMG" -c true >"$T/sh" 2>&1; then
     fail "/bin/sh ran in the image"
 fi
