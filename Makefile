@@ -88,7 +88,7 @@ TEST_SUPPORT := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 TEST_OBJS   := $(TEST_SUPPORT:%.c=$(OBJ)/%.o) $(TEST_GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
 
 .PHONY: all deps test test-unit test-integration test-k8s check-style demo bench \
-        install uninstall clean distclean services-up services-down man-check bench-check
+        install uninstall clean distclean services-up services-down man-check bench-check image
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS) $(PROG_LIBS) $(TOOLS)
@@ -200,6 +200,15 @@ bench: all
 # a drop of more than 25%.  Not part of make test: timing is no test.
 bench-check: all
 	@sh bench/check.sh
+
+# --- container image -------------------------------------------------------------------
+# One image with the three filters, built with podman from
+# examples/container/Containerfile (docs/CONTAINERS.md); installs podman
+# when missing, makes the base image offline, prints the image's size.
+IMAGE ?= tetragonsidekick:dev
+
+image:
+	@sh scripts/image.sh build $(IMAGE)
 
 # --- install -------------------------------------------------------------------------
 MANPAGES := $(wildcard man/*.1)
