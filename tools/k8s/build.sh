@@ -78,29 +78,26 @@ build_one() {
     say "$name $version: built in $(($(date +%s) - start))s ($out)"
 }
 
-build_apiserver() {
-    v=$(pinned "$HERE/apiserver/go.mod" k8s.io/kubernetes)
+# build_kubernetes NAME DIR: a command of k8s.io/kubernetes pinned in DIR's
+# go.mod, stamped with its release so that it reports it (/version,
+# kubectl version) instead of "v0.0.0-master".
+build_kubernetes() {
+    v=$(pinned "$HERE/$2/go.mod" k8s.io/kubernetes)
     minor=$(echo "$v" | cut -d. -f2)
-    # The version the server reports on /version; without it, "v0.0.0-master".
     ldx="-X k8s.io/component-base/version.gitVersion=$v"
     ldx="$ldx -X k8s.io/component-base/version.gitMajor=1"
     ldx="$ldx -X k8s.io/component-base/version.gitMinor=$minor"
-    build_one kube-apiserver "$HERE/apiserver" "$v" k8s.io/kubernetes/cmd/kube-apiserver "$ldx"
+    build_one "$1" "$HERE/$2" "$v" "k8s.io/kubernetes/cmd/$1" "$ldx"
 }
+
+build_apiserver() { build_kubernetes kube-apiserver apiserver; }
 
 build_etcd() {
     v=$(pinned "$HERE/etcd/go.mod" go.etcd.io/etcd/server/v3)
     build_one etcd "$HERE/etcd" "$v" go.etcd.io/etcd/server/v3
 }
 
-build_kubectl() {
-    v=$(pinned "$HERE/kubectl/go.mod" k8s.io/kubernetes)
-    minor=$(echo "$v" | cut -d. -f2)
-    ldx="-X k8s.io/component-base/version.gitVersion=$v"
-    ldx="$ldx -X k8s.io/component-base/version.gitMajor=1"
-    ldx="$ldx -X k8s.io/component-base/version.gitMinor=$minor"
-    build_one kubectl "$HERE/kubectl" "$v" k8s.io/kubernetes/cmd/kubectl "$ldx"
-}
+build_kubectl() { build_kubernetes kubectl kubectl; }
 
 build_helm() {
     v=$(pinned "$HERE/helm/go.mod" helm.sh/helm/v4)
