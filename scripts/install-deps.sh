@@ -32,6 +32,8 @@ have_pc libmicrohttpd || missing="$missing libmicrohttpd-dev"
 for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
 done
+# tests/k8s read rendered manifests and examples/kubernetes with PyYAML
+python3 -c 'import yaml' >/dev/null 2>&1 || missing="$missing python3-yaml"
 
 [ -z "$missing" ] && exit 0
 
