@@ -6,7 +6,7 @@
 # usage: services.sh up [kafka] [opensearch] [llm] [mock] [kafka-cluster]
 #                                                            (none named: the first three)
 #        services.sh down [NAME...]                          (none named: all)
-#        services.sh bounce opensearch SECONDS               (stop, wait, start again)
+#        services.sh bounce opensearch|llm SECONDS [kill]    (stop or kill, wait, start again)
 #        services.sh node kafka-cluster N kill|stop|start    (one node of the cluster)
 #        services.sh status
 #
@@ -278,38 +278,54 @@ cmd_down() {
     return $cd_rc
 }
 
-# cmd_bounce NAME SECONDS: stop NAME, wait SECONDS, start it again on the
-# ports of its last start with its data.  Only OpenSearch for now (no test
-# needs another service restarted).  A stopped OpenSearch is just started
-# after the wait.  SIGINT/SIGTERM during the wait cut it short and the
-# server is started at once, so an interrupted bounce never leaves the
-# service down.
+# cmd_bounce NAME SECONDS [kill]: stop NAME, wait SECONDS, start it again
+# on the ports of its last start.  OpenSearch keeps its data; the LLM server
+# has none.  With kill, the server gets SIGKILL instead of a clean stop: a
+# crash, not a shutdown.  A stopped server is just started after the wait.
+# SIGINT/SIGTERM during the wait cut it short and the server is started at
+# once, so an interrupted bounce never leaves the service down.
 cmd_bounce() {
-    [ $# -eq 2 ] || usage
-    [ "$1" = opensearch ] || { say "bounce: only opensearch can be bounced, not $1"; exit 2; }
+    [ $# -eq 2 ] || [ $# -eq 3 ] || usage
+    case $1 in opensearch | llm) ;; *) say "bounce: only opensearch and llm can be bounced, not $1"; exit 2 ;; esac
     case $2 in '' | *[!0-9]*) say "bounce: SECONDS must be a whole number, not '$2'"; exit 2 ;; esac
-    cb_s=$2
-    # shellcheck disable=SC2046 # two words on purpose
-    set -- $(os_ports)
-    [ $# -eq 2 ] || die "bounce: opensearch was never started in this checkout (no $SVC/opensearch/run/config/opensearch.yml); use up"
-    need_common
-    if running opensearch; then
-        say "bounce: stopping opensearch (pgid $(pgid_of opensearch)) for $cb_s s; it comes back on 127.0.0.1:$1 (transport $2) with its data"
-        stop_one opensearch || return 1
+    case ${3:-} in '' | kill) ;; *) say "bounce: the third word can only be 'kill', not '$3'"; exit 2 ;; esac
+    cb_name=$1 cb_s=$2 cb_kill=${3:-}
+    if [ "$cb_name" = opensearch ]; then
+        # shellcheck disable=SC2046 # two words on purpose
+        set -- $(os_ports)
+        [ $# -eq 2 ] || die "bounce: opensearch was never started in this checkout (no $SVC/opensearch/run/config/opensearch.yml); use up"
+        cb_where="127.0.0.1:$1 (transport $2) with its data"
     else
-        say "bounce: opensearch is not running; starting it in $cb_s s on 127.0.0.1:$1 (transport $2) with its last data"
+        set -- "$(sed -n "s#.*LLM_URL='http://127.0.0.1:\([0-9]*\)/v1'.*#\1#p" "$SVC/llm/env" 2>/dev/null)"
+        [ -n "$1" ] || die "bounce: the llm is not running in this checkout; use up"
+        cb_where="127.0.0.1:$1"
+    fi
+    need_common
+    if running "$cb_name"; then
+        say "bounce: stopping $cb_name (pgid $(pgid_of "$cb_name"))${cb_kill:+ with SIGKILL} for $cb_s s; it comes back on $cb_where"
+        if [ -n "$cb_kill" ]; then
+            kill -KILL "-$(pgid_of "$cb_name")" 2>/dev/null
+            sleep 1
+        fi
+        stop_one "$cb_name" || return 1
+    else
+        say "bounce: $cb_name is not running; starting it in $cb_s s on $cb_where"
     fi
     write_env
     cb_down=$(date +%s) cb_cut=0 cb_t=0
     trap 'cb_cut=1' INT TERM
     while [ $cb_t -lt "$cb_s" ] && [ $cb_cut = 0 ]; do sleep 1; cb_t=$((cb_t + 1)); done
-    [ $cb_cut = 0 ] || say "bounce: interrupted after $cb_t s; starting opensearch now"
-    OPENSEARCH_PORT=$1 OPENSEARCH_TRANSPORT_PORT=$2 OPENSEARCH_KEEP_DATA=1
-    start_one opensearch keeplog
+    [ $cb_cut = 0 ] || say "bounce: interrupted after $cb_t s; starting $cb_name now"
+    if [ "$cb_name" = opensearch ]; then
+        OPENSEARCH_PORT=$1 OPENSEARCH_TRANSPORT_PORT=$2 OPENSEARCH_KEEP_DATA=1
+    else
+        LLM_PORT=$1
+    fi
+    start_one "$cb_name" keeplog
     cb_rc=$?
     trap - INT TERM
     write_env
-    [ $cb_rc = 0 ] && say "bounce: opensearch is back, $(($(date +%s) - cb_down)) s after it stopped; variables in $ENVF"
+    [ $cb_rc = 0 ] && say "bounce: $cb_name is back, $(($(date +%s) - cb_down)) s after it stopped; variables in $ENVF"
     return $cb_rc
 }
 
@@ -325,7 +341,7 @@ cmd_status() {
 
 usage() {
     echo "usage: services.sh up [kafka] [opensearch] [llm] [mock] [kafka-cluster] | down [NAME...] |" \
-        "bounce opensearch SECONDS | node kafka-cluster N kill|stop|start | status" >&2
+        "bounce opensearch|llm SECONDS [kill] | node kafka-cluster N kill|stop|start | status" >&2
     exit 2
 }
 
