@@ -70,7 +70,7 @@ static const opt_def options[] = {
     {O_POUT, "price-out", "PRICE", "cost per million output tokens, for est_cost (default 0)"},
     {O_NOREDACT, "no-redact-event", NULL, "keep secrets in the event's arguments (LLM still redacted)"},
     {O_MAXREC, "max-record-bytes", "N", "reject input records over N bytes (default 1M)"},
-{O_METRICS_ADDR, "metrics-addr", "HOST:PORT", "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)"},
+    {O_METRICS_ADDR, "metrics-addr", "HOST:PORT", "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)"},
     {O_LOG_FORMAT, "log-format", "FORMAT", "log lines as text (default) or json, one object per line"},
     {'q', "quiet", NULL, "print errors only: no warnings, no summary"},
     {'v', "verbose", NULL, "print notes"},
