@@ -7,11 +7,13 @@
 # tree's own fixtures only (event kinds and attack scenarios), so it is the
 # same on every machine; GOLDEN is the SHA-256 of the output of commit
 # 274e37a, before the one-pass literal search, the printf removal and the
-# single packing.  JSON in and protobuf in must both give it.  When a
+# single packing, run on the scenarios as they are now (they got their own
+# process identities for the demo, which changed the corpus, not the code:
+# 274e37a gives this hash on them).  JSON in and protobuf in must both give it.  When a
 # change of the rules or the output is intended, say so in its commit and
 # set the new hash here.
 set -u
-GOLDEN=2af804ff6d6bd076fe54d930daaff9ee6968c65e84c6ae4789bda07762e0e14b
+GOLDEN=734d61894d5f144bafde0af55df5aad54bae5628c06d64e72f47818890802136
 E="$BIN/tetra-enrich" C="$BIN/tetra-capture"
 [ -x "$E" ] && [ -x "$C" ] || { echo "no $E or $C"; exit 1; }
 T=$(mktemp -d) || exit 1
