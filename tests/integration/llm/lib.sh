@@ -28,7 +28,7 @@ bad() { echo "FAIL: $*"; fail=1; }
 id="$$-$(date +%s)"
 RAW="$NAME-raw-$id" OUT="$NAME-out-$id" G="$NAME-g-$id"
 
-LLMK_ASK=${LLMK_ASK:-"reverse-shell-bash reverse-shell-nc miner nsenter-host ld-preload runtime-socket"}
+LLMK_ASK=${LLMK_ASK:-"reverse-shell-bash miner nsenter-host ld-preload"}
 LLMK_FILL=${LLMK_FILL:-5}
 : >"$T/in"
 for n in $LLMK_ASK; do
@@ -111,6 +111,26 @@ check_llm_used() {
     grep -q ' LLM_STATUS_OK SOURCE_LLM$' "$1" || bad "no record carries a validated LLM answer"
     skipped=$(awk '$2 == "LLM_STATUS_SKIPPED_POLICY" && $3 == "SOURCE_RULES" { print $1 }' "$1" | sort -u | wc -l)
     [ "$skipped" -eq $((total - nask)) ] || bad "the info events should skip the LLM: $skipped of $((total - nask))"
+}
+
+# kill_run1: run 1 in the background ($T/err1), killed with SIGKILL once
+# two answers came back and another call is in flight.  The test defines
+# enrich() (tetra-enrich with its mode's options).
+kill_run1() {
+    enrich 2>"$T/err1" &
+    pid=$!
+    kill_in_flight 2 900
+    [ "$killed_in_flight" = 1 ] || { bad "run 1 was not killed with a call in flight"; cat "$T/err1"; }
+}
+
+# finish DOCS: run 2 ($T/err2) used the LLM without failures, the records
+# in DOCS carry its answers, and a third run of the group reads nothing.
+finish() {
+    check_llm_used "$1"
+    grep -q ' llm_calls=[1-9]' "$T/err2" || bad "run 2 made no LLM call"
+    grep -q ' llm_errors=0 ' "$T/err2" || bad "run 2: LLM calls failed"
+    enrich --idle-exit 3000 2>"$T/err3" || bad "run 3 exit $?"
+    grep -q ' read=0 written=0 ' "$T/err3" || bad "run 3 re-read committed input: $(tail -n 1 "$T/err3")"
 }
 
 # check_all_present OFFSETS_FILE: every raw offset 0..total-1 is there.
