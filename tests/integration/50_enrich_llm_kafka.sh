@@ -18,7 +18,7 @@ NAME=llmk
 
 enrich() {
     # shellcheck disable=SC2086
-    "$E" -b "$KAFKA_BROKERS" -t "$RAW" -T "$OUT" -G "$G" -X session.timeout.ms=6000 $LLM_OPTS "$@"
+    ${LLMK_EXEC:+exec} "$E" -b "$KAFKA_BROKERS" -t "$RAW" -T "$OUT" -G "$G" -X session.timeout.ms=6000 $LLM_OPTS "$@"
 }
 
 # 1: killed while a call is in flight, after two answers came back

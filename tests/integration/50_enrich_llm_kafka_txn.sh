@@ -18,7 +18,7 @@ TID="$NAME-tid-$id"
 
 enrich() {
     # shellcheck disable=SC2086
-    "$E" -b "$KAFKA_BROKERS" -t "$RAW" -T "$OUT" -G "$G" --transactional-id "$TID" \
+    ${LLMK_EXEC:+exec} "$E" -b "$KAFKA_BROKERS" -t "$RAW" -T "$OUT" -G "$G" --transactional-id "$TID" \
         -X session.timeout.ms=6000 $LLM_OPTS "$@"
 }
 

@@ -316,6 +316,36 @@ START_TEST(batch_grammar_fixes_ids)
 }
 END_TEST
 
+/* The validator stays strict where a server's constraint may be loose. */
+START_TEST(validator_edges)
+{
+    static const char *const bad[][2] = {
+        {"\"execution\"", "\"Execution\""},               /* tactics are case-sensitive */
+        {"0.9}", "\"0.9\"}"},                              /* confidence is a number */
+        {"T1059.004", "T1059.0041"},
+        {"T1059.004", "t1059.004"},
+        {"\"critical\",", "\"critical\",\"severity\":\"info\","}, /* duplicate key */
+        {"[\"Isolate the pod.\"]", "[\"Isolate the pod.\",7]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *s = mutate(bad[i][0], bad[i][1]);
+        ck_assert_msg(!validates(s), "validator took %s", s);
+        free(s);
+    }
+    /* bounds count bytes: 300 two-byte characters are 600 bytes, 301 are too many */
+    buf big = BUF_INIT;
+    for (int i = 0; i < FINDING_MAX_SUMMARY / 2; i++) ck_assert_int_eq(buf_puts(&big, "\xc3\xa9"), 0);
+    char *s = mutate("ncat gives a remote peer a shell in shop/web.", big.p);
+    ck_assert(validates(s));
+    free(s);
+    ck_assert_int_eq(buf_puts(&big, "\xc3\xa9"), 0);
+    s = mutate("ncat gives a remote peer a shell in shop/web.", big.p);
+    ck_assert(!validates(s));
+    free(s);
+    buf_free(&big);
+}
+END_TEST
+
 static int has_string(json_t *a, const char *s) {
     size_t i;
     json_t *v;
@@ -375,6 +405,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, grammar_accepts_only_valid);
     tcase_add_test(tc, grammar_bounds_lengths);
     tcase_add_test(tc, batch_grammar_fixes_ids);
+    tcase_add_test(tc, validator_edges);
     tcase_add_test(tc, json_schema_matches_validator);
     tcase_add_test(tc, json_schema_batch);
 }

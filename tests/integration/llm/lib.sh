@@ -64,6 +64,7 @@ kill_in_flight() {
         ki=$((ki + 1))
         if [ "$(calls 2)" -ge "$1" ] && [ "$(calls 1)" -gt "$(calls 2)" ]; then
             sleep 1
+            [ "$(ps -o comm= -p "$pid")" = tetra-enrich ] || bad "pid $pid is not tetra-enrich"
             if [ "$(calls 1)" -gt "$(calls 2)" ] && kill -9 "$pid" 2>/dev/null; then
                 killed_in_flight=1
                 break
@@ -115,9 +116,11 @@ check_llm_used() {
 
 # kill_run1: run 1 in the background ($T/err1), killed with SIGKILL once
 # two answers came back and another call is in flight.  The test defines
-# enrich() (tetra-enrich with its mode's options).
+# enrich() (tetra-enrich with its mode's options) starting with
+# ${LLMK_EXEC:+exec}, so that here the background subshell becomes
+# tetra-enrich and $! is the process the SIGKILL must hit.
 kill_run1() {
-    enrich 2>"$T/err1" &
+    (LLMK_EXEC=1; enrich) 2>"$T/err1" &
     pid=$!
     kill_in_flight 2 900
     [ "$killed_in_flight" = 1 ] || { bad "run 1 was not killed with a call in flight"; cat "$T/err1"; }
