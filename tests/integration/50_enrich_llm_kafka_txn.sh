@@ -16,10 +16,16 @@ NAME=llmtx
 . "$ROOT/tests/integration/llm/lib.sh"
 TID="$NAME-tid-$id"
 
+# transaction.timeout.ms: today's txn.c keeps the open transaction waiting
+# through a blocking LLM call, and on a loaded 2-core machine one call of
+# the local model can outlast librdkafka's default 60 s; the broker then
+# aborts the transaction and fences the producer, and run 1 dies before
+# the kill (seen here: a 95 s call).  600 s is within the broker's
+# transaction.max.timeout.ms (900 s).
 enrich() {
     # shellcheck disable=SC2086
     ${LLMK_EXEC:+exec} "$E" -b "$KAFKA_BROKERS" -t "$RAW" -T "$OUT" -G "$G" --transactional-id "$TID" \
-        -X session.timeout.ms=6000 $LLM_OPTS "$@"
+        -X session.timeout.ms=6000 -X transaction.timeout.ms=600000 $LLM_OPTS "$@"
 }
 
 # 1: killed while a call is in flight, after two answers came back
