@@ -24,7 +24,7 @@ have_pc check || missing="$missing check"
 have_pc zlib || missing="$missing zlib1g-dev"
 have_pc libdeflate || missing="$missing libdeflate-dev"
 # the tests and the demo drive the programs with these
-for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time; do
+for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time kcat:kcat; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
 done
 
