@@ -1,22 +1,27 @@
 #!/usr/bin/env python3
-"""fake-llm.py - an instant OpenAI-compatible chat endpoint, for benchmarks only.
+"""fake-llm.py - an OpenAI-compatible chat endpoint for benchmarks and tests.
 
 The enrich benchmark measures tetra-enrich's own cost on the cache and LLM
 paths (fingerprinting, policy, cache lookups, prompt building, reply
 validation) and counts how many calls a corpus needs. A real CPU model
 takes seconds to minutes a request here, which would measure the model,
-not us; the tests use the real local LLM. This answers every request at
-once with a valid finding and counts the requests it served.
+not us; the tests use the real local LLM. This answers every request with
+a valid finding, after DELAY seconds (default 0: at once; 2 is about a
+remote GPT-class model), many requests side by side, and counts the
+requests it served (GET answers {"served": N, "max_inflight": M}).
 
-usage: fake-llm.py PORTFILE   (writes the port it listens on, serves until killed)
+usage: fake-llm.py PORTFILE [DELAY]   (writes the port it listens on, serves until killed)
 """
-import json, sys, threading
+import json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REPLY = {"summary": "Benchmark reply.", "severity": "high",
          "techniques": [{"id": "T1059.004", "name": "Unix Shell", "tactic": "execution"}],
          "indicators": ["benchmark"], "next_steps": ["none"], "confidence": 0.5}
 served = 0
+inflight = 0
+max_inflight = 0
+DELAY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
 lock = threading.Lock()
 
 class H(BaseHTTPRequestHandler):
@@ -25,7 +30,7 @@ class H(BaseHTTPRequestHandler):
 
     def do_GET(self):
         body = json.dumps({"object": "list", "data": [{"id": "bench", "object": "model"}],
-                           "served": served}).encode()
+                           "served": served, "max_inflight": max_inflight}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -33,11 +38,16 @@ class H(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self):
-        global served
+        global served, inflight, max_inflight
         n = int(self.headers.get("Content-Length", "0"))
         req = json.loads(self.rfile.read(n) or b"{}")
         with lock:
             served += 1
+            inflight += 1
+            max_inflight = max(max_inflight, inflight)
+        time.sleep(DELAY)
+        with lock:
+            inflight -= 1
         text = json.dumps(REPLY)
         # a batched request asks for {"results":[...]}: answer each item
         prompt = json.dumps(req.get("messages", []))
@@ -49,12 +59,16 @@ class H(BaseHTTPRequestHandler):
                                         "message": {"role": "assistant", "content": text}}],
                            "usage": {"prompt_tokens": 500, "completion_tokens": 80,
                                      "total_tokens": 580}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client was killed mid-request (the SIGKILL tests)
 
+ThreadingHTTPServer.request_queue_size = 1024
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
 with open(sys.argv[1], "w") as f:
     f.write(str(srv.server_address[1]))

@@ -5,6 +5,7 @@
  * checks man/tetra-capture.1 against --help. */
 #include "cli.h"
 #include "kafka_out.h"
+#include "metrics.h"
 #include "msg.h"
 #include "options.h"
 
@@ -18,7 +19,7 @@
 
 enum {
     OPT_STATE = OPT_LONG_ONLY, OPT_DLQ, OPT_MAX_RECORD, OPT_FROM_END, OPT_K8S, OPT_KUBECONFIG,
-    OPT_NAMESPACE, OPT_SELECTOR, OPT_CONTAINER, OPT_SHARD
+    OPT_NAMESPACE, OPT_SELECTOR, OPT_CONTAINER, OPT_SHARD, OPT_METRICS_ADDR, OPT_LOG_FORMAT
 };
 
 static const opt_def options[] = {
@@ -40,6 +41,8 @@ static const opt_def options[] = {
     {OPT_SHARD, "shard", "I/N", "with --k8s: take only the pods of nodes hashing to I of N"},
     {OPT_DLQ, "dlq", "FILE", "append rejected records to FILE as JSON lines"},
     {OPT_MAX_RECORD, "max-record-bytes", "N", "reject records over N bytes (default 1M)"},
+{OPT_METRICS_ADDR, "metrics-addr", "HOST:PORT", "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)"},
+    {OPT_LOG_FORMAT, "log-format", "FORMAT", "log lines as text (default) or json, one object per line"},
     {'q', "quiet", NULL, "print errors only: no warnings, no summary"},
     {'v', "verbose", NULL, "print notes, and every rejected record"},
     {'h', "help", NULL, "show this help and exit"},
@@ -175,6 +178,14 @@ static int option(capture_opts *o, int c, const char *arg)
     case OPT_CONTAINER: return apply(o, "k8s.container", arg) < 0 ? EXIT_USAGE : -1;
     case OPT_SHARD: return apply(o, "k8s.shard", arg) < 0 ? EXIT_USAGE : -1;
     case OPT_K8S: o->k8s = 1; return -1;
+    case OPT_METRICS_ADDR:
+        if (metrics_addr_check(arg, err, sizeof(err)) == 0) {
+            o->metrics_addr = arg;
+            return -1;
+        }
+        errorf("%s", err);
+        return EXIT_USAGE;
+    case OPT_LOG_FORMAT: return msg_format_option(arg) < 0 ? EXIT_USAGE : -1;
     case 'f': o->follow = 1; return -1;
     case OPT_FROM_END: o->from_end = 1; return -1;
     case 'q': o->verbosity = MSG_QUIET; msg_set_level(MSG_QUIET); return -1;
@@ -292,6 +303,10 @@ int cli_parse(capture_opts *o, int argc, char **argv, char **envp)
         return EXIT_USAGE;
     }
     int rc = parse_argv(o, argc, argv);
+    if (rc < 0 && o->metrics_addr && metrics_kafka_conf(o->conf.rk, err, sizeof(err)) < 0) {
+        errorf("--metrics-addr: %s", err);
+        return EXIT_USAGE;
+    }
     return rc >= 0 ? rc : check(o);
 }
 

@@ -34,6 +34,7 @@ typedef struct capture_opts {
     unsigned shard_i, shard_n; /* --shard I/N, k8s.shard=; n 0 = no sharding */
     int brokers_given;       /* -b on the command line */
     int verbosity;
+    const char *metrics_addr; /* --metrics-addr, NULL: no server */
     char **files;            /* FILE... (points into argv) */
     int nfiles;
     conf conf;               /* librdkafka settings */

@@ -248,7 +248,7 @@ static int k8s_open(k8s *k, capture *c)
     return 0;
 }
 
-static void k8s_close(k8s *k)
+void k8s_close(k8s *k)
 {
     k8s_watch_close(k);
     for (size_t i = 0; i < k->npods; i++) {

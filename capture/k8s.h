@@ -90,11 +90,21 @@ unsigned k8s_backoff(unsigned cur, unsigned cap);
 int k8s_watch_step(k8s *k, uint64_t now);
 void k8s_watch_done(k8s *k, CURLcode rc);
 void k8s_watch_close(k8s *k);
+/* One line of the watch's body (one JSON event, without its newline):
+ * ADDED/MODIFIED/DELETED pods, BOOKMARK, ERROR.  A line that is not JSON
+ * is ignored.  Returns 0, or -1 when a pod slot could not be made.  The
+ * parser the curl callback runs; public for tests and the fuzz target. */
+int k8s_watch_event(k8s *k, const char *line, size_t n);
 
 /* k8s_logs.c: the follow streams. */
 int k8s_logs_start(k8s *k, k8s_pod *p);
 void k8s_logs_done(k8s *k, k8s_pod *p, CURLcode rc);
 void k8s_logs_close(k8s *k, k8s_pod *p);
+/* Take n bytes of p's log stream as they arrived: complete lines (each
+ * "TIMESTAMP TEXT") go to record_handle(), the unfinished tail waits in
+ * p->line.  Returns 0, or -1 when the program must stop.  The parser the
+ * curl callback runs; public for tests and the fuzz target. */
+int k8s_logs_take(k8s *k, k8s_pod *p, const char *data, size_t n);
 /* Queue the position of a record handled from p.  Returns 0 or -1. */
 int k8s_pend_push(k8s *k, k8s_pod *p);
 
@@ -102,5 +112,7 @@ int k8s_pend_push(k8s *k, k8s_pod *p);
 k8s_pod *k8s_pod_find(k8s *k, const char *uid);
 k8s_pod *k8s_pod_add(k8s *k, const char *uid);
 void k8s_pod_remove(k8s *k, k8s_pod *p);
+/* Close every transfer and free all k holds (k itself is the caller's). */
+void k8s_close(k8s *k);
 
 #endif

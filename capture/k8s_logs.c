@@ -119,7 +119,7 @@ static int keep_part(k8s *k, k8s_pod *p, const char *at, size_t len)
     return 0;
 }
 
-static int take_lines(k8s *k, k8s_pod *p, const char *data, size_t n)
+int k8s_logs_take(k8s *k, k8s_pod *p, const char *data, size_t n)
 {
     const char *at = data, *end = data + n, *nl;
     while ((nl = memchr(at, '\n', (size_t)(end - at))) != NULL) {
@@ -158,7 +158,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
     }
     if (curl_easy_getinfo(p->h, CURLINFO_PRIVATE, (char **)&k) != CURLE_OK || k == NULL)
         return 0;
-    if (take_lines(k, p, data, n) < 0) {
+    if (k8s_logs_take(k, p, data, n) < 0) {
         k->fatal = 1; /* already said why */
         return 0;
     }

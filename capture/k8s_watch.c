@@ -55,7 +55,11 @@ static int upsert(k8s *k, json_t *pod)
 {
     const char *uid = jstr(pod, "metadata", "uid"), *name = jstr(pod, "metadata", "name");
     const char *node = jstr(pod, "spec", "nodeName"), *phase = jstr(pod, "status", "phase");
-    if (uid == NULL || name == NULL)
+    /* a uid that does not fit a slot could never be found again (every
+     * event would add a slot, and a second stream of the same pod): no
+     * real pod has one (they are 36-byte UUIDs), so such an object is
+     * ignored like one without a uid (found by fuzzing) */
+    if (uid == NULL || name == NULL || strlen(uid) >= KUBE_UID_MAX)
         return 0;
     k8s_pod *p = k8s_pod_find(k, uid);
     if (p == NULL) {
@@ -150,7 +154,7 @@ static void watch_error(k8s *k, json_t *status)
         warnf("pod watch: %s", msg != NULL ? msg : "error");
 }
 
-static int watch_event(k8s *k, const char *line, size_t n)
+int k8s_watch_event(k8s *k, const char *line, size_t n)
 {
     json_error_t je;
     json_t *ev = json_loadb(line, n, 0, &je);
@@ -191,7 +195,7 @@ static size_t on_watch(char *data, size_t size, size_t nmemb, void *userdata)
     char *nl;
     while ((nl = memchr(k->wbuf.p + at, '\n', k->wbuf.len - at)) != NULL) {
         size_t len = (size_t)(nl - (k->wbuf.p + at));
-        if (watch_event(k, k->wbuf.p + at, len) < 0) {
+        if (k8s_watch_event(k, k->wbuf.p + at, len) < 0) {
             k->fatal = 1;
             return 0;
         }

@@ -8,6 +8,7 @@
  * the output is synced and the position saved, so a crash re-sends at most
  * the last second's events and never skips one. */
 #include "capture.h"
+#include "metrics.h"
 #include "k8s.h"
 #include "msg.h"
 
@@ -219,6 +220,7 @@ static int read_all(capture *c)
 static int finish(capture *c, int status)
 {
     char err[512];
+    metrics_stop(); /* "written" is added below: a scrape would count it twice */
     int failed;
     uint64_t lost = output_flush(c->out, c->abort, &failed, err, sizeof(err));
     if (lost > 0 || failed) {
@@ -288,6 +290,26 @@ static void teardown(capture *c)
     ckpt_free(&c->ckpts);
 }
 
+/* /metrics: records handed to the output so far, which the summary adds
+ * only at the end (less any the output then could not deliver). */
+static void live_written(void *ctx, stats *snap)
+{
+    const capture *c = ctx;
+    (void)stats_add(snap, "written", output_written(c->out));
+}
+
+static int start_metrics(capture *c)
+{
+    char err[512];
+    metrics_conf mc = {.addr = c->opts->metrics_addr, .prog = "tetra-capture", .st = &c->st,
+                       .extra = live_written, .extra_ctx = c,
+                       .need_kafka = c->opts->format == OUTPUT_KAFKA};
+    if (!mc.addr || metrics_start(&mc, err, sizeof(err)) == 0)
+        return 0;
+    errorf("%s", err);
+    return -1;
+}
+
 int capture_run(capture_opts *opts, volatile sig_atomic_t *stop, volatile sig_atomic_t *abort)
 {
     capture c;
@@ -296,7 +318,7 @@ int capture_run(capture_opts *opts, volatile sig_atomic_t *stop, volatile sig_at
     c.stop = stop;
     c.abort = abort;
     int status = EXIT_RUNTIME;
-    if (setup(&c, opts) == 0) {
+    if (setup(&c, opts) == 0 && start_metrics(&c) == 0) {
         /* --k8s runs its own loop and calls finish itself, so that it can
          * save its stream positions after the final flush */
         status = opts->k8s ? k8s_capture(&c, finish) : finish(&c, read_all(&c));

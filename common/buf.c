@@ -60,9 +60,11 @@ int buf_printf(buf *b, const char *fmt, ...)
     return 0;
 }
 
-int buf_put_i64(buf *b, int64_t v)
+
+/* Decimal digits of v at the end of tmp[24]; returns where they start. */
+static char *digits(char tmp[24], int64_t v)
 {
-    char tmp[24], *e = tmp + sizeof tmp, *d = e;
+    char *d = tmp + 24;
     uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     do {
         *--d = (char)('0' + m % 10);
@@ -70,7 +72,39 @@ int buf_put_i64(buf *b, int64_t v)
     } while (m);
     if (v < 0)
         *--d = '-';
-    return buf_append(b, d, (size_t)(e - d));
+    return d;
+}
+
+int buf_put_i64(buf *b, int64_t v)
+{
+    char tmp[24], *d = digits(tmp, v);
+    return buf_append(b, d, (size_t)(tmp + sizeof tmp - d));
+}
+
+/* Copy n bytes of s to out at *len, as far as cap leaves room for a NUL. */
+static void put_cut(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+    size_t room = cap - 1 - *len;
+    if (n > room)
+        n = room;
+    memcpy(out + *len, s, n);
+    *len += n;
+}
+
+size_t buf_fmt_record_key(char *out, size_t cap, const char *topic, int32_t partition,
+                          int64_t offset)
+{
+    char tmp[24], *d;
+    size_t len = 0;
+    put_cut(out, cap, &len, topic, strlen(topic));
+    put_cut(out, cap, &len, "/", 1);
+    d = digits(tmp, partition);
+    put_cut(out, cap, &len, d, (size_t)(tmp + sizeof tmp - d));
+    put_cut(out, cap, &len, "/", 1);
+    d = digits(tmp, offset);
+    put_cut(out, cap, &len, d, (size_t)(tmp + sizeof tmp - d));
+    out[len] = '\0';
+    return len;
 }
 
 int buf_put_varint(buf *b, uint64_t v)

@@ -40,6 +40,12 @@ int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Append v in decimal, without printf: documents hold several numbers
  * each, and vsnprintf cost 1,800 instructions a call. Returns 0 or -1. */
 int buf_put_i64(buf *b, int64_t v);
+/* "TOPIC/PARTITION/OFFSET", the key of a record made from an input
+ * record, into out (cap > 0 bytes, NUL-terminated, cut to fit like
+ * snprintf), without printf: it is made once per record.  Returns the
+ * length written. */
+size_t buf_fmt_record_key(char *out, size_t cap, const char *topic, int32_t partition,
+                          int64_t offset);
 /* Append v as a protobuf base-128 varint. Returns 0 or -1. */
 int buf_put_varint(buf *b, uint64_t v);
 /* Forget the contents, keep the memory. */

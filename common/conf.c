@@ -75,6 +75,37 @@ static int split_kv(char *line, char **key, char **val)
     return 0;
 }
 
+/* Keys whose values are secrets: librdkafka's passwords, passphrases,
+ * client secrets and PEM private keys (not the paths to key files), and any program key named alike.  A
+ * substring test on purpose, so a property librdkafka adds later under the
+ * same naming is refused too. */
+int conf_key_is_secret(const char *key)
+{
+    static const char *const marks[] = {"password", "secret", "passphrase", "key.pem",
+                                        "api.key"};
+    char low[256];
+    size_t n = strlen(key);
+    if (n >= sizeof(low))
+        n = sizeof(low) - 1;
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)tolower((unsigned char)key[i]);
+    low[n] = '\0';
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+        if (strstr(low, marks[i]) != NULL)
+            return 1;
+    return 0;
+}
+
+/* "sasl.password" -> "TETRA_KAFKA_SASL_PASSWORD", for the hint */
+static void env_name(const char *key, char *out, size_t outlen)
+{
+    int n = snprintf(out, outlen, "TETRA_KAFKA_");
+    size_t i = n > 0 ? (size_t)n : 0;
+    for (; *key != '\0' && i + 1 < outlen; key++)
+        out[i++] = *key == '.' ? '_' : (char)toupper((unsigned char)*key);
+    out[i] = '\0';
+}
+
 int conf_set_kv(conf *c, const char *kv, char *err, size_t errlen)
 {
     char tmp[4096];
@@ -86,6 +117,16 @@ int conf_set_kv(conf *c, const char *kv, char *err, size_t errlen)
     char *key, *val;
     if (split_kv(tmp, &key, &val) < 0) {
         snprintf(err, errlen, "expected key=value, got \"%.64s\"", kv);
+        return -1;
+    }
+    if (conf_key_is_secret(key)) {
+        char var[300];
+        env_name(key, var, sizeof(var));
+        snprintf(err, errlen,
+                 "%s: a secret on the command line is readable by every user of this machine "
+                 "(ps, /proc/PID/cmdline); set it in the environment as %s or in a configuration "
+                 "file instead",
+                 key, var);
         return -1;
     }
     return conf_set(c, key, val, err, errlen);

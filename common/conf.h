@@ -38,9 +38,16 @@ void conf_free(conf *c);
  * owner's or librdkafka's message). */
 int conf_set(conf *c, const char *key, const char *val, char *err, size_t errlen);
 
-/* Set from "key=value" (white space around key and value is trimmed).
+/* Set from "key=value" as given on the command line (-X): white space
+ * around key and value is trimmed, and a key that names a secret
+ * (conf_key_is_secret) is refused, since argv is public; the message names
+ * the environment variable to use instead and never the value.
  * Returns 0, or -1 with err filled. */
 int conf_set_kv(conf *c, const char *kv, char *err, size_t errlen);
+
+/* 1 when key names a secret (password, passphrase, client secret, PEM
+ * private key, API key), else 0.  Case-insensitive. */
+int conf_key_is_secret(const char *key);
 
 /* Read a file of "key=value" lines; blank lines and lines starting with #
  * are skipped.  Returns 0, or -1 with err as "path:line: message" (or

@@ -82,6 +82,10 @@ size_t kube_time_parse(const char *s, size_t n, int64_t *ns)
         return 0;
     int64_t secs =
         days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
+    /* nanoseconds in an int64_t reach the years 1677 to 2262; a time
+     * outside is no runtime's stamp (and would overflow) */
+    if (secs < -(INT64_MAX / 1000000000) || secs >= INT64_MAX / 1000000000)
+        return 0;
     *ns = secs * 1000000000 + frac;
     return end;
 }

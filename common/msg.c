@@ -2,7 +2,9 @@
  *
  * A line is formatted into one buffer and written with one fputs so lines of
  * concurrent writers (librdkafka's log callback runs on its own thread)
- * do not interleave mid-line. */
+ * do not interleave mid-line.  With --log-format json the same line is one
+ * JSON object; the message is escaped by the codec's string writer, which
+ * also keeps the line valid UTF-8 whatever bytes a record put in it. */
 #include "msg.h"
 
 #include <stdarg.h>
@@ -10,8 +12,27 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
+#include "pjson.h"
+
 static const char *prog = "tetra";
 static int level = MSG_NORMAL;
+static int format = MSG_TEXT;
+
+void msg_set_format(int f)
+{
+    format = f;
+}
+
+int msg_format_option(const char *s)
+{
+    if (strcmp(s, "text") != 0 && strcmp(s, "json") != 0) {
+        errorf("--log-format: expected text or json, got '%s'", s);
+        return -1;
+    }
+    format = strcmp(s, "json") == 0 ? MSG_JSON : MSG_TEXT;
+    return 0;
+}
 
 void msg_init(const char *progname, int lvl)
 {
@@ -42,7 +63,28 @@ void msg_try_help(void)
     fprintf(stderr, "Try '%s --help' for more information.\n", msg_progname());
 }
 
-static void vmsg(const char *kind, const char *fmt, va_list ap)
+/* One JSON log line; falls back to the text line when out of memory. */
+static int json_line(const char *lvl, const char *text)
+{
+    struct timespec now;
+    struct tm tm;
+    char stamp[40] = "";
+    if (clock_gettime(CLOCK_REALTIME, &now) == 0 && gmtime_r(&now.tv_sec, &tm))
+        snprintf(stamp + strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm), 6, ".%03dZ",
+                 (int)(now.tv_nsec / 1000000));
+    buf b = BUF_INIT;
+    int r = buf_printf(&b, "{\"time\":\"%s\",\"level\":\"%s\",\"program\":", stamp, lvl);
+    r |= pj_put_string(&b, prog, strlen(prog));
+    r |= buf_puts(&b, ",\"message\":");
+    r |= pj_put_string(&b, text, strlen(text));
+    r |= buf_puts(&b, "}\n");
+    if (r == 0)
+        fputs(b.p, stderr);
+    buf_free(&b);
+    return r == 0 ? 0 : -1;
+}
+
+static void vmsg(const char *lvl, const char *kind, const char *fmt, va_list ap)
 {
     char line[2048];
     int n = snprintf(line, sizeof(line), "%s: %s", prog, kind);
@@ -51,6 +93,10 @@ static void vmsg(const char *kind, const char *fmt, va_list ap)
     int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
     if (m < 0)
         m = 0;
+    if (format == MSG_JSON) {
+        if (json_line(lvl, line + n) == 0)
+            return;
+    }
     size_t len = strlen(line);
     line[len] = '\n';
     line[len + 1] = '\0';
@@ -61,7 +107,7 @@ void errorf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmsg("error: ", fmt, ap);
+    vmsg("error", "error: ", fmt, ap);
     va_end(ap);
 }
 
@@ -71,7 +117,7 @@ void warnf(const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vmsg("warning: ", fmt, ap);
+    vmsg("warning", "warning: ", fmt, ap);
     va_end(ap);
 }
 
@@ -81,7 +127,7 @@ void notef(const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vmsg("", fmt, ap);
+    vmsg("note", "", fmt, ap);
     va_end(ap);
 }
 
@@ -91,7 +137,7 @@ void infof(const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vmsg("", fmt, ap);
+    vmsg("info", "", fmt, ap);
     va_end(ap);
 }
 

@@ -16,6 +16,15 @@ enum { MSG_QUIET = 0, MSG_NORMAL = 1, MSG_VERBOSE = 2 };
 /* Set the prefix (basename of argv[0] is fine) and the verbosity.  The
  * string is not copied and must outlive all later calls. */
 void msg_init(const char *progname, int level);
+/* Log line format: MSG_TEXT "prog: warning: ..." (the default) or
+ * MSG_JSON, one object per line for log collectors:
+ * {"time":"2026-12-03T12:00:00.123Z","level":"warning","program":"tetra-sink","message":"..."}
+ * Levels are error, warning, info and note. */
+enum { MSG_TEXT = 0, MSG_JSON = 1 };
+void msg_set_format(int format);
+/* Apply a --log-format value, "text" or "json".  Returns 0, or -1 after
+ * saying what it expected. */
+int msg_format_option(const char *s);
 void msg_set_level(int level);
 int msg_level(void);
 const char *msg_progname(void);

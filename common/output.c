@@ -3,6 +3,7 @@
 #include "kafka_out.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,8 @@ struct output {
     kafka_out *k;
     volatile sig_atomic_t *stop;
     buf b;
-    uint64_t written, flushed;
+    _Atomic uint64_t written; /* read by the metrics thread too */
+    uint64_t flushed;
 };
 
 int output_kind_parse(const char *s, output_kind *kind)

@@ -14,10 +14,18 @@
 #include "pjson_desc.h"
 #include "pjson_wkt.h"
 
-static void path_push(pj_error *err, const char *name, size_t *mark)
+/* Put "name." before the path an error has built so far: the path is
+ * made on the way out of a failed check only, so a good message (all but
+ * a few) costs no formatting at all. */
+static void path_prepend(pj_error *err, const char *name)
 {
-    *mark = strlen(err->path);
-    snprintf(err->path + *mark, sizeof err->path - *mark, "%s%s", *mark ? "." : "", name);
+    size_t have = strlen(err->path), n = strlen(name), sep = have ? 1 : 0;
+    if (n + sep + have >= sizeof err->path)
+        return; /* too deep to say: keep the innermost part */
+    memmove(err->path + n + sep, err->path, have + 1);
+    memcpy(err->path, name, n);
+    if (sep)
+        err->path[n] = '.';
 }
 
 static int check(const ProtobufCMessage *m, pj_error *err, int depth);
@@ -62,8 +70,6 @@ static int check(const ProtobufCMessage *m, pj_error *err, int depth)
         if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
             *(const uint32_t *)PJD_CAT(m, f->quantifier_offset) != f->id)
             continue;
-        size_t mark;
-        path_push(err, f->name, &mark);
         int r = 0;
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)PJD_CAT(m, f->quantifier_offset);
@@ -73,9 +79,10 @@ static int check(const ProtobufCMessage *m, pj_error *err, int depth)
         } else {
             r = check_one(*(ProtobufCMessage *const *)PJD_CAT(m, f->offset), err, depth);
         }
-        if (r < 0)
+        if (r < 0) {
+            path_prepend(err, f->name);
             return -1;
-        err->path[mark] = '\0';
+        }
     }
     return 0;
 }

@@ -401,8 +401,11 @@ static int dec_scalar(dctx *c, const ProtobufCFieldDescriptor *f, uint32_t vi, v
 static ProtobufCMessage *new_message(dctx *c, const ProtobufCMessageDescriptor *d)
 {
     ProtobufCMessage *m = pj_arena_alloc(c->a, d->sizeof_message);
+    /* through protobuf-c, not d->message_init(m): the generated init takes
+     * its own struct type, so calling it through the generic pointer type
+     * is undefined behaviour (clang's -fsanitize=function says so) */
     if (m)
-        d->message_init(m);
+        protobuf_c_message_init(d, m);
     return m;
 }
 

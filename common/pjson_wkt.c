@@ -229,7 +229,7 @@ int wkt_put_duration(buf *b, int64_t sec, int32_t nanos)
         return -1;
     int neg = sec < 0 || nanos < 0;
     uint64_t us = (uint64_t)(sec < 0 ? -sec : sec);
-    if (buf_printf(b, "\"%s%llu", neg ? "-" : "", (unsigned long long)us) < 0 ||
+    if (buf_putc(b, '"') < 0 || (neg && buf_putc(b, '-') < 0) || buf_put_i64(b, (int64_t)us) < 0 ||
         put_nanos(b, nanos < 0 ? -nanos : nanos) < 0)
         return -1;
     return buf_append(b, "s\"", 2);
@@ -343,6 +343,33 @@ static int put_positional(buf *b, const char *e)
     return 0;
 }
 
+/* A double with at most six decimals and fifteen significant digits
+ * (confidences, ratios: nearly every double an event carries) without
+ * printf: its decimal r / 10^6 reads back equal, and no shorter decimal
+ * can (two decimals of at most 15 digits never round to one double), so
+ * it is the text shortest_e would find.  0 when v is not such a number. */
+static int put_short_decimal(buf *b, double v)
+{
+    double a = fabs(v), scaled = a * 1e6;
+    if (a < 1e-6 || scaled >= 1e15)
+        return 0;
+    long long r = llround(scaled);
+    if ((double)r / 1e6 != a)
+        return 0;
+    long long ip = r / 1000000, frac = r % 1000000;
+    if ((v < 0 && buf_putc(b, '-') < 0) || buf_put_i64(b, ip) < 0)
+        return -1;
+    if (frac == 0)
+        return 1;
+    char d[8];
+    int n = 6;
+    for (int i = 5; i >= 0; i--, frac /= 10)
+        d[i] = (char)('0' + frac % 10);
+    while (d[n - 1] == '0')
+        n--;
+    return buf_putc(b, '.') < 0 || buf_append(b, d, (size_t)n) < 0 ? -1 : 1;
+}
+
 int wkt_put_double(buf *b, double v, int is_float)
 {
     if (isnan(v))
@@ -351,6 +378,9 @@ int wkt_put_double(buf *b, double v, int is_float)
         return buf_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
     if (v == 0)
         return buf_puts(b, signbit(v) ? "-0" : "0");
+    int quick = is_float ? 0 : put_short_decimal(b, v);
+    if (quick != 0)
+        return quick < 0 ? -1 : 0;
     char e[48];
     shortest_e(v, is_float, e, sizeof e);
     double a = fabs(v);

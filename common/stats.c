@@ -23,9 +23,15 @@ static int valid_name(const char *name)
     return 1;
 }
 
+static int count(const stats *s)
+{
+    return atomic_load_explicit(&s->n, memory_order_acquire);
+}
+
 static int find(const stats *s, const char *name)
 {
-    for (int i = 0; i < s->n; i++)
+    int n = count(s);
+    for (int i = 0; i < n; i++)
         if (strcmp(s->c[i].name, name) == 0)
             return i;
     return -1;
@@ -38,10 +44,11 @@ static int find_or_add(stats *s, const char *name)
         return i;
     if (s->n == STATS_MAX || !valid_name(name))
         return -1;
-    i = s->n++;
+    i = s->n;
     memcpy(s->c[i].name, name, strlen(name) + 1);
-    s->c[i].value = 0;
+    atomic_store_explicit(&s->c[i].value, 0, memory_order_relaxed);
     s->c[i].declared = 0;
+    atomic_store_explicit(&s->n, i + 1, memory_order_release); /* name first, then n */
     return i;
 }
 
@@ -59,14 +66,28 @@ int stats_add(stats *s, const char *name, uint64_t n)
     int i = find_or_add(s, name);
     if (i < 0)
         return -1;
-    s->c[i].value += n;
+    atomic_fetch_add_explicit(&s->c[i].value, n, memory_order_relaxed);
     return 0;
 }
 
 uint64_t stats_get(const stats *s, const char *name)
 {
     int i = find(s, name);
-    return i < 0 ? 0 : s->c[i].value;
+    return i < 0 ? 0 : atomic_load_explicit(&s->c[i].value, memory_order_relaxed);
+}
+
+void stats_copy(stats *dst, const stats *src)
+{
+    stats_init(dst);
+    int n = count(src);
+    for (int i = 0; i < n; i++) {
+        memcpy(dst->c[i].name, src->c[i].name, sizeof dst->c[i].name);
+        dst->c[i].declared = src->c[i].declared;
+        atomic_store_explicit(&dst->c[i].value,
+                              atomic_load_explicit(&src->c[i].value, memory_order_relaxed),
+                              memory_order_relaxed);
+    }
+    atomic_store_explicit(&dst->n, n, memory_order_release);
 }
 
 static int by_name(const void *a, const void *b)
@@ -96,10 +117,11 @@ size_t stats_format(const stats *s, char *out, size_t n)
     size_t at = 0;
     if (n > 0)
         out[0] = '\0';
-    for (int i = 0; i < s->n; i++) {
+    int total = count(s);
+    for (int i = 0; i < total; i++) {
         if (s->c[i].declared)
-            at = put(out, n, at, s->c[i].name, s->c[i].value);
-        else if (s->c[i].value != 0)
+            at = put(out, n, at, s->c[i].name, stats_get(s, s->c[i].name));
+        else if (stats_get(s, s->c[i].name) != 0)
             extra[nextra++] = s->c[i].name;
     }
     qsort(extra, (size_t)nextra, sizeof(extra[0]), by_name);

@@ -5,10 +5,16 @@
  * Counters a program declares up front are always printed, in the order
  * declared, so the line has a fixed head scripts can rely on; counters that
  * appear on the fly (one per rejection reason) follow in name order, and
- * only when non-zero. */
+ * only when non-zero.
+ *
+ * One thread adds (the program's loop); any other thread may read at the
+ * same time (the metrics server, common/metrics.c): values are atomic and
+ * a new counter is published by the release store of n after its name is
+ * written. */
 #ifndef TETRA_STATS_H
 #define TETRA_STATS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,10 +24,10 @@
 typedef struct stats {
     struct {
         char name[STATS_NAME_MAX];
-        uint64_t value;
+        _Atomic uint64_t value;
         int declared;
     } c[STATS_MAX];
-    int n;
+    _Atomic int n;
 } stats;
 
 void stats_init(stats *s);
@@ -37,5 +43,7 @@ uint64_t stats_get(const stats *s, const char *name);
  * length it needed, like snprintf; when n is too small the line
  * ends after the last item that fit whole. */
 size_t stats_format(const stats *s, char *out, size_t n);
+/* Copy src into dst (initialised here); safe while src's one writer adds. */
+void stats_copy(stats *dst, const stats *src);
 
 #endif

@@ -22,6 +22,9 @@ typedef struct circuit {
 void circuit_init(circuit *c, unsigned threshold, uint64_t cooldown_ms);
 /* 1 when a call may be made now (closed, or the trial call of half-open). */
 int circuit_allow(circuit *c, uint64_t now_ms);
+/* 1 while the circuit is open and cooling down: a call allowed earlier
+ * but not yet sent should not be sent.  Changes nothing. */
+int circuit_blocked(const circuit *c, uint64_t now_ms);
 /* Report the outcome of an allowed call. */
 void circuit_record(circuit *c, int ok, uint64_t now_ms);
 

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "http.h"
 #include "kafka_in.h"
+#include "metrics.h"
 #include "msg.h"
 #include "options.h"
 #include "prompt.h"
@@ -27,7 +28,8 @@ extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 enum {
     O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
-    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_BATCH, O_COOLDOWN, O_TXN,
+    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_CONC, O_COOLDOWN, O_TXN, O_ORDERED, O_MAXPEND,
+    O_METRICS_ADDR, O_LOG_FORMAT,
 };
 
 static const opt_def options[] = {
@@ -55,7 +57,9 @@ static const opt_def options[] = {
     {O_RETRIES, "llm-retries", "N", "retries on 429, 5xx and transport errors (default 3)"},
     {O_BREAKER, "llm-breaker", "N", "open the circuit after N failures in a row (default 3)"},
     {O_COOLDOWN, "llm-cooldown", "MS", "rules only for MS after the circuit opens, then one trial call (default 30000)"},
-    {O_BATCH, "llm-batch", "N", "ask about up to N uncached events in one request (default 1)"},
+    {O_CONC, "llm-concurrency", "N", "LLM requests in flight at once (default 16)"},
+    {O_MAXPEND, "max-pending", "N", "records held at once, waiting or in order; reading pauses when full (default 1000)"},
+    {O_ORDERED, "ordered", NULL, "write records in input order (default: each as soon as it is ready)"},
     {O_MINSEV, "min-severity", "SEV", "ask the LLM for rules severity >= SEV (default medium)"},
     {O_DAILY, "daily-tokens", "N", "LLM token budget per UTC day (default 0: none)"},
     {O_RPM, "rpm", "N", "at most N LLM requests per minute (default 0: no limit)"},
@@ -66,6 +70,8 @@ static const opt_def options[] = {
     {O_POUT, "price-out", "PRICE", "cost per million output tokens, for est_cost (default 0)"},
     {O_NOREDACT, "no-redact-event", NULL, "keep secrets in the event's arguments (LLM still redacted)"},
     {O_MAXREC, "max-record-bytes", "N", "reject input records over N bytes (default 1M)"},
+{O_METRICS_ADDR, "metrics-addr", "HOST:PORT", "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)"},
+    {O_LOG_FORMAT, "log-format", "FORMAT", "log lines as text (default) or json, one object per line"},
     {'q', "quiet", NULL, "print errors only: no warnings, no summary"},
     {'v', "verbose", NULL, "print notes"},
     {'h', "help", NULL, "show this help and exit"},
@@ -116,7 +122,8 @@ static void defaults(enrich_opts *o) {
     c->dry_out = stdout;
     o->verbosity = MSG_NORMAL;
     o->max_record = 1 << 20;
-    o->llm_batch = 1;
+    o->max_pending = 1000;
+    c->llm.concurrency = 16;
 }
 
 /* Options that take a number.  Returns 0, or -1 when out of range. */
@@ -136,7 +143,8 @@ static int set_number(enrich_opts *o, int id, const char *arg) {
     case O_CTTL: c->cache_ttl_s = (uint64_t)d; break;
     case O_PIN: c->price_in = d; break;
     case O_POUT: c->price_out = d; break;
-    case O_BATCH: if (d < 1 || d > 64) return -1; o->llm_batch = (size_t)d; break;
+    case O_CONC: if (d < 1 || d > 1024) return -1; c->llm.concurrency = (unsigned)d; break;
+    case O_MAXPEND: if (d < 1 || d > 1000000) return -1; o->max_pending = (size_t)d; break;
     case O_IDLE: o->idle_exit_ms = (uint64_t)d; break;
     case O_MAXREC: if (d < 64 || d > 1 << 30) return -1; o->max_record = (size_t)d; break;
     default: return -1;
@@ -207,6 +215,15 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
     case O_MODE: return (c->mode = prompt_mode_parse(arg)) < 0 ? -1 : 0;
     case O_MINSEV: return (c->min_severity = sev_parse(arg)) < 0 ? -1 : 0;
     case O_NOREDACT: c->redact_event = 0; return 0;
+    case O_ORDERED: o->ordered = 1; return 0;
+    case O_METRICS_ADDR: {
+        char err[300];
+        o->metrics_addr = arg;
+        return metrics_addr_check(arg, err, sizeof err);
+    }
+    case O_LOG_FORMAT:
+        if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0) return -1;
+        return msg_format_option(arg);
     case 'q': o->verbosity = MSG_QUIET; return 0;
     case 'v': o->verbosity = MSG_VERBOSE; return 0;
     default: return set_number(o, id, arg);
@@ -227,12 +244,17 @@ static int kafka_finish(enrich_opts *o) {
         return 2;
     }
     if (o->group == NULL) o->group = "tetra-enrich";
+    char err[512];
+    if (o->metrics_addr && (metrics_kafka_conf(o->kconf.rk, err, sizeof err) < 0 ||
+                            metrics_kafka_conf(o->kconf_in.rk, err, sizeof err) < 0)) {
+        errorf("--metrics-addr: %s", err);
+        return 2;
+    }
     o->kafka = conf_take_kafka(&o->kconf);
     if (o->kafka == NULL) return 2;
     /* Built here so that a setting the consumer cannot run with
      * (enable.auto.commit=true) is a usage error before any network wait;
      * -b and -G go under TETRA_KAFKA_* and -X, like tetra-sink's. */
-    char err[512];
     if (o->in_topic && (o->consumer = kafka_in_conf(o->kconf_in.rk, o->brokers, o->group, NULL,
                                                     err, sizeof err)) == NULL) {
         errorf("kafka: %s", err);
@@ -247,6 +269,7 @@ static int finish(enrich_opts *o) {
     int k = kafka_finish(o);
     if (k != 0) return k;
     if (c->dry_run) c->use_llm = 1;
+    if (c->dry_run && o->in_topic) c->dry_out = stderr;   /* Kafka: stdout is no data channel */
     if (!c->use_llm) return 0;
     if (c->llm.url == NULL || c->llm.url[0] == '\0') {
         errorf("the LLM needs --llm-url or OPENAI_BASE_URL (or use --no-llm)");
@@ -288,7 +311,9 @@ int cli_parse(int argc, char **argv, enrich_opts *o) {
             return 2;
         }
         if (apply(o, c, optarg, &nrules) < 0) {
-            errorf("bad value for --%s: \"%s\"", option_name(c), optarg ? optarg : "");
+            /* -X said why already, and its value may be a secret */
+            if (c != 'X')
+                errorf("bad value for --%s: \"%s\"", option_name(c), optarg ? optarg : "");
             return 2;
         }
     }

@@ -17,12 +17,14 @@ typedef struct enrich_opts {
     int list_rules;
     int verbosity;
     size_t max_record;
-    size_t llm_batch;         /* cache misses per LLM request (stdin mode) */
+    size_t max_pending;       /* records held at once (waiting for the LLM or for order) */
+    int ordered;              /* --ordered: output in input order */
     char *api_key;            /* from OPENAI_API_KEY or --llm-key-file, owned */
     const char *key_file;
     const char *brokers, *in_topic, *group, *out_topic, *cache_topic;
     const char *txn_id;       /* --transactional-id: exactly-once mode */
     uint64_t idle_exit_ms;    /* Kafka mode: stop after this long without a record */
+    const char *metrics_addr; /* --metrics-addr, NULL: no server */
     /* The user's librdkafka settings, TETRA_KAFKA_* then -X, twice: kconf
      * alone for the producers and the cache loader, kconf_in over the
      * consumer defaults (kafka_in_defaults) so that a topic-level value

@@ -5,20 +5,23 @@
  * circuit breaker (circuit_open), the call (error), validation
  * (invalid_output), then ok.  Everything that reaches the LLM or the output
  * record has been through the redactor first. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "engine.h"
 #include "fingerprint.h"
+#include "metrics.h"
 #include "msg.h"
 #include "finding.h"
 #include "prompt.h"
 #include "rules_builtin.h"
 
+/* Atomic: the metrics thread reads them (engine_stats) while the loop counts. */
 typedef struct counters {
-    uint64_t llm_calls, llm_ok, llm_errors, llm_invalid, cache_hits, cache_misses;
-    uint64_t skipped_policy, budget_exhausted, rate_limited, circuit_open, tokens_in, tokens_out;
-    uint64_t redactions, retries_429, sev[SEV_CRITICAL + 1];
+    _Atomic uint64_t llm_calls, llm_ok, llm_errors, llm_invalid, cache_hits, cache_misses;
+    _Atomic uint64_t skipped_policy, budget_exhausted, rate_limited, circuit_open, tokens_in;
+    _Atomic uint64_t tokens_out, redactions, retries_429, llm_shared, sev[SEV_CRITICAL + 1];
 } counters;
 
 struct engine {
@@ -31,7 +34,6 @@ struct engine {
     policy pol;
     facts_store st;
     buf red_args, red_pargs, red_kargs, red_cwd, scratch, summary;
-    llm_reply reply;
     counters n;
     int bad_rules;
 };
@@ -58,6 +60,13 @@ static int load_rules(engine *e, char *err, size_t errlen) {
 static void memo_free(void *p);
 static int last_bad_rules;
 
+/* Requests wait in the LLM client's queue; one whose turn comes while the
+ * circuit is open is not sent (llm_set_gate). */
+static int breaker_lets_through(void *ctx) {
+    engine *e = ctx;
+    return !circuit_blocked(&e->breaker, now_ms());
+}
+
 int engine_bad_rules(void) { return last_bad_rules; }
 
 engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
@@ -79,6 +88,7 @@ engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
     }
     cache_set_memo_free(e->cache, memo_free);
     if (c->use_llm && !c->dry_run && (e->llm = llm_new(&c->llm, err, errlen)) == NULL) goto fail;
+    if (e->llm) llm_set_gate(e->llm, breaker_lets_through, e);
     circuit_init(&e->breaker, c->breaker_failures, c->breaker_cooldown_ms);
     policy_init(&e->pol, c->min_severity, c->daily_tokens, c->rpm, c->tpm);
     return e;
@@ -96,22 +106,28 @@ void engine_free(engine *e) {
     llm_free(e->llm);
     facts_store_free(&e->st);
     buf *bufs[] = {&e->red_args, &e->red_pargs, &e->red_kargs, &e->red_cwd, &e->scratch,
-                   &e->summary, &e->reply.content};
+                   &e->summary};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) buf_free(bufs[i]);
     free(e);
 }
 
 cache *engine_cache(engine *e) { return e->cache; }
 
+llm *engine_llm(engine *e) { return e->llm; }
+
 /* --- redaction of the facts that leave the process --------------------------- */
 
+/* A field is copied into b only when redaction changed it: then and only
+ * then does fx->f[f] stop pointing at the event's own text. */
 static int redact_field(engine *e, facts *fx, fact_field f, buf *b) {
-    buf_reset(b);
     unsigned n = 0;
-    if (redact_text(e->red, fx->f[f], b, &n) < 0 || buf_putc(b, '\0') < 0) return -1;
-    b->len--;
-    fx->f[f] = b->p;
+    const char *res = redact_view(e->red, fx->f[f], &n);
+    if (res == NULL) return -1;
     e->n.redactions += n;
+    if (res == fx->f[f]) return 0;
+    buf_reset(b);
+    if (buf_puts(b, res) < 0) return -1;
+    fx->f[f] = b->p;
     return 0;
 }
 
@@ -152,10 +168,8 @@ static int rules_finding(const verdict *v, const char *summary, finding *f) {
     if ((f->summary = strdup(summary)) == NULL) return -1;
     for (size_t i = 0; i < v->nmatched; i++) {
         const rule *r = v->matched[i];
-        char ind[160];
-        snprintf(ind, sizeof ind, "rule %s (%s)", r->name, sev_name(r->severity));
         if (r->tech.id[0]) add_tech(f, &r->tech);
-        if (add_item(f->indicators, &f->nind, ind) < 0) return -1;
+        if (add_item(f->indicators, &f->nind, r->indicator) < 0) return -1;
         for (int j = 0; j < r->nnext; j++)
             if (add_item(f->next, &f->nnext, r->next[j]) < 0) return -1;
     }
@@ -188,14 +202,12 @@ static int dry_print(engine *e, const char *body) {
     return ferror(e->c.dry_out) ? -1 : 0;
 }
 
-static void account(engine *e, enrich_job **jobs, size_t n) {
-    e->n.tokens_in += e->reply.tokens_in;
-    e->n.tokens_out += e->reply.tokens_out;
-    policy_charge(&e->pol, (uint64_t)e->reply.tokens_in + e->reply.tokens_out, wall_ms());
-    for (size_t i = 0; i < n; i++) {       /* a batch's tokens are shared out evenly */
-        jobs[i]->tokens_in = e->reply.tokens_in / (unsigned)n;
-        jobs[i]->tokens_out = e->reply.tokens_out / (unsigned)n;
-    }
+static void account(engine *e, enrich_job *j, const llm_reply *r) {
+    e->n.tokens_in += r->tokens_in;
+    e->n.tokens_out += r->tokens_out;
+    policy_charge(&e->pol, (uint64_t)r->tokens_in + r->tokens_out, wall_ms());
+    j->tokens_in = r->tokens_in;
+    j->tokens_out = r->tokens_out;
 }
 
 static void set_status(engine *e, enrich_job *j, int ok) {
@@ -210,63 +222,31 @@ static void set_status(engine *e, enrich_job *j, int ok) {
     }
 }
 
-/* Validate the reply content for the n jobs of one request. */
-static void validate(engine *e, enrich_job **jobs, size_t n) {
-    const char *c = e->reply.content.p ? e->reply.content.p : "";
+/* Validate the reply content for j. */
+static void validate(engine *e, enrich_job *j, const llm_reply *r) {
+    const char *c = r->content.p ? r->content.p : "";
     char err[256] = "";
     uint64_t skipped;
-    if (n == 1) {
-        int ok = finding_from_json(c, e->reply.content.len, &jobs[0]->got, err, sizeof err) == 0;
-        set_status(e, jobs[0], ok);
-    } else {
-        finding *out = calloc(n, sizeof *out);
-        int *valid = calloc(n, sizeof *valid);
-        if (out && valid) finding_batch_from_json(c, e->reply.content.len, n, out, valid, err, sizeof err);
-        else snprintf(err, sizeof err, "out of memory");
-        for (size_t i = 0; i < n; i++) {
-            if (out && valid && valid[i]) jobs[i]->got = out[i];
-            set_status(e, jobs[i], out && valid && valid[i]);
-        }
-        free(out);
-        free(valid);
-    }
+    set_status(e, j, finding_from_json(c, r->content.len, &j->got, err, sizeof err) == 0);
     if (err[0] && msg_ratelimit("invalid_output", 10, &skipped)) notef("LLM reply rejected: %s", err);
 }
 
-static void failed(engine *e, enrich_job **jobs, size_t n, const char *err) {
+static void failed(engine *e, enrich_job *j, const char *err) {
     uint64_t skipped;
     if (msg_ratelimit("llm_error", 10, &skipped)) warnf("LLM: %s", err);
     circuit_record(&e->breaker, 0, now_ms());
     e->n.llm_errors++;
-    for (size_t i = 0; i < n; i++) jobs[i]->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_ERROR;
-}
-
-/* One request for n jobs; each ends ok, invalid_output or error. */
-static int ask(engine *e, enrich_job **jobs, size_t n) {
-    char **data = calloc(n, sizeof *data), err[256];
-    if (data == NULL) return -1;
-    for (size_t i = 0; i < n; i++) data[i] = jobs[i]->data;
-    char *body = prompt_build(data, n, e->c.model, e->c.mode, e->c.max_tokens);
-    free(data);
-    if (body == NULL) return -1;
-    e->n.llm_calls++;
-    int rc = llm_call(e->llm, body, &e->reply, err, sizeof err);
-    free(body);
-    e->n.retries_429 += e->reply.retried_429;
-    if (rc != LLM_OK) {
-        failed(e, jobs, n, err);
-        return 0;
-    }
-    circuit_record(&e->breaker, 1, now_ms());
-    account(e, jobs, n);
-    validate(e, jobs, n);
-    return 0;
+    j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_ERROR;
 }
 
 /* The cached value of a behaviour whose reply failed validation: not a
  * JSON object, so never taken for a finding, and not empty, so the
  * compacted topic does not read it as a tombstone. */
 #define INVALID_MARK "-"
+/* A dry run prints the request once per behaviour and marks it in the
+ * cache with DRY_MARK, never a made-up finding: nothing a dry run does may
+ * pass for an LLM's answer.  The mark is not published. */
+#define DRY_MARK "~"
 
 /* 1: a usable explanation in *got; 2: this behaviour was asked before and
  * the reply was invalid (INVALID_MARK), so do not pay for it again;
@@ -277,6 +257,7 @@ static int from_cache(engine *e, const char *key, finding *got) {
     char err[128];
     if (hit == NULL) return 0;
     if (strcmp(hit, INVALID_MARK) == 0) return 2;
+    if (strcmp(hit, DRY_MARK) == 0) return 3;
     if (*memo != NULL) return finding_copy(got, *memo) == 0;
     if (finding_from_json(hit, strlen(hit), got, err, sizeof err) < 0) return 0;
     finding *keep = malloc(sizeof *keep);   /* parse once per entry, copy on later hits */
@@ -320,17 +301,16 @@ static int gate(engine *e, int severity, enrich_job *o) {
     return 1;
 }
 
-static int dry_run(engine *e, enrich_job *j, const char *summary) {
+static int dry_run(engine *e, enrich_job *j) {
     char *body = prompt_build(&j->data, 1, e->c.model, e->c.mode, e->c.max_tokens);
     int rc = body ? dry_print(e, body) : -1;
     free(body);
-    finding stub = {.summary = (char *)summary, .severity = j->v.severity};
-    return (rc < 0 || store(e, j->key, &stub) < 0) ? -1 : 0;
+    return (rc < 0 || cache_put(e->cache, j->key, DRY_MARK, wall_ms() / 1000) < 0) ? -1 : 0;
 }
 
-/* Policy threshold, cache, dry-run, budget, breaker: decide whether j
- * needs the LLM (need_llm, with its data block), or what stands instead.
- * Returns 0, or -1 out of memory. */
+/* Policy threshold and cache: decide whether j needs the LLM (need_llm,
+ * with its data block), or what stands instead.  Returns 0, or -1 out of
+ * memory. */
 static int llm_path(engine *e, const facts *red, const char *summary, enrich_job *j) {
     j->source = TETRAGONSIDEKICK__SOURCE__SOURCE_RULES;
     j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_DISABLED;
@@ -342,6 +322,7 @@ static int llm_path(engine *e, const facts *red, const char *summary, enrich_job
     }
     if (cache_key(j->key, sizeof j->key, j->fp, e->c.model, PROMPT_VERSION) < 0) return 0;
     int hit = from_cache(e, j->key, &j->got);
+    if (hit == 3) return 0;    /* a dry run printed this request already */
     if (hit > 0) {
         e->n.cache_hits++;
         j->have = hit == 1;
@@ -351,23 +332,58 @@ static int llm_path(engine *e, const facts *red, const char *summary, enrich_job
         return 0;
     }
     e->n.cache_misses++;
-    if (!e->c.dry_run && !gate(e, j->v.severity, j)) return 0;
     if ((j->data = prompt_data(red, &j->v, summary)) == NULL) return -1;
-    if (e->c.dry_run) return dry_run(e, j, summary);
     j->need_llm = 1;
     return 0;
 }
 
-int engine_ask(engine *e, enrich_job **jobs, size_t n) {
-    if (n == 0) return 0;
-    if (ask(e, jobs, n) < 0) return -1;
-    for (size_t i = 0; i < n; i++) {
-        enrich_job *j = jobs[i];
+int engine_gate(engine *e, enrich_job *j) {
+    if (!j->need_llm) return 0;
+    if (e->c.dry_run || !gate(e, j->v.severity, j)) {
         j->need_llm = 0;
-        if (j->have && store(e, j->key, &j->got) < 0) return -1;
-        if (j->status == TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT &&
-            store_invalid(e, j->key) < 0)
-            return -1;
+        return e->c.dry_run ? (dry_run(e, j) < 0 ? -1 : 0) : 0;
+    }
+    return 1;
+}
+
+char *engine_request(engine *e, const enrich_job *j) {
+    char *const data[1] = {j->data};
+    return prompt_build(data, 1, e->c.model, e->c.mode, e->c.max_tokens);
+}
+
+int engine_answer(engine *e, enrich_job *j, int rc, const llm_reply *r, const char *err) {
+    j->need_llm = 0;
+    e->n.retries_429 += r->retried_429;
+    if (r->attempts > 0) e->n.llm_calls++;
+    if (r->refused && r->attempts == 0) {   /* never sent: the circuit opened meanwhile */
+        e->n.circuit_open++;
+        j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_CIRCUIT_OPEN;
+        return 0;
+    }
+    if (rc != LLM_OK) {
+        failed(e, j, err);
+        return 0;
+    }
+    circuit_record(&e->breaker, 1, now_ms());
+    account(e, j, r);
+    validate(e, j, r);
+    if (j->have && store(e, j->key, &j->got) < 0) return -1;
+    if (j->status == TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_INVALID_OUTPUT &&
+        store_invalid(e, j->key) < 0)
+        return -1;
+    return 0;
+}
+
+int engine_share(engine *e, const enrich_job *from, enrich_job *to, int first) {
+    to->need_llm = 0;
+    to->status = from->status;
+    if (from->have) to->source = from->source;   /* else the rules' enrichment stands */
+    to->tokens_in = first ? from->tokens_in : 0;
+    to->tokens_out = first ? from->tokens_out : 0;
+    if (!first) e->n.llm_shared++;
+    if (from->have) {
+        if (finding_copy(&to->got, &from->got) < 0) return -1;
+        to->have = 1;
     }
     return 0;
 }
@@ -443,10 +459,9 @@ static Tetragonsidekick__Enrichment *build(engine *e, pj_arena *a, const finding
  * itself is redacted without running the patterns a second time. */
 static int keep_redacted(engine *e, const facts *raw, const facts *red, enrich_job *j) {
     if (!e->c.redact_event) return 0;
-    if (strcmp(raw->f[F_ARGS], red->f[F_ARGS]) != 0 &&
-        (j->red_args = astr(j->a, red->f[F_ARGS])) == NULL)
+    if (raw->f[F_ARGS] != red->f[F_ARGS] && (j->red_args = astr(j->a, red->f[F_ARGS])) == NULL)
         return -1;
-    if (strcmp(raw->f[F_PARENT_ARGS], red->f[F_PARENT_ARGS]) != 0 &&
+    if (raw->f[F_PARENT_ARGS] != red->f[F_PARENT_ARGS] &&
         (j->red_pargs = astr(j->a, red->f[F_PARENT_ARGS])) == NULL)
         return -1;
     return 0;
@@ -524,27 +539,12 @@ int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, 
     return 0;
 }
 
-int engine_enrich(engine *e, pj_arena *a, tetra_event *ev, Tetragonsidekick__EnrichedEvent **out,
-                  char *err, size_t errlen) {
-    enrich_job j, *jp = &j;
-    if (engine_begin(e, a, ev, &j, err, errlen) < 0) {
-        job_free(&j);
-        return -1;
-    }
-    if (j.need_llm && engine_ask(e, &jp, 1) < 0) {
-        job_free(&j);
-        snprintf(err, errlen, "out of memory while enriching");
-        return -1;
-    }
-    return engine_end(e, &j, out, err, errlen);
-}
-
 /* --- counters -------------------------------------------------------------------- */
 
 static const char *const counter_names[] = {
     "llm_calls", "llm_ok", "llm_errors", "invalid_output", "cache_hits", "cache_misses",
     "skipped_policy", "budget_exhausted", "rate_limited", "circuit_open", "tokens_in",
-    "tokens_out", "redactions", "retries_429", "sev_info", "sev_low", "sev_medium", "sev_high",
+    "tokens_out", "redactions", "retries_429", "llm_shared", "sev_info", "sev_low", "sev_medium", "sev_high",
     "sev_critical",
 };
 
@@ -559,7 +559,7 @@ void engine_stats(const engine *e, stats *st) {
     const uint64_t v[] = {n->llm_calls, n->llm_ok, n->llm_errors, n->llm_invalid, n->cache_hits,
                           n->cache_misses, n->skipped_policy, n->budget_exhausted, n->rate_limited,
                           n->circuit_open, n->tokens_in, n->tokens_out, n->redactions,
-                          n->retries_429, n->sev[SEV_INFO], n->sev[SEV_LOW], n->sev[SEV_MEDIUM],
+                          n->retries_429, n->llm_shared, n->sev[SEV_INFO], n->sev[SEV_LOW], n->sev[SEV_MEDIUM],
                           n->sev[SEV_HIGH], n->sev[SEV_CRITICAL]};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) stats_add(st, counter_names[i], v[i]);
 }

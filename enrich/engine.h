@@ -4,8 +4,10 @@
  * The rules' finding always exists first; the LLM can only replace its
  * words and raise its severity, never lower it, and any failure on the LLM
  * path leaves the rules' finding standing with a status that says why.
- * main.c owns input and output; this file owns no I/O except the LLM
- * request and, in dry-run mode, printing that request instead. */
+ * The engine never waits: it says when a request is needed and builds it,
+ * and takes the answer when it comes; flow.c runs the requests side by
+ * side and owns the records meanwhile.  In dry-run mode the engine prints
+ * the request instead (to dry_out). */
 #ifndef TETRA_ENRICH_ENGINE_H
 #define TETRA_ENRICH_ENGINE_H
 
@@ -57,23 +59,21 @@ void engine_free(engine *e);
 /* 1 when the last engine_new failed on a rules file (a usage error). */
 int engine_bad_rules(void);
 
-/* Enrich ev, allocating the result in a (which also owns ev).  Returns 0
- * with *out set, or -1 with err filled (out of memory: stop). */
-int engine_enrich(engine *e, pj_arena *a, tetra_event *ev, Tetragonsidekick__EnrichedEvent **out,
-                  char *err, size_t errlen);
-
-/* The same in three steps, so several cache misses can share one LLM
- * request: engine_begin runs rules, redaction, fingerprint, policy and
- * cache and sets need_llm when the LLM should be asked; engine_ask asks for
- * n such jobs in one request; engine_end builds the record.  Every begun
- * job must be ended (engine_end frees what the job owns). */
+/* One event in steps, so the LLM's answer can come later: engine_begin
+ * runs rules, redaction, fingerprint, policy threshold and cache and sets
+ * need_llm on a cache miss; engine_gate decides whether a request may go
+ * out now; engine_request builds it; engine_answer takes its outcome, and
+ * engine_share hands that outcome to every other job that waited for the
+ * same behaviour (single flight); engine_end builds the record.  Every
+ * begun job must be ended or discarded (engine_end frees what the job
+ * owns). */
 typedef struct enrich_job {
     pj_arena *a;
     tetra_event *ev;
     verdict v;
     finding rf, got;      /* the rules' finding; the LLM's or the cache's */
     int have;             /* got is set */
-    int need_llm;         /* waiting for engine_ask */
+    int need_llm;         /* a cache miss: waiting for the LLM */
     int source, status;   /* TETRAGONSIDEKICK__SOURCE__*, __LLM_STATUS__* */
     unsigned tokens_in, tokens_out;
     char fp[17];
@@ -87,8 +87,22 @@ int engine_begin(engine *e, pj_arena *a, tetra_event *ev, enrich_job *j, char *e
 /* Release what a job owns without building its record (after a failed
  * engine_begin). */
 void engine_discard(enrich_job *j);
-/* Returns 0, or -1 when out of memory. */
-int engine_ask(engine *e, enrich_job **jobs, size_t n);
+/* For a job with need_llm: 1 when a request may be made now (a request
+ * per minute is taken); 0 when not, need_llm cleared and the status saying
+ * why (rate, budget, circuit open; in dry-run the request was printed);
+ * -1 when out of memory. */
+int engine_gate(engine *e, enrich_job *j);
+/* The request body for j (new string, caller frees), or NULL when out of
+ * memory. */
+char *engine_request(engine *e, const enrich_job *j);
+/* The outcome of the request made for j (rc and r as llm_done_fn gives
+ * them): validation, accounting, the circuit breaker, the cache.  Only
+ * j->key needs to be set.  Returns 0, or -1 when out of memory. */
+int engine_answer(engine *e, enrich_job *j, int rc, const llm_reply *r, const char *err);
+/* Give to the outcome engine_answer put in from (first: to is the job the
+ * request was made for, and gets its token counts).  Returns 0, or -1
+ * when out of memory. */
+int engine_share(engine *e, const enrich_job *from, enrich_job *to, int first);
 int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, char *err,
                size_t errlen);
 
@@ -103,5 +117,7 @@ void engine_list_rules(FILE *fp);
 
 /* The cache, for loading and publishing entries (Kafka). */
 cache *engine_cache(engine *e);
+/* The LLM client requests go through; NULL with --no-llm or --dry-run. */
+llm *engine_llm(engine *e);
 
 #endif

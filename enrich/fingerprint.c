@@ -1,12 +1,15 @@
 /* fingerprint.c - behaviour fingerprints; see fingerprint.h for what is
  * kept and what is masked.  Masking is a single pass over alphanumeric
  * runs: cheap enough to run on every event. */
-#include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 #include "fingerprint.h"
 
-static int is_hex(char c) { return isxdigit((unsigned char)c) != 0; }
+/* Character classes by arithmetic: ASCII only, as the C locale the
+ * programs run in has them, without a ctype call per byte of every field. */
+static int is_digit(char c) { return (unsigned char)(c - '0') < 10; }
+static int is_lower_az(char c, int n) { return (unsigned char)((c | 32) - 'a') < n; }
+static int is_hex(char c) { return is_digit(c) || is_lower_az(c, 6); }
+static int is_alnum(char c) { return is_digit(c) || is_lower_az(c, 26); }
 
 /* Length of a UUID (8-4-4-4-12 hex) at s, or 0. */
 static size_t uuid_len(const char *s) {
@@ -17,19 +20,19 @@ static size_t uuid_len(const char *s) {
             if (!is_hex(s[n])) return 0;
         if (g < 4 && s[n++] != '-') return 0;
     }
-    return isalnum((unsigned char)s[n]) ? 0 : n;
+    return is_alnum(s[n]) ? 0 : n;
 }
 
 /* Replace digit runs inside a short alphanumeric run with <n>. */
 static int put_short_run(const char *s, size_t n, buf *out) {
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        if (isdigit((unsigned char)s[i])) {
-            while (i < n && isdigit((unsigned char)s[i])) i++;
+        if (is_digit(s[i])) {
+            while (i < n && is_digit(s[i])) i++;
             if (buf_append(out, "<n>", 3) < 0) return -1;
             continue;
         }
-        while (j < n && !isdigit((unsigned char)s[j])) j++;
+        while (j < n && !is_digit(s[j])) j++;
         if (buf_append(out, s + i, j - i) < 0) return -1;
         i = j;
     }
@@ -39,7 +42,7 @@ static int put_short_run(const char *s, size_t n, buf *out) {
 static int put_run(const char *s, size_t n, buf *out) {
     size_t digits = 0, hex = 0;
     for (size_t i = 0; i < n; i++) {
-        digits += isdigit((unsigned char)s[i]) != 0;
+        digits += is_digit(s[i]) != 0;
         hex += is_hex(s[i]);
     }
     if (digits == n) return buf_puts(out, "<n>");
@@ -51,9 +54,11 @@ static int put_run(const char *s, size_t n, buf *out) {
 /* After a temporary directory prefix, the next path component is a
  * throw-away name; returns the prefix length at s or 0. */
 static size_t tmpdir_len(const char *s) {
-    static const char *const dirs[] = {"/tmp/", "/var/tmp/", "/dev/shm/"};
+    static const struct { const char *dir; size_t len; } dirs[] = {
+        {"/tmp/", 5}, {"/var/tmp/", 9}, {"/dev/shm/", 9}};
+    if (s[0] != '/') return 0;   /* the common case, at every position */
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-        if (strncmp(s, dirs[i], strlen(dirs[i])) == 0) return strlen(dirs[i]);
+        if (strncmp(s, dirs[i].dir, dirs[i].len) == 0) return dirs[i].len;
     return 0;
 }
 
@@ -68,15 +73,15 @@ int fp_normalize(const char *s, size_t max, buf *out) {
             if (buf_append(out, s + i, t) < 0 || buf_puts(out, "<tmp>") < 0) return -1;
             i += t;
             while (s[i] != '\0' && s[i] != '/' && s[i] != ' ') i++;
-        } else if (isalnum((unsigned char)s[i])) {
-            for (n = 0; isalnum((unsigned char)s[i + n]); n++) {}
+        } else if (is_alnum(s[i])) {
+            for (n = 0; is_alnum(s[i + n]); n++) {}
             if (put_run(s + i, n, out) < 0) return -1;
             i += n;
         } else {
             /* punctuation up to the next possible UUID, temporary path or
              * run is copied at once, never past max */
             size_t j = i + 1, room = max - (out->len - start);
-            while (j - i < room && s[j] != '\0' && !isalnum((unsigned char)s[j]) && s[j] != '/') j++;
+            while (j - i < room && s[j] != '\0' && !is_alnum(s[j]) && s[j] != '/') j++;
             if (buf_append(out, s + i, j - i) < 0) return -1;
             i = j;
         }
@@ -114,6 +119,8 @@ uint64_t fp_hash(const void *p, size_t n) {
 int fp_compute(const facts *fx, buf *scratch, char out[17]) {
     buf_reset(scratch);
     if (fp_text(fx, scratch) < 0) return -1;
-    snprintf(out, 17, "%016llx", (unsigned long long)fp_hash(scratch->p, scratch->len));
+    uint64_t h = fp_hash(scratch->p, scratch->len);
+    for (int i = 15; i >= 0; i--, h >>= 4) out[i] = "0123456789abcdef"[h & 15];
+    out[16] = '\0';
     return 0;
 }

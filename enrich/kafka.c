@@ -2,12 +2,17 @@
  * default (exactly-once with --transactional-id is txn.c).
  *
  * Why at-least-once by default: transactions need a stable id per replica
- * and hold records back until their batch commits.  Here an input offset is
- * committed only after the enriched record it produced was acknowledged
- * (kafka_out's delivery watermark), so a crash re-sends at most the
- * uncommitted tail; every enriched record's key is the coordinates of its
- * source record ("topic/partition/offset"), so a re-sent record carries the
- * same key and consumers can drop the duplicate.
+ * and hold records back until their batch commits.  Records go through
+ * flow.c and leave as soon as each is ready, so they are produced out of
+ * input order; a record is finished when the enriched record it produced
+ * was acknowledged (kafka_out's delivery watermark), and each partition is
+ * committed up to its oldest unfinished record (common/offsets.c, as in
+ * tetra-sink).  A crash therefore re-sends at most what was finished
+ * beyond that floor; every enriched record's key is the coordinates of its
+ * source record ("topic/partition/offset"), so a re-sent record carries
+ * the same key and consumers can drop the duplicate.  A dry run opens no
+ * producer: it produces and commits nothing and says on stderr what it
+ * would have produced.
  *
  * The explanation cache is shared through a compacted topic keyed by the
  * cache key: read to its end at start-up (so a restart or a new replica
@@ -27,6 +32,8 @@
 #include "kafka_in.h"
 #include "kafka_out.h"
 #include "msg.h"
+#include "offsets.h"
+#include "flow.h"
 
 #define TYPE_ENRICHED "tetragonsidekick.EnrichedEvent"
 #define MAX_PARTS 1024
@@ -164,8 +171,8 @@ int kafka_cache_load(const enrich_opts *o, engine *e, uint64_t *loaded) {
 
 /* --- consume, enrich, produce ---------------------------------------------------- */
 
-/* A consumed record waiting for the output it caused to be delivered:
- * done once kafka_out_done() reaches need. */
+/* A produced record waiting for its delivery: done once kafka_out_done()
+ * reaches need. */
 typedef struct pend {
     uint64_t need;
     int32_t part;
@@ -174,16 +181,15 @@ typedef struct pend {
 
 typedef struct kloop {
     enrich_opts *o;
-    engine *e;
     stats *st;
     kafka_in *in;
-    kafka_out *out;
-    pj_arena *arena;
+    kafka_out *out;          /* NULL in a dry run */
+    offsets *offs;           /* the commit floor per partition */
+    flow *f;
     buf val;
-    pend *q;
+    pend *q;                 /* in produce order, so in need order */
     size_t head, n, cap;
-    int64_t next[MAX_PARTS];     /* committable offset per partition, -1 none */
-    int dirty;
+    uint64_t last_commit, last_msg, would;
     volatile sig_atomic_t *stop;
 } kloop;
 
@@ -204,51 +210,59 @@ static int pend_push(kloop *k, uint64_t need, int32_t part, int64_t off) {
     return 0;
 }
 
-/* Move finished records (in consume order) to the committable offsets. */
+/* Records whose output was delivered are finished. */
 static void advance(kloop *k) {
-    uint64_t done = kafka_out_done(k->out);
+    uint64_t done = k->out ? kafka_out_done(k->out) : 0;
     while (k->n > 0 && k->q[k->head].need <= done) {
-        pend *p = &k->q[k->head];
-        if (p->part >= 0 && p->part < MAX_PARTS) k->next[p->part] = p->off + 1;
+        offsets_done(k->offs, k->q[k->head].part, k->q[k->head].off);
         k->head++;
         k->n--;
-        k->dirty = 1;
     }
 }
 
+/* Commit every partition's floor: the oldest record not finished.  A dry
+ * run commits nothing. */
 static void commit(kloop *k) {
     int32_t parts[MAX_PARTS];
     int64_t offs[MAX_PARTS];
-    size_t n = 0;
     char err[256];
+    if (k->out == NULL) return;
     advance(k);
-    if (!k->dirty) return;
-    for (int p = 0; p < MAX_PARTS; p++)
-        if (k->next[p] >= 0) parts[n] = p, offs[n++] = k->next[p];
-    if (n && kafka_in_commit(k->in, parts, offs, n, err, sizeof err) < 0) {
+    size_t n = offsets_pending_commits(k->offs, parts, offs, MAX_PARTS);
+    if (n == 0) return;
+    if (kafka_in_commit(k->in, parts, offs, n, err, sizeof err) < 0) {
         warnf("commit: %s (will retry)", err);
         return;
     }
-    k->dirty = 0;
+    for (size_t i = 0; i < n; i++) offsets_committed(k->offs, parts[i], offs[i]);
 }
 
+/* Before partitions go: deliver what was produced for them, commit their
+ * floor, and drop their records still waiting (the next owner reads them
+ * again from the floor; their requests still fill the cache). */
 static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_t n) {
     kloop *k = opaque;
     if (assigned) return;
-    kafka_out_flush(k->out, k->stop);   /* finish what we produced for them */
+    if (k->out) kafka_out_flush(k->out, k->stop);
     commit(k);
-    for (size_t i = 0; i < n; i++)
-        if (parts[i] >= 0 && parts[i] < MAX_PARTS) k->next[parts[i]] = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (k->f) flow_drop(k->f, parts[i]);
+        offsets_drop(k->offs, parts[i]);
+    }
 }
 
-static int produce(kloop *k, const rd_kafka_message_t *m, Tetragonsidekick__EnrichedEvent *ee,
-                   const char *kind) {
+static int produce(kloop *k, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
     char key[300], err[256];
+    const char *kind = event_kind(ee->event);
+    if (kind == NULL) kind = "";
     size_t sz = protobuf_c_message_get_packed_size(&ee->base);
     buf_reset(&k->val);
-    if (buf_reserve(&k->val, sz) < 0) return -1;
+    if (buf_reserve(&k->val, sz) < 0) {
+        errorf("out of memory");
+        return -1;
+    }
     protobuf_c_message_pack(&ee->base, (uint8_t *)k->val.p);
-    snprintf(key, sizeof key, "%s/%" PRId32 "/%" PRId64, k->o->in_topic, m->partition, m->offset);
+    buf_fmt_record_key(key, sizeof key, k->o->in_topic, tag.lane, tag.off);
     kafka_hdr h[2] = {{"message-type", TYPE_ENRICHED, strlen(TYPE_ENRICHED)},
                       {"tetragon-event-kind", kind, strlen(kind)}};
     if (kafka_out_produce(k->out, k->val.p, sz, key, strlen(key), h, 2, k->stop, err, sizeof err) != 0) {
@@ -258,66 +272,116 @@ static int produce(kloop *k, const rd_kafka_message_t *m, Tetragonsidekick__Enri
     return 0;
 }
 
-static int one(kloop *k, const rd_kafka_message_t *m) {
-    tetra_event *ev;
-    const char *reason;
-    char err[256];
-    Tetragonsidekick__EnrichedEvent *ee;
-    stats_add(k->st, "read", 1);
-    pj_arena_reset(k->arena);
-    pj_error perr;
-    if (event_from_proto(k->arena, m->payload, m->len, &ev, &reason, &perr) < 0) {
-        uint64_t skipped;
-        stats_add(k->st, "rejected", 1);
-        stats_add(k->st, reason, 1);
-        if (msg_ratelimit(reason, 10, &skipped))
-            warnf("%s/%d@%lld: %s: %s%s%s", k->o->in_topic, (int)m->partition,
-                  (long long)m->offset, reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
-        return pend_push(k, kafka_out_produced(k->out), m->partition, m->offset);
-    }
-    if (engine_enrich(k->e, k->arena, ev, &ee, err, sizeof err) < 0) {
-        errorf("%s", err);
-        return -1;
-    }
-    const char *kind = event_kind(ev);
-    if (produce(k, m, ee, kind ? kind : "") < 0) return -1;
-    stats_add(k->st, "written", 1);
-    return pend_push(k, kafka_out_produced(k->out), m->partition, m->offset);
+void kafka_would_produce(const enrich_opts *o, flow_tag tag, const Tetragonsidekick__EnrichedEvent *ee) {
+    const Tetragonsidekick__Enrichment *m = ee->enrichment;
+    const ProtobufCEnumValue *sev = protobuf_c_enum_descriptor_get_value(
+        &tetragonsidekick__severity__descriptor, (int)m->severity);
+    const ProtobufCEnumValue *st = protobuf_c_enum_descriptor_get_value(
+        &tetragonsidekick__llm_status__descriptor, (int)m->llm_status);
+    infof("dry run: would produce to %s: key %s/%" PRId32 "/%" PRId64 ", severity %s, llm_status %s",
+          o->out_topic, o->in_topic, tag.lane, tag.off, sev ? sev->name : "?", st ? st->name : "?");
 }
 
-static int loop(kloop *k) {
-    uint64_t last_commit = mono_ms(), last_msg = mono_ms();
+static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
+    kloop *k = ctx;
+    if (ee == NULL || k->out == NULL) {
+        if (ee) kafka_would_produce(k->o, tag, ee);
+        k->would += ee != NULL;
+        offsets_done(k->offs, tag.lane, tag.off);
+        return 0;
+    }
+    if (produce(k, tag, ee) < 0) return -1;
+    stats_add(k->st, "written", 1);
+    if (pend_push(k, kafka_out_produced(k->out), tag.lane, tag.off) == 0) return 0;
+    errorf("out of memory");
+    return -1;
+}
+
+/* One consumed record into the flow; a record that is not an event is
+ * finished at once (nothing to produce, its offset may be committed). */
+static int take(kloop *k, flow *f, const rd_kafka_message_t *m) {
+    tetra_event *ev;
+    const char *reason;
+    pj_error perr;
+    stats_add(k->st, "read", 1);
+    pj_arena *a = flow_arena(f);
+    if (a == NULL || offsets_read(k->offs, m->partition, m->offset) < 0) {
+        errorf("out of memory");
+        return -1;
+    }
+    if (event_from_proto(a, m->payload, m->len, &ev, &reason, &perr) == 0)
+        return flow_add(f, (flow_tag){m->partition, m->offset}, ev);
+    uint64_t skipped;
+    stats_add(k->st, "rejected", 1);
+    stats_add(k->st, reason, 1);
+    if (msg_ratelimit(reason, 10, &skipped))
+        warnf("%s/%d@%lld: %s: %s%s%s", k->o->in_topic, (int)m->partition, (long long)m->offset,
+              reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
+    offsets_done(k->offs, m->partition, m->offset);
+    return 0;
+}
+
+/* Up to a few hundred records per pass, the first waited for up to
+ * wait_ms.  The end of the input is --idle-exit with nothing held. */
+static int read_kafka(void *ctx, flow *f, int wait_ms) {
+    kloop *k = ctx;
     char err[256];
-    while (!*k->stop) {
+    for (int i = 0; i < 500 && !flow_full(f); i++) {
         rd_kafka_message_t *m;
-        int r = kafka_in_poll(k->in, 100, &m, err, sizeof err);
+        int r = kafka_in_poll(k->in, i == 0 ? wait_ms : 0, &m, err, sizeof err);
         if (r < 0) {
             errorf("consumer: %s", err);
             return -1;
         }
-        if (r == 1) {
-            int rc = one(k, m);
-            rd_kafka_message_destroy(m);
-            if (rc < 0) return -1;
-            last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
-        }
-        kafka_out_poll(k->out, 0);
-        if (mono_ms() - last_commit >= 1000) {
-            commit(k);
-            last_commit = mono_ms();
-        }
-        if (k->o->idle_exit_ms && mono_ms() - last_msg >= k->o->idle_exit_ms) break;
+        if (r == 0) break;
+        int rc = take(k, f, m);
+        rd_kafka_message_destroy(m);
+        if (rc < 0) return -1;
+        k->last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
+    }
+    if (k->o->idle_exit_ms && mono_ms() - k->last_msg >= k->o->idle_exit_ms && flow_held(f) == 0)
+        return 0;
+    return 1;
+}
+
+static int tick(void *ctx, flow *f) {
+    kloop *k = ctx;
+    (void)f;
+    if (k->out) kafka_out_poll(k->out, 0);
+    advance(k);
+    if (mono_ms() - k->last_commit >= 1000) {
+        commit(k);
+        k->last_commit = mono_ms();
     }
     return 0;
 }
 
+static const flow_io kafka_ops = {.read = read_kafka, .emit = emit, .tick = tick};
+
 static int open_clients(kloop *k, char *err, size_t errlen) {
-    rd_kafka_conf_t *pc = kafka_producer_conf(k->o, err, errlen), *cc = k->o->consumer;
-    if (pc == NULL || (k->out = kafka_out_new(pc, k->o->out_topic, err, errlen)) == NULL)
-        return -1;
+    rd_kafka_conf_t *cc = k->o->consumer;
+    if (!k->o->ec.dry_run) {
+        rd_kafka_conf_t *pc = kafka_producer_conf(k->o, err, errlen);
+        if (pc == NULL || (k->out = kafka_out_new(pc, k->o->out_topic, err, errlen)) == NULL)
+            return -1;
+    }
     k->o->consumer = NULL; /* kafka_in_new takes it */
     k->in = kafka_in_new(cc, k->o->in_topic, on_rebalance, k, err, errlen);
     return k->in ? 0 : -1;
+}
+
+static void finish(kloop *k, int *rc) {
+    if (k->out) {
+        uint64_t lost = kafka_out_flush(k->out, NULL);
+        if (lost > 0) {
+            errorf("%" PRIu64 " enriched records not delivered: %s", lost, kafka_out_error(k->out));
+            *rc = 1;
+        }
+    }
+    if (k->in) commit(k);
+    if (k->out == NULL && k->in)
+        infof("dry run: %" PRIu64 " records would have been produced to %s; nothing was produced"
+              " or committed", k->would, k->o->out_topic);
 }
 
 int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop) {
@@ -325,24 +389,20 @@ int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop)
     char err[512];
     int rc = 1;
     if (k == NULL) return 1;
-    *k = (kloop){.o = o, .e = e, .st = st, .stop = stop, .arena = pj_arena_new()};
-    for (int p = 0; p < MAX_PARTS; p++) k->next[p] = -1;
-    if (k->arena == NULL || open_clients(k, err, sizeof err) < 0) {
-        errorf("kafka: %s", k->arena ? err : "out of memory");
-    } else if (loop(k) == 0) {
+    *k = (kloop){.o = o, .st = st, .stop = stop, .offs = offsets_new(),
+                 .last_commit = mono_ms(), .last_msg = mono_ms()};
+    flow_conf fc = {.max_pending = o->max_pending, .ordered = o->ordered, .wake_fd = -1};
+    if (k->offs == NULL || (k->f = flow_new(e, &fc, &kafka_ops, k)) == NULL)
+        errorf("out of memory");
+    else if (open_clients(k, err, sizeof err) < 0)
+        errorf("kafka: %s", err);
+    else if (flow_run(k->f, stop) == 0)
         rc = 0;
-    }
-    if (k->out) {
-        uint64_t lost = kafka_out_flush(k->out, NULL);
-        if (lost > 0) {
-            errorf("%" PRIu64 " enriched records not delivered: %s", lost, kafka_out_error(k->out));
-            rc = 1;
-        }
-    }
-    if (k->in) commit(k);
-    kafka_in_free(k->in);
+    finish(k, &rc);
+    kafka_in_free(k->in);   /* may call on_rebalance: the flow is still there */
+    flow_free(k->f);
     kafka_out_free(k->out);
-    pj_arena_free(k->arena);
+    offsets_free(k->offs);
     buf_free(&k->val);
     free(k->q);
     free(k);

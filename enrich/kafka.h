@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include "cli.h"
+#include "flow.h"
 #include "stats.h"
 
 /* Load the cache topic into e's cache and arrange for new explanations to
@@ -22,12 +23,16 @@ void kafka_cache_detach(void);
  * err filled. */
 rd_kafka_conf_t *kafka_producer_conf(const enrich_opts *o, char *err, size_t errlen);
 
+/* A dry run's line on stderr for the record it would have produced for
+ * the input record at tag. */
+void kafka_would_produce(const enrich_opts *o, flow_tag tag, const Tetragonsidekick__EnrichedEvent *ee);
+
 /* Consume, enrich and produce until *stop or --idle-exit; the consumer is
  * built from o->consumer (taken).  Returns 0 or 1. */
 int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop);
 
-/* The same, exactly-once: batches of records and their input offsets in
- * Kafka transactions (o->txn_id).  Returns 0 or 1. */
+/* The same, exactly-once: finished records, in input order, and the input
+ * offsets after them in Kafka transactions (o->txn_id).  Returns 0 or 1. */
 int run_kafka_txn(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop);
 
 #endif

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include "cli.h"
 #include "kafka.h"
+#include "metrics.h"
 #include "msg.h"
 #include "run.h"
 
@@ -22,12 +23,26 @@ static void on_signal(int sig) {
     stop_flag = 1;
 }
 
-static void summary(const engine *e, stats *st, int verbosity) {
+static void summary(const engine *e, stats *st) {
     char line[2048];
     engine_stats(e, st);
     stats_format(st, line, sizeof line);
-    if (verbosity > MSG_QUIET)
-        fprintf(stderr, "%s: %s est_cost=%.6f\n", msg_progname(), line, engine_cost(e));
+    infof("%s est_cost=%.6f", line, engine_cost(e));
+}
+
+/* /metrics: the engine keeps its counters apart until the summary. */
+static void engine_counters(void *ctx, stats *snap) {
+    engine_stats(ctx, snap);
+}
+
+static int start_metrics(const enrich_opts *o, engine *e, const stats *st) {
+    char err[512];
+    metrics_conf mc = {.addr = o->metrics_addr, .prog = "tetra-enrich", .st = st,
+                       .extra = engine_counters, .extra_ctx = e,
+                       .need_kafka = o->in_topic != NULL};
+    if (!mc.addr || metrics_start(&mc, err, sizeof err) == 0) return 0;
+    errorf("%s", err);
+    return -1;
 }
 
 static int declare(stats *st) {
@@ -51,11 +66,13 @@ static int run(enrich_opts *o) {
     if (o->cache_topic && kafka_cache_load(o, e, &loaded) == 0)
         notef("loaded %llu cached explanations from %s", (unsigned long long)loaded, o->cache_topic);
     stats_add(&st, "cache_loaded", loaded);
-    int rc = !o->in_topic ? run_stdio(o, e, &st, &stop_flag)
+    int rc = start_metrics(o, e, &st) < 0 ? 1
+             : !o->in_topic ? run_stdio(o, e, &st, &stop_flag)
              : o->txn_id  ? run_kafka_txn(o, e, &st, &stop_flag)
                           : run_kafka(o, e, &st, &stop_flag);
+    metrics_stop(); /* before the summary adds the engine's counters to st */
     kafka_cache_detach();
-    summary(e, &st, o->verbosity);
+    summary(e, &st);
     engine_free(e);
     return rc;
 }

@@ -236,11 +236,32 @@ static int alt(const char *p, const char *e, litset *out)
     return out->ok;
 }
 
+/* 1 when re is plain text and '|' only, every branch non-empty and short
+ * enough to be kept whole: then the literal set is the regex itself. */
+static int plain_alternation(const char *re)
+{
+    size_t run = 0;
+    for (const char *p = re;; p++) {
+        if (*p == '|' || *p == '\0') {
+            if (run == 0 || run >= LIT_MAX)
+                return 0;
+            if (*p == '\0')
+                return 1;
+            run = 0;
+        } else if (strchr(".[]()*+?{}^$\\", *p) != NULL) {
+            return 0;
+        } else {
+            run++;
+        }
+    }
+}
+
 int prefilter_compile(const char *re, prefilter *pf)
 {
     litset *s = malloc(sizeof *s);
     pf->lit = NULL;
     pf->n = 0;
+    pf->exact = 0;
     if (s == NULL)
         return -1;
     if (alt(re, re + strlen(re), s) && shortest(s) > 0) {
@@ -249,6 +270,7 @@ int prefilter_compile(const char *re, prefilter *pf)
         for (size_t i = 0; i < s->n; i++, pf->n++)
             if ((pf->lit[i] = strdup(s->s[i])) == NULL)
                 goto oom;
+        pf->exact = plain_alternation(re);
     }
     free(s);
     return 0;

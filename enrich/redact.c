@@ -9,11 +9,11 @@
  * part is replaced, so "--password=<redacted:option>" still shows which
  * option carried it.  Patterns run one after another over the whole text;
  * a span that already starts with "<redacted" is left alone. */
-#include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "litscan.h"
 #include "redact.h"
 
 typedef struct pattern {
@@ -60,12 +60,13 @@ static const pattern patterns[] = {
 };
 
 #define NPATTERNS (sizeof patterns / sizeof patterns[0])
-#define HINTS_MAX 12
 
 struct redactor {
     regex_t re[NPATTERNS];
-    char hint[NPATTERNS][HINTS_MAX][24]; /* lower-cased, split once */
-    buf a, b, low;                       /* scratch, reused across calls */
+    litscan *hints;      /* every pattern's hints, case-folded, the pattern's index as id */
+    litscan_hits hit;    /* the hints found in the current text */
+    buf a, b, low;       /* scratch, reused across calls */
+    int have_low;        /* low holds the current text lower-cased */
 };
 
 /* --- gates: necessary conditions of the secret-word patterns ---------------- */
@@ -132,16 +133,22 @@ static int key_value_gate(const char *lower) { return any_word(lower, key_value_
 
 /* --- set-up -------------------------------------------------------------------- */
 
-static void split_hints(const char *hints, char out[HINTS_MAX][24]) {
-    size_t k = 0;
-    for (const char *h = hints; *h != '\0' && k < HINTS_MAX;) {
+/* Add pattern i's '|'-separated hints to the scanner under id i. */
+static int add_hints(litscan *ls, const char *hints, unsigned i) {
+    for (const char *h = hints; *h != '\0';) {
         size_t n = strcspn(h, "|");
-        if (n < 24) {
-            for (size_t i = 0; i < n; i++) out[k][i] = (char)tolower((unsigned char)h[i]);
-            out[k++][n] = '\0';
-        }
+        if (litscan_add(ls, h, n, i) < 0) return -1;
         h += n + (h[n] == '|');
     }
+    return 0;
+}
+
+static int build_hints(redactor *r) {
+    if ((r->hints = litscan_new(1)) == NULL) return -1;
+    for (size_t i = 0; i < NPATTERNS; i++)
+        if (add_hints(r->hints, patterns[i].hints, (unsigned)i) < 0) return -1;
+    if (litscan_build(r->hints) < 0) return -1;
+    return litscan_hits_init(&r->hit, r->hints);
 }
 
 redactor *redact_new(char *err, size_t errlen) {
@@ -150,8 +157,14 @@ redactor *redact_new(char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    if (build_hints(r) < 0) {
+        snprintf(err, errlen, "out of memory");
+        litscan_free(r->hints);
+        litscan_hits_free(&r->hit);
+        free(r);
+        return NULL;
+    }
     for (size_t i = 0; i < NPATTERNS; i++) {
-        split_hints(patterns[i].hints, r->hint[i]);
         int flags = REG_EXTENDED | (patterns[i].icase ? REG_ICASE : 0);
         int rc = regcomp(&r->re[i], patterns[i].re, flags);
         if (rc != 0) {
@@ -159,6 +172,8 @@ redactor *redact_new(char *err, size_t errlen) {
             regerror(rc, &r->re[i], m, sizeof m);
             snprintf(err, errlen, "redaction pattern %s: %s", patterns[i].kind, m);
             for (size_t j = 0; j < i; j++) regfree(&r->re[j]);
+            litscan_free(r->hints);
+            litscan_hits_free(&r->hit);
             free(r);
             return NULL;
         }
@@ -169,6 +184,8 @@ redactor *redact_new(char *err, size_t errlen) {
 void redact_free(redactor *r) {
     if (r == NULL) return;
     for (size_t i = 0; i < NPATTERNS; i++) regfree(&r->re[i]);
+    litscan_free(r->hints);
+    litscan_hits_free(&r->hit);
     buf_free(&r->a);
     buf_free(&r->b);
     buf_free(&r->low);
@@ -176,16 +193,6 @@ void redact_free(redactor *r) {
 }
 
 /* --- redaction ----------------------------------------------------------------- */
-
-/* 1 when one of pattern i's hints occurs in lower, the lower-cased text
- * (strstr on a lower-cased copy is far cheaper than a case-insensitive
- * compare at every position), and its gate, if any, agrees. */
-static int may_match(const redactor *r, size_t i, const char *lower) {
-    int hit = 0;
-    for (size_t k = 0; k < HINTS_MAX && r->hint[i][k][0] && !hit; k++)
-        hit = strstr(lower, r->hint[i][k]) != NULL;
-    return hit && (patterns[i].gate == NULL || patterns[i].gate(lower));
-}
 
 static int lower_copy(buf *dst, const char *s) {
     size_t n = strlen(s);
@@ -198,6 +205,17 @@ static int lower_copy(buf *dst, const char *s) {
     dst->p[n] = '\0';
     dst->len = n;
     return 0;
+}
+
+/* 1 when one of pattern i's hints occurs in s (found by the last scan of
+ * s, case-insensitive) and its gate, if any, agrees on the lower-cased
+ * text, which is made only for a gate.  0 or 1, or -1 out of memory. */
+static int may_match(redactor *r, size_t i, const char *s) {
+    if (!litscan_hit(&r->hit, (unsigned)i)) return 0;
+    if (patterns[i].gate == NULL) return 1;
+    if (!r->have_low && lower_copy(&r->low, s) < 0) return -1;
+    r->have_low = 1;
+    return patterns[i].gate(r->low.p);
 }
 
 /* One pass of pattern i over s into out; *done counts replacements. */
@@ -225,28 +243,36 @@ static int apply(const regex_t *re, const pattern *p, const char *s, buf *out, u
  * of r's scratch buffers. */
 static const char *redact_all(redactor *r, const char *s, unsigned *count) {
     const char *cur = s;
-    if (lower_copy(&r->low, s) < 0) return NULL;
+    litscan_scan(r->hints, cur, &r->hit);
+    r->have_low = 0;
     for (size_t i = 0; i < NPATTERNS; i++) {
-        if (!may_match(r, i, r->low.p)) continue;
+        int may = may_match(r, i, cur);
+        if (may < 0) return NULL;
+        if (!may) continue;
         unsigned done = 0;
         buf_reset(&r->b);
         if (apply(&r->re[i], &patterns[i], cur, &r->b, &done) < 0) return NULL;
-        if (done == 0) continue;   /* unchanged: keep cur and its lower-cased copy */
+        if (done == 0) continue;   /* unchanged: keep cur, its hits and lower-cased copy */
         *count += done;
         buf tmp = r->a;
         r->a = r->b;
         r->b = tmp;
         cur = r->a.p;
-        if (lower_copy(&r->low, cur) < 0) return NULL;
+        litscan_scan(r->hints, cur, &r->hit);   /* a placeholder holds words too */
+        r->have_low = 0;
     }
     return cur;
 }
 
-int redact_text(redactor *r, const char *s, buf *out, unsigned *count) {
+const char *redact_view(redactor *r, const char *s, unsigned *count) {
     unsigned n = 0;
-    if (s[0] == '\0') return 0;
+    if (s[0] == '\0') return s;
     const char *res = redact_all(r, s, &n);
-    if (res == NULL) return -1;
-    if (count) *count += n;
-    return buf_puts(out, res);
+    if (res != NULL && count) *count += n;
+    return res;
+}
+
+int redact_text(redactor *r, const char *s, buf *out, unsigned *count) {
+    const char *res = redact_view(r, s, count);
+    return res == NULL ? -1 : buf_puts(out, res);
 }

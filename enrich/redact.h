@@ -23,5 +23,9 @@ void redact_free(redactor *r);
  * number of replacements.  r keeps scratch buffers, so one redactor serves
  * one thread.  Returns 0 or -1 (out of memory). */
 int redact_text(redactor *r, const char *s, buf *out, unsigned *count);
+/* s with secrets replaced: s itself when nothing was found (most texts,
+ * no copy), else r's scratch, valid until the next call on r.  *count
+ * grows as above.  NULL when out of memory. */
+const char *redact_view(redactor *r, const char *s, unsigned *count);
 
 #endif

@@ -8,7 +8,13 @@
  * escapes.  All conditions must hold (AND); alternatives are written as a
  * regex alternation or as two rules.  Rules run in load order: user rules
  * are loaded before the built-ins so a user's "final" rule can silence a
- * built-in for a known-good workload. */
+ * built-in for a known-good workload.
+ *
+ * Evaluation reads each field's text once: rules_prepare builds, per
+ * field, one automaton (litscan.h) over the literals the field's regexes
+ * need (prefilter.h), and the first condition of an event that asks about
+ * a field scans it; every later regex on that field only looks up its
+ * literals' id.  A regex runs only when the literals say it may match. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -81,6 +87,7 @@ static char *next_word(const char **pp, char *err, size_t errlen) {
 static void rule_free(rule *r) {
     free(r->name);
     free(r->origin);
+    free(r->indicator);
     free(r->summary);
     for (int i = 0; i < r->nnext; i++) free(r->next[i]);
     for (int i = 0; i < r->ncond; i++) {
@@ -156,6 +163,96 @@ static int set_attr(rule *r, const char *key, const char *v, char *err, size_t e
     return 1;
 }
 
+/* --- regex size ------------------------------------------------------------ */
+
+/* glibc's regcomp copies a repeated subexpression once per repetition
+ * ("x+" becomes "xx*", "x{3}" three copies), so stacked or nested
+ * repetitions grow exponentially: a 90-byte "d++++...+" took more than 2 GB
+ * before regcomp returned (found by fuzzing).  An upper bound on the copied
+ * size, counted in atoms, refuses such a regex with a message instead. */
+#define RE_MAX_ATOMS 100000
+
+typedef struct re_size {
+    double cur, last; /* atoms of the current group so far, and of its last atom */
+} re_size;
+
+/* Apply a repetition factor (copies of the last atom) to s. */
+static void re_repeat(re_size *s, double copies) {
+    s->cur += s->last * (copies - 1);
+    s->last *= copies;
+}
+
+/* Read decimal digits at *pp (capped: only the size matters); moves *pp. */
+static double re_number(const char **pp) {
+    double v = 0;
+    for (; isdigit((unsigned char)**pp); (*pp)++)
+        if (v < 1e9) v = v * 10 + (**pp - '0');
+    return v;
+}
+
+/* The copies an interval "{m}", "{m,}" or "{m,n}" makes; p is at its '{'
+ * and *end receives its '}' (p itself when it is no interval: 1 copy). */
+static double re_interval(const char *p, const char **end) {
+    const char *q = p + 1;
+    double m = re_number(&q), n = m;
+    if (*q == ',') {
+        q++;
+        n = isdigit((unsigned char)*q) ? re_number(&q) : m + 1;
+    }
+    *end = p;
+    if (*q != '}') return 1;
+    *end = q;
+    double most = n > m ? n : m;
+    return most > 1 ? most : 1;
+}
+
+/* Skip a bracket expression starting at '['; returns its closing ']'. */
+static const char *re_bracket(const char *p) {
+    p++;
+    if (*p == '^') p++;
+    if (*p == ']') p++;
+    for (; *p != '\0' && *p != ']'; p++)
+        if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            const char *e = strchr(p + 2, p[1]);
+            while (e != NULL && e[1] != ']') e = strchr(e + 1, p[1]);
+            if (e == NULL) return p + strlen(p) - 1;
+            p = e + 1;
+        }
+    return *p ? p : p - 1;
+}
+
+static int re_too_big(const char *re) {
+    re_size st[64], s = {0, 0};
+    int depth = 0;
+    for (const char *p = re; *p != '\0' && s.cur <= RE_MAX_ATOMS; p++) {
+        switch (*p) {
+        case '(':
+            if (depth == 64) return 1;
+            st[depth++] = s;
+            s.cur = s.last = 0;
+            break;
+        case ')':
+            if (depth > 0) {
+                double g = s.cur + 1;
+                s = st[--depth];
+                s.last = g;
+                s.cur += g;
+            }
+            break;
+        case '+': re_repeat(&s, 2); break;
+        case '{': re_repeat(&s, re_interval(p, &p)); break;
+        case '*': case '?': case '|': s.cur++; break;
+        default:
+            if (*p == '[') p = re_bracket(p);
+            else if (*p == '\\' && p[1] != '\0') p++;
+            s.last = 1;
+            s.cur++;
+        }
+    }
+    while (depth > 0) s.cur += st[--depth].cur;
+    return s.cur > RE_MAX_ATOMS;
+}
+
 static int add_cond(rule *r, const char *field, int op, const char *v, char *err,
                     size_t errlen) {
     int id = facts_field_id(field);
@@ -168,11 +265,18 @@ static int add_cond(rule *r, const char *field, int op, const char *v, char *err
         return -1;
     }
     rule_cond *c = &r->cond[r->ncond];
+    c->eq_id = -1;   /* numbered by rules_prepare */
     c->field = id;
     c->op = op;
     c->value = strdup(v);
     if (c->value == NULL) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if ((op == COND_RE || op == COND_NRE) && re_too_big(v)) {
+        snprintf(err, errlen, "regex for %s repeats too much (over %d atoms once expanded)",
+                 field, RE_MAX_ATOMS);
+        free(c->value);
         return -1;
     }
     if (op == COND_RE || op == COND_NRE) {
@@ -265,6 +369,14 @@ static void order_conds(rule *r) {
     }
 }
 
+/* The indicator a match adds to the finding, cut as it always was at
+ * 159 bytes. */
+static int make_indicator(rule *r, char *err, size_t errlen) {
+    char ind[160];
+    snprintf(ind, sizeof ind, "rule %s (%s)", r->name, sev_name(r->severity));
+    return set_string(&r->indicator, ind, err, errlen);
+}
+
 static int push_rule(ruleset *rs, rule *r, char *err, size_t errlen) {
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 64;
@@ -285,6 +397,7 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
     memset(&r, 0, sizeof r);
     r.confidence = 0.6;
     int words = 0, is_disable = 0;
+    size_t ndisabled = rs->ndisabled; /* a refused line takes back its disable= too */
     const char *p = line;
     char *w;
     while ((w = next_word(&p, err, errlen)) != NULL) {
@@ -297,11 +410,13 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
     if (words == 0 || (is_disable && words == 1)) return 0;
     if (check_rule(&r, err, errlen) < 0) goto fail;
     order_conds(&r);
-    if (set_string(&r.origin, origin, err, errlen) < 0) goto fail;
+    if (set_string(&r.origin, origin, err, errlen) < 0 || make_indicator(&r, err, errlen) < 0)
+        goto fail;
     if (push_rule(rs, &r, err, errlen) < 0) goto fail;
     return 0;
 fail:
     rule_free(&r);
+    while (rs->ndisabled > ndisabled) free(rs->disabled[--rs->ndisabled]);
     return -1;
 }
 
@@ -328,10 +443,82 @@ int rules_load_file(ruleset *rs, const char *path, char *err, size_t errlen) {
     }
     free(line);
     fclose(f);
+    return rc == 0 ? rules_prepare(rs, err, errlen) : rc;
+}
+
+static void scan_free(ruleset *rs) {
+    if (rs->scan == NULL) return;
+    for (int f = 0; f < F_NFIELDS; f++) {
+        litscan_free(rs->scan->ls[f]);
+        litscan_hits_free(&rs->scan->hits[f]);
+    }
+    free(rs->scan->eq_serial);
+    free(rs->scan->eq_equal);
+    free(rs->scan);
+    rs->scan = NULL;
+    for (size_t i = 0; i < rs->n; i++)
+        for (int c = 0; c < rs->v[i].ncond; c++) rs->v[i].cond[c].scanned = 0;
+}
+
+/* Number the distinct (field, value) pairs of the = and != conditions. */
+static int number_pairs(rules_scan *sc, ruleset *rs) {
+    size_t total = 0;
+    for (size_t i = 0; i < rs->n; i++) total += (size_t)rs->v[i].ncond;
+    sc->eq_serial = calloc(total ? total : 1, sizeof *sc->eq_serial);
+    sc->eq_equal = calloc(total ? total : 1, 1);
+    const rule_cond **first = malloc((total ? total : 1) * sizeof *first);
+    if (sc->eq_serial == NULL || sc->eq_equal == NULL || first == NULL) {
+        free(first);
+        return -1;
+    }
+    for (size_t i = 0; i < rs->n; i++)
+        for (int c = 0; c < rs->v[i].ncond; c++) {
+            rule_cond *rc = &rs->v[i].cond[c];
+            if (rc->op != COND_EQ && rc->op != COND_NE) continue;
+            size_t k = 0;
+            while (k < sc->neq && (first[k]->field != rc->field || strcmp(first[k]->value, rc->value) != 0)) k++;
+            if (k == sc->neq) first[sc->neq++] = rc;
+            rc->eq_id = (int)k;
+        }
+    free(first);
+    return 0;
+}
+
+/* Add the prefilter literals of every regex condition to its field's
+ * automaton, the condition's number as their id. */
+static int scan_add(rules_scan *sc, ruleset *rs) {
+    unsigned id = 0;
+    for (size_t i = 0; i < rs->n; i++)
+        for (int c = 0; c < rs->v[i].ncond; c++, id++) {
+            rule_cond *rc = &rs->v[i].cond[c];
+            if ((rc->op != COND_RE && rc->op != COND_NRE) || rc->pf.n == 0) continue;
+            if (sc->ls[rc->field] == NULL && (sc->ls[rc->field] = litscan_new(0)) == NULL) return -1;
+            for (size_t k = 0; k < rc->pf.n; k++)
+                if (litscan_add(sc->ls[rc->field], rc->pf.lit[k], strlen(rc->pf.lit[k]), id) < 0)
+                    return -1;
+            rc->lit_id = id;
+            rc->scanned = 1;
+        }
+    return 0;
+}
+
+int rules_prepare(ruleset *rs, char *err, size_t errlen) {
+    scan_free(rs);
+    rules_scan *sc = calloc(1, sizeof *sc);
+    int rc = sc && scan_add(sc, rs) == 0 && number_pairs(sc, rs) == 0 ? 0 : -1;
+    for (int f = 0; rc == 0 && f < F_NFIELDS; f++)
+        if (sc->ls[f] && (litscan_build(sc->ls[f]) < 0 || litscan_hits_init(&sc->hits[f], sc->ls[f]) < 0))
+            rc = -1;
+    rs->scan = sc;
+    if (rc < 0) {
+        scan_free(rs);
+        snprintf(err, errlen, "out of memory");
+    }
     return rc;
 }
 
 void rules_free(ruleset *rs) {
+    scan_free(rs);
     for (size_t i = 0; i < rs->n; i++) rule_free(&rs->v[i]);
     for (size_t i = 0; i < rs->ndisabled; i++) free(rs->disabled[i]);
     free(rs->v);
@@ -345,29 +532,55 @@ void rules_free(ruleset *rs) {
  * exact comparisons and the literals each ~= regex needs (prefilter.h)
  * first, then the regexes whose literals are present.  A !~ regex whose
  * literals are absent holds without running. */
-static int cheap_holds(const rule_cond *c, const facts *fx) {
-    const char *s = fx->f[c->field];
+/* The prefilter of c on its field: from the field's one scan when the
+ * ruleset is prepared (the field is scanned the first time a condition
+ * asks during this event), else one search per literal. */
+static int may_match(const ruleset *rs, const rule_cond *c, const facts *fx) {
+    rules_scan *sc = rs->scan;
+    if (!c->scanned || sc == NULL) return prefilter_may_match(&c->pf, fx->f[c->field]);
+    if (sc->scanned[c->field] != sc->serial) {
+        litscan_scan(sc->ls[c->field], fx->f[c->field], &sc->hits[c->field]);
+        sc->scanned[c->field] = sc->serial;
+    }
+    return litscan_hit(&sc->hits[c->field], c->lit_id);
+}
+
+/* 1 when the field equals the condition's value, compared once per event
+ * for each (field, value) pair when the ruleset is prepared. */
+static int equal(const ruleset *rs, const rule_cond *c, const facts *fx) {
+    rules_scan *sc = rs->scan;
+    if (sc == NULL || c->eq_id < 0) return strcmp(fx->f[c->field], c->value) == 0;
+    if (sc->eq_serial[c->eq_id] != sc->serial) {
+        sc->eq_equal[c->eq_id] = strcmp(fx->f[c->field], c->value) == 0;
+        sc->eq_serial[c->eq_id] = sc->serial;
+    }
+    return sc->eq_equal[c->eq_id];
+}
+
+static int cheap_holds(const ruleset *rs, const rule_cond *c, const facts *fx) {
     switch (c->op) {
-    case COND_EQ: return strcmp(s, c->value) == 0;
-    case COND_NE: return strcmp(s, c->value) != 0;
-    case COND_RE: return prefilter_may_match(&c->pf, s);
+    case COND_EQ: return equal(rs, c, fx);
+    case COND_NE: return !equal(rs, c, fx);
+    case COND_RE: return may_match(rs, c, fx);
     default: return 1;
     }
 }
 
-static int regex_holds(const rule_cond *c, const facts *fx) {
+/* A regex that is only an alternation of plain words matched when its
+ * words were found (cheap_holds checked that for ~=). */
+static int regex_holds(const ruleset *rs, const rule_cond *c, const facts *fx) {
     const char *s = fx->f[c->field];
-    if (c->op == COND_RE) return regexec(&c->re, s, 0, NULL, 0) == 0;
+    if (c->op == COND_RE) return c->pf.exact || regexec(&c->re, s, 0, NULL, 0) == 0;
     if (c->op == COND_NRE)
-        return !prefilter_may_match(&c->pf, s) || regexec(&c->re, s, 0, NULL, 0) != 0;
+        return !may_match(rs, c, fx) || (!c->pf.exact && regexec(&c->re, s, 0, NULL, 0) != 0);
     return 1;
 }
 
-static int rule_matches(const rule *r, const facts *fx) {
+static int rule_matches(const ruleset *rs, const rule *r, const facts *fx) {
     for (int i = 0; i < r->ncond; i++)
-        if (!cheap_holds(&r->cond[i], fx)) return 0;
+        if (!cheap_holds(rs, &r->cond[i], fx)) return 0;
     for (int i = 0; i < r->ncond; i++)
-        if (!regex_holds(&r->cond[i], fx)) return 0;
+        if (!regex_holds(rs, &r->cond[i], fx)) return 0;
     return 1;
 }
 
@@ -390,9 +603,10 @@ void rules_eval(const ruleset *rs, const facts *fx, verdict *v) {
     memset(v, 0, sizeof *v);
     v->severity = SEV_INFO;
     v->confidence = 0.5;
+    if (rs->scan) rs->scan->serial++;   /* every field unscanned for this event */
     for (size_t i = 0; i < rs->n; i++) {
         const rule *r = &rs->v[i];
-        if (!rule_matches(r, fx) || is_disabled(rs, r)) continue;
+        if (!rule_matches(rs, r, fx) || is_disabled(rs, r)) continue;
         note_match(v, r);
         if (r->final) break;
     }
@@ -473,5 +687,5 @@ int rules_load_builtin(ruleset *rs, char *err, size_t errlen) {
             return -1;
         }
     }
-    return 0;
+    return rules_prepare(rs, err, errlen);
 }

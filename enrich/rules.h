@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "buf.h"
 #include "facts.h"
+#include "litscan.h"
 #include "prefilter.h"
 
 /* Severities, numbered as tetragonsidekick.Severity. */
@@ -40,6 +41,9 @@ typedef struct rule_cond {
     char *value;  /* owned */
     regex_t re;   /* compiled when op is COND_RE or COND_NRE */
     prefilter pf; /* literals the regex needs, checked before regexec */
+    int scanned;  /* 1 when pf's literals are in the ruleset's scanner under lit_id */
+    unsigned lit_id;
+    int eq_id;    /* = and !=: the (field, value) pair's number in rules_scan, or -1 */
 } rule_cond;
 
 #define RULE_MAX_CONDS 8
@@ -48,6 +52,7 @@ typedef struct rule_cond {
 typedef struct rule {
     char *name;
     char *origin;        /* "builtin:N" or "path:line", for messages */
+    char *indicator;     /* "rule NAME (severity)", made once for every finding */
     int severity;
     int final;           /* stop evaluating further rules when this matches */
     double confidence;   /* 0..1, default 0.6 */
@@ -59,14 +64,30 @@ typedef struct rule {
     int ncond;
 } rule;
 
+/* The one-pass literal search of the loaded rules: per field, one
+ * automaton holding the prefilter literals of every regex on that field,
+ * and the hits of the event being evaluated (scanned on first need). */
+typedef struct rules_scan {
+    litscan *ls[F_NFIELDS];
+    litscan_hits hits[F_NFIELDS];
+    uint64_t scanned[F_NFIELDS]; /* the event serial each field was scanned for */
+    uint64_t serial;
+    /* Exact comparisons: most rules start with kind=..., so each distinct
+     * (field, value) pair is compared once per event and remembered. */
+    uint64_t *eq_serial; /* per pair: the event serial eq_equal is for */
+    unsigned char *eq_equal;
+    size_t neq;
+} rules_scan;
+
 typedef struct ruleset {
     rule *v;
     size_t n, cap;
     char **disabled;     /* names turned off by "disable=NAME" lines */
     size_t ndisabled;
+    rules_scan *scan;    /* NULL until rules_prepare; mutated by rules_eval */
 } ruleset;
 
-#define RULESET_INIT {NULL, 0, 0, NULL, 0}
+#define RULESET_INIT {NULL, 0, 0, NULL, 0, NULL}
 
 /* Parse one rules-file line and append its rule.  Blank lines and
  * "#" comments are accepted and add nothing.  origin labels the rule in
@@ -76,6 +97,10 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
 int rules_load_builtin(ruleset *rs, char *err, size_t errlen);
 /* Append the rules of a file; err names "path:line: what".  Returns 0 or -1. */
 int rules_load_file(ruleset *rs, const char *path, char *err, size_t errlen);
+/* Build the one-pass literal search over every regex loaded so far
+ * (rules_load_builtin and rules_load_file call it; rules added later
+ * fall back to one search per literal).  Returns 0 or -1 with err. */
+int rules_prepare(ruleset *rs, char *err, size_t errlen);
 void rules_free(ruleset *rs);
 
 #define VERDICT_MAX 16
@@ -89,7 +114,8 @@ typedef struct verdict {
     size_t nmatched;
 } verdict;
 
-/* Evaluate rs in order against fx. */
+/* Evaluate rs in order against fx.  Uses rs's scratch: one ruleset
+ * serves one thread. */
 void rules_eval(const ruleset *rs, const facts *fx, verdict *v);
 /* Append the summary of v (the top rule's template, or a generic sentence
  * for the event kind) to out.  Returns 0 or -1 (out of memory). */

@@ -1,19 +1,30 @@
 /* txn.c - exactly-once consume-enrich-produce with Kafka transactions
  * (--transactional-id ID).
  *
- * Consumed records are handled in batches (up to TXN_BATCH records or
- * TXN_MS milliseconds); a batch's enriched records and the consumer
- * offsets after it travel in one transaction (send_offsets_to_transaction),
- * so the output of a batch and the commit of its input become visible
- * together or not at all.  Readers of the enriched topic must read with
+ * Consumed records go through flow.c, many LLM requests in flight, but
+ * the flow is ordered: a record leaves only after every record before it,
+ * so what a transaction holds is always every record of a partition up to
+ * some offset, all of them finished, and the offset after the last one is
+ * exactly the input position to commit.  (Leaving out of order would put
+ * finished records beyond the commit point into a transaction; a restart
+ * from that point would produce them twice.)  Records that wait for the
+ * LLM stay in the flow, outside any transaction.  Finished records are
+ * gathered in batches (up to TXN_BATCH records or TXN_MS milliseconds); a
+ * batch's enriched records and the consumer offsets after it travel in one
+ * transaction (send_offsets_to_transaction), so the output of a batch and
+ * the commit of its input become visible together or not at all.  Readers of the enriched topic must read with
  * isolation.level=read_committed: librdkafka's default (tetra-sink), not
  * every client's (kcat needs -X isolation.level=read_committed).
  *
- * Errors: an abortable one aborts the transaction and rewinds the consumer
- * to the committed offsets, so the batch is done again; a fatal one (a
+ * Errors: an abortable one aborts the transaction, drops the records held
+ * in the flow and rewinds the consumer to the committed offsets, so the
+ * batch and what followed it are done again; a fatal one (a
  * newer instance with the same transactional id fenced this one) stops the
  * program with exit 1.  Before partitions are revoked in a rebalance the
- * open batch is committed, so the next owner starts where this one ended.
+ * open batch is committed and their held records dropped, so the next
+ * owner starts where this one's output ended.  A dry run opens no producer
+ * (initialising one would fence the real instance): it produces and
+ * commits nothing and says on stderr what it would have produced.
  *
  * Own librdkafka handles rather than common/kafka_in and kafka_out: the
  * transactional API needs the producer and the consumer's group metadata
@@ -30,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 #include <librdkafka/rdkafka.h>
+#include "flow.h"
 #include "kafka.h"
 #include "msg.h"
 
@@ -41,10 +53,9 @@
 
 typedef struct tx {
     enrich_opts *o;
-    engine *e;
     stats *st;
-    rd_kafka_t *c, *p;
-    pj_arena *arena;
+    rd_kafka_t *c, *p;      /* p is NULL in a dry run */
+    flow *f;
     buf val;
     int open; /* a transaction is begun */
     size_t nbatch;
@@ -52,6 +63,7 @@ typedef struct tx {
     int64_t next[MAX_PARTS]; /* offset after the last record of the batch, -1 none */
     volatile sig_atomic_t *stop;
     int fatal;
+    uint64_t last_msg, would;
 } tx;
 
 static uint64_t mono_ms(void)
@@ -111,6 +123,7 @@ static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what)
     }
     stats_add(t->st, "txn_aborts", 1);
     clear_batch(t);
+    flow_drop(t->f, -1);
     rewind_consumer(t);
     return 0;
 }
@@ -127,6 +140,8 @@ static rd_kafka_topic_partition_list_t *batch_offsets(tx *t)
 /* Send the batch's offsets and commit.  Returns 0 or -1 (fatal). */
 static int commit_batch(tx *t)
 {
+    if (t->p == NULL)
+        clear_batch(t);
     if (!t->open)
         return 0;
     rd_kafka_topic_partition_list_t *offs = batch_offsets(t);
@@ -158,7 +173,7 @@ static int commit_batch(tx *t)
 
 static int begin(tx *t)
 {
-    if (t->open)
+    if (t->open || t->p == NULL)
         return 0;
     rd_kafka_error_t *err = rd_kafka_begin_transaction(t->p);
     if (err) {
@@ -191,6 +206,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
     if (commit_batch(t) < 0)
         warnf("rebalance: the open batch could not be committed");
+    for (int i = 0; parts && i < parts->cnt; i++)
+        flow_drop(t->f, parts->elems[i].partition);
     if (coop) {
         rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
         if (e)
@@ -209,16 +226,20 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         warnf("delivery: %s (the transaction will abort)", rd_kafka_err2str(m->err));
 }
 
-static int produce(tx *t, const rd_kafka_message_t *m, Tetragonsidekick__EnrichedEvent *ee,
-                   const char *kind)
+static int produce(tx *t, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 {
     char key[300];
+    const char *kind = event_kind(ee->event);
+    if (kind == NULL)
+        kind = "";
     size_t sz = protobuf_c_message_get_packed_size(&ee->base);
     buf_reset(&t->val);
-    if (buf_reserve(&t->val, sz) < 0)
+    if (buf_reserve(&t->val, sz) < 0) {
+        errorf("out of memory");
         return -1;
+    }
     protobuf_c_message_pack(&ee->base, (uint8_t *)t->val.p);
-    snprintf(key, sizeof key, "%s/%" PRId32 "/%" PRId64, t->o->in_topic, m->partition, m->offset);
+    buf_fmt_record_key(key, sizeof key, t->o->in_topic, tag.lane, tag.off);
     for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(
             t->p, RD_KAFKA_V_TOPIC(t->o->out_topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -235,76 +256,100 @@ static int produce(tx *t, const rd_kafka_message_t *m, Tetragonsidekick__Enriche
     }
 }
 
-static int one(tx *t, const rd_kafka_message_t *m)
+/* A finished record, in input order: into the open transaction. */
+static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 {
-    tetra_event *ev;
-    const char *reason;
-    char err[256];
-    Tetragonsidekick__EnrichedEvent *ee;
-    if (begin(t) < 0)
-        return -1;
-    stats_add(t->st, "read", 1);
-    pj_arena_reset(t->arena);
-    if (m->partition >= 0 && m->partition < MAX_PARTS)
-        t->next[m->partition] = m->offset + 1;
-    t->nbatch++;
-    pj_error perr;
-    if (event_from_proto(t->arena, m->payload, m->len, &ev, &reason, &perr) < 0) {
-        uint64_t skipped;
-        stats_add(t->st, "rejected", 1);
-        stats_add(t->st, reason, 1);
-        if (msg_ratelimit(reason, 10, &skipped))
-            warnf("%s/%d@%lld: %s: %s%s%s", t->o->in_topic, (int)m->partition,
-                  (long long)m->offset, reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
+    tx *t = ctx;
+    if (t->p == NULL) {
+        t->would += ee != NULL;
+        if (ee)
+            kafka_would_produce(t->o, tag, ee);
         return 0;
     }
-    if (engine_enrich(t->e, t->arena, ev, &ee, err, sizeof err) < 0) {
-        errorf("%s", err);
+    if (begin(t) < 0)
         return -1;
-    }
-    const char *kind = event_kind(ev);
-    if (produce(t, m, ee, kind ? kind : "") < 0)
+    if (tag.lane >= 0 && tag.lane < MAX_PARTS)
+        t->next[tag.lane] = tag.off + 1;
+    t->nbatch++;
+    if (ee == NULL)
+        return 0;
+    if (produce(t, tag, ee) < 0)
         return -1;
     stats_add(t->st, "written", 1);
     return 0;
 }
 
-static int poll_one(tx *t, uint64_t *last_msg)
+/* One consumed record into the flow; one that is not an event goes in
+ * as such (its offset is committed in its turn). */
+static int take(tx *t, flow *f, const rd_kafka_message_t *m)
 {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(t->c, 100);
-    if (m == NULL)
-        return 0;
-    int rc = 0;
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        rc = one(t, m);
-        *last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
-    } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        uint64_t skipped;
-        if (msg_ratelimit("consumer", 10, &skipped))
-            warnf("consumer: %s", rd_kafka_message_errstr(m));
+    tetra_event *ev = NULL;
+    const char *reason;
+    pj_error perr;
+    stats_add(t->st, "read", 1);
+    pj_arena *a = flow_arena(f);
+    if (a == NULL) {
+        errorf("out of memory");
+        return -1;
     }
-    rd_kafka_message_destroy(m);
-    return rc;
+    if (event_from_proto(a, m->payload, m->len, &ev, &reason, &perr) < 0) {
+        uint64_t skipped;
+        ev = NULL;
+        stats_add(t->st, "rejected", 1);
+        stats_add(t->st, reason, 1);
+        if (msg_ratelimit(reason, 10, &skipped))
+            warnf("%s/%d@%lld: %s: %s%s%s", t->o->in_topic, (int)m->partition,
+                  (long long)m->offset, reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
+    }
+    return flow_add(f, (flow_tag){m->partition, m->offset}, ev);
 }
 
-static int loop(tx *t)
+static int read_txn(void *ctx, flow *f, int wait_ms)
 {
-    uint64_t last_msg = mono_ms();
-    while (!*t->stop && !t->fatal) {
-        if (poll_one(t, &last_msg) < 0)
-            return -1;
-        rd_kafka_poll(t->p, 0);
-        if (t->open && (t->nbatch >= TXN_BATCH || mono_ms() - t->batch_start >= TXN_MS) &&
-            commit_batch(t) < 0)
-            return -1;
-        if (t->o->idle_exit_ms && !t->open && mono_ms() - last_msg >= t->o->idle_exit_ms)
+    tx *t = ctx;
+    for (int i = 0; i < 500 && !flow_full(f) && !t->fatal; i++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(t->c, i == 0 ? wait_ms : 0);
+        if (m == NULL)
             break;
+        int rc = 0;
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rc = take(t, f, m);
+            t->last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
+        } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            uint64_t skipped;
+            if (msg_ratelimit("consumer", 10, &skipped))
+                warnf("consumer: %s", rd_kafka_message_errstr(m));
+        }
+        rd_kafka_message_destroy(m);
+        if (rc < 0)
+            return -1;
     }
-    return t->fatal ? -1 : commit_batch(t);
+    if (t->fatal)
+        return -1;
+    if (t->o->idle_exit_ms && !t->open && flow_held(f) == 0 &&
+        mono_ms() - t->last_msg >= t->o->idle_exit_ms)
+        return 0;
+    return 1;
 }
+
+static int tick(void *ctx, flow *f)
+{
+    tx *t = ctx;
+    (void)f;
+    if (t->p)
+        rd_kafka_poll(t->p, 0);
+    if (t->open && (t->nbatch >= TXN_BATCH || mono_ms() - t->batch_start >= TXN_MS) &&
+        commit_batch(t) < 0)
+        return -1;
+    return t->fatal ? -1 : 0;
+}
+
+static const flow_io txn_ops = {.read = read_txn, .emit = emit, .tick = tick};
 
 static int open_producer(tx *t, char *err, size_t errlen)
 {
+    if (t->o->ec.dry_run)
+        return 0;
     rd_kafka_conf_t *kc = kafka_producer_conf(t->o, err, errlen);
     if (kc == NULL)
         return -1;
@@ -373,16 +418,20 @@ int run_kafka_txn(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *s
     int rc = 1;
     if (t == NULL)
         return 1;
-    *t = (tx){.o = o, .e = e, .st = st, .stop = stop, .arena = pj_arena_new()};
+    *t = (tx){.o = o, .st = st, .stop = stop, .last_msg = mono_ms()};
     clear_batch(t);
-    if (t->arena == NULL)
+    flow_conf fc = {.max_pending = o->max_pending, .ordered = 1, .wake_fd = -1};
+    if ((t->f = flow_new(e, &fc, &txn_ops, t)) == NULL)
         errorf("out of memory");
     else if (open_producer(t, err, sizeof err) < 0 || open_consumer(t, err, sizeof err) < 0)
         errorf("kafka: %s", err);
-    else if (loop(t) == 0)
+    else if (flow_run(t->f, stop) == 0 && !t->fatal && commit_batch(t) == 0)
         rc = 0;
     close_all(t);
-    pj_arena_free(t->arena);
+    if (o->ec.dry_run && t->c)
+        infof("dry run: %" PRIu64 " records would have been produced to %s; nothing was produced"
+              " or committed", t->would, o->out_topic);
+    flow_free(t->f);
     buf_free(&t->val);
     free(t);
     return rc;

@@ -8,9 +8,11 @@
 set -eu
 
 PKGS="librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev libjansson-dev
-libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev libdeflate-dev"
+libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev libdeflate-dev libmicrohttpd-dev"
 
 missing=""
+# --also PKG...: install these too (install-fuzz-deps.sh: clang and libFuzzer)
+if [ "${1:-}" = "--also" ]; then shift; missing=" $*"; fi
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 have_pc rdkafka || missing="$missing librdkafka-dev"
@@ -23,10 +25,15 @@ have_pc yaml-0.1 || missing="$missing libyaml-dev"
 have_pc check || missing="$missing check"
 have_pc zlib || missing="$missing zlib1g-dev"
 have_pc libdeflate || missing="$missing libdeflate-dev"
+have_pc libmicrohttpd || missing="$missing libmicrohttpd-dev"
 # the tests and the demo drive the programs with these
+# (not with TETRA_DEPS=build: the image's build stage needs only what compiles)
+[ "${TETRA_DEPS:-all}" = build ] ||
 for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time kcat:kcat; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
 done
+# tests/k8s read rendered manifests and examples/kubernetes with PyYAML
+python3 -c 'import yaml' >/dev/null 2>&1 || missing="$missing python3-yaml"
 
 [ -z "$missing" ] && exit 0
 

@@ -7,6 +7,7 @@
  * failed request, and the items one answer asked to retry, share one due
  * time so they travel together again instead of one request each. */
 #include "bulk.h"
+#include "metrics.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -265,6 +266,11 @@ static void finish(bulk *b, item *it, bulk_outcome o, int status, const char *re
 {
     bulk_result r = {o, status, reason, it->data, it->len, it->part, it->off};
     count(b, o == BULK_INDEXED ? "indexed" : o == BULK_DUPLICATE ? "duplicates" : "rejected", 1);
+    if (o == BULK_REJECTED && status > 0) { /* item errors by status, for the summary and /metrics */
+        char name[32];
+        snprintf(name, sizeof name, "rejected_http_%d", status);
+        count(b, name, 1);
+    }
     b->c.done(b->c.opaque, &r);
     free(it);
 }
@@ -647,17 +653,10 @@ static void http_failed(bulk *b, slot *s, long code)
     retry_batch(b, s, code == 429 ? "bulk: HTTP 429" : "bulk: HTTP 5xx", why);
 }
 
-static void completed(bulk *b, CURLMsg *m)
+/* What the answer to s's request (transfer result res, HTTP status code,
+ * body in s->resp) means for its items. */
+static void answered(bulk *b, slot *s, CURLcode res, long code)
 {
-    /* getinfo and remove cannot fail for a handle this engine added */
-    char *priv = NULL;
-    (void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
-    slot *s = (slot *)(void *)priv;
-    CURLcode res = m->data.result;
-    (void)curl_multi_remove_handle(b->multi, m->easy_handle);
-    b->busy--;
-    long code = 0;
-    (void)curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
     if (res != CURLE_OK)
         transport_failed(b, s, res);
     else if (code == 200)
@@ -668,6 +667,45 @@ static void completed(bulk *b, CURLMsg *m)
         too_large(b, s);
     else
         fatal(b, s, code);
+}
+
+static void completed(bulk *b, CURLMsg *m)
+{
+    /* getinfo and remove cannot fail for a handle this engine added */
+    char *priv = NULL;
+    (void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+    slot *s = (slot *)(void *)priv;
+    CURLcode res = m->data.result;
+    double took = 0;
+    if (curl_easy_getinfo(m->easy_handle, CURLINFO_TOTAL_TIME, &took) == CURLE_OK)
+        metrics_observe("bulk_request_seconds", took);
+    (void)curl_multi_remove_handle(b->multi, m->easy_handle);
+    b->busy--;
+    long code = 0;
+    (void)curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
+    answered(b, s, res, code);
+}
+
+int bulk_answer(bulk *b, long code, const char *body, size_t len, char *err, size_t errlen)
+{
+    slot *s = free_slot(b);
+    if (b->fatal[0] || !s || !b->ready.n) {
+        snprintf(err, errlen, "%s", b->fatal[0] ? b->fatal : "no request to answer");
+        return -1;
+    }
+    buf_reset(&s->resp);
+    if (fill(b, s) < 0 || buf_append(&s->resp, body, len) < 0) {
+        item *it;
+        while ((it = pop(&s->batch)))
+            push(&b->ready, it);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    answered(b, s, CURLE_OK, code);
+    if (!b->fatal[0])
+        return 0;
+    snprintf(err, errlen, "%s", b->fatal);
+    return -1;
 }
 
 /* How long curl may sleep: until the caller's timeout, the next retry, or

@@ -78,6 +78,15 @@ size_t bulk_pending(const bulk *b);
  * filled. */
 int bulk_pump(bulk *b, int timeout_ms, int flush, int fd, char *err, size_t errlen);
 
+/* Answer the next request as if OpenSearch had: take the queued items one
+ * request would carry and handle HTTP status code with body body[0..len)
+ * exactly as an answer from the network (done callbacks, retries,
+ * refusals).  No transfer takes place; this is how the fuzz target and
+ * tests reach the response parser.  Returns 0, or -1 with err filled when
+ * nothing is queued, memory ran out, or the answer (or an earlier one) was
+ * a fatal refusal. */
+int bulk_answer(bulk *b, long code, const char *body, size_t len, char *err, size_t errlen);
+
 /* Milliseconds of a monotonic clock. */
 int64_t bulk_now_ms(void);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "doc.h"
+#include "metrics.h"
 #include "msg.h"
 #include "template.h"
 
@@ -38,7 +39,9 @@ enum {
     O_DRAIN,
     O_MAX_RECORD,
     O_EMIT_BULK,
-    O_DLQ_TOPIC
+    O_DLQ_TOPIC,
+    O_METRICS_ADDR,
+    O_LOG_FORMAT
 };
 
 const opt_def sink_opt_defs[] = {
@@ -85,6 +88,8 @@ const opt_def sink_opt_defs[] = {
     {O_DRAIN, "drain-ms", "MS",
      "on SIGTERM or end of input, wait this long for deliveries (default 60000)"},
     {O_MAX_RECORD, "max-record", "SIZE", "longest input record (default 4m)"},
+{O_METRICS_ADDR, "metrics-addr", "HOST:PORT", "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)"},
+    {O_LOG_FORMAT, "log-format", "FORMAT", "log lines as text (default) or json, one object per line"},
     {'q', "quiet", NULL, "errors only"},
     {'v', "verbose", NULL, "notes too"},
     {'h', "help", NULL, "show this help"},
@@ -368,6 +373,17 @@ static int one(sink_opts *o, secret_files *sf, int c, const char *a)
     case O_DLQ_TOPIC:
         o->dlq_topic = a;
         return 0;
+    case O_METRICS_ADDR: {
+        char err[300];
+        if (metrics_addr_check(a, err, sizeof err) < 0) {
+            errorf("%s", err);
+            return -1;
+        }
+        o->metrics_addr = a;
+        return 0;
+    }
+    case O_LOG_FORMAT:
+        return msg_format_option(a);
     case 'q':
         o->verbosity = MSG_QUIET;
         return 0;
@@ -466,6 +482,11 @@ int cli_parse(sink_opts *o, int argc, char **argv)
     msg_set_level(o->verbosity);
     if (check(o) < 0 || secrets(o, &sf) < 0)
         return 2;
+    char err[512];
+    if (o->metrics_addr && metrics_kafka_conf(o->kconf.rk, err, sizeof err) < 0) {
+        errorf("--metrics-addr: %s", err);
+        return 2;
+    }
     return 0;
 }
 

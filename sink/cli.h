@@ -26,6 +26,7 @@ typedef struct sink_opts {
     int inflight, gzip;
     size_t max_record;
     int verbosity;
+    const char *metrics_addr; /* --metrics-addr, NULL: no server */
     http_conf http;
     conf kconf; /* -X settings for librdkafka */
 } sink_opts;

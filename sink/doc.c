@@ -95,15 +95,13 @@ static const Tetragon__Process *process_of(const ProtobufCMessage *pl, const cha
     return (const Tetragon__Process *)msg_field(pl, name, &tetragon__process__descriptor);
 }
 
-/* The event's time as protojson writes it, unquoted, into t; scratch is
- * used and left at its former length.  Returns 1 when there is a time, 0
- * when there is none, -1 when it cannot be written (out of range). */
-static int time_text(const tetra_ev *ev, buf *scratch, char t[48])
+/* A timestamp as protojson writes it, unquoted, into t; scratch is used
+ * and left at its former length.  Returns 0, or -1 when it cannot be
+ * written (out of range). */
+static int stamp_text(int64_t seconds, int32_t nanos, buf *scratch, char t[48])
 {
-    if (!ev->time)
-        return 0;
     size_t start = scratch->len;
-    if (wkt_put_timestamp(scratch, ev->time->seconds, ev->time->nanos) < 0)
+    if (wkt_put_timestamp(scratch, seconds, nanos) < 0)
         return -1;
     size_t n = scratch->len - start - 2;
     int ok = n < 48;
@@ -113,7 +111,25 @@ static int time_text(const tetra_ev *ev, buf *scratch, char t[48])
     }
     scratch->len = start;
     scratch->p[start] = 0;
-    return ok ? 1 : -1;
+    return ok ? 0 : -1;
+}
+
+/* The event's time into t: 1 when there is one, 0 when there is none, -1
+ * when it cannot be written. */
+static int time_text(const tetra_ev *ev, buf *scratch, char t[48])
+{
+    if (!ev->time)
+        return 0;
+    return stamp_text(ev->time->seconds, ev->time->nanos, scratch, t) < 0 ? -1 : 1;
+}
+
+/* The time the sink got the event, for one that carries no usable time. */
+static int ingest_text(const doc_conf *c, buf *scratch, char t[48])
+{
+    struct timespec now;
+    if ((c->clock ? c->clock(&now) : clock_gettime(CLOCK_REALTIME, &now)) < 0)
+        return -1;
+    return stamp_text((int64_t)now.tv_sec, (int32_t)now.tv_nsec, scratch, t);
 }
 
 /* --- identity -------------------------------------------------------------- */
@@ -137,6 +153,14 @@ static void h_field(h128 *h, const char *s)
     if (s)
         h_bytes(h, s, strlen(s));
     h_bytes(h, "\x1f", 1);
+}
+
+/* v as 16 lower-case hex digits at out (no NUL): an id per document,
+ * so no printf. */
+static void put_hex16(char *out, uint64_t v)
+{
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out[i] = "0123456789abcdef"[v & 15];
 }
 
 static uint64_t mix(uint64_t x)
@@ -180,8 +204,9 @@ static int id_of(const tetra_ev *ev, const char *kind, const ProtobufCMessage *p
     h_field(&h, str_field(pl, "policy_name"));
     if (!exec_id && h_payload(&h, pl) < 0)
         return -1;
-    snprintf(id, DOC_ID_LEN + 1, "%016llx%016llx", (unsigned long long)mix(h.a),
-             (unsigned long long)mix(h.b ^ h.a));
+    put_hex16(id, mix(h.a));
+    put_hex16(id + 16, mix(h.b ^ h.a));
+    id[32] = '\0';
     return 0;
 }
 
@@ -655,7 +680,7 @@ static void put_threat(jw *w, const tetra_enr *e)
 }
 
 /* event.*: what the event is, and the enrichment's verdict. */
-static void put_event(jw *w, const char *kind, const tetra_enr *e)
+static void put_event(jw *w, const char *kind, const tetra_enr *e, const char *ingested)
 {
     jw_open(w, "event");
     jw_str(w, "kind", e ? "alert" : "event");
@@ -668,7 +693,19 @@ static void put_event(jw *w, const char *kind, const tetra_enr *e)
     }
     if (e)
         put_provider(w, e->source);
+    jw_str(w, "ingested", ingested);
     jw_close(w);
+}
+
+/* tags: why @timestamp is the ingest time ("time_missing", "time_invalid"). */
+static void put_tags(jw *w, const char *flag)
+{
+    if (!flag)
+        return;
+    jw_key(w, "tags");
+    w->err |= buf_putc(w->b, '[');
+    w->err |= pj_put_string(w->b, flag, strlen(flag));
+    w->err |= buf_putc(w->b, ']');
 }
 
 /* --- the document ------------------------------------------------------------------ */
@@ -681,13 +718,20 @@ static void put_encoded(jw *w, const char *key, const ProtobufCMessage *m)
         w->err = -1;
 }
 
+/* When the event: @timestamp, and why it is the ingest time if it is. */
+typedef struct when {
+    char stamp[48];   /* @timestamp */
+    const char *flag; /* NULL, or the tag saying the time is the ingest time */
+} when;
+
 static int put_doc(jw *w, const doc_conf *c, const tetra_ev *ev, const tetra_enr *e,
-                   const char *kind, const ProtobufCMessage *pl, const char *time)
+                   const char *kind, const ProtobufCMessage *pl, const when *at)
 {
     w->err |= buf_putc(w->b, '{');
     w->shown = 1;
-    jw_str(w, "@timestamp", time);
-    put_event(w, kind, e);
+    jw_str(w, "@timestamp", at->stamp);
+    put_event(w, kind, e, at->flag ? at->stamp : NULL);
+    put_tags(w, at->flag);
     jw_open(w, "host");
     jw_str(w, "name", nz(ev->node_name));
     jw_close(w);
@@ -734,11 +778,21 @@ int doc_build(const doc_conf *c, const tetra_ev *ev, const tetra_enr *e, buf *ou
         return doc_fail(out, start, reason, "not_event");
     char t[48];
     int has_time = time_text(ev, out, t);
-    if (has_time < 0 || (!c->data_stream && !has_time))
+    if (has_time < 0) /* not even the event itself could be written */
         return doc_fail(out, start, reason, "bad_time");
+    /* A missing time, or one no index day has (before 1970), is replaced
+     * by the ingest time and the document says so: losing the event would
+     * be worse.  The _id keeps the event's own time (or none), so a replay
+     * is still the same document. */
+    when at = {.flag = NULL};
     struct tm day;
-    if (!c->data_stream && parse_day(t, &day) < 0)
-        return doc_fail(out, start, reason, "bad_time");
+    if (has_time)
+        snprintf(at.stamp, sizeof at.stamp, "%s", t);
+    if (!has_time || parse_day(t, &day) < 0) {
+        at.flag = has_time ? "time_invalid" : "time_missing";
+        if (ingest_text(c, out, at.stamp) < 0 || parse_day(at.stamp, &day) < 0)
+            return doc_fail(out, start, reason, "bad_time");
+    }
     if (index_name(c, &day, m->index, sizeof m->index) < 0)
         return doc_fail(out, start, reason, "bad_index");
     if (id_of(ev, m->kind, pl, has_time ? t : NULL, m->id) < 0)
@@ -749,7 +803,7 @@ int doc_build(const doc_conf *c, const tetra_ev *ev, const tetra_enr *e, buf *ou
     if (buf_puts(out, "{\"create\":{\"_index\":\"") < 0 || buf_puts(out, m->index) < 0 ||
         buf_puts(out, "\",\"_id\":\"") < 0 || buf_puts(out, m->id) < 0 ||
         buf_puts(out, "\"}}\n") < 0 ||
-        put_doc(&w, c, ev, e, m->kind, pl, has_time ? t : NULL) < 0)
+        put_doc(&w, c, ev, e, m->kind, pl, &at) < 0)
         return doc_fail(out, start, reason, "no_memory");
     return 0;
 }

@@ -13,6 +13,7 @@
 #define TETRA_SINK_DOC_H
 
 #include <stddef.h>
+#include <time.h>
 #include "buf.h"
 #include "tetragon/events.pb-c.h"
 #include "tetragonsidekick/enriched.pb-c.h"
@@ -23,6 +24,8 @@ typedef struct doc_conf {
     const char *index_pattern; /* strftime pattern of the event's UTC day */
     const char *data_stream;   /* when set, every document goes there */
     const char *cluster_name;  /* used when the event carries none; may be NULL */
+    /* the ingest time's clock, clock_gettime(CLOCK_REALTIME) when NULL */
+    int (*clock)(struct timespec *now);
 } doc_conf;
 
 typedef struct doc_meta {
@@ -33,9 +36,12 @@ typedef struct doc_meta {
 
 /* Append one bulk "create" action line and the document line (each ending
  * in a newline) to out.  enr may be NULL (a plain event).
+ * An event without a time, or with one before 1970, is indexed at the
+ * time it is built: @timestamp and event.ingested are that time and tags
+ * holds "time_missing" or "time_invalid".
  * Returns 0, or -1 with *reason set to a static counter name:
- * "not_event" (no event kind), "bad_time" (no or unparsable time, so no
- * stable index), "bad_index" (the pattern gives an empty name) or
+ * "not_event" (no event kind), "bad_time" (a time the codec cannot write,
+ * or a broken clock), "bad_index" (the pattern gives an empty name) or
  * "no_memory".  On failure out is back at its length from before. */
 int doc_build(const doc_conf *c, const Tetragon__GetEventsResponse *ev,
               const Tetragonsidekick__Enrichment *enr, buf *out, doc_meta *meta,

@@ -23,6 +23,7 @@
 #include "kafka_conf.h"
 #include "kafka_in.h"
 #include "kafka_out.h"
+#include "metrics.h"
 #include "msg.h"
 #include "offsets.h"
 #include "stats.h"
@@ -481,7 +482,7 @@ static int setup(sink *s)
                            "dead_lettered", "retries", "requests"};
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
         (void)stats_declare(&s->st, heads[i]); /* fixed valid names */
-    s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name};
+    s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name, NULL};
     int r = kafka_confs(s);
     if (r)
         return r;
@@ -612,6 +613,40 @@ static void signals(void)
     (void)signal(SIGPIPE, SIG_IGN);
 }
 
+/* /readyz: OpenSearch answers.  Runs on the metrics thread with its own
+ * request, and a short time limit so a probe never hangs. */
+static int opensearch_up(void *ctx, char *why, size_t n)
+{
+    const sink_opts *o = ctx;
+    http_conf hc = o->http;
+    hc.timeout_ms = hc.connect_timeout_ms = 3000;
+    long status = 0;
+    buf resp = BUF_INIT;
+    char err[256];
+    int r = http_request(&hc, "GET", o->url, NULL, &status, &resp, err, sizeof err);
+    buf_free(&resp);
+    if (r == 0 && status >= 200 && status < 300)
+        return 0;
+    if (r == 0)
+        snprintf(why, n, "OpenSearch answered HTTP %ld", status);
+    else
+        snprintf(why, n, "OpenSearch: %s", err);
+    return -1;
+}
+
+static int start_metrics(sink *s)
+{
+    const sink_opts *o = s->o;
+    char err[512];
+    metrics_conf mc = {.addr = o->metrics_addr, .prog = "tetra-sink", .st = &s->st,
+                       .need_kafka = o->topic || o->dlq_topic,
+                       .probe = o->emit_bulk ? NULL : opensearch_up, .probe_ctx = s->o};
+    if (!o->metrics_addr || metrics_start(&mc, err, sizeof err) == 0)
+        return 0;
+    errorf("%s", err);
+    return -1;
+}
+
 int sink_run(sink_opts *o)
 {
     if (o->print_template)
@@ -626,6 +661,8 @@ int sink_run(sink_opts *o)
     s.o = o;
     s.last_commit = bulk_now_ms();
     int status = setup(&s);
+    if (status == RUN && start_metrics(&s) < 0)
+        status = EXIT_RUNTIME;
     if (status == RUN) {
         status = EXIT_OK;
         loop(&s);
@@ -648,6 +685,7 @@ int sink_run(sink_opts *o)
                (unsigned long long)s.dropped, s.dropped == 1 ? " was" : "s were");
         status = EXIT_RUNTIME;
     }
+    metrics_stop();
     char line[2048];
     stats_format(&s.st, line, sizeof line);
     infof("%s", line);

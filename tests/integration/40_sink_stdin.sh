@@ -29,7 +29,7 @@ got=$(count "$PREFIX-*")
 ok "$N events -> $got documents"
 
 v=$(os GET "/_index_template/$TEMPLATE" | jq -r '.index_templates[0].index_template.version')
-[ "$v" = 1 ] || fail "template version '$v'"
+[ "$v" = "$("$SINK" --print-template | jq -r .version)" ] || fail "template version '$v'"
 ok "template $TEMPLATE installed, version $v"
 
 # the dead letters: the mapping error with OpenSearch's reason, the bad line

@@ -17,7 +17,7 @@ bad() { echo "FAIL: $*"; fail=1; }
 cat "$S"/*.json | awk '{ line[n++] = $0 } END {
     for (i = 0; i < 10000; i++) {
         l = line[i % n]
-        gsub(/"pid":4242/, "\"pid\":" (10000 + i), l)
+        sub(/"pid":[0-9]+,/, "\"pid\":" (100000 + i) ",", l)
         gsub(/x2x9q/, sprintf("p%04d", i % 977), l)
         print l
     } }' >"$T/in"

@@ -17,8 +17,10 @@
 #   3. proxy back, cool-down (--llm-cooldown 3000) over: the next event's
 #      trial call reaches the LLM again, and the first event, seen again,
 #      comes from the cache.
-# Few real calls (the model takes seconds to minutes each here); generous
-# waits.  Skips (77) without LLM_URL/LLM_MODEL.
+# One request at a time (--llm-concurrency 1): side by side, events 3 to 5
+# would all be sent before the first failure came back, and this test is
+# about the breaker's order of events.  Few real calls (the model takes
+# seconds to minutes each here); generous waits.  Skips (77) without LLM_URL/LLM_MODEL.
 set -u
 [ -n "${LLM_URL:-}" ] && [ -n "${LLM_MODEL:-}" ] || { echo "LLM_URL/LLM_MODEL unset"; exit 77; }
 E="$BIN/tetra-enrich"
@@ -68,7 +70,7 @@ proxy_up 0
 mkfifo "$T/in"
 "$E" --llm-url "http://127.0.0.1:$PPORT$path" --llm-model "$LLM_MODEL" --llm-mode json_object \
     --llm-timeout 600000 --llm-retries 0 --llm-breaker 2 --llm-cooldown 3000 \
-    --min-severity critical <"$T/in" >"$T/out" 2>"$T/err" & enrich=$!
+    --llm-concurrency 1 --min-severity critical <"$T/in" >"$T/out" 2>"$T/err" & enrich=$!
 exec 3>"$T/in"
 
 echo "phase 1: LLM reachable"

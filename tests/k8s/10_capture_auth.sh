@@ -6,7 +6,7 @@
 # token fails with 401 until the file is rewritten (as the kubelet rotates
 # projected tokens), then it streams; a kubeconfig with a client
 # certificate, and one with everything inline (*-data), work.  The Role of
-# examples/kubernetes/rbac.yaml is enough to stream.
+# examples/kubernetes/base/rbac.yaml is enough to stream.
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -54,10 +54,10 @@ kc_alive || fail "tetra-capture gave up"
 kc_stop TERM
 ok "without list: the error names list on pods"
 
-# --- a token file rotated, with the Role of examples/kubernetes/rbac.yaml ----------------
+# --- a token file rotated, with the Role of examples/kubernetes/base/rbac.yaml ----------------
 rules=$(python3 -c 'import json, sys, yaml
 print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d["kind"] == "Role"][0]["rules"]))' \
-    "$ROOT/examples/kubernetes/rbac.yaml" 2>/dev/null) || rules=$K8S_CAPTURE_RULES
+    "$ROOT/examples/kubernetes/base/rbac.yaml" 2>/dev/null) || rules=$K8S_CAPTURE_RULES
 k8s_sa_with_rules capture "$rules" || fail "service account capture"
 echo "not-a-valid-token" >"$K8S_DIR/token"
 cat >"$K8S_DIR/kc-tokenfile" <<EOF2

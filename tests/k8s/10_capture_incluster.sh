@@ -6,7 +6,7 @@
 # lays it out: token, ca.crt and namespace are links into ..data, itself a
 # link to a timestamped directory that a rotation replaces atomically.  The
 # token is a real TokenRequest token of a ServiceAccount bound to the Role
-# of examples/kubernetes/rbac.yaml.  Events stream; then the token is
+# of examples/kubernetes/base/rbac.yaml.  Events stream; then the token is
 # rotated while the old one is revoked (the ServiceAccount deleted and made
 # again, so tokens of the old one are refused), the streams are cut, and
 # later the API server restarted: every stream and the pod watch come back
@@ -42,10 +42,10 @@ sa_publish() {
     if [ -n "$old" ]; then rm -rf "${SA:?}/$old"; fi
 }
 
-# the Role tetra-capture gets in examples/kubernetes/rbac.yaml
+# the Role tetra-capture gets in examples/kubernetes/base/rbac.yaml
 rules=$(python3 -c 'import json, sys, yaml
 print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d["kind"] == "Role"][0]["rules"]))' \
-    "$ROOT/examples/kubernetes/rbac.yaml" 2>/dev/null) || rules=$K8S_CAPTURE_RULES
+    "$ROOT/examples/kubernetes/base/rbac.yaml" 2>/dev/null) || rules=$K8S_CAPTURE_RULES
 k8s_sa_with_rules tetra-capture "$rules" || fail "service account tetra-capture"
 for i in 1 2; do
     k8s_kubelet_start "kl$i" && k8s_node_create "node$i" "kl$i" && k8s_pod_create "tetragon-$i" "node$i" ||

@@ -3,9 +3,11 @@
 # demo run against: Apache Kafka (KRaft), OpenSearch, an OpenAI-compatible
 # LLM server (llama-cpp-python), or librdkafka's mock cluster.
 #
-# usage: services.sh up [kafka] [opensearch] [llm] [mock]   (none named: the first three)
+# usage: services.sh up [kafka] [opensearch] [llm] [mock] [kafka-cluster]
+#                                                            (none named: the first three)
 #        services.sh down [NAME...]                          (none named: all)
 #        services.sh bounce opensearch SECONDS               (stop, wait, start again)
+#        services.sh node kafka-cluster N kill|stop|start    (one node of the cluster)
 #        services.sh status
 #
 # Why it is shaped so: every server runs on 127.0.0.1 on a port picked free at
@@ -37,7 +39,7 @@ SVC=$ROOT/build/services
 ENVF=$ROOT/build/services.env
 OS_USER=${TETRA_OS_USER:-tetra-os}
 ALL="kafka opensearch llm"
-KNOWN="kafka opensearch llm mock"
+KNOWN="kafka opensearch llm mock kafka-cluster"
 
 say() { echo "services.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -200,6 +202,9 @@ write_env() {
 }
 
 stop_one() { # NAME
+    if command -v "$(echo "$1" | tr - _)_stop" >/dev/null 2>&1; then
+        "$(echo "$1" | tr - _)_stop" || return 1
+    fi
     so_pg=$(pgid_of "$1")
     if [ -n "$so_pg" ] && ! stop_group "$so_pg"; then
         say "$1: process group $so_pg is still alive:"
@@ -227,7 +232,7 @@ start_one() {
         : >"$SVC/$1/log" || return 1
     fi
     so_t0=$(date +%s)
-    "${1}_start" || return 1
+    "$(echo "$1" | tr - _)_start" || return 1
     say "$1: up after $(($(date +%s) - so_t0)) s"
 }
 
@@ -319,8 +324,8 @@ cmd_status() {
 }
 
 usage() {
-    echo "usage: services.sh up [kafka] [opensearch] [llm] [mock] | down [NAME...] |" \
-        "bounce opensearch SECONDS | status" >&2
+    echo "usage: services.sh up [kafka] [opensearch] [llm] [mock] [kafka-cluster] | down [NAME...] |" \
+        "bounce opensearch SECONDS | node kafka-cluster N kill|stop|start | status" >&2
     exit 2
 }
 
@@ -330,6 +335,7 @@ case $cmd in
 up) need setsid util-linux; lock_state; cmd_up "$@" ;;
 down) lock_state; cmd_down "$@" ;;
 bounce) need setsid util-linux; lock_state; cmd_bounce "$@" ;;
+node) need setsid util-linux; lock_state; cmd_node "$@" ;;
 status) cmd_status ;;
 *) usage ;;
 esac

@@ -54,6 +54,20 @@ START_TEST(owned_and_kafka_keys)
     ck_assert_str_eq(err, "topic: empty");
     ck_assert_int_eq(conf_set_kv(&c, "novalue", err, sizeof(err)), -1);
     ck_assert_ptr_nonnull(strstr(err, "key=value"));
+    /* a secret on the command line is refused, named, and never echoed */
+    ck_assert_int_eq(conf_set_kv(&c, "sasl.password=hunter2", err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "TETRA_KAFKA_SASL_PASSWORD"));
+    ck_assert_ptr_null(strstr(err, "hunter2"));
+    ck_assert_int_eq(conf_set_kv(&c, "SSL.Key.Password=x", err, sizeof(err)), -1);
+    ck_assert_int_eq(conf_set_kv(&c, "sasl.oauthbearer.client.secret=x", err, sizeof(err)), -1);
+    ck_assert_int_eq(conf_set_kv(&c, "ssl.key.pem=x", err, sizeof(err)), -1);
+    ck_assert_int_eq(conf_key_is_secret("ssl.key.location"), 0);
+    ck_assert_int_eq(conf_key_is_secret("sasl.oauthbearer.token.endpoint.url"), 0);
+    ck_assert_int_eq(conf_key_is_secret("ssl.ca.pem"), 0);
+    /* the same key from a file or the environment is the right way */
+    ck_assert_int_eq(conf_set(&c, "sasl.password", "hunter2", err, sizeof(err)), 0);
+    kafka_get(&c, "sasl.password", v, sizeof(v));
+    ck_assert_str_eq(v, "hunter2");
     ck_assert_int_eq(conf_set(&c, "compression.codec", "brotli", err, sizeof(err)), -1);
     rd_kafka_conf_t *rk = conf_take_kafka(&c);
     ck_assert_ptr_nonnull(rk);

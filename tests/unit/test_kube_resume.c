@@ -36,6 +36,12 @@ START_TEST(time_parse)
     ck_assert_uint_eq(kube_time_parse("2026-11-26T23:44:58", 19, &t), 0);
     ck_assert_uint_eq(kube_time_parse("2026-11-26T23:44:58Z", 10, &t), 0); /* n bounds it */
     ck_assert_uint_eq(kube_time_parse("{\"a\":1}", 7, &t), 0);
+    /* found by fuzzing: years outside int64_t nanoseconds (1677..2262)
+     * overflowed; they are no timestamp now */
+    ck_assert_uint_eq(kube_time_parse("0001-01-01T00:00:00Z", 20, &t), 0);
+    ck_assert_uint_eq(kube_time_parse("9999-12-31T23:59:59Z", 20, &t), 0);
+    ck_assert_uint_eq(kube_time_parse("1677-09-22T00:00:00Z", 20, &t), 20);
+    ck_assert_uint_eq(kube_time_parse("2262-04-10T00:00:00Z", 20, &t), 20);
 }
 END_TEST
 

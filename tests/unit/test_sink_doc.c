@@ -40,7 +40,7 @@ static const char *enr_json =
     "\"techniques\":[{\"id\":\"T1105\",\"name\":\"Ingress Tool Transfer\","
     "\"tactic\":\"command-and-control\"}],\"source\":\"SOURCE_LLM\"}";
 
-static const doc_conf conf = {"tetragon-events-%Y.%m.%d", NULL, "prod"};
+static const doc_conf conf = {"tetragon-events-%Y.%m.%d", NULL, "prod", NULL};
 
 static pj_arena *arena;
 
@@ -213,7 +213,7 @@ END_TEST
 
 START_TEST(data_stream_and_errors)
 {
-    doc_conf ds = {"x-%Y", "tetragon-ds", NULL};
+    doc_conf ds = {"x-%Y", "tetragon-ds", NULL, NULL};
     doc_meta m;
     json_decref(build_doc(&ds, exec_ev, NULL, &m));
     ck_assert_str_eq(m.index, "tetragon-ds");
@@ -225,10 +225,8 @@ START_TEST(data_stream_and_errors)
     ck_assert_int_eq(doc_build(&conf, &e, NULL, &b, &m, &reason), -1);
     ck_assert_str_eq(reason, "not_event");
     record r = decode("{\"process_exec\":{\"process\":{\"binary\":\"/x\"}}}", NULL);
-    ck_assert_int_eq(doc_build(&conf, r.event, NULL, &b, &m, &reason), -1);
-    ck_assert_str_eq(reason, "bad_time"); /* no time, no daily index */
     Google__Protobuf__Timestamp t = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    t.seconds = -86400; /* 1969: before any index day */
+    t.seconds = 253402300800LL; /* year 10000: not even protojson can write it */
     ((Tetragon__GetEventsResponse *)r.event)->time = &t;
     ck_assert_int_eq(doc_build(&conf, r.event, NULL, &b, &m, &reason), -1);
     ck_assert_str_eq(reason, "bad_time");
@@ -245,7 +243,7 @@ static const char *index_on(const char *day, const char *pattern)
     const char *at = strstr(exec_ev, "2024-03-05T");
     ck_assert_ptr_nonnull(at);
     snprintf(ev, sizeof ev, "%.*s%s%s", (int)(at - exec_ev), exec_ev, day, at + 10);
-    doc_conf c = {pattern, NULL, NULL};
+    doc_conf c = {pattern, NULL, NULL, NULL};
     free(build_text(&c, ev, NULL, &m));
     return m.index;
 }
@@ -377,6 +375,75 @@ START_TEST(escaping)
 }
 END_TEST
 
+/* A fixed clock: 2026-12-03T12:34:56.789Z. */
+static int fixed_clock(struct timespec *now)
+{
+    now->tv_sec = 1796301296;
+    now->tv_nsec = 789000000;
+    return 0;
+}
+
+static int broken_clock(struct timespec *now)
+{
+    (void)now;
+    return -1;
+}
+
+/* An event without a time is indexed at the ingest time and says so; its
+ * _id does not depend on when it came, so a replay is still a duplicate. */
+START_TEST(time_missing_is_ingest_time)
+{
+    static const char *ev = "{\"process_exec\":{\"process\":{\"exec_id\":\"eA==\","
+                            "\"binary\":\"/x\"}},\"node_name\":\"n\"}";
+    doc_conf c = conf;
+    c.clock = fixed_clock;
+    doc_meta m, again;
+    json_t *d = build_doc(&c, ev, NULL, &m);
+    ck_assert_str_eq(s_at(d, "@timestamp"), "2026-12-03T12:34:56.789Z");
+    ck_assert_str_eq(s_at(d, "event.ingested"), "2026-12-03T12:34:56.789Z");
+    json_t *tags = json_object_get(d, "tags");
+    ck_assert_uint_eq(json_array_size(tags), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(tags, 0)), "time_missing");
+    ck_assert_ptr_null(jat(d, "tetragon.time")); /* the event itself is left as it came */
+    ck_assert_str_eq(m.index, "tetragon-events-2026.12.03");
+    json_decref(d);
+    c.clock = NULL; /* the real clock, later: same document id */
+    json_decref(build_doc(&c, ev, NULL, &again));
+    ck_assert_str_eq(m.id, again.id);
+    c.clock = broken_clock;
+    record r = decode(ev, NULL);
+    buf b = BUF_INIT;
+    const char *reason = NULL;
+    ck_assert_int_eq(doc_build(&c, r.event, NULL, &b, &m, &reason), -1);
+    ck_assert_str_eq(reason, "bad_time");
+    buf_free(&b);
+}
+END_TEST
+
+/* A time before 1970 has no index day: ingest time, tagged time_invalid,
+ * the original kept in the event. An event with a time carries neither. */
+START_TEST(time_invalid_is_ingest_time)
+{
+    doc_conf c = conf;
+    c.clock = fixed_clock;
+    doc_meta m;
+    json_t *d = build_doc(&c,
+                          "{\"process_exec\":{\"process\":{\"binary\":\"/x\"}},"
+                          "\"time\":\"1969-12-31T00:00:00Z\"}",
+                          NULL, &m);
+    ck_assert_str_eq(s_at(d, "@timestamp"), "2026-12-03T12:34:56.789Z");
+    ck_assert_str_eq(s_at(d, "event.ingested"), "2026-12-03T12:34:56.789Z");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(d, "tags"), 0)),
+                     "time_invalid");
+    ck_assert_str_eq(s_at(d, "tetragon.time"), "1969-12-31T00:00:00Z");
+    json_decref(d);
+    d = build_doc(&c, exec_ev, NULL, &m);
+    ck_assert_ptr_null(json_object_get(d, "tags"));
+    ck_assert_ptr_null(jat(d, "event.ingested"));
+    json_decref(d);
+}
+END_TEST
+
 START_TEST(severity_values)
 {
     ck_assert_int_eq(doc_severity(TETRAGONSIDEKICK__SEVERITY__SEVERITY_CRITICAL), 5);
@@ -395,6 +462,8 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, index_week_and_day_of_year);
     tcase_add_test(tc, index_pattern_conversions);
     tcase_add_test(tc, severity_values);
+    tcase_add_test(tc, time_missing_is_ingest_time);
+    tcase_add_test(tc, time_invalid_is_ingest_time);
     tcase_add_test(tc, id_without_exec_id);
     tcase_add_test(tc, document_pinned);
     tcase_add_test(tc, binary_same_document);

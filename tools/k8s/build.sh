@@ -1,20 +1,25 @@
 #!/bin/sh
 # build.sh - builds the Kubernetes pieces tests/k8s runs against: a real
-# kube-apiserver and etcd from the Go module proxy, and the fake kubelet.
+# kube-apiserver and etcd from the Go module proxy, and the fake kubelet;
+# and the clients that render and apply examples/: kubectl (with its
+# built-in kustomize) and helm.
 #
 # Each binary goes to a cache shared by all checkouts,
 # ${TETRA_CACHE:-$HOME/.cache/tetragonsidekick}/k8s/bin, under a name keyed
 # by its pinned version and a hash of its module files, so bumping a pin in a
 # go.mod rebuilds and an unchanged pin is never rebuilt.  Links named
-# kube-apiserver, etcd and fakekubelet in build/k8s/bin of this checkout then
+# kube-apiserver, etcd, fakekubelet, kubectl and helm in build/k8s/bin of this checkout then
 # point at the right cached binaries; tests/k8s/lib.sh uses those.  The
 # kube-apiserver build takes minutes on a fresh machine, so only one build
 # runs at a time (a lock on the cache) and it is timed on stderr.  No VCS
 # stamping (-buildvcs=false): the checkout may not be a usable git tree.
 #
-# usage: tools/k8s/build.sh [-f] [all|kube-apiserver|etcd|fakekubelet]...
+# usage: tools/k8s/build.sh [-f] [all|clients|kube-apiserver|etcd|fakekubelet|kubectl|helm]...
 #   -f  rebuild even if the cached binary exists
-# exit: 0 built or cached, 1 build failed, 2 usage, 77 no Go toolchain
+#   all is the servers every test needs; clients (kubectl, helm) are built
+#   only by the tests that use them, so that no single test's first build
+#   has to fit all five into its time limit.
+# exit: 0 built or cached, 1 build failed or no Go could be had, 2 usage
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -32,12 +37,9 @@ if [ "${1:-}" = "-f" ]; then FORCE=1; shift; fi
 
 say() { echo "build.sh: $*" >&2; }
 
+# find_go: a Go new enough for these modules; go.sh installs one if need be
 find_go() {
-    if command -v go >/dev/null 2>&1; then command -v go; return 0; fi
-    for g in /usr/local/go/bin/go /usr/lib/go/bin/go; do
-        if [ -x "$g" ]; then echo "$g"; return 0; fi
-    done
-    return 1
+    sh "$HERE/go.sh"
 }
 
 # pinned MODFILE MODULE: the version MODULE is required at in MODFILE
@@ -73,19 +75,31 @@ build_one() {
     say "$name $version: built in $(($(date +%s) - start))s ($out)"
 }
 
-build_apiserver() {
-    v=$(pinned "$HERE/apiserver/go.mod" k8s.io/kubernetes)
+# build_kubernetes NAME DIR: a command of k8s.io/kubernetes pinned in DIR's
+# go.mod, stamped with its release so that it reports it (/version,
+# kubectl version) instead of "v0.0.0-master".
+build_kubernetes() {
+    v=$(pinned "$HERE/$2/go.mod" k8s.io/kubernetes)
     minor=$(echo "$v" | cut -d. -f2)
-    # The version the server reports on /version; without it, "v0.0.0-master".
     ldx="-X k8s.io/component-base/version.gitVersion=$v"
     ldx="$ldx -X k8s.io/component-base/version.gitMajor=1"
     ldx="$ldx -X k8s.io/component-base/version.gitMinor=$minor"
-    build_one kube-apiserver "$HERE/apiserver" "$v" k8s.io/kubernetes/cmd/kube-apiserver "$ldx"
+    build_one "$1" "$HERE/$2" "$v" "k8s.io/kubernetes/cmd/$1" "$ldx"
 }
+
+build_apiserver() { build_kubernetes kube-apiserver apiserver; }
 
 build_etcd() {
     v=$(pinned "$HERE/etcd/go.mod" go.etcd.io/etcd/server/v3)
     build_one etcd "$HERE/etcd" "$v" go.etcd.io/etcd/server/v3
+}
+
+build_kubectl() { build_kubernetes kubectl kubectl; }
+
+build_helm() {
+    v=$(pinned "$HERE/helm/go.mod" helm.sh/helm/v4)
+    build_one helm "$HERE/helm" "$v" helm.sh/helm/v4/cmd/helm \
+        "-X helm.sh/helm/v4/internal/version.version=$v"
 }
 
 build_fakekubelet() {
@@ -94,8 +108,8 @@ build_fakekubelet() {
 
 main() {
     if ! GO=$(find_go); then
-        say "no Go toolchain found (PATH, /usr/local/go/bin)"
-        exit 77
+        say "no Go toolchain could be had; see go.sh's message above"
+        exit 1
     fi
     mkdir -p "$CACHE"
     for what in "$@"; do
@@ -104,6 +118,9 @@ main() {
         kube-apiserver) build_apiserver ;;
         etcd) build_etcd ;;
         fakekubelet) build_fakekubelet ;;
+        clients) build_kubectl && build_helm ;;
+        kubectl) build_kubectl ;;
+        helm) build_helm ;;
         *) say "unknown target $what"; exit 2 ;;
         esac || exit 1
     done

@@ -1,15 +1,17 @@
 /* offsets.h - which Kafka offsets may be committed.
  *
- * Records of one partition are read in offset order but finish (indexed,
- * already there, or dead-lettered) in any order, because bulk requests run
- * in parallel and retries come back late.  A committed offset tells a
- * restarted consumer where to begin, so it may only move past a record once
- * that record and every record before it are finished.  Per partition this
+ * Records of one partition are read in offset order but finish in any
+ * order: in tetra-sink (indexed, already there, or dead-lettered) because
+ * bulk requests run in parallel and retries come back late, in tetra-enrich
+ * because LLM requests run side by side and answer when they answer.  A
+ * committed offset tells a restarted consumer where to begin, so it may
+ * only move past a record once that record and every record before it are
+ * finished.  Per partition this
  * keeps the read-but-unfinished offsets in a ring in read order; the commit
  * point is the first unfinished one, or one past the last read when all are
  * finished. */
-#ifndef TETRA_SINK_OFFSETS_H
-#define TETRA_SINK_OFFSETS_H
+#ifndef TETRA_OFFSETS_H
+#define TETRA_OFFSETS_H
 
 #include <stddef.h>
 #include <stdint.h>
