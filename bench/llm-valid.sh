@@ -35,6 +35,11 @@ for d in "$SAMPLES" "$ROOT/tests/fixtures/scenarios"; do
 done
 [ -s "$T/in" ] || { printf '\n## %s\n\nskipped: no inputs found.\n\n' "$TITLE"; exit 0; }
 
+# The local server answers one request at a time: more in flight only
+# queue there and run into the request timeout.
+conc=
+"$ENRICH" --help 2>&1 | grep -q -- --llm-concurrency && conc="--llm-concurrency ${LLM_VALID_CONCURRENCY:-2}"
+
 # counter NAME FILE: the value of NAME= in the summary line
 counter() { tail -n 1 "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
@@ -45,8 +50,9 @@ echo "| --llm-mode | LLM calls | valid | invalid | transport errors | valid % | 
 echo "|---|---|---|---|---|---|---|"
 for mode in $MODES; do
     t0=$(date +%s)
-    "$ENRICH" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode "$mode" \
-        --llm-timeout 300000 --llm-retries 1 <"$T/in" >"$T/out.$mode" 2>"$T/err.$mode"
+    # shellcheck disable=SC2086
+    "$ENRICH" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode "$mode" $conc \
+        --llm-timeout 600000 --llm-retries 1 <"$T/in" >"$T/out.$mode" 2>"$T/err.$mode"
     rc=$?
     t1=$(date +%s)
     calls=$(counter llm_calls "$T/err.$mode") ok=$(counter llm_ok "$T/err.$mode")
