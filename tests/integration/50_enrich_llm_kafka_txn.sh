@@ -16,12 +16,13 @@ NAME=llmtx
 . "$ROOT/tests/integration/llm/lib.sh"
 TID="$NAME-tid-$id"
 
-# transaction.timeout.ms: today's txn.c keeps the open transaction waiting
-# through a blocking LLM call, and on a loaded 2-core machine one call of
-# the local model can outlast librdkafka's default 60 s; the broker then
-# aborts the transaction and fences the producer, and run 1 dies before
-# the kill (seen here: a 95 s call).  600 s is within the broker's
-# transaction.max.timeout.ms (900 s).
+# transaction.timeout.ms: the serial record path kept its open transaction
+# waiting through a blocking LLM call, and on a loaded 2-core machine one
+# call of the local model outlasted librdkafka's default 60 s: the broker
+# aborted the transaction, fenced the producer, and run 1 died before the
+# kill (seen with a 95 s call).  The concurrent path commits finished
+# records while calls wait; 600 s (within the broker's 900 s maximum)
+# keeps the test about the kill on either.
 enrich() {
     # shellcheck disable=SC2086
     ${LLMK_EXEC:+exec} "$E" -b "$KAFKA_BROKERS" -t "$RAW" -T "$OUT" -G "$G" --transactional-id "$TID" \
