@@ -52,7 +52,7 @@ static const opt_def options[] = {
     {O_MODEL, "llm-model", "NAME", "model or deployment name (default $LLM_MODEL)"},
     {O_KEYFILE, "llm-key-file", "FILE", "read the API key from FILE (default $OPENAI_API_KEY)"},
     {O_AZURE, "llm-azure", "VERSION", "Azure OpenAI: api-key header and this api-version"},
-    {O_MODE, "llm-mode", "MODE", "response_format: json_schema (default) or json_object"},
+    {O_MODE, "llm-mode", "MODE", "reply constraint: json_schema (default), json_object or grammar"},
     {O_TIMEOUT, "llm-timeout", "MS", "time limit per LLM request (default 30000)"},
     {O_RETRIES, "llm-retries", "N", "retries on 429, 5xx and transport errors (default 3)"},
     {O_BREAKER, "llm-breaker", "N", "open the circuit after N failures in a row (default 3)"},
@@ -212,11 +212,7 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
     case O_MODEL: c->model = arg; return 0;
     case O_KEYFILE: o->key_file = arg; return 0;
     case O_AZURE: c->llm.azure = 1; c->llm.azure_api_version = arg; return 0;
-    case O_MODE:
-        if (strcmp(arg, "json_schema") == 0) c->mode = PROMPT_JSON_SCHEMA;
-        else if (strcmp(arg, "json_object") == 0) c->mode = PROMPT_JSON_OBJECT;
-        else return -1;
-        return 0;
+    case O_MODE: return (c->mode = prompt_mode_parse(arg)) < 0 ? -1 : 0;
     case O_MINSEV: return (c->min_severity = sev_parse(arg)) < 0 ? -1 : 0;
     case O_NOREDACT: c->redact_event = 0; return 0;
     case O_ORDERED: o->ordered = 1; return 0;

@@ -33,7 +33,7 @@ typedef struct engine_conf {
     FILE *dry_out;
     int redact_event;                /* also redact arguments in the outgoing event */
     const char *model;
-    int mode;                        /* PROMPT_JSON_SCHEMA or PROMPT_JSON_OBJECT */
+    int mode;                        /* PROMPT_JSON_SCHEMA, _JSON_OBJECT or _GRAMMAR */
     int max_tokens;
     llm_conf llm;
     int min_severity;

@@ -17,6 +17,8 @@ static const char *const tactics[] = {
     "lateral-movement", "collection", "command-and-control", "exfiltration", "impact", NULL,
 };
 
+const char *const *finding_tactics(void) { return tactics; }
+
 int tactic_valid(const char *t) {
     for (int i = 0; tactics[i] != NULL; i++)
         if (strcmp(tactics[i], t) == 0) return 1;

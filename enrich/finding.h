@@ -57,6 +57,9 @@ int finding_batch_from_json(const char *json, size_t len, size_t n, finding *out
  * the LLM as response_format. */
 const char *finding_schema(void);
 
+/* The ATT&CK enterprise tactic short names, NULL-terminated. */
+const char *const *finding_tactics(void);
+
 /* 1 when t is an ATT&CK enterprise tactic short name ("execution"). */
 int tactic_valid(const char *t);
 

@@ -4,19 +4,28 @@
  * they are serialised into one JSON object (jansson escapes every quote and
  * control character) inside a fenced data block that the system prompt
  * declares untrusted.  The reply format is demanded twice: in the system
- * prompt and as response_format, either "json_schema" with strict:true
- * (OpenAI, vLLM) or "json_object" with a "schema" member (llama.cpp and
- * servers without json_schema).  Bump PROMPT_VERSION whenever the text or
- * the schema changes: it is part of the cache key. */
+ * prompt (with one worked example, which is what a small model follows)
+ * and as a decoding constraint, in one of three modes:
+ *   json_schema  response_format "json_schema" with strict:true (OpenAI,
+ *                Azure OpenAI, vLLM, Ollama, llama.cpp's llama-server);
+ *   json_object  response_format "json_object" with a "schema" member
+ *                (llama-cpp-python, servers without json_schema);
+ *   grammar      a GBNF grammar in the "grammar" member (llama.cpp servers:
+ *                the tightest, with bounded string lengths).
+ * Bump PROMPT_VERSION whenever the text or the schema changes: it is part
+ * of the cache key. */
 #ifndef TETRA_ENRICH_PROMPT_H
 #define TETRA_ENRICH_PROMPT_H
 
 #include "facts.h"
 #include "rules.h"
 
-#define PROMPT_VERSION "p1"
+#define PROMPT_VERSION "p2"
 
-enum { PROMPT_JSON_SCHEMA, PROMPT_JSON_OBJECT };
+enum { PROMPT_JSON_SCHEMA, PROMPT_JSON_OBJECT, PROMPT_GRAMMAR };
+
+/* The mode named "json_schema", "json_object" or "grammar", or -1. */
+int prompt_mode_parse(const char *name);
 
 /* Build the request body for n data blocks (from prompt_data).  With n
  * == 1 the reply is one finding; with n > 1 the blocks travel as one JSON

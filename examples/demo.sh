@@ -65,7 +65,7 @@ run_pipeline() {
     "$BIN/tetra-capture" -b "$KAFKA_BROKERS" -t "$RAW" "$WORK/input.jsonl"
 
     llm_opts="--no-llm"
-    [ "$DEMO_LLM" = 1 ] && llm_opts="--llm-url $LLM_URL --llm-model $LLM_MODEL --llm-mode json_object"
+    [ "$DEMO_LLM" = 1 ] && llm_opts="--llm-url $LLM_URL --llm-model $LLM_MODEL --llm-mode grammar"
     step "tetra-enrich $RAW -> $ENRICHED ($llm_opts)"
     # shellcheck disable=SC2086
     "$BIN/tetra-enrich" -b "$KAFKA_BROKERS" -t "$RAW" -G "demo-enrich-$RUN" -T "$ENRICHED" \

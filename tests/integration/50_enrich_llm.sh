@@ -1,6 +1,7 @@
 #!/bin/sh
 # 50_enrich_llm.sh - tetra-enrich with the real local LLM (tests/services:
-# llama-cpp-python serving a small instruct model, json_object + schema).
+# llama-cpp-python serving a small instruct model; --llm-mode grammar, and
+# json_object + schema for the requests side by side).
 # Every record comes out; the LLM is asked only for medium and above; each
 # answer either passed schema validation (source llm, status ok) or was
 # rejected with the rules standing (source rules, status invalid_output):
@@ -19,7 +20,7 @@ fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 for n in prompt-injection shadow-read normal-start exec-probe-shell prompt-injection \
          shadow-read; do cat "$S/$n.json"; done >"$T/in"
-"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object --llm-timeout 300000 \
+"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode grammar --llm-timeout 300000 \
     --llm-retries 1 --ordered <"$T/in" >"$T/out" 2>"$T/err" || bad "exit $?"
 cat "$T/err"
 [ "$(wc -l <"$T/out")" -eq 6 ] || bad "want 6 records, got $(wc -l <"$T/out")"
@@ -34,7 +35,7 @@ cached=$(grep -c '"llm_status":"LLM_STATUS_CACHED"' "$T/out")
 echo "validated: $ok, invalid with rules standing: $inv, cached: $cached"
 [ $((ok + inv + cached)) -eq 4 ] || bad "4 records should have asked the LLM or its cache"
 grep '"llm_status":"LLM_STATUS_OK"' "$T/out" | grep -v -q '"model":"' && bad "an llm record lacks its model"
-grep '"llm_status":"LLM_STATUS_OK"' "$T/out" | grep -v -q '"prompt_version":"p1"' && bad "an llm record lacks its prompt version"
+grep '"llm_status":"LLM_STATUS_OK"' "$T/out" | grep -v -q '"prompt_version":"p2"' && bad "an llm record lacks its prompt version"
 grep -c '"llm_status":"LLM_STATUS_SKIPPED_POLICY"' "$T/out" | grep -qx 2 || bad "info events were sent to the LLM"
 # prompt injection: records 1 and 5 stay critical
 for i in 1 5; do
