@@ -48,7 +48,7 @@ grep '"rules":\["shadow-read"\]' "$T/out" | grep -q -E '"severity":"SEVERITY_(IN
 # requests side by side: 3 distinct uncached behaviours, each asked once,
 # all 3 in flight together, every record out
 for n in reverse-shell-nc miner network-scanner normal-start reverse-shell-nc; do cat "$S/$n.json"; done >"$T/in2"
-"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object --llm-timeout 300000 \
+"$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode grammar --llm-timeout 300000 \
     --llm-retries 1 --llm-concurrency 3 <"$T/in2" >"$T/out2" 2>"$T/err2" || bad "concurrent: exit $?"
 cat "$T/err2"
 [ "$(wc -l <"$T/out2")" -eq 5 ] || bad "concurrent: want 5 records"

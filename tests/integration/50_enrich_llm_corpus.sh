@@ -26,7 +26,7 @@ cache=""
 if [ -n "${KAFKA_BROKERS:-}" ]; then cache="-b $KAFKA_BROKERS --cache-topic enrich-cache-$$-$(date +%s)"; fi
 run() {
     # shellcheck disable=SC2086
-    "$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object \
+    "$E" --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode grammar \
         --llm-timeout 300000 --llm-retries 1 --min-severity critical $cache <"$T/in" >"$T/out" 2>"$T/err"
 }
 run || bad "exit $?"

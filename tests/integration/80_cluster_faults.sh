@@ -198,7 +198,7 @@ llm_mode() {
     head -n "$half" "$T/llm-events" | "$BIN/tetra-capture" -q -b "$B" -t "$RAW" || fail "llm: capture"
     for r in A B; do
         "$BIN/tetra-enrich" -b "$B" -t "$RAW" -T "$ENR" -G "$PREFIX-enrich" -X session.timeout.ms=6000 \
-            --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode json_object \
+            --llm-url "$LLM_URL" --llm-model "$LLM_MODEL" --llm-mode grammar \
             --llm-timeout 60000 --llm-retries 1 --llm-cooldown 2000 2>"$T/enrich$r.llm.log" &
         eval "ENRICH_$r=\$!"
         PIDS="$PIDS $!"
