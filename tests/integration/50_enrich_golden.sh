@@ -11,7 +11,7 @@
 # change of the rules or the output is intended, say so in its commit and
 # set the new hash here.
 set -u
-GOLDEN=2af804ff6d6bd076fe54d930daaff9ee6968c65e84c6ae4789bda07762e0e14b
+GOLDEN=5f10bbc69ed6cf397301584fac5e2f8ab42c217ded0bbf96ce1d0bae70220f82
 E="$BIN/tetra-enrich" C="$BIN/tetra-capture"
 [ -x "$E" ] && [ -x "$C" ] || { echo "no $E or $C"; exit 1; }
 T=$(mktemp -d) || exit 1
