@@ -16,19 +16,8 @@
 # auth, but the sink still builds and sends the header.
 set -u
 [ -n "${KAFKA_BROKERS:-}" ] && [ -n "${OPENSEARCH_URL:-}" ] || { echo "FAIL: needs Kafka and OpenSearch (services.sh up kafka opensearch)"; exit 1; }
-BIN=${BIN:-$ROOT/bin}
-S="$ROOT/tests/fixtures/scenarios"
-T=$(mktemp -d) || exit 1
-pids=""
 RUN="secrets-$$-$(date +%s)"
-cleanup() {
-    for p in $pids; do kill -9 "$p" 2>/dev/null; done
-    curl -s -XDELETE "$OPENSEARCH_URL/$RUN-*" >/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$ROOT/tests/integration/lib-filters.sh"
 
 LLM_KEY='sk-planted-LLMkey-7f3c9a1e5b2d8046'
 OS_PW='Planted-OpenSearch-Pw-4e1b9c'
@@ -38,12 +27,6 @@ printf '%s\n' "$OS_PW" >"$T/os.pw"
 chmod 600 "$T/llm.key" "$T/os.pw"
 export TETRA_KAFKA_SASL_PASSWORD="$KAFKA_PW" TETRA_KAFKA_SASL_USERNAME=tetra
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-until_ok() {
-    n=$1; shift
-    while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 1; n=$((n - 1)); done
-    return 1
-}
 # counter PORT NAME: an unlabelled counter's value on the page, as an integer
 counter() { curl -s "http://127.0.0.1:$1/metrics" | sed -n "s/^$2 \([0-9.]*\)$/\1/p" | head -n 1 | cut -d. -f1; }
 reaches() { [ "$(counter "$1" "$2")" = "$3" ]; }
