@@ -9,16 +9,21 @@ not us; the tests use the real local LLM. This answers every request with
 a valid finding, after DELAY seconds (default 0: at once; 2 is about a
 remote GPT-class model), many requests side by side, and counts the
 requests it served (GET answers {"served": N, "max_inflight": M}).
+With FAKE_LLM_KEY set in its environment, a POST must carry
+"Authorization: Bearer <that key>" or gets 401; GET then also reports how
+many were refused ("unauthorized"), so a test can prove the key was sent.
 
 usage: fake-llm.py PORTFILE [DELAY]   (writes the port it listens on, serves until killed)
 """
-import json, sys, threading, time
+import json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REPLY = {"summary": "Benchmark reply.", "severity": "high",
          "techniques": [{"id": "T1059.004", "name": "Unix Shell", "tactic": "execution"}],
          "indicators": ["benchmark"], "next_steps": ["none"], "confidence": 0.5}
 served = 0
+unauthorized = 0
+KEY = os.environ.get("FAKE_LLM_KEY")
 inflight = 0
 max_inflight = 0
 DELAY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
@@ -30,7 +35,8 @@ class H(BaseHTTPRequestHandler):
 
     def do_GET(self):
         body = json.dumps({"object": "list", "data": [{"id": "bench", "object": "model"}],
-                           "served": served, "max_inflight": max_inflight}).encode()
+                           "served": served, "max_inflight": max_inflight,
+                           "unauthorized": unauthorized}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -38,9 +44,16 @@ class H(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self):
-        global served, inflight, max_inflight
+        global served, inflight, max_inflight, unauthorized
         n = int(self.headers.get("Content-Length", "0"))
         req = json.loads(self.rfile.read(n) or b"{}")
+        if KEY is not None and self.headers.get("Authorization") != "Bearer " + KEY:
+            with lock:
+                unauthorized += 1
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         with lock:
             served += 1
             inflight += 1

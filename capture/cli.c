@@ -1,7 +1,7 @@
 /* cli.c - tetra-capture's option table and its one path into the settings.
  *
  * The table below is the only list of options: getopt_long's tables and
- * --help are built from it, and tests/integration/10_capture_manpage.sh
+ * --help are built from it, and tests/integration/05_manpages.sh
  * checks man/tetra-capture.1 against --help. */
 #include "cli.h"
 #include "kafka_out.h"

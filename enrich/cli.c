@@ -1,7 +1,7 @@
 /* cli.c - tetra-enrich's option table and its parsing.
  *
  * The table is the only list of options: getopt_long's tables and --help
- * come from it, and tests/integration/50_enrich_manpage.sh checks
+ * come from it, and tests/integration/05_manpages.sh checks
  * man/tetra-enrich.1 against --help.  Defaults for the LLM come from the
  * environment the OpenAI tools use (OPENAI_BASE_URL, OPENAI_API_KEY) so a
  * sidecar needs no secret in its argv; for the same reason TETRA_KAFKA_*

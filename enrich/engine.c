@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "engine.h"
+#include "redact_event.h"
 #include "fingerprint.h"
 #include "metrics.h"
 #include "msg.h"
@@ -467,8 +468,12 @@ static int keep_redacted(engine *e, const facts *raw, const facts *red, enrich_j
     return 0;
 }
 
-/* Replace the arguments of the event's processes with their redacted form. */
-static void redact_event(const enrich_job *j) {
+/* Redact the event itself: the arguments of its process and parent with
+ * what the facts already hold, then everything else that can carry a
+ * secret (environments, other processes, traced-call arguments) through
+ * redact_event_tree.  Returns 0 or -1 (out of memory). */
+static int redact_event(engine *e, const enrich_job *j) {
+    if (!e->c.redact_event) return 0;
     Tetragon__Process *p = NULL, *q = NULL;
     const tetra_event *ev = j->ev;
     switch (ev->event_case) {
@@ -476,10 +481,15 @@ static void redact_event(const enrich_job *j) {
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXIT: p = ev->process_exit->process; q = ev->process_exit->parent; break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_KPROBE: p = ev->process_kprobe->process; q = ev->process_kprobe->parent; break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_TRACEPOINT: p = ev->process_tracepoint->process; q = ev->process_tracepoint->parent; break;
-    default: return;
+    default: break;
     }
     if (p && j->red_args) p->arguments = j->red_args;
     if (q && j->red_pargs) q->arguments = j->red_pargs;
+    const void *done[] = {p, q};
+    unsigned n = 0;
+    int rc = redact_event_tree(e->red, j->a, (ProtobufCMessage *)ev, done, 2, &n);
+    e->n.redactions += n;
+    return rc;
 }
 
 /* --- one event ---------------------------------------------------------------- */
@@ -523,7 +533,7 @@ int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, 
     int rc = ee ? 0 : -1;
     if (rc == 0 && j->have) rc = merge(&j->rf, &j->got);
     if (rc == 0 && (m = build(e, j->a, j->have ? &j->got : &j->rf, &j->v, j->fp, j)) == NULL) rc = -1;
-    if (rc == 0) redact_event(j);
+    if (rc == 0) rc = redact_event(e, j);
     job_free(j);
     if (rc < 0) {
         snprintf(err, errlen, "out of memory while enriching");

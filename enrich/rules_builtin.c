@@ -67,6 +67,19 @@ const char *const rules_builtin[] = {
     "name=reverse-shell-socat " EXEC "binary~=/socat$ args~=\"(exec|system):\" severity=critical"
     " technique=T1059.004 technique_name=\"Unix Shell\" tactic=execution"
     " summary=\"socat connects a program to a network peer (reverse shell pattern) in ${namespace}/${workload}.\"",
+    /* A shell whose parent is a network tool reads its commands from a
+     * network peer whatever its arguments say ("nc -e sh", "socat
+     * tcp:... exec:sh", "ncat --sh-exec"), so the parent alone decides.
+     * Two rules because a rule carries one technique: the shell
+     * (execution) and the raw channel (command-and-control). */
+    "name=reverse-shell-network-parent " EXEC "binary~=\"" SHELL "\" parent~=\"" NC "|/socat$\""
+    " severity=critical confidence=0.9 technique=T1059.004 technique_name=\"Unix Shell\" tactic=execution"
+    " summary=\"Reverse shell: ${binary} was started by network tool ${parent} in ${namespace}/${workload}.\""
+    " next=\"Isolate the pod and capture its network connections\""
+    " next=\"Find the peer address in the parent's arguments and block it\"",
+    "name=reverse-shell-network-channel " EXEC "binary~=\"" SHELL "\" parent~=\"" NC "|/socat$\""
+    " severity=critical technique=T1095 technique_name=\"Non-Application Layer Protocol\" tactic=command-and-control"
+    " summary=\"Shell ${binary} talks to a network peer through raw socket tool ${parent} in ${namespace}/${workload}.\"",
     "name=netcat " EXEC "binary~=\"" NC "|/socat$\" severity=high"
     " technique=T1095 technique_name=\"Non-Application Layer Protocol\" tactic=command-and-control"
     " summary=\"Raw network tool ${binary} ran in ${namespace}/${workload} (arguments: ${args}).\""

@@ -9,12 +9,17 @@
  * enum the schema does not know is its number.  Members keep the order
  * the former jansson-built documents had, so the bytes did not change.
  *
- * Identity (format v1, never change it without a new version: a change
- * means replays of old events are indexed again): the strings kind,
- * node_name, time, <kind>.process.exec_id, <kind>.function_name and
- * <kind>.policy_name joined by 0x1f; when the event has no process exec_id
- * the compact, key-sorted JSON of the kind's payload is added instead, as
- * nothing else tells two such events apart.  The enrichment is deliberately
+ * Identity (format v2, never change it without a new version: a change
+ * means replays of old events are indexed again): the strings "v2", kind,
+ * node_name, time, <kind>.process.exec_id, <kind>.process.tid (decimal,
+ * empty when absent), <kind>.function_name and <kind>.policy_name joined
+ * by 0x1f, then a hash of the kind's args (each argument's protobuf
+ * encoding after its length as 8 little-endian bytes; none for kinds without args); when the event
+ * has no process exec_id the compact, key-sorted JSON of the kind's
+ * payload is added instead, as nothing else tells two such events apart.
+ * v1 lacked the thread id and the arguments, so two kprobe events of one
+ * process on two CPUs in the same nanosecond shared an _id and the second
+ * was dropped as a duplicate.  The enrichment is deliberately
  * not part of it: an LLM answers differently on a replay. */
 #include "doc.h"
 
@@ -22,6 +27,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -172,7 +178,7 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-/* The payload as identity v1 hashed it: canonical protojson parsed and
+/* The payload as identity v1 and v2 hash it: canonical protojson parsed and
  * printed compact with sorted keys by jansson.  Rare (events without an
  * exec_id), so the slow, exact way is kept. */
 static int h_payload(h128 *h, const ProtobufCMessage *pl)
@@ -189,20 +195,70 @@ static int h_payload(h128 *h, const ProtobufCMessage *pl)
     return js ? 0 : -1;
 }
 
+/* The thread id as identity v2 hashes it: decimal, or nothing. */
+static void h_tid(h128 *h, const Tetragon__Process *p)
+{
+    char d[16];
+    int n = 0;
+    if (p && p->tid) {
+        uint32_t v = p->tid->value;
+        char rev[16];
+        int k = 0;
+        do
+            rev[k++] = (char)('0' + v % 10);
+        while ((v /= 10) != 0);
+        while (k > 0)
+            d[n++] = rev[--k];
+    }
+    d[n] = '\0';
+    h_field(h, d);
+}
+
+/* The kind's args (kprobe, tracepoint, uprobe, lsm, usdt all call them
+ * "args"), each by its protobuf encoding: the same for an event read as
+ * JSON or as protobuf, and cheap next to the JSON of the whole payload.
+ * Each is preceded by its length so that argument boundaries count. */
+static int h_args(h128 *h, const ProtobufCMessage *pl)
+{
+    const ProtobufCFieldDescriptor *f = field(pl, "args", PROTOBUF_C_TYPE_MESSAGE);
+    if (!f || f->label != PROTOBUF_C_LABEL_REPEATED)
+        return 0;
+    size_t n = *(const size_t *)((const char *)pl + f->quantifier_offset);
+    const ProtobufCMessage *const *args = *(const ProtobufCMessage *const *const *)at(pl, f);
+    unsigned char stack[512];
+    for (size_t i = 0; i < n; i++) {
+        size_t len = protobuf_c_message_get_packed_size(args[i]);
+        unsigned char *packed = len <= sizeof stack ? stack : malloc(len);
+        if (!packed)
+            return -1;
+        protobuf_c_message_pack(args[i], packed);
+        unsigned char le[8]; /* little-endian, so ids agree across machines */
+        for (int b = 0; b < 8; b++)
+            le[b] = (unsigned char)((uint64_t)len >> (8 * b));
+        h_bytes(h, le, sizeof le);
+        h_bytes(h, packed, len);
+        if (packed != stack)
+            free(packed);
+    }
+    h_bytes(h, "\x1f", 1);
+    return 0;
+}
+
 static int id_of(const tetra_ev *ev, const char *kind, const ProtobufCMessage *pl, const char *time,
                  char id[DOC_ID_LEN + 1])
 {
     h128 h = {0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
-    h_field(&h, "v1");
+    h_field(&h, "v2");
     h_field(&h, kind);
     h_field(&h, nz(ev->node_name));
     h_field(&h, time);
     const Tetragon__Process *p = process_of(pl, "process");
     const char *exec_id = p ? nz(p->exec_id) : NULL;
     h_field(&h, exec_id);
+    h_tid(&h, p);
     h_field(&h, str_field(pl, "function_name"));
     h_field(&h, str_field(pl, "policy_name"));
-    if (!exec_id && h_payload(&h, pl) < 0)
+    if (h_args(&h, pl) < 0 || (!exec_id && h_payload(&h, pl) < 0))
         return -1;
     put_hex16(id, mix(h.a));
     put_hex16(id + 16, mix(h.b ^ h.a));

@@ -1,7 +1,9 @@
 #!/bin/sh
 # 50_enrich_redact.sh - a secret planted in an event's arguments never
 # leaves tetra-enrich: not in --dry-run's printed LLM requests, not in the
-# enriched record, not when the API key itself is set.  No server is needed:
+# enriched record, not when the API key itself is set; nor one planted in
+# the environment variables or the traced-call arguments (kprobe,
+# tracepoint, uprobe, lsm, usdt) of a record.  No server is needed:
 # --dry-run sends nothing (the URL points at a closed port to prove it).
 set -u
 E="$BIN/tetra-enrich"
@@ -39,6 +41,38 @@ grep -q '"summary":"db client [^"]*<redacted' "$T/out" || bad "summary not redac
 "$E" -n -q --no-redact-event -r "$T/rules" <"$T/in" >"$T/raw"
 grep -q -- "$SECRET" "$T/raw" || bad "--no-redact-event dropped the raw argument"
 grep -o '"summary":"[^"]*"' "$T/raw" | grep -q -- "$SECRET" && bad "summary leaked with --no-redact-event"
+
+# the rest of the record: environment variables of the process and parent,
+# and traced-call arguments of each kind (a string, text bytes, a file path)
+K="$ROOT/tests/fixtures/kinds"
+ENVSECRET='Env-S3cret-Planted9' ARGSECRET='ArgS3cretPlanted77' BYTESECRET='Byt3sSecretPlanted5'
+b64=$(printf 'mysql --password=%s' "$BYTESECRET" | base64 -w0)
+envs='[{"Key":"DB_PASSWORD","Value":"'"$ENVSECRET"'"},{"Key":"PATH","Value":"/usr/bin"}]'
+margs='[{"string_arg":"curl --token '"$ARGSECRET"' https://x"},{"bytes_arg":"'"$b64"'"},{"file_arg":{"path":"/tmp/https://u:'"$ARGSECRET"'@h/x"}}]'
+for kind in process_kprobe process_tracepoint process_uprobe process_lsm process_usdt; do
+    head -n 1 "$K/$kind.json" | jq -c --argjson e "$envs" --argjson a "$margs" --arg k "$kind" \
+        '.[$k].process.environment_variables = $e | .[$k].parent.environment_variables = $e | .[$k].args = $a'
+done >"$T/kinds"
+[ "$(wc -l <"$T/kinds")" = 5 ] || bad "could not plant secrets in the five kinds"
+for s in "$ENVSECRET" "$ARGSECRET" "$b64"; do grep -q -- "$s" "$T/kinds" || bad "plant lost $s"; done
+"$E" -n -q <"$T/kinds" >"$T/kout" || bad "kinds: exit $?"
+[ "$(wc -l <"$T/kout")" = 5 ] || bad "kinds: $(wc -l <"$T/kout") records, want 5"
+for s in "$ENVSECRET" "$ARGSECRET" "$BYTESECRET" "$b64"; do
+    grep -q -- "$s" "$T/kout" && bad "enriched record of a traced call leaked $s"
+done
+n=$(jq -r '.event | to_entries[] | select(.value | type == "object") | .value.process.environment_variables[]?
+        | select(.Key == "DB_PASSWORD") | .Value' "$T/kout" | grep -c '<redacted:')
+[ "$n" = 5 ] || bad "environment: $n of 5 DB_PASSWORD values redacted"
+jq -r '.event | to_entries[] | select(.value | type == "object") | .value.process.environment_variables[]?
+        | select(.Key == "PATH") | .Value' "$T/kout" | grep -qx /usr/bin || bad "PATH was changed"
+n=$(jq -r '.event | to_entries[] | select(.value | type == "object") | .value.args[0].string_arg // empty' "$T/kout" |
+    grep -c '^curl --token <redacted')
+[ "$n" = 5 ] || bad "string_arg: $n of 5 redacted with their context"
+# --no-redact-event keeps all of it
+"$E" -n -q --no-redact-event <"$T/kinds" >"$T/kraw"
+for s in "$ENVSECRET" "$ARGSECRET" "$b64"; do
+    [ "$(grep -c -- "$s" "$T/kraw")" = 5 ] || bad "--no-redact-event changed $s"
+done
 
 [ $fail = 0 ] && echo "ok: no leak"
 exit $fail

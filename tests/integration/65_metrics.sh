@@ -16,19 +16,8 @@
 # 3. --log-format json: every stderr line of a run is one JSON object.
 set -u
 [ -n "${KAFKA_BROKERS:-}" ] && [ -n "${OPENSEARCH_URL:-}" ] || { echo "needs Kafka and OpenSearch"; exit 77; }
-BIN=${BIN:-$ROOT/bin}
-S="$ROOT/tests/fixtures/scenarios"
-T=$(mktemp -d) || exit 1
-pids=""
 RUN="metrics-$$-$(date +%s)"
-cleanup() {
-    for p in $pids; do kill -9 "$p" 2>/dev/null; done
-    curl -s -XDELETE "$OPENSEARCH_URL/$RUN-*" >/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$ROOT/tests/integration/lib-filters.sh"
 
 # --- the parser -----------------------------------------------------------------------
 CACHE=${TETRA_CACHE:-$HOME/.cache/tetragonsidekick}
@@ -55,16 +44,9 @@ for fam in text_string_to_metric_families(page):
         print("%s{%s} %s" % (s.name, labels, repr(s.value)))
 EOF
 scrape() { "$VENV/bin/python" "$T/parse.py" "$1"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # value PAGE NAME: the value of an unlabelled sample, as an integer
 value() { sed -n "s/^$2{} \([0-9.]*\)$/\1/p" "$1" | head -n 1 | cut -d. -f1; }
 code() { curl -s -o "$T/body" -w '%{http_code}' "http://127.0.0.1:$1$2"; }
-# until SECONDS: wait for a condition given as the rest of the arguments
-until_ok() {
-    n=$1; shift
-    while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 1; n=$((n - 1)); done
-    return 1
-}
 reaches() { scrape "$1" >"$T/page.$1" 2>/dev/null && [ "$(value "$T/page.$1" "$2")" = "$3" ]; }
 
 # same PAGE STDERR PREFIX [SKIP...]: each key=value of the exit summary is

@@ -1,12 +1,15 @@
 /* test_enrich_redact.c - every secret shape the redactor promises to catch
  * becomes a placeholder, the text around it survives, and ordinary
- * arguments pass through untouched. */
+ * arguments pass through untouched; in an event, the environment, every
+ * process and the traced-call arguments are redacted too. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
 #include "../../enrich/redact.h"
+#include "../../enrich/redact_event.h"
+#include "tetragon/events.pb-c.h"
 
 static redactor *R;
 
@@ -77,6 +80,78 @@ START_TEST(idempotent)
 }
 END_TEST
 
+/* The record itself: environment, every process and traced-call
+ * arguments (strings, text bytes, paths) lose their secrets; binary bytes,
+ * ordinary values and the processes the caller already did stay. */
+START_TEST(event_fields)
+{
+    pj_arena *a = pj_arena_new();
+    ck_assert_ptr_nonnull(a);
+    Tetragon__EnvVar env_secret = TETRAGON__ENV_VAR__INIT, env_plain = TETRAGON__ENV_VAR__INIT;
+    env_secret.key = "DB_PASSWORD";
+    env_secret.value = "Hunter2hunter";
+    env_plain.key = "PATH";
+    env_plain.value = "/usr/bin:/bin";
+    Tetragon__EnvVar *envs[] = {&env_secret, &env_plain};
+    Tetragon__Process proc = TETRAGON__PROCESS__INIT, parent = TETRAGON__PROCESS__INIT;
+    proc.arguments = "--password=Hunter2hunter";
+    proc.environment_variables = envs;
+    proc.n_environment_variables = 2;
+    parent.arguments = "--token s3cr3tT0ken --verbose"; /* in skip: the caller's */
+
+    Tetragon__KprobeArgument s_arg = TETRAGON__KPROBE_ARGUMENT__INIT, b_text = TETRAGON__KPROBE_ARGUMENT__INIT,
+                             b_bin = TETRAGON__KPROBE_ARGUMENT__INIT, f_arg = TETRAGON__KPROBE_ARGUMENT__INIT;
+    s_arg.arg_case = TETRAGON__KPROBE_ARGUMENT__ARG_STRING_ARG;
+    s_arg.string_arg = "Authorization: Bearer abcDEF123456789";
+    static char text[] = "mysql --password=Hunter2hunter";
+    b_text.arg_case = TETRAGON__KPROBE_ARGUMENT__ARG_BYTES_ARG;
+    b_text.bytes_arg.data = (uint8_t *)text;
+    b_text.bytes_arg.len = sizeof text - 1;
+    static unsigned char bin[] = "--password=Hunter2hunter\0\xff";
+    b_bin.arg_case = TETRAGON__KPROBE_ARGUMENT__ARG_BYTES_ARG;
+    b_bin.bytes_arg.data = bin;
+    b_bin.bytes_arg.len = sizeof bin - 1;
+    Tetragon__KprobeFile file = TETRAGON__KPROBE_FILE__INIT;
+    file.path = "/tmp/https://admin:Sup3rPass@db.example/x";
+    f_arg.arg_case = TETRAGON__KPROBE_ARGUMENT__ARG_FILE_ARG;
+    f_arg.file_arg = &file;
+    Tetragon__KprobeArgument *args[] = {&s_arg, &b_text, &b_bin, &f_arg};
+    Tetragon__ProcessKprobe kp = TETRAGON__PROCESS_KPROBE__INIT;
+    kp.process = &proc;
+    kp.parent = &parent;
+    kp.function_name = "security_file_open";
+    kp.args = args;
+    kp.n_args = 4;
+    Tetragon__GetEventsResponse ev = TETRAGON__GET_EVENTS_RESPONSE__INIT;
+    ev.event_case = TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_KPROBE;
+    ev.process_kprobe = &kp;
+
+    const void *skip[] = {&parent};
+    unsigned n = 0;
+    ck_assert_int_eq(redact_event_tree(R, a, &ev.base, skip, 1, &n), 0);
+    ck_assert_ptr_null(strstr(proc.arguments, "Hunter2hunter"));
+    ck_assert_ptr_nonnull(strstr(proc.arguments, "--password="));
+    ck_assert_str_eq(env_secret.key, "DB_PASSWORD");
+    ck_assert_ptr_null(strstr(env_secret.value, "Hunter2hunter"));
+    ck_assert_ptr_nonnull(strstr(env_secret.value, "<redacted:"));
+    ck_assert_str_eq(env_plain.value, "/usr/bin:/bin");
+    ck_assert_str_eq(parent.arguments, "--token s3cr3tT0ken --verbose");
+    ck_assert_ptr_null(strstr(s_arg.string_arg, "abcDEF123456789"));
+    ck_assert_ptr_nonnull(strstr(s_arg.string_arg, "Authorization: Bearer"));
+    ck_assert_ptr_ne(b_text.bytes_arg.data, (uint8_t *)text);
+    ck_assert_ptr_null(strstr((const char *)b_text.bytes_arg.data, "Hunter2hunter")); /* copies end in NUL */
+    ck_assert_ptr_eq(b_bin.bytes_arg.data, bin); /* not text: as it was */
+    ck_assert_ptr_null(strstr(file.path, "Sup3rPass"));
+    ck_assert_str_eq(kp.function_name, "security_file_open");
+    ck_assert_uint_ge(n, 5);
+    /* a second pass finds nothing more */
+    unsigned again = 0;
+    ck_assert_int_eq(redact_event_tree(R, a, &ev.base, skip, 1, &again), 0);
+    ck_assert_uint_eq(again, 0);
+    pj_arena_free(a);
+}
+END_TEST
+
 static void setup(void) {
     char err[256];
     R = redact_new(err, sizeof err);
@@ -89,6 +164,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, secret_shapes);
     tcase_add_test(tc, ordinary_arguments_untouched);
     tcase_add_test(tc, idempotent);
+    tcase_add_test(tc, event_fields);
 }
 
 int main(void) {

@@ -190,6 +190,47 @@ START_TEST(attacks_get_their_severity)
 }
 END_TEST
 
+/* "nc -e /bin/sh" and "socat ... exec:sh" start the shell themselves: the
+ * shell's own arguments are empty, only its parent gives it away. */
+START_TEST(shell_under_network_tool_is_reverse_shell)
+{
+    static const char *const parents[] = {"/usr/bin/nc", "/usr/bin/ncat", "/bin/netcat",
+                                          "/usr/bin/nc.openbsd", "/usr/bin/socat"};
+    ruleset rs = RULESET_INIT;
+    verdict v;
+    facts fx = container_exec("/x", "");
+    eval_builtin(&fx, &v, &rs);
+    for (size_t i = 0; i < sizeof parents / sizeof parents[0]; i++) {
+        fx = container_exec("/bin/bash", "-i");
+        fx.f[F_PARENT] = parents[i];
+        rules_eval(&rs, &fx, &v);
+        ck_assert_msg(matched(&v, "reverse-shell-network-parent"), "parent %s", parents[i]);
+        ck_assert_int_eq(v.severity, SEV_CRITICAL);
+        int t1059 = 0, t1095 = 0;
+        for (size_t j = 0; j < v.nmatched; j++) {
+            t1059 |= strncmp(v.matched[j]->tech.id, "T1059", 5) == 0;
+            t1095 |= strcmp(v.matched[j]->tech.id, "T1095") == 0;
+        }
+        ck_assert_msg(t1059 && t1095, "parent %s: T1059 %d T1095 %d", parents[i], t1059, t1095);
+    }
+    /* The same shell under an ordinary parent is not one; nor is a
+     * non-shell child of netcat. */
+    fx = container_exec("/bin/bash", "-i");
+    fx.f[F_PARENT] = "/usr/bin/sshd";
+    rules_eval(&rs, &fx, &v);
+    ck_assert(!matched(&v, "reverse-shell-network-parent"));
+    fx = container_exec("/bin/cat", "");
+    fx.f[F_PARENT] = "/usr/bin/nc";
+    rules_eval(&rs, &fx, &v);
+    ck_assert(!matched(&v, "reverse-shell-network-parent"));
+    fx = container_exec("/bin/bash", "");
+    fx.f[F_PARENT] = "/usr/bin/fnc";
+    rules_eval(&rs, &fx, &v);
+    ck_assert(!matched(&v, "reverse-shell-network-parent"));
+    rules_free(&rs);
+}
+END_TEST
+
 START_TEST(builtin_rules_all_complete)
 {
     ruleset rs = RULESET_INIT;
@@ -355,6 +396,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, user_final_rule_silences_builtin);
     tcase_add_test(tc, exec_probe_and_container_start_quiet);
     tcase_add_test(tc, attacks_get_their_severity);
+    tcase_add_test(tc, shell_under_network_tool_is_reverse_shell);
     tcase_add_test(tc, builtin_rules_all_complete);
     tcase_add_test(tc, rules_file_reports_line);
     tcase_add_test(tc, prefilter_literals);

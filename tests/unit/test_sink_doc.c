@@ -176,8 +176,8 @@ START_TEST(id_is_identity_only)
     json_decref(build_doc(&conf, exec_ev, NULL, &a));
     json_decref(build_doc(&conf, exec_ev, enr_json, &b));
     ck_assert_str_eq(a.id, b.id); /* enrichment does not change it */
-    /* pinned: identity format v1 */
-    ck_assert_str_eq(a.id, "8c3fbf6480ab3efad510e8da2470df17");
+    /* pinned: identity format v2 (v1 gave 8c3fbf6480ab3efad510e8da2470df17) */
+    ck_assert_str_eq(a.id, "f63ebdedb141f46cd5b4fdf965c83984");
     json_decref(build_doc(&conf, kprobe_ev, NULL, &c));
     ck_assert_str_ne(a.id, c.id);
     /* another time is another event */
@@ -192,6 +192,41 @@ START_TEST(id_is_identity_only)
     e->process_exec->process->cwd = "/elsewhere";
     ck_assert_int_eq(doc_id(e, id), 0);
     ck_assert_str_eq(id, a.id);
+}
+END_TEST
+
+/* Identity v2: two kprobe events of one process in one nanosecond (two
+ * CPUs) differ by thread or by arguments, and both must be kept. */
+START_TEST(id_sees_thread_and_args)
+{
+    record r = decode(kprobe_ev, NULL);
+    Tetragon__GetEventsResponse *e = (Tetragon__GetEventsResponse *)r.event;
+    char base[DOC_ID_LEN + 1], id[DOC_ID_LEN + 1];
+    ck_assert_int_eq(doc_id(e, base), 0);
+    Tetragon__KprobeArgument *arg = e->process_kprobe->args[0];
+    uint32_t dport = arg->sock_arg->dport;
+    arg->sock_arg->dport = dport + 1;
+    ck_assert_int_eq(doc_id(e, id), 0);
+    ck_assert_str_ne(id, base);
+    arg->sock_arg->dport = dport;
+    ck_assert_int_eq(doc_id(e, id), 0);
+    ck_assert_str_eq(id, base);
+    /* without its argument it is another event */
+    size_t n = e->process_kprobe->n_args;
+    e->process_kprobe->n_args = 0;
+    ck_assert_int_eq(doc_id(e, id), 0);
+    ck_assert_str_ne(id, base);
+    e->process_kprobe->n_args = n;
+    Google__Protobuf__UInt32Value tid = GOOGLE__PROTOBUF__UINT32_VALUE__INIT;
+    tid.value = 4242;
+    e->process_kprobe->process->tid = &tid;
+    char with_tid[DOC_ID_LEN + 1];
+    ck_assert_int_eq(doc_id(e, with_tid), 0);
+    ck_assert_str_ne(with_tid, base);
+    tid.value = 4243;
+    ck_assert_int_eq(doc_id(e, id), 0);
+    ck_assert_str_ne(id, with_tid);
+    e->process_kprobe->process->tid = NULL;
 }
 END_TEST
 
@@ -465,6 +500,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, time_missing_is_ingest_time);
     tcase_add_test(tc, time_invalid_is_ingest_time);
     tcase_add_test(tc, id_without_exec_id);
+    tcase_add_test(tc, id_sees_thread_and_args);
     tcase_add_test(tc, document_pinned);
     tcase_add_test(tc, binary_same_document);
     tcase_add_test(tc, escaping);
