@@ -26,7 +26,7 @@
 extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 
 enum {
-    O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
+    O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_LLM_CA, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
     O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_CONC, O_COOLDOWN, O_TXN, O_ORDERED, O_MAXPEND,
     O_METRICS_ADDR, O_LOG_FORMAT,
@@ -51,6 +51,7 @@ static const opt_def options[] = {
     {O_URL, "llm-url", "URL", "chat-completions base URL (default $OPENAI_BASE_URL, $LLM_URL)"},
     {O_MODEL, "llm-model", "NAME", "model or deployment name (default $LLM_MODEL)"},
     {O_KEYFILE, "llm-key-file", "FILE", "read the API key from FILE (default $OPENAI_API_KEY)"},
+    {O_LLM_CA, "llm-ca-file", "FILE", "CA certificates to verify an https LLM URL with (default: system store)"},
     {O_AZURE, "llm-azure", "VERSION", "Azure OpenAI: api-key header and this api-version"},
     {O_MODE, "llm-mode", "MODE", "response_format: json_schema (default) or json_object"},
     {O_TIMEOUT, "llm-timeout", "MS", "time limit per LLM request (default 30000)"},
@@ -211,6 +212,7 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
     case O_URL: c->llm.url = arg; return 0;
     case O_MODEL: c->model = arg; return 0;
     case O_KEYFILE: o->key_file = arg; return 0;
+    case O_LLM_CA: c->llm.ca_file = arg; return 0;
     case O_AZURE: c->llm.azure = 1; c->llm.azure_api_version = arg; return 0;
     case O_MODE:
         if (strcmp(arg, "json_schema") == 0) c->mode = PROMPT_JSON_SCHEMA;
