@@ -110,3 +110,11 @@ int kafka_conf_env(rd_kafka_conf_t *rk, char *const *envp, char *err, size_t err
     conf c = {rk, NULL, NULL, 0};
     return conf_read_env(&c, envp, "TETRA_KAFKA_", err, errlen);
 }
+
+int kafka_refused(rd_kafka_resp_err_t err)
+{
+    /* __SSL is the handshake and TLS setup; a connection cut mid-stream is
+     * __TRANSPORT, which stays a retried, passing error */
+    return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL ||
+           err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED;
+}

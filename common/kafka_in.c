@@ -173,7 +173,7 @@ fail:
 
 static int fatal_error(const rd_kafka_message_t *m)
 {
-    return m->err == RD_KAFKA_RESP_ERR__FATAL ||
+    return m->err == RD_KAFKA_RESP_ERR__FATAL || kafka_refused(m->err) ||
            m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
            m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
 }
