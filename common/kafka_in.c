@@ -147,7 +147,7 @@ static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
     (void)rk;
     kafka_in *k = opaque;
     uint64_t suppressed;
-    if (kafka_refused(code) && k->refused[0] == '\0')
+    if (kafka_refused(code, reason) && k->refused[0] == '\0')
         snprintf(k->refused, sizeof k->refused, "%s", reason);
     if (code == RD_KAFKA_RESP_ERR__FATAL ||
         !msg_ratelimit(rd_kafka_err2name((rd_kafka_resp_err_t)code), 10, &suppressed))
@@ -192,7 +192,7 @@ fail:
 
 static int fatal_error(const rd_kafka_message_t *m)
 {
-    return m->err == RD_KAFKA_RESP_ERR__FATAL || kafka_refused(m->err) ||
+    return m->err == RD_KAFKA_RESP_ERR__FATAL || kafka_refused(m->err, NULL) ||
            m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
            m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
 }

@@ -76,7 +76,7 @@ static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
     kafka_out *k = opaque;
     uint64_t suppressed;
     const char *name = rd_kafka_err2name((rd_kafka_resp_err_t)code);
-    if (kafka_refused(code) && k->refused[0] == '\0')
+    if (kafka_refused(code, reason) && k->refused[0] == '\0')
         snprintf(k->refused, sizeof(k->refused), "%s", reason);
     if (code == RD_KAFKA_RESP_ERR__FATAL || !msg_ratelimit(name, 10, &suppressed))
         return;
