@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "http.h"
 #include "kafka_in.h"
@@ -212,7 +213,10 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
     case O_URL: c->llm.url = arg; return 0;
     case O_MODEL: c->model = arg; return 0;
     case O_KEYFILE: o->key_file = arg; return 0;
-    case O_LLM_CA: c->llm.ca_file = arg; return 0;
+    case O_LLM_CA: /* unreadable: a usage error now, not a failed call per record later */
+        if (access(arg, R_OK) != 0) return -1;
+        c->llm.ca_file = arg;
+        return 0;
     case O_AZURE: c->llm.azure = 1; c->llm.azure_api_version = arg; return 0;
     case O_MODE:
         if (strcmp(arg, "json_schema") == 0) c->mode = PROMPT_JSON_SCHEMA;

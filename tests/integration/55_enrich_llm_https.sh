@@ -66,7 +66,8 @@ n=$(grep -c '"source":"SOURCE_LLM"' "$T/ca.out")
 [ "$(served)" -ge 1 ] || fail "the stub behind the proxy was never asked"
 ok "$n LLM verdicts over HTTPS with --llm-ca-file ($(served) requests served behind TLS)"
 
-# 3. a CA file that does not exist is an error, not a silent fallback
+# 3. a CA file that cannot be read is a usage error, not a silent fallback
 rc=$(run badca --llm-ca-file "$T/none.pem")
-grep -q ' llm_ok=0 ' "$T/badca.err" || fail "a missing CA file still let LLM calls through"
-ok "a missing --llm-ca-file fails the LLM calls (exit $rc)"
+[ "$rc" = 2 ] && grep -q 'llm-ca-file' "$T/badca.err" ||
+    fail "a missing --llm-ca-file: exit $rc, want 2 naming the option: $(cat "$T/badca.err")"
+ok "a missing --llm-ca-file is a usage error (exit 2)"
