@@ -110,3 +110,16 @@ int kafka_conf_env(rd_kafka_conf_t *rk, char *const *envp, char *err, size_t err
     conf c = {rk, NULL, NULL, 0};
     return conf_read_env(&c, envp, "TETRA_KAFKA_", err, errlen);
 }
+
+int kafka_refused(rd_kafka_resp_err_t err, const char *reason)
+{
+    /* __SSL is the handshake and TLS setup.  A connection cut is __TRANSPORT
+     * and stays a retried, passing error, except when the broker cut it with
+     * a TLS alert: with TLS 1.3 a broker that wants a client certificate
+     * says so only after our side of the handshake is done. */
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT)
+        return reason != NULL && strstr(reason, "SSL routines") != NULL &&
+               strstr(reason, "alert") != NULL;
+    return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL ||
+           err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED;
+}

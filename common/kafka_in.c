@@ -14,6 +14,7 @@ struct kafka_in {
     kafka_in_rebalance_fn cb;
     void *opaque;
     int paused;
+    char refused[512]; /* the broker refused our credentials or TLS: set by on_error */
 };
 
 int kafka_in_defaults(rd_kafka_conf_t *conf, const char *brokers, const char *group, char *err,
@@ -137,6 +138,23 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
     notef("kafka: %s: %s", fac, buf);
 }
 
+/* Client-wide errors (a broker down, a refused login) come here, on the
+ * caller's thread inside kafka_in_poll, not as consumer messages.  A
+ * refusal is kept for kafka_in_poll to fail with; the rest are warned
+ * about at most every 10 seconds per kind and recovered by librdkafka. */
+static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
+{
+    (void)rk;
+    kafka_in *k = opaque;
+    uint64_t suppressed;
+    if (kafka_refused(code, reason) && k->refused[0] == '\0')
+        snprintf(k->refused, sizeof k->refused, "%s", reason);
+    if (code == RD_KAFKA_RESP_ERR__FATAL ||
+        !msg_ratelimit(rd_kafka_err2name((rd_kafka_resp_err_t)code), 10, &suppressed))
+        return;
+    warnf("kafka: consumer: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+}
+
 kafka_in *kafka_in_new(rd_kafka_conf_t *conf, const char *topic, kafka_in_rebalance_fn cb,
                        void *opaque, char *err, size_t errlen)
 {
@@ -150,6 +168,7 @@ kafka_in *kafka_in_new(rd_kafka_conf_t *conf, const char *topic, kafka_in_rebala
     rd_kafka_conf_set_opaque(conf, k);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance);
     rd_kafka_conf_set_log_cb(conf, on_log);
+    rd_kafka_conf_set_error_cb(conf, on_error);
     k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
     conf = NULL; /* owned by rk now, or destroyed below */
     if (!k->rk)
@@ -173,7 +192,7 @@ fail:
 
 static int fatal_error(const rd_kafka_message_t *m)
 {
-    return m->err == RD_KAFKA_RESP_ERR__FATAL ||
+    return m->err == RD_KAFKA_RESP_ERR__FATAL || kafka_refused(m->err, NULL) ||
            m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
            m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
 }
@@ -202,6 +221,12 @@ static void report(const rd_kafka_message_t *m)
 int kafka_in_poll(kafka_in *k, int ms, rd_kafka_message_t **out, char *err, size_t errlen)
 {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, ms);
+    if (k->refused[0] != '\0') {
+        snprintf(err, errlen, "refused by the broker: %.400s", k->refused);
+        if (m)
+            rd_kafka_message_destroy(m);
+        return -1;
+    }
     if (!m)
         return 0;
     if (!m->err) {

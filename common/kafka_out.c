@@ -5,6 +5,7 @@
  * it grows by doubling, so its size follows the number of messages in
  * flight, which librdkafka's own queue limit bounds. */
 #include "kafka_out.h"
+#include "kafka_conf.h"
 #include "msg.h"
 
 #include <stdio.h>
@@ -21,6 +22,7 @@ struct kafka_out {
     uint64_t low, next; /* oldest not yet delivered, next to assign */
     uint64_t delivered, failed;
     char error[512];
+    char refused[512]; /* the broker refused our credentials or TLS: set by on_error */
 };
 
 static int set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errlen)
@@ -71,9 +73,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
     (void)rk;
-    (void)opaque;
+    kafka_out *k = opaque;
     uint64_t suppressed;
     const char *name = rd_kafka_err2name((rd_kafka_resp_err_t)code);
+    if (kafka_refused(code, reason) && k->refused[0] == '\0')
+        snprintf(k->refused, sizeof(k->refused), "%s", reason);
     if (code == RD_KAFKA_RESP_ERR__FATAL || !msg_ratelimit(name, 10, &suppressed))
         return;
     warnf("kafka: %s: %s", name, reason);
@@ -168,6 +172,11 @@ static rd_kafka_resp_err_t produce_once(kafka_out *k, const void *val, size_t le
 static int fatal(kafka_out *k, char *err, size_t errlen)
 {
     char why[512];
+    if (k->refused[0] != '\0') {
+        snprintf(err, errlen, "refused by the broker: %.400s", k->refused);
+        note_error(k, k->refused);
+        return -1;
+    }
     rd_kafka_resp_err_t e = rd_kafka_fatal_error(k->rk, why, sizeof(why));
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         return 0;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "http.h"
 #include "kafka_in.h"
@@ -26,7 +27,7 @@
 extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 
 enum {
-    O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_AZURE, O_MODE,
+    O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_LLM_CA, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
     O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_CONC, O_COOLDOWN, O_TXN, O_ORDERED, O_MAXPEND,
     O_METRICS_ADDR, O_LOG_FORMAT,
@@ -51,6 +52,7 @@ static const opt_def options[] = {
     {O_URL, "llm-url", "URL", "chat-completions base URL (default $OPENAI_BASE_URL, $LLM_URL)"},
     {O_MODEL, "llm-model", "NAME", "model or deployment name (default $LLM_MODEL)"},
     {O_KEYFILE, "llm-key-file", "FILE", "read the API key from FILE (default $OPENAI_API_KEY)"},
+    {O_LLM_CA, "llm-ca-file", "FILE", "CA certificates to verify an https LLM URL with (default: system store)"},
     {O_AZURE, "llm-azure", "VERSION", "Azure OpenAI: api-key header and this api-version"},
     {O_MODE, "llm-mode", "MODE", "reply constraint: json_schema (default), json_object or grammar"},
     {O_TIMEOUT, "llm-timeout", "MS", "time limit per LLM request (default 30000)"},
@@ -211,6 +213,10 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
     case O_URL: c->llm.url = arg; return 0;
     case O_MODEL: c->model = arg; return 0;
     case O_KEYFILE: o->key_file = arg; return 0;
+    case O_LLM_CA: /* unreadable: a usage error now, not a failed call per record later */
+        if (access(arg, R_OK) != 0) return -1;
+        c->llm.ca_file = arg;
+        return 0;
     case O_AZURE: c->llm.azure = 1; c->llm.azure_api_version = arg; return 0;
     case O_MODE: return (c->mode = prompt_mode_parse(arg)) < 0 ? -1 : 0;
     case O_MINSEV: return (c->min_severity = sev_parse(arg)) < 0 ? -1 : 0;

@@ -122,6 +122,10 @@ llm *llm_new(const llm_conf *c, char *err, size_t errlen) {
         return NULL;
     }
     l->c = *c;
+    if (c->ca_file && (l->hc.ca_file = strdup(c->ca_file)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     l->hc.timeout_ms = c->timeout_ms;
     l->hc.connect_timeout_ms = c->connect_timeout_ms;
     if (build_endpoint(l, err, errlen) < 0 || build_headers(l, err, errlen) < 0) goto fail;

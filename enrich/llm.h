@@ -23,6 +23,7 @@ typedef struct llm_conf {
     const char *api_key;    /* may be NULL (local servers) */
     int azure;              /* 1: "api-key" header and ?api-version= */
     const char *azure_api_version;
+    const char *ca_file;    /* CA bundle to verify the server with, NULL: system store */
     long timeout_ms;        /* per attempt */
     long connect_timeout_ms;
     int max_retries;        /* attempts after the first */

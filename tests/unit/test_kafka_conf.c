@@ -207,6 +207,20 @@ START_TEST(automatic_commits_are_refused)
 }
 END_TEST
 
+/* A refused login or handshake only a configuration change fixes stops the
+ * client; a broker that is down or a connection cut is retried. */
+START_TEST(refusals_stop_other_errors_are_retried)
+{
+    ck_assert(kafka_refused(RD_KAFKA_RESP_ERR__AUTHENTICATION, "SASL authentication error"));
+    ck_assert(kafka_refused(RD_KAFKA_RESP_ERR__SSL, "certificate verify failed"));
+    ck_assert(kafka_refused(RD_KAFKA_RESP_ERR__TRANSPORT,
+                            "Receive failed: error:0A000412:SSL routines::sslv3 alert bad certificate"));
+    ck_assert(!kafka_refused(RD_KAFKA_RESP_ERR__TRANSPORT, "Connection refused"));
+    ck_assert(!kafka_refused(RD_KAFKA_RESP_ERR__TRANSPORT, NULL));
+    ck_assert(!kafka_refused(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, "1/1 brokers are down"));
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
     tcase_add_test(tc, global_settings_win_even_at_librdkafka_defaults);
@@ -216,6 +230,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, environment_between);
     tcase_add_test(tc, fill_failure_is_reported);
     tcase_add_test(tc, automatic_commits_are_refused);
+    tcase_add_test(tc, refusals_stop_other_errors_are_retried);
 }
 
 int main(void)
