@@ -50,11 +50,16 @@ listener.name.ssl.ssl.client.auth=required
 EOT
 }
 
+# kt_fetch, kt_java: kafka_fetch and kafka_java on KAFKA_TLS_VERSION (in a
+# subshell, so the single node's KAFKA_VERSION is untouched)
+kt_fetch() { (KAFKA_VERSION=$KAFKA_TLS_VERSION && kafka_fetch); }
+kt_java() { (KAFKA_VERSION=$KAFKA_TLS_VERSION && kafka_java "$@"); }
+
 kafka_tls_start() {
     need_java
     need kcat kcat
     need openssl openssl
-    with_cache_lock kafka_fetch || return 1
+    with_cache_lock kt_fetch || return 1
     kt_dir=$SVC/kafka-tls
     kt_plain=$(free_port) kt_sasl=$(free_port) kt_ssl=$(free_port) kt_ctl=$(free_port)
     rm -rf "$kt_dir/data" "$kt_dir/certs"
@@ -66,8 +71,8 @@ kafka_tls_start() {
     # of a throwaway test broker: KRaft has no other way to seed a SCRAM
     # user before the broker runs.  Its "tetra-" prefix matters: StorageTool
     # reads a bare value such as 9094e166... as a number, not the password.
-    if ! kafka_java "$kt_dir" kafka.tools.StorageTool format --standalone \
-        -t "$(kafka_java "$kt_dir" kafka.tools.StorageTool random-uuid)" \
+    if ! kt_java "$kt_dir" kafka.tools.StorageTool format --standalone \
+        -t "$(kt_java "$kt_dir" kafka.tools.StorageTool random-uuid)" \
         -c "$kt_dir/server.properties" \
         --add-scram "SCRAM-SHA-512=[name=$KT_USER,password=\"$(cat "$kt_dir/certs/password")\"]" \
         >>"$kt_dir/log" 2>&1; then
@@ -77,7 +82,7 @@ kafka_tls_start() {
     say "kafka-tls: starting (plain $kt_plain, SASL_SSL $kt_sasl, SSL+client cert $kt_ssl)"
     spawn kafka-tls java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
         -Dlog4j2.configurationFile="$kt_dir/log4j2.properties" \
-        -cp "$CACHE/kafka/$KAFKA_VERSION/libs/*" kafka.Kafka "$kt_dir/server.properties"
+        -cp "$CACHE/kafka/$KAFKA_TLS_VERSION/libs/*" kafka.Kafka "$kt_dir/server.properties"
     wait_ready kafka-tls "${KAFKA_START_TIMEOUT:-120}" kafka_ready "$kt_plain" || return 1
     cat >"$kt_dir/env" <<EOT
 export KAFKA_TLS_PLAIN_BROKERS='127.0.0.1:$kt_plain'
