@@ -23,10 +23,16 @@ TID="$NAME-tid-$id"
 # kill (seen with a 95 s call).  The concurrent path commits finished
 # records while calls wait; 600 s (within the broker's 900 s maximum)
 # keeps the test about the kill on either.
+# --llm-concurrency 1: a transaction holds records in input order, so run 1
+# commits a prefix only once the first asking record is answered; with
+# requests side by side the server may answer later ones first, and the
+# kill could then come before any commit (seen in CI: 0 of 24 committed).
+# One call at a time makes "two answers back" mean "the first two asking
+# records done", so the kill lands after a commit and mid-call.
 enrich() {
     # shellcheck disable=SC2086
     ${LLMK_EXEC:+exec} "$E" -b "$KAFKA_BROKERS" -t "$RAW" -T "$OUT" -G "$G" --transactional-id "$TID" \
-        -X session.timeout.ms=6000 -X transaction.timeout.ms=600000 $LLM_OPTS "$@"
+        -X session.timeout.ms=6000 -X transaction.timeout.ms=600000 --llm-concurrency 1 $LLM_OPTS "$@"
 }
 
 # 1: killed while a call is in flight, after two answers came back
