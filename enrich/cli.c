@@ -30,7 +30,8 @@ enum {
     O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_LLM_CA, O_AZURE, O_MODE,
     O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
     O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_CONC, O_COOLDOWN, O_TXN, O_ORDERED, O_MAXPEND,
-    O_METRICS_ADDR, O_LOG_FORMAT,
+    O_METRICS_ADDR, O_LOG_FORMAT, O_INC, O_INC_TOPIC, O_INC_MINSEV, O_INC_IDLE, O_INC_MAX, O_INC_EVENTS,
+    O_LIN_MAX, O_LIN_GRACE, O_PER_EVENT, O_CLUSTER,
 };
 
 static const opt_def options[] = {
@@ -72,6 +73,16 @@ static const opt_def options[] = {
     {O_POUT, "price-out", "PRICE", "cost per million output tokens, for est_cost (default 0)"},
     {O_NOREDACT, "no-redact-event", NULL, "keep secrets in the event's arguments (LLM still redacted)"},
     {O_MAXREC, "max-record-bytes", "N", "reject input records over N bytes (default 1M)"},
+    {O_INC, "incidents", NULL, "group events into incidents and write incident records (default: off)"},
+    {O_INC_TOPIC, "incident-topic", "TOPIC", "with -t: produce incident records to this topic (implies --incidents)"},
+    {O_INC_MINSEV, "incident-min-severity", "SEV", "an event at or above SEV opens an incident (default low)"},
+    {O_INC_IDLE, "incident-idle", "SECONDS", "close an incident after SECONDS of event time without events (default 60)"},
+    {O_INC_MAX, "incident-max", "SECONDS", "close an incident SECONDS of event time after it opened (default 900)"},
+    {O_INC_EVENTS, "incident-max-events", "N", "timeline entries kept per incident; the rest are counted (default 100)"},
+    {O_LIN_MAX, "lineage-max", "N", "processes tracked per node (default 200000)"},
+    {O_LIN_GRACE, "lineage-grace", "SECONDS", "keep exited processes this long of event time (default 120)"},
+    {O_PER_EVENT, "llm-per-event", NULL, "with --incidents: also ask the LLM per event (default: per incident only)"},
+    {O_CLUSTER, "cluster", "NAME", "cluster name put in incident records (default none)"},
     {O_METRICS_ADDR, "metrics-addr", "HOST:PORT", "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)"},
     {O_LOG_FORMAT, "log-format", "FORMAT", "log lines as text (default) or json, one object per line"},
     {'q', "quiet", NULL, "print errors only: no warnings, no summary"},
@@ -126,6 +137,13 @@ static void defaults(enrich_opts *o) {
     o->max_record = 1 << 20;
     o->max_pending = 1000;
     c->llm.concurrency = 16;
+    o->cluster = "";
+    o->incident_min_severity = SEV_LOW;
+    o->incident_idle_ms = 60000;
+    o->incident_max_ms = 900000;
+    o->incident_max_events = 100;
+    o->lineage_max = 200000;
+    o->lineage_grace_ms = 120000;
 }
 
 /* Options that take a number.  Returns 0, or -1 when out of range. */
@@ -149,6 +167,11 @@ static int set_number(enrich_opts *o, int id, const char *arg) {
     case O_MAXPEND: if (d < 1 || d > 1000000) return -1; o->max_pending = (size_t)d; break;
     case O_IDLE: o->idle_exit_ms = (uint64_t)d; break;
     case O_MAXREC: if (d < 64 || d > 1 << 30) return -1; o->max_record = (size_t)d; break;
+    case O_INC_IDLE: if (d < 1 || d > 86400) return -1; o->incident_idle_ms = (int64_t)(d * 1000); break;
+    case O_INC_MAX: if (d < 1 || d > 604800) return -1; o->incident_max_ms = (int64_t)(d * 1000); break;
+    case O_INC_EVENTS: if (d < 1 || d > 10000) return -1; o->incident_max_events = (size_t)d; break;
+    case O_LIN_MAX: if (d < 16 || d > 1e8) return -1; o->lineage_max = (size_t)d; break;
+    case O_LIN_GRACE: if (d > 86400) return -1; o->lineage_grace_ms = (int64_t)(d * 1000); break;
     default: return -1;
     }
     return 0;
@@ -222,6 +245,11 @@ static int apply(enrich_opts *o, int id, const char *arg, size_t *nrules) {
     case O_MINSEV: return (c->min_severity = sev_parse(arg)) < 0 ? -1 : 0;
     case O_NOREDACT: c->redact_event = 0; return 0;
     case O_ORDERED: o->ordered = 1; return 0;
+    case O_INC: o->incidents = 1; return 0;
+    case O_INC_TOPIC: o->incident_topic = arg; o->incidents = 1; return 0;
+    case O_INC_MINSEV: return (o->incident_min_severity = sev_parse(arg)) < 0 ? -1 : 0;
+    case O_PER_EVENT: o->llm_per_event = 1; return 0;
+    case O_CLUSTER: o->cluster = arg; return 0;
     case O_METRICS_ADDR: {
         char err[300];
         o->metrics_addr = arg;
@@ -269,10 +297,34 @@ static int kafka_finish(enrich_opts *o) {
     return 0;
 }
 
+/* --incidents: where the records go, and who calls the LLM. */
+static int incidents_finish(enrich_opts *o) {
+    if (!o->incidents) return 0;
+    if (o->incident_topic && o->in_topic == NULL) {
+        errorf("--incident-topic needs -t (stdin mode writes incidents to stdout)");
+        return 2;
+    }
+    if (o->in_topic && o->incident_topic == NULL) {
+        errorf("--incidents with -t needs --incident-topic");
+        return 2;
+    }
+    if (o->txn_id) {
+        errorf("--incidents does not run with --transactional-id yet");
+        return 2;
+    }
+    if (!o->in_topic && o->output_proto) {
+        errorf("--incidents on stdout needs -F json (incident lines between event lines)");
+        return 2;
+    }
+    o->incident_llm = o->ec.use_llm && !o->ec.dry_run;
+    return 0;
+}
+
 static int finish(enrich_opts *o) {
     engine_conf *c = &o->ec;
     char err[256];
     int k = kafka_finish(o);
+    if (k == 0) k = incidents_finish(o);
     if (k != 0) return k;
     if (c->dry_run) c->use_llm = 1;
     if (c->dry_run && o->in_topic) c->dry_out = stderr;   /* Kafka: stdout is no data channel */
@@ -290,6 +342,8 @@ static int finish(enrich_opts *o) {
         return 2;
     }
     c->llm.api_key = o->api_key;
+    /* incidents are the LLM's unit: the per-event calls only when asked */
+    if (o->incidents && !o->llm_per_event && !c->dry_run) c->use_llm = 0;
     return 0;
 }
 

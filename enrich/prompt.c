@@ -98,7 +98,7 @@ static const char batch_text[] =
     "each with its id and the fields above.";
 
 /* The reply constraint for mode, as the members it adds to the body. */
-static int put_constraint(json_t *body, int mode, size_t n) {
+int prompt_put_constraint(json_t *body, int mode, size_t n) {
     switch (mode) {
     case PROMPT_GRAMMAR: {
         char *g = schema_gbnf(n);
@@ -183,7 +183,7 @@ static json_t *messages(char *const *data, size_t n) {
 char *prompt_build(char *const *data, size_t n, const char *model, int mode, int max_tokens) {
     json_t *body = json_pack("{s:s,s:o*,s:f,s:i}", "model", model, "messages", messages(data, n),
                              "temperature", 0.0, "max_tokens", max_tokens * (int)n);
-    if (body == NULL || json_object_get(body, "messages") == NULL || put_constraint(body, mode, n) < 0) {
+    if (body == NULL || json_object_get(body, "messages") == NULL || prompt_put_constraint(body, mode, n) < 0) {
         json_decref(body);
         return NULL;
     }

@@ -17,6 +17,7 @@
 #ifndef TETRA_ENRICH_PROMPT_H
 #define TETRA_ENRICH_PROMPT_H
 
+#include <jansson.h>
 #include "facts.h"
 #include "rules.h"
 
@@ -36,5 +37,9 @@ char *prompt_build(char *const *data, size_t n, const char *model, int mode, int
 /* The data block's JSON object for fx and v (new string, caller frees).
  * fx must already be redacted; summary is the rules' summary. */
 char *prompt_data(const facts *fx, const verdict *v, const char *summary);
+
+/* Add the reply constraint of mode for n findings to a request body
+ * (incident_llm.c asks for the same finding shape).  Returns 0 or -1. */
+int prompt_put_constraint(json_t *body, int mode, size_t n);
 
 #endif

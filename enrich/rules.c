@@ -22,6 +22,7 @@
 #include <string.h>
 #include "rules.h"
 #include "rules_builtin.h"
+#include "sequence.h"
 
 static const char *const sev_names[] = {"unspecified", "info", "low", "medium", "high", "critical"};
 
@@ -398,6 +399,7 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
     r.confidence = 0.6;
     int words = 0, is_disable = 0;
     size_t ndisabled = rs->ndisabled; /* a refused line takes back its disable= too */
+    if (seq_is_line(line)) return 0;   /* a multi-step rule: sequence.c reads it */
     const char *p = line;
     char *w;
     while ((w = next_word(&p, err, errlen)) != NULL) {

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "flow.h"
+#include "incflow.h"
 #include "msg.h"
 #include "run.h"
 
@@ -170,10 +171,15 @@ static const flow_io stdio_ops = {
 int run_stdio(const enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop) {
     in_stdio s = {.o = o, .st = st, .fr = framer_new(o->input, o->max_record, 0)};
     flow_conf fc = {.max_pending = o->max_pending, .ordered = o->ordered, .wake_fd = STDIN_FILENO};
-    flow *f = s.fr ? flow_new(e, &fc, &stdio_ops, &s) : NULL;
+    char err[512] = "";
+    incflow *ix = o->incidents && s.fr ? incflow_new(o, e, &stdio_ops, &s, stop, err, sizeof err) : NULL;
+    int ok = !o->incidents || ix;
+    flow *f = s.fr && ok ? flow_new(e, &fc, ix ? incflow_ops(ix) : &stdio_ops, ix ? (void *)ix : &s) : NULL;
     int rc = 1;
-    if (f == NULL) errorf("out of memory");
+    if (f == NULL) errorf("%s", err[0] ? err : "out of memory");
     else rc = flow_run(f, stop) == 0 ? 0 : 1;
+    if (ix && rc == 0 && incflow_finish(ix, *stop != 0) < 0) rc = 1;
+    incflow_free(ix, st);
     if (fflush(stdout) != 0 && rc == 0) {
         errorf("writing to stdout: %s", strerror(errno));
         rc = 1;
