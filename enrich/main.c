@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "msg.h"
 #include "run.h"
+#include "sequence.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -90,6 +91,7 @@ int main(int argc, char **argv) {
     msg_set_level(o.verbosity);
     if (o.list_rules) {
         engine_list_rules(stdout);
+        for (size_t i = 0; seq_builtin[i]; i++) printf("%s\n", seq_builtin[i]);   /* --incidents */
         return fflush(stdout) == 0 ? 0 : 1;
     }
     signal(SIGINT, on_signal);

@@ -168,7 +168,7 @@ int seq_add_line(seqset *ss, const char *line, const char *origin, char *err, si
     if (!seq_is_line(line)) return 0;
     (void)word_at(line, &pos, &a, &b);
     char name[96];
-    if (b - a - 9 == 0 || b - a - 9 >= sizeof name || strchr(line + a, '"') < line + b) {
+    if (b - a - 9 == 0 || b - a - 9 >= sizeof name || memchr(line + a, '"', b - a) != NULL) {
         snprintf(err, errlen, "sequence= needs a plain name under %zu bytes", sizeof name);
         return -1;
     }
