@@ -405,7 +405,8 @@ int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop)
         errorf("kafka: %s", err);
     else if (flow_run(k->f, stop) == 0)
         rc = 0;
-    if (k->inc && k->f && incflow_finish(k->inc, *stop != 0) < 0) rc = 1;
+    /* the stream goes on without us: what is open is partial, also at --idle-exit */
+    if (k->inc && k->f && incflow_finish(k->inc, 1) < 0) rc = 1;
     finish(k, &rc);
     kafka_in_free(k->in);   /* may call on_rebalance: the flow is still there */
     incflow_free(k->inc, st);
