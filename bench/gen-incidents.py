@@ -271,7 +271,9 @@ def stream(a, truth):
         benign.append(backup(out, nodes[(k + 3) % len(nodes)], T0 + 90 + k * 131))
     for n in nodes:
         benign.append(monitoring(out, n, a.minutes))
-    attacks = [dropper, token, persistence, exfil, dropper, token, persistence, exfil, revshell, revshell]
+    attacks = [dropper, token, persistence, exfil, dropper, token, persistence, exfil, revshell, revshell][:a.attacks]
+    if a.only:
+        attacks = [atk for atk in attacks if atk.__name__ in a.only.split(",")]
     want_ns = {dropper: "shop", token: "payments", persistence: "data", exfil: "shop", revshell: "shop"}
     used = set()
     span = max(60, a.minutes * 60 - 180)
@@ -308,6 +310,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--truth")
     ap.add_argument("--live", type=int, default=0)
+    ap.add_argument("--attacks", type=int, default=10, help="the first N of the attack list")
+    ap.add_argument("--only", help="comma-separated attack kinds: dropper,token,persistence,exfil,revshell")
     a = ap.parse_args()
     RND.seed(a.seed)
     truth = []

@@ -1,5 +1,6 @@
 /* incident_llm.c - the incident's request and the story it gets back;
  * see incident_llm.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "incident_llm.h"
@@ -31,20 +32,41 @@ static json_t *techs_json(const incident *in) {
     return a;
 }
 
+/* The prompt carries at most LLM_TIMELINE steps, arguments cut at
+ * LLM_ARGS bytes: small models have a context of a few thousand tokens.
+ * The steps the rules flagged go first; quiet ones fill what is left, and
+ * the chosen ones keep their time order. */
+#define LLM_TIMELINE 24
+#define LLM_ARGS 160
+
+static void pick_steps(const incident *in, unsigned char *keep) {
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < in->nev && n < LLM_TIMELINE; i++)
+            if (!keep[i] && (pass == 1 || in->ev[i].severity > SEV_INFO)) keep[i] = 1, n++;
+}
+
+static json_t *step_json(const incident *in, const inc_event *x, redactor *red) {
+    char args[LLM_ARGS + 4];
+    const char *r = redact_view(red, x->arguments, NULL);
+    if (r == NULL) return NULL;
+    snprintf(args, sizeof args, "%.*s%s", LLM_ARGS, r, strlen(r) > LLM_ARGS ? "..." : "");
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "t", (json_int_t)(x->sec - in->first_sec), "kind", x->kind,
+                     "binary", x->binary, "arguments", args, "function", x->function, "rules", x->rules);
+}
+
 static json_t *timeline_json(const incident *in, redactor *red) {
-    json_t *a = json_array();
+    unsigned char *keep = calloc(in->nev ? in->nev : 1, 1);
+    json_t *a = keep ? json_array() : NULL;
+    if (a) pick_steps(in, keep);
     for (size_t i = 0; a && i < in->nev; i++) {
-        const inc_event *x = &in->ev[i];
-        const char *args = redact_view(red, x->arguments, NULL);
-        json_t *o = args ? json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "t", (json_int_t)(x->sec - in->first_sec),
-                                     "kind", x->kind, "binary", x->binary, "arguments", args,
-                                     "function", x->function, "rules", x->rules)
-                         : NULL;
-        if (o == NULL || json_array_append_new(a, o) < 0) {
+        json_t *o = keep[i] ? step_json(in, &in->ev[i], red) : NULL;
+        if (keep[i] && (o == NULL || json_array_append_new(a, o) < 0)) {
             json_decref(a);
-            return NULL;
+            a = NULL;
         }
     }
+    free(keep);
     return a;
 }
 

@@ -69,10 +69,11 @@ if grep '^{"incident":' "$T/out" | grep -q 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ';
 cmp -s "$T/inc" "$T/inc2" || bad "a replay gave other incident records"
 
 # SIGTERM with incidents open: they are written as partial, nothing after
-( cat "$T/in"; sleep 30 ) | "$E" -n --incidents -r "$RULES" >"$T/term" 2>"$T/term.err" &
+: >"$T/term"
+( cat "$T/in"; sleep 60 ) | "$E" -n --incidents -r "$RULES" >"$T/term" 2>"$T/term.err" &
 pid=$!
-n=0
-while [ "$(grep -c '' "$T/term")" -lt "$events" ] && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+n=0   # every event written (incident lines come on top): the input is all read
+while [ "$(grep -vc '^{"incident"' "$T/term")" -lt "$events" ] && [ $n -lt 500 ]; do sleep 0.1; n=$((n + 1)); done
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
