@@ -19,8 +19,8 @@
 #include "incident_llm.h"
 #include "incident_out.h"
 #include "kafka.h"
-#include "kafka_out.h"
-#include "msg.h"
+#include "kafka/kafka_out.h"
+#include "util/msg.h"
 
 #define TYPE_INCIDENT "tetragonsidekick.IncidentRecord"
 #define ASKED_AT_CLOSE 99

@@ -15,7 +15,7 @@
 #include <signal.h>
 #include "cli.h"
 #include "flow.h"
-#include "stats.h"
+#include "util/stats.h"
 
 typedef struct incflow incflow;
 

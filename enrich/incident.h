@@ -24,7 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "event.h"
+#include "codec/event.h"
 #include "finding.h"
 #include "lineage.h"
 #include "rules.h"

@@ -6,9 +6,9 @@
 #ifndef TETRA_ENRICH_INCIDENT_OUT_H
 #define TETRA_ENRICH_INCIDENT_OUT_H
 
-#include "buf.h"
+#include "util/buf.h"
 #include "incident.h"
-#include "pjson.h"
+#include "codec/pjson.h"
 #include "tetragonsidekick/incident.pb-c.h"
 
 /* Build the record of in in arena a (strings borrowed from in, which must

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include "flow.h"
 #include "incflow.h"
-#include "msg.h"
+#include "util/msg.h"
 #include "run.h"
 
 #define FLUSH_MS 5

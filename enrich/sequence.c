@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "lineage.h"
 #include "sequence.h"
 
