@@ -155,44 +155,43 @@ def app_pod(out, node, ns, wl, init_bin, init_args, main, minutes, probes):
 
 # --- benign look-alikes -----------------------------------------------------------------
 
-def ci_build(out, node, t):
-    pod = Pod(node, "ci", "runner", "Job")
-    init = Proc(pod, "/bin/sh", "-c ./ci.sh", None, init=True, t=t)
+def job(out, node, t, ns, wl, script, steps, peer, gap):
+    """A Job pod whose init (the script) runs steps one after another;
+    curl steps connect to peer."""
+    pod = Pod(node, ns, wl, "Job")
+    init = Proc(pod, "/bin/sh", script, None, init=True, t=t)
     out.append(exec_(init, t))
-    steps = [("/usr/bin/git", "clone --depth 1 https://git.example.com/shop/web.git /workspace/src"),
-             ("/usr/bin/curl", "-fsSL -o /workspace/bin/golangci-lint https://github.com/golangci/golangci-lint/releases/download/v1.62.0/golangci-lint"),
-             ("/bin/chmod", "+x /workspace/bin/golangci-lint"),
-             ("/workspace/bin/golangci-lint", "run ./..."),
-             ("/usr/bin/make", "-C /workspace/src build"),
-             ("/usr/bin/gcc", "-O2 -c main.c -o main.o"), ("/usr/bin/gcc", "-O2 -c util.c -o util.o"),
-             ("/usr/bin/ld", "-o app main.o util.o"),
-             ("/usr/bin/npm", "ci --prefix /workspace/src/ui"),
-             ("/bin/tar", "czf /workspace/artifacts.tgz -C /workspace/src build"),
-             ("/usr/bin/curl", "-fsS -T /workspace/artifacts.tgz https://artifacts.example.com/shop/web/")]
     for b, a in steps:
-        t += 2 + RND.random() * 4
+        t += gap + RND.random() * gap * 1.5
         c = child(out, init, t, b, a, life=1.5)
         if b == "/usr/bin/curl":
-            out.append(connect(c, t + 0.2, "198.51.100.20", 443))
+            out.append(connect(c, t + 0.2, peer, 443))
     out.append(exit_(init, t + 3))
     return pod
+
+
+def ci_build(out, node, t):
+    return job(out, node, t, "ci", "runner", "-c ./ci.sh", [
+        ("/usr/bin/git", "clone --depth 1 https://git.example.com/shop/web.git /workspace/src"),
+        ("/usr/bin/curl", "-fsSL -o /workspace/bin/golangci-lint https://github.com/golangci/golangci-lint/releases/download/v1.62.0/golangci-lint"),
+        ("/bin/chmod", "+x /workspace/bin/golangci-lint"),
+        ("/workspace/bin/golangci-lint", "run ./..."),
+        ("/usr/bin/make", "-C /workspace/src build"),
+        ("/usr/bin/gcc", "-O2 -c main.c -o main.o"), ("/usr/bin/gcc", "-O2 -c util.c -o util.o"),
+        ("/usr/bin/ld", "-o app main.o util.o"),
+        ("/usr/bin/npm", "ci --prefix /workspace/src/ui"),
+        ("/bin/tar", "czf /workspace/artifacts.tgz -C /workspace/src build"),
+        ("/usr/bin/curl", "-fsS -T /workspace/artifacts.tgz https://artifacts.example.com/shop/web/")],
+        "198.51.100.20", 2)
 
 
 def backup(out, node, t):
-    pod = Pod(node, "backup", "pg-backup", "Job")
-    init = Proc(pod, "/bin/sh", "/backup.sh", None, init=True, t=t)
-    out.append(exec_(init, t))
-    steps = [("/usr/bin/pg_dump", "-h db.data.svc -U backup shop -f /tmp/shop.sql"),
-             ("/bin/gzip", "-9 /tmp/shop.sql"),
-             ("/bin/tar", "czf /tmp/shop-backup.tgz /tmp/shop.sql.gz"),
-             ("/usr/bin/curl", "-fsS -T /tmp/shop-backup.tgz https://backup.example.com/upload/")]
-    for b, a in steps:
-        t += 3 + RND.random() * 5
-        c = child(out, init, t, b, a, life=2)
-        if b == "/usr/bin/curl":
-            out.append(connect(c, t + 0.3, "198.51.100.30", 443))
-    out.append(exit_(init, t + 3))
-    return pod
+    return job(out, node, t, "backup", "pg-backup", "/backup.sh", [
+        ("/usr/bin/pg_dump", "-h db.data.svc -U backup shop -f /tmp/shop.sql"),
+        ("/bin/gzip", "-9 /tmp/shop.sql"),
+        ("/bin/tar", "czf /tmp/shop-backup.tgz /tmp/shop.sql.gz"),
+        ("/usr/bin/curl", "-fsS -T /tmp/shop-backup.tgz https://backup.example.com/upload/")],
+        "198.51.100.30", 3)
 
 
 def monitoring(out, node, minutes):

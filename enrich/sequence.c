@@ -8,7 +8,6 @@
  * rules_eval per event then says which steps it could be; seq_feed moves
  * each incident's states along in step order.  Paths are compared as
  * 64-bit hashes, so a state is a few dozen bytes. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,26 +187,12 @@ int seq_add_line(seqset *ss, const char *line, const char *origin, char *err, si
     return rc;
 }
 
+static int add_line(void *ss, const char *line, const char *origin, char *err, size_t errlen) {
+    return seq_add_line(ss, line, origin, err, errlen);
+}
+
 int seq_load_file(seqset *ss, const char *path, char *err, size_t errlen) {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL, origin[512], e[256];
-    size_t cap = 0;
-    int lineno = 0, rc = 0;
-    while (rc == 0 && getline(&line, &cap, f) >= 0) {
-        snprintf(origin, sizeof origin, "%s:%d", path, ++lineno);
-        e[0] = '\0';
-        if (seq_add_line(ss, line, origin, e, sizeof e) < 0) {
-            snprintf(err, errlen, "%s: %s", origin, e);
-            rc = -1;
-        }
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    return rules_file_lines(path, add_line, ss, err, errlen);
 }
 
 int seq_load_builtin(seqset *ss, char *err, size_t errlen) {
