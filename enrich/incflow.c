@@ -267,10 +267,27 @@ static int finish_requests(incflow *x, int stopped) {
     return x->failed ? -1 : 0;
 }
 
+/* Closed incidents whose answer did not come in time: their last record
+ * goes out with the rules' words (the request is dropped with the client). */
+static int write_waiting(incflow *x) {
+    size_t cur = 0;
+    incident *in;
+    int rc = 0;
+    llm_free(x->l);   /* its requests point at the incidents freed below */
+    x->l = NULL;
+    while ((in = inc_next_waiting(x->s, &cur)) != NULL) {
+        in->llm_pending = 0;
+        in->story.llm_status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_ERROR;
+        if (write_record(x, in) < 0) rc = -1;
+        inc_release(x->s, in);
+    }
+    return rc;
+}
+
 int incflow_finish(incflow *x, int stopped) {
     inc_close_all(x->s, -1, stopped ? INC_PARTIAL : INC_CLOSED);
     int rc = pump(x) < 0 || finish_requests(x, stopped) < 0 ? -1 : 0;
-    if (rc == 0 && pump(x) < 0) rc = -1;
+    if (rc == 0 && (pump(x) < 0 || write_waiting(x) < 0)) rc = -1;
     if (x->kout) {
         uint64_t lost = kafka_out_flush(x->kout, NULL);
         if (lost > 0) {

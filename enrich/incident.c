@@ -137,6 +137,17 @@ void inc_release(incidents *s, incident *in) {
     incident_free(in);
 }
 
+incident *inc_next_waiting(incidents *s, size_t *cursor) {
+    for (; *cursor < s->nslots; (*cursor)++) {
+        incident *in = s->slot[*cursor];
+        if (in && in->status != INC_OPEN && in->llm_pending) {
+            (*cursor)++;
+            return in;
+        }
+    }
+    return NULL;
+}
+
 /* --- changes ------------------------------------------------------------------- */
 
 static void changed(incidents *s, incident *in) {

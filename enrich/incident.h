@@ -121,6 +121,9 @@ void inc_close_all(incidents *s, int32_t lane, int status);
 incident *inc_next(incidents *s);
 /* Free a closed incident once its last record is written. */
 void inc_release(incidents *s, incident *in);
+/* The next closed incident after *cursor (start at 0) still held
+ * because its LLM request is in flight, or NULL. */
+incident *inc_next_waiting(incidents *s, size_t *cursor);
 /* The incident's behaviour fingerprint (16 hex digits): rules, sequences,
  * namespace and workload, not the pod or the times. */
 void inc_fingerprint(const incident *in, char out[17]);
