@@ -70,7 +70,7 @@ cmp -s "$T/inc" "$T/inc2" || bad "a replay gave other incident records"
 
 # SIGTERM with incidents open: they are written as partial, nothing after
 : >"$T/term"
-( cat "$T/in"; sleep 60 ) | "$E" -n --incidents -r "$RULES" >"$T/term" 2>"$T/term.err" &
+( cat "$T/in"; sleep 20 ) | "$E" -n --incidents -r "$RULES" >"$T/term" 2>"$T/term.err" &
 pid=$!
 n=0   # every event written (incident lines come on top): the input is all read
 while [ "$(grep -vc '^{"incident"' "$T/term")" -lt "$events" ] && [ $n -lt 500 ]; do sleep 0.1; n=$((n + 1)); done
