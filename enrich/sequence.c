@@ -162,8 +162,24 @@ static int parse_steps(seqset *ss, const char *line, const char *name, const cha
     return rc;
 }
 
+/* A disable=NAME line: remember NAME (it may name a rule, not a sequence). */
+static int note_disable(seqset *ss, const char *line, size_t a, size_t b, char *err, size_t errlen) {
+    char **nv = realloc(ss->off, (ss->noff + 1) * sizeof *nv);
+    if (nv == NULL || (nv[ss->noff] = strndup(line + a + 8, b - a - 8)) == NULL) {
+        if (nv) ss->off = nv;
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    ss->off = nv;
+    ss->noff++;
+    return 0;
+}
+
 int seq_add_line(seqset *ss, const char *line, const char *origin, char *err, size_t errlen) {
     size_t pos = 0, a, b;
+    if (word_at(line, &pos, &a, &b) && strncmp(line + a, "disable=", 8) == 0 && b - a > 8)
+        return note_disable(ss, line, a, b, err, errlen);
+    pos = 0;
     if (!seq_is_line(line)) return 0;
     (void)word_at(line, &pos, &a, &b);
     char name[96];
@@ -210,6 +226,8 @@ int seq_load_builtin(seqset *ss, char *err, size_t errlen) {
 
 int seq_prepare(seqset *ss, char *err, size_t errlen) {
     for (size_t i = 0; i < ss->n; i++) {
+        ss->v[i].disabled = 0;
+        for (size_t k = 0; k < ss->noff; k++) ss->v[i].disabled |= strcmp(ss->off[k], ss->v[i].name) == 0;
         ss->v[i].head = NULL;
         for (size_t r = 0; r < ss->nmap && ss->v[i].head == NULL; r++)
             if (ss->rule_seq[r] == (int)i && ss->rule_step[r] == 0) ss->v[i].head = &ss->rs.v[r];
@@ -224,6 +242,8 @@ void seq_free(seqset *ss) {
     free(ss->rule_seq);
     free(ss->rule_step);
     free(ss->rule_same);
+    for (size_t i = 0; i < ss->noff; i++) free(ss->off[i]);
+    free(ss->off);
     memset(ss, 0, sizeof *ss);
 }
 
@@ -281,7 +301,7 @@ int seq_feed(seqset *ss, const facts *fx, seqstate *st, int *fired, int max) {
         if (r >= ss->nmap || ss->rule_seq[r] < 0) continue;
         int s = ss->rule_seq[r], step = ss->rule_step[r];
         seqstate *q = &st[s];
-        if (q->fired || (step != q->step && !(step == 0 && q->step == 1))) continue;
+        if (ss->v[s].disabled || q->fired || (step != q->step && !(step == 0 && q->step == 1))) continue;
         if (np < 0) np = event_paths(fx, paths, 16);
         if (ss->rule_same[r] && !shares_path(q, paths, np)) continue;
         if (step == 0 && q->step == 1) {   /* another first step: remember its paths too */

@@ -13,7 +13,8 @@
  * file path (in the binary, the arguments or the kprobe arguments) that
  * the previous step's events named.  Each step is compiled as an ordinary
  * rule, so the rules parser and its regex checks are the only ones.
- * rules.c skips sequence lines, so one file holds both kinds. */
+ * rules.c skips sequence lines, so one file holds both kinds, and a
+ * disable=NAME line turns a built-in sequence off as it does a rule. */
 #ifndef TETRA_ENRICH_SEQUENCE_H
 #define TETRA_ENRICH_SEQUENCE_H
 
@@ -28,6 +29,7 @@ typedef struct seqdef {
     const rule *head;   /* the first step's rule: severity, technique, summary, next */
     char *name;
     int nsteps;
+    int disabled;       /* a disable=NAME line names it */
 } seqdef;
 
 typedef struct seqset {
@@ -39,6 +41,8 @@ typedef struct seqset {
     int *rule_seq, *rule_step;
     unsigned char *rule_same;
     size_t nmap;
+    char **off;         /* names of disable= lines, applied by seq_prepare */
+    size_t noff;
 } seqset;
 
 /* Where one incident stands in one sequence. */

