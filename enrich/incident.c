@@ -487,8 +487,7 @@ static void note_due(incidents *s, inode *n, const incident *in) {
 
 /* The incident the event belongs to, opened when it is suspicious and has
  * none; NULL when it belongs to none. */
-static incident *place(incidents *s, inode *n, const tetra_event *ev, const evproc *e, int sev,
-                       const Tetragonsidekick__Enrichment *en, int *oom) {
+static incident *place(incidents *s, inode *n, const tetra_event *ev, const evproc *e, int sev, int *oom) {
     int exec = ev->event_case == TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXEC;
     lproc *p = track(s, n, e, sev, exec);
     incident *in = p ? by_handle(s, p->inc) : NULL;
@@ -524,7 +523,6 @@ static incident *place(incidents *s, inode *n, const tetra_event *ev, const evpr
     }
     lproc *again = lnode_get(n->ln, p->id);
     if (again) again->inc = in->handle;
-    (void)en;
     return in;
 }
 
@@ -542,7 +540,7 @@ int inc_feed(incidents *s, int32_t lane, const tetra_event *ev, const Tetragonsi
     n->wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
     expire(s, n, clock);
     int sev = en ? (int)en->severity : SEV_INFO, oom = 0;
-    incident *in = place(s, n, ev, &e, sev, en, &oom);
+    incident *in = place(s, n, ev, &e, sev, &oom);
     if (in == NULL) return oom ? -1 : 0;
     if (join(s, in, ev, &e, en) < 0) return -1;
     note_due(s, n, in);
