@@ -153,16 +153,18 @@ $(OBJ)/tests/test_%: $(OBJ)/tests/unit/test_%.o $(TEST_OBJS) $$(call test_prog_l
 -include $(shell find $(OBJ) -name '*.d' -type f 2>/dev/null)
 
 # --- tests -----------------------------------------------------------------------
-# make check: the quick tier, no services: the style check first (seconds:
-# banned functions, clang-format), then the -Werror build, the layout and
-# man-page drift checks, and the unit tests with the fuzz targets' replays.
-# On the plain build by default; make test runs it on the sanitizer build.
+# make check: the quick tier, no services.  First what takes seconds: the
+# style check (banned functions, clang-format) and the include arrows
+# between the folders (tests/check/layout.sh); then the -Werror build, the
+# man-page drift test (it reads only --help and man/*.1), and the unit
+# tests with the fuzz targets' replays.  On the plain build by default;
+# make test runs it on the sanitizer build.
 CHECK_SANITIZE ?= 0
-# the man-page drift test reads only --help and man/*.1, no service
 CHECK_SCRIPTS := tests/integration/05_manpages.sh
 
 check: $(DEPS_OK)
 	@sh scripts/check-style.sh
+	@sh tests/check/layout.sh
 	@$(MAKE) --no-print-directory SANITIZE=$(CHECK_SANITIZE) check-built
 
 check-built: all unit-bins
