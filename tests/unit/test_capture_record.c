@@ -73,11 +73,10 @@ static void setup(void)
     snprintf(dlq_tmp, sizeof dlq_tmp, "/tmp/test_capture_record.XXXXXX");
 }
 
-static int handle(const char *data, size_t size, uint64_t line, uint64_t start,
-                  const char *reject)
+static int handle(const char *data, size_t size, uint64_t line, uint64_t start, const char *reject)
 {
     size_t len = strlen(data);
-    framer_record r = {data, len, size ? size : len, line, start, start + (size ? size : len),
+    framer_record r = {data,  len, size ? size : len, line, start, start + (size ? size : len),
                        reject};
     return record_handle(&R.c, &r);
 }
@@ -143,10 +142,10 @@ START_TEST(bad_records_counted_and_dead_lettered)
     char *path = temp_path();
     rig_open(path, NULL);
     ck_assert_int_eq(handle(good, 0, 1, 0, NULL), 0);
-    ck_assert_int_eq(handle("{\"process_exec\":", 0, 2, 60, NULL), 0);       /* not JSON */
-    ck_assert_int_eq(handle("[1,2]", 0, 3, 80, NULL), 0);                    /* not an event */
-    ck_assert_int_eq(handle("{\"node_name\":7}", 0, 4, 90, NULL), 0);        /* wrong type */
-    ck_assert_int_eq(handle("{\"x\":\"\xff\xfe\"}", 0, 5, 110, NULL), 0);    /* bad UTF-8 */
+    ck_assert_int_eq(handle("{\"process_exec\":", 0, 2, 60, NULL), 0);    /* not JSON */
+    ck_assert_int_eq(handle("[1,2]", 0, 3, 80, NULL), 0);                 /* not an event */
+    ck_assert_int_eq(handle("{\"node_name\":7}", 0, 4, 90, NULL), 0);     /* wrong type */
+    ck_assert_int_eq(handle("{\"x\":\"\xff\xfe\"}", 0, 5, 110, NULL), 0); /* bad UTF-8 */
     ck_assert_int_eq(handle(good, 0, 6, 130, NULL), 0);
     ck_assert_uint_eq(stats_get(&R.c.st, "read"), 6);
     ck_assert_uint_eq(stats_get(&R.c.st, "rejected"), 4);

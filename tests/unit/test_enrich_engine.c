@@ -35,11 +35,19 @@ static void publish(void *ctx, const char *key, const char *value)
 
 static engine_conf base_conf(void)
 {
-    engine_conf c = {.use_llm = 1, .model = "m1", .max_tokens = 100, .min_severity = SEV_INFO,
-                     .cache_max = 100, .cache_ttl_s = 3600, .breaker_failures = 2,
-                     .breaker_cooldown_ms = 60000, .publish = publish,
-                     .llm = {.url = "http://127.0.0.1:1/v1", .timeout_ms = 1000,
-                             .connect_timeout_ms = 1000, .concurrency = 1}};
+    engine_conf c = {.use_llm = 1,
+                     .model = "m1",
+                     .max_tokens = 100,
+                     .min_severity = SEV_INFO,
+                     .cache_max = 100,
+                     .cache_ttl_s = 3600,
+                     .breaker_failures = 2,
+                     .breaker_cooldown_ms = 60000,
+                     .publish = publish,
+                     .llm = {.url = "http://127.0.0.1:1/v1",
+                             .timeout_ms = 1000,
+                             .connect_timeout_ms = 1000,
+                             .concurrency = 1}};
     return c;
 }
 
@@ -116,8 +124,8 @@ static const char good_reply[] =
 
 static void answer(enrich_job *j, int rc, const char *content)
 {
-    llm_reply r = {.content = BUF_INIT, .tokens_in = 300, .tokens_out = 40, .status = 200,
-                   .attempts = 1};
+    llm_reply r = {
+        .content = BUF_INIT, .tokens_in = 300, .tokens_out = 40, .status = 200, .attempts = 1};
     if (content != NULL)
         ck_assert_int_eq(buf_puts(&r.content, content), 0);
     ck_assert_int_eq(engine_answer(eng, j, rc, &r, "HTTP 500"), 0);

@@ -43,8 +43,8 @@ static facts facts_of(const char *json)
 }
 
 #define POD                                                                                        \
-    "\"pod\":{\"namespace\":\"shop\",\"name\":\"web-7d4b9c8f6d-x2x9q\",\"container\":{"        \
-    "\"name\":\"nginx\",\"image\":{\"name\":\"nginx:1.25\"},\"pid\":1,"                          \
+    "\"pod\":{\"namespace\":\"shop\",\"name\":\"web-7d4b9c8f6d-x2x9q\",\"container\":{"            \
+    "\"name\":\"nginx\",\"image\":{\"name\":\"nginx:1.25\"},\"pid\":1,"                            \
     "\"maybe_exec_probe\":true,\"security_context\":{\"privileged\":true}}}"
 
 START_TEST(exec_in_a_pod)
@@ -171,14 +171,14 @@ END_TEST
 START_TEST(workload_guess)
 {
     static const char *const cases[][2] = {
-        {"web-7d4b9c8f6d-x2x9q", "web"},       /* Deployment: hash and suffix */
-        {"db-0", "db"},                        /* StatefulSet ordinal */
+        {"web-7d4b9c8f6d-x2x9q", "web"},          /* Deployment: hash and suffix */
+        {"db-0", "db"},                           /* StatefulSet ordinal */
         {"node-exporter-abcde", "node-exporter"}, /* DaemonSet suffix: 5 lower-case letters */
-        {"my-app", "my-app"},                  /* "app" is no hash */
-        {"api-Server-1", "api-Server"},        /* upper case is no hash: only "1" is cut */
-        {"job-12345678901", "job-12345678901"}, /* longer than a hash */
-        {"-1", "-1"},                          /* nothing before the dash */
-        {"x-", "x-"},                          /* empty tail */
+        {"my-app", "my-app"},                     /* "app" is no hash */
+        {"api-Server-1", "api-Server"},           /* upper case is no hash: only "1" is cut */
+        {"job-12345678901", "job-12345678901"},   /* longer than a hash */
+        {"-1", "-1"},                             /* nothing before the dash */
+        {"x-", "x-"},                             /* empty tail */
         {"", ""},
         {"plain", "plain"},
     };

@@ -55,8 +55,11 @@ START_TEST(verdict_and_facts)
     fx.f[F_CAPS] = "CAP_SYS_ADMIN";
     fx.f[F_ANY] = "/usr/bin/nc -e /bin/sh";
     fx.f[F_IN_CONTAINER] = "yes";
-    verdict v = {.severity = SEV_CRITICAL, .confidence = 0.9, .top = &shell_rule,
-                 .matched = {&shell_rule, &quiet_rule}, .nmatched = 2};
+    verdict v = {.severity = SEV_CRITICAL,
+                 .confidence = 0.9,
+                 .top = &shell_rule,
+                 .matched = {&shell_rule, &quiet_rule},
+                 .nmatched = 2};
     json_t *o = data_of(&fx, &v, "nc gives a shell in shop/web.");
     ck_assert_str_eq(get(o, "rules_severity", NULL), "critical");
     ck_assert_str_eq(get(o, "rules_summary", NULL), "nc gives a shell in shop/web.");

@@ -19,8 +19,8 @@
 
 static dlq_entry entry(const char *reason, const char *record)
 {
-    dlq_entry e = {reason, "tetragon.enriched/0", 0, 0, "bad", record, strlen(record),
-                   strlen(record)};
+    dlq_entry e = {reason,         "tetragon.enriched/0", 0, 0, "bad", record,
+                   strlen(record), strlen(record)};
     return e;
 }
 

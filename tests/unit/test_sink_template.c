@@ -165,8 +165,8 @@ static json_t *body_of(const template_conf *c)
 
 static json_t *prop(json_t *o, const char *a, const char *b)
 {
-    json_t *p = json_object_get(json_object_get(json_object_get(o, "template"), "mappings"),
-                                "properties");
+    json_t *p =
+        json_object_get(json_object_get(json_object_get(o, "template"), "mappings"), "properties");
     p = json_object_get(json_object_get(p, a), "properties");
     return json_object_get(json_object_get(p, b), "type");
 }
@@ -345,8 +345,8 @@ START_TEST(retention_created_then_updated_with_seq_no)
     json_t *p = json_loads(srv.body[2], 0, NULL);
     ck_assert_ptr_nonnull(p);
     json_t *hot = json_array_get(json_object_get(json_object_get(p, "policy"), "states"), 0);
-    json_t *cond = json_object_get(json_array_get(json_object_get(hot, "transitions"), 0),
-                                   "conditions");
+    json_t *cond =
+        json_object_get(json_array_get(json_object_get(hot, "transitions"), 0), "conditions");
     ck_assert_str_eq(json_string_value(json_object_get(cond, "min_index_age")), "30d");
     json_decref(p);
 
