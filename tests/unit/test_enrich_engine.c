@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "testkit.h"
 #include "util/msg.h"
 #include "../../enrich/engine.h"
 
@@ -77,14 +78,7 @@ static void teardown(void)
  * same behaviour differ (a fingerprint leaves the pid out). */
 static tetra_event *load(const char *name, int pid)
 {
-    char path[512], *text = NULL;
-    size_t len = 0;
-    snprintf(path, sizeof path, "%s/tests/fixtures/scenarios/%s.json",
-             getenv("ROOT") ? getenv("ROOT") : ".", name);
-    FILE *fp = fopen(path, "r");
-    ck_assert_msg(fp != NULL, "cannot open %s", path);
-    ck_assert_int_ne(getdelim(&text, &len, '\0', fp), -1);
-    fclose(fp);
+    char *text = scenario_read(name);
     char *p = strstr(text, "\"pid\":");
     if (p != NULL) {
         char num[8];

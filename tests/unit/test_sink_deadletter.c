@@ -6,8 +6,6 @@
  * delivery that fails for good is an error, never a finished record. */
 #include <check.h>
 #include <jansson.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "testkit.h"
 #include "../../sink/deadletter.h"
 
 static dlq_entry entry(const char *reason, const char *record)
@@ -78,36 +77,13 @@ END_TEST
 
 /* --- the topic backend ---------------------------------------------------------- */
 
-typedef struct mock {
-    rd_kafka_t *owner; /* the mock cluster needs a handle to live on */
-    rd_kafka_mock_cluster_t *mc;
-} mock;
-
-static void mock_start(mock *m)
-{
-    char err[256];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    ck_assert_int_eq(rd_kafka_conf_set(c, "log_level", "0", err, sizeof err), RD_KAFKA_CONF_OK);
-    m->owner = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
-    ck_assert_ptr_nonnull(m->owner);
-    m->mc = rd_kafka_mock_cluster_new(m->owner, 1);
-    ck_assert_ptr_nonnull(m->mc);
-    ck_assert_int_eq(rd_kafka_mock_topic_create(m->mc, "dead", 1, 1), 0);
-}
-
-static void mock_stop(mock *m)
-{
-    rd_kafka_mock_cluster_destroy(m->mc);
-    rd_kafka_destroy(m->owner);
-}
-
-static deadletter *topic(mock *m, const char *k1, const char *v1)
+static deadletter *topic(kafka_mock *m, const char *k1, const char *v1)
 {
     char err[512];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
-    ck_assert_int_eq(rd_kafka_conf_set(c, "bootstrap.servers",
-                                       rd_kafka_mock_cluster_bootstraps(m->mc), err, sizeof err),
-                     RD_KAFKA_CONF_OK);
+    ck_assert_int_eq(
+        rd_kafka_conf_set(c, "bootstrap.servers", kafka_mock_bootstraps(m), err, sizeof err),
+        RD_KAFKA_CONF_OK);
     ck_assert_int_eq(rd_kafka_conf_set(c, "log_level", "0", err, sizeof err), RD_KAFKA_CONF_OK);
     ck_assert_int_eq(rd_kafka_conf_set(c, "linger.ms", "0", err, sizeof err), RD_KAFKA_CONF_OK);
     if (k1 != NULL)
@@ -147,8 +123,8 @@ static size_t collect(deadletter *d, int64_t *offs, size_t want)
 
 START_TEST(topic_hands_back_delivered_in_order)
 {
-    mock m;
-    mock_start(&m);
+    kafka_mock m;
+    kafka_mock_start(&m, "dead", 1);
     deadletter *d = topic(&m, NULL, NULL);
     char err[512];
     for (int64_t off = 100; off < 110; off++) {
@@ -162,7 +138,7 @@ START_TEST(topic_hands_back_delivered_in_order)
         ck_assert_int_eq(offs[i], 100 + i);
     ck_assert_uint_eq(deadletter_pending(d), 0);
     ck_assert_int_eq(deadletter_close(d, err, sizeof err), 0);
-    mock_stop(&m);
+    kafka_mock_stop(&m);
 }
 END_TEST
 
@@ -170,8 +146,8 @@ END_TEST
  * and goes out from deadletter_done in write order. */
 START_TEST(full_queue_holds_in_order)
 {
-    mock m;
-    mock_start(&m);
+    kafka_mock m;
+    kafka_mock_start(&m, "dead", 1);
     deadletter *d = topic(&m, "queue.buffering.max.messages", "1");
     char err[512];
     for (int64_t off = 0; off < 5; off++) {
@@ -186,7 +162,7 @@ START_TEST(full_queue_holds_in_order)
         ck_assert_int_eq(offs[i], i);
     ck_assert_int_eq(deadletter_busy(d), 0);
     ck_assert_int_eq(deadletter_close(d, err, sizeof err), 0);
-    mock_stop(&m);
+    kafka_mock_stop(&m);
 }
 END_TEST
 
@@ -195,8 +171,8 @@ END_TEST
  * entries were not delivered. */
 START_TEST(failed_delivery_is_an_error)
 {
-    mock m;
-    mock_start(&m);
+    kafka_mock m;
+    kafka_mock_start(&m, "dead", 1);
     rd_kafka_mock_broker_set_down(m.mc, 1);
     deadletter *d = topic(&m, "message.timeout.ms", "500");
     char err[512];
@@ -215,7 +191,7 @@ START_TEST(failed_delivery_is_an_error)
     ck_assert_ptr_nonnull(strstr(err, "dead-letter topic"));
     ck_assert_int_eq(deadletter_close(d, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "not delivered"));
-    mock_stop(&m);
+    kafka_mock_stop(&m);
 }
 END_TEST
 
