@@ -11,6 +11,7 @@
 #include "k8s.h"
 #include "util/msg.h"
 #include "util/clock.h"
+#include "util/hash.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -30,18 +31,10 @@ static const char *jstr(json_t *o, const char *a, const char *b)
     return json_string_value(v);
 }
 
-static unsigned fnv1a(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static int in_shard(const k8s *k, const char *node)
 {
     const capture_opts *o = k->c->opts;
-    return o->shard_n == 0 || fnv1a(node) % o->shard_n == o->shard_i;
+    return o->shard_n == 0 || fnv1a32(node, strlen(node)) % o->shard_n == o->shard_i;
 }
 
 static void set_rv(k8s *k, json_t *obj)
