@@ -163,7 +163,6 @@ static int advance(follow *f)
     return 1;
 }
 
-
 /* ---- reading ----------------------------------------------------------- */
 
 static void note_head(ffile *ff, const char *buf, size_t n)
@@ -340,7 +339,6 @@ follow_stats follow_get_stats(const follow *f)
 {
     return f->st;
 }
-
 
 /* ---- open and close ----------------------------------------------------- */
 

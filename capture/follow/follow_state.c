@@ -250,6 +250,18 @@ static int resume(follow *f, const saved *sv, char *err, size_t errlen)
     return rc;
 }
 
+int follow_state_resume(follow *f, char *err, size_t errlen)
+{
+    saved *sv = malloc(sizeof *sv);
+    if (!sv)
+        return follow_oom(err, errlen, "opening", f->path);
+    int rc = load_state(f, sv, err, errlen);
+    if (rc > 0)
+        rc = resume(f, sv, err, errlen) < 0 ? -1 : 1;
+    free(sv);
+    return rc;
+}
+
 /* The file a saved position names, if we still know it; *idx is its
  * place in the history (histn for the current file). */
 static const ffile *pos_file(follow *f, follow_pos pos, size_t *idx)
@@ -300,17 +312,4 @@ int follow_save(follow *f, follow_pos pos, char *err, size_t errlen)
     if (f->histn > HISTLEN)
         follow_hist_drop(f, idx < f->histn - HISTLEN ? idx : f->histn - HISTLEN);
     return 0;
-}
-
-
-int follow_state_resume(follow *f, char *err, size_t errlen)
-{
-    saved *sv = malloc(sizeof *sv);
-    if (!sv)
-        return follow_oom(err, errlen, "opening", f->path);
-    int rc = load_state(f, sv, err, errlen);
-    if (rc > 0)
-        rc = resume(f, sv, err, errlen) < 0 ? -1 : 1;
-    free(sv);
-    return rc;
 }

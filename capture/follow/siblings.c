@@ -166,7 +166,8 @@ int siblings_list(follow *f, cand **out, size_t *outn, char *err, size_t errlen)
     *outn = 0;
     DIR *d = opendir(f->dir);
     if (!d)
-        return errno == ENOENT ? 0 : follow_fail(err, errlen, "cannot list directory", f->dir, errno);
+        return errno == ENOENT ? 0
+                               : follow_fail(err, errlen, "cannot list directory", f->dir, errno);
     for (;;) {
         errno = 0;
         struct dirent *de = readdir(d);
@@ -226,4 +227,3 @@ int siblings_open(follow *f, const cand *c, ffile *ff, char *err, size_t errlen)
     ffile_from_stat(ff, fd, &sb);
     return 0;
 }
-

@@ -40,8 +40,7 @@ static int drain_events(follow *f)
             if (ev->mask & IN_IGNORED)
                 f->wd = -1;
             if (ev->mask & (IN_IGNORED | IN_Q_OVERFLOW | IN_DELETE_SELF | IN_MOVE_SELF) ||
-                ev->len == 0 || strcmp(ev->name, f->base) == 0 ||
-                siblings_is_member(f, ev->name))
+                ev->len == 0 || strcmp(ev->name, f->base) == 0 || siblings_is_member(f, ev->name))
                 relevant = 1;
             p += sizeof *ev + ev->len;
         }

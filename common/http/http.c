@@ -151,10 +151,8 @@ CURLcode http_set_tls(CURL *h, const http_tls *t)
 
 static int set_tls(CURL *h, const http_conf *c)
 {
-    http_tls t = {.ca_file = c->ca_file,
-                  .cert_file = c->cert,
-                  .key_file = c->key,
-                  .insecure = c->insecure};
+    http_tls t = {
+        .ca_file = c->ca_file, .cert_file = c->cert, .key_file = c->key, .insecure = c->insecure};
     return http_set_tls(h, &t) == CURLE_OK ? 0 : -1;
 }
 

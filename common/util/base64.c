@@ -9,6 +9,7 @@
 #define SPACE 65
 
 /* 0: not base64; 1..64: the digit's value + 1; SPACE: white space. */
+/* clang-format off */
 static const unsigned char digit[256] = {
      0,  0,  0,  0,  0,  0,  0,  0,  0, 65, 65,  0,  0, 65,  0,  0,
      0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
@@ -27,6 +28,7 @@ static const unsigned char digit[256] = {
      0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
      0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
 };
+/* clang-format on */
 
 size_t b64_encode(char *dst, const void *src, size_t n)
 {

@@ -9,8 +9,7 @@
 #include "util/base64.h"
 
 static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-static const char *const coded[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
-                                    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 
 START_TEST(rfc4648_vectors)
 {
@@ -75,10 +74,10 @@ END_TEST
 START_TEST(malformed)
 {
     unsigned char back[16];
-    ck_assert_int_eq(b64_decode("T", 1, back, 0), -1);              /* a lone last digit */
+    ck_assert_int_eq(b64_decode("T", 1, back, 0), -1); /* a lone last digit */
     ck_assert_int_eq(b64_decode("TWFuT", 5, back, 0), -1);
-    ck_assert_int_eq(b64_decode("TW%u", 4, back, 0), -1);           /* not an alphabet */
-    ck_assert_int_eq(b64_decode("TQ==TQ==", 8, back, 0), -1);       /* data after padding */
+    ck_assert_int_eq(b64_decode("TW%u", 4, back, 0), -1);     /* not an alphabet */
+    ck_assert_int_eq(b64_decode("TQ==TQ==", 8, back, 0), -1); /* data after padding */
     ck_assert_int_eq(b64_decode("TQ==TQ==", 8, back, B64_SKIP_SPACE), -1);
     ck_assert_int_eq(b64_decode("T=Q", 3, back, 0), -1);
     ck_assert_int_eq(b64_decode("TWFu\x80", 5, back, 0), -1);
