@@ -10,7 +10,6 @@
 #include "run.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +18,12 @@
 #include "bulk.h"
 #include "deadletter.h"
 #include "doc.h"
-#include "framer.h"
+#include "input.h"
 #include "kafka_conf.h"
 #include "kafka_in.h"
 #include "kafka_out.h"
 #include "metrics.h"
 #include "msg.h"
-#include "offsets.h"
 #include "stats.h"
 #include "template.h"
 
@@ -43,31 +41,19 @@ typedef struct sink {
     sink_opts *o;
     stats st;
     bulk *b;
-    kafka_in *kin;
-    offsets *offs;
+    sink_input *in[SINK_INPUTS_MAX]; /* by slot; stdin alone, or Kafka topics */
+    const char *topic[SINK_INPUTS_MAX];
+    int n_in;
     deadletter *dl;
     rd_kafka_conf_t *cin, *cout; /* consumer and dead-letter producer, until used */
-    framer *fr;
     pj_arena *arena;
     buf line;
     doc_conf dc;
-    int eof, fatal;
+    int fatal;
     uint64_t dropped; /* records neither indexed nor dead-lettered */
-    int in_done;      /* stdin at its end and every framed record handled */
-    int stdin_flags;  /* to restore: O_NONBLOCK is shared with our parent */
-    int64_t last_commit;
-    char chunk[65536];
 } sink;
 
 /* --- dead letters and completion ------------------------------------------------------ */
-
-/* Where a record came from. */
-typedef struct origin {
-    int32_t part;  /* Kafka partition, -1 for stdin */
-    int64_t off;   /* Kafka offset, or byte offset in stdin */
-    uint64_t line; /* stdin line where it starts, 0 when not known */
-    uint64_t size; /* its full size, when the bytes at hand are only its head */
-} origin;
 
 /* Without a dead-letter destination a bad record is dropped: the sink
  * goes on (a record that can never be indexed must not hold its partition
@@ -108,7 +94,8 @@ static int dead_letter(sink *s, const char *reason, const char *error, const voi
     (void)stats_add(&s->st, reason, 1);
     char source[300] = "-";
     if (o->part >= 0)
-        snprintf(source, sizeof source, "%s/%d", s->o->topic, (int)o->part);
+        snprintf(source, sizeof source, "%s/%d", s->topic[sink_tag_slot(o->part)],
+                 (int)sink_tag_part(o->part));
     if (!s->dl) {
         drop(s, reason, error, o, source);
         return 1;
@@ -128,8 +115,9 @@ static int dead_letter(sink *s, const char *reason, const char *error, const voi
 
 static void finished(sink *s, int32_t part, int64_t off)
 {
-    if (s->offs && part >= 0)
-        offsets_done(s->offs, part, off);
+    int slot = sink_tag_slot(part);
+    if (slot >= 0 && slot < s->n_in)
+        sink_input_finished(s->in[slot], part, off);
 }
 
 static void on_done(void *opaque, const bulk_result *r)
@@ -157,24 +145,21 @@ static void emit(sink *s, int32_t part, int64_t off)
 /* Reading pauses while the bulk engine holds enough, or while dead-letter
  * entries wait for room in the producer's queue: either way what is read
  * now would only pile up in memory. */
-static int input_full(const sink *s)
+static int input_full(void *ctx)
 {
+    const sink *s = ctx;
     return bulk_full(s->b) || deadletter_busy(s->dl);
 }
 
 /* --- records ---------------------------------------------------------------------------------- */
 
-static void handle(sink *s, const char *data, size_t len, int binary, record_type t,
+static void handle(void *ctx, const char *data, size_t len, int binary, record_type t,
                    const origin *o)
 {
+    sink *s = ctx;
     int32_t part = o->part;
     int64_t off = o->off;
     (void)stats_add(&s->st, "read", 1);
-    if (s->offs && part >= 0 && offsets_read(s->offs, part, off) < 0) {
-        errorf("out of memory");
-        s->fatal = 1;
-        return;
-    }
     record r;
     const char *reason = NULL;
     char msg[400] = "";
@@ -200,135 +185,53 @@ static void handle(sink *s, const char *data, size_t len, int binary, record_typ
         finished(s, part, off);
 }
 
-/* --- stdin --- */
-
-/* Hand out framed records until the framer needs input (returns 1), the
- * budget or the bulk engine is exhausted (0), or the stream is broken (-1). */
-static int drain_framer(sink *s, int *budget)
+static void reject(void *ctx, const char *reason, const char *data, size_t len, const origin *o)
 {
-    framer_record fr;
-    while (*budget > 0 && !input_full(s) && !s->fatal) {
-        int n = framer_next(s->fr, &fr);
-        if (n == 0)
-            return 1;
-        if (n < 0) {
-            errorf("stdin: a length prefix is malformed; the binary stream cannot be read further");
-            s->fatal = 1;
-            return -1;
-        }
-        (*budget)--;
-        origin o = {-1, (int64_t)fr.start, fr.line, fr.size};
-        if (fr.reject)
-            dead_letter(s, fr.reject, NULL, fr.data, fr.len, &o);
-        else
-            handle(s, fr.data, fr.len, s->o->proto, s->o->input_type, &o);
-    }
-    return 0;
+    (void)dead_letter(ctx, reason, NULL, data, len, o);
 }
 
-/* Read what stdin has without blocking, at most a budget of records per
- * call so the bulk engine gets its turn. */
-static int read_stdin(sink *s)
-{
-    int budget = 2000;
-    for (;;) {
-        int r = drain_framer(s, &budget);
-        if (r == 1 && s->eof)
-            s->in_done = 1;
-        if (r <= 0 || s->eof)
-            return r;
-        ssize_t n = read(0, s->chunk, sizeof s->chunk);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return 0;
-        if (n < 0) {
-            errorf("stdin: %s", strerror(errno));
-            s->fatal = 1;
-            return -1;
-        }
-        if (n == 0) {
-            s->eof = 1;
-            framer_finish(s->fr);
-        } else if (framer_feed(s->fr, s->chunk, (size_t)n) < 0) {
-            errorf("out of memory");
-            s->fatal = 1;
-            return -1;
-        }
-    }
-}
+/* --- inputs ------------------------------------------------------------------------------- */
 
-/* --- Kafka
- * ----------------------------------------------------------------------------------------- */
-
-static record_type kafka_type(sink *s, const rd_kafka_message_t *m)
-{
-    if (s->o->input_type != RECORD_AUTO)
-        return s->o->input_type;
-    size_t len = 0;
-    const char *v = kafka_in_header(m, "message-type", &len);
-    record_type t = record_type_of(v, len);
-    return t == RECORD_AUTO ? RECORD_ENRICHED : t;
-}
-
-/* Commit every partition whose point moved, a buffer's worth per call:
- * one call used to carry only the first 256, which left the rest for the
- * next timer tick and, at exit or on a revoke, for nobody. */
-static void commit(sink *s)
-{
-    enum { CHUNK = 256 };
-    int32_t parts[CHUNK];
-    int64_t offs[CHUNK];
-    char err[256];
-    size_t n, total = 0;
-    do {
-        n = offsets_pending_commits(s->offs, parts, offs, CHUNK);
-        if (kafka_in_commit(s->kin, parts, offs, n, err, sizeof err) < 0) {
-            warnf("%s (will try again)", err);
-            return;
-        }
-        for (size_t i = 0; i < n; i++)
-            offsets_committed(s->offs, parts[i], offs[i]);
-        total += n;
-    } while (n == CHUNK);
-    if (total)
-        (void)stats_add(&s->st, "commits", 1);
-    s->last_commit = bulk_now_ms();
-}
-
-static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_t n)
-{
-    sink *s = opaque;
-    notef("%s %zu partition(s)", assigned ? "assigned" : "revoked", n);
-    if (assigned)
-        return;
-    commit(s);
-    for (size_t i = 0; i < n; i++)
-        offsets_drop(s->offs, parts[i]);
-}
-
-static int read_kafka(sink *s, int *got)
+/* Read from every input; returns how many records came. */
+static int read_inputs(sink *s)
 {
     char err[512];
-    *got = 0;
-    kafka_in_pause(s->kin, input_full(s));
-    for (int i = 0; i < 1000 && !s->fatal; i++) {
-        rd_kafka_message_t *m = NULL;
-        int r = kafka_in_poll(s->kin, 0, &m, err, sizeof err);
-        if (r < 0) {
+    int got = 0;
+    for (int i = 0; i < s->n_in && !s->fatal; i++) {
+        int n = sink_input_read(s->in[i], err, sizeof err);
+        if (n < 0) {
             errorf("%s", err);
             s->fatal = 1;
-            return -1;
+            return got;
         }
-        if (r == 0)
-            break;
-        int binary = !(m->len && ((const char *)m->payload)[0] == '{');
-        origin o = {m->partition, m->offset, 0, 0};
-        handle(s, m->payload ? m->payload : "", m->len, binary, kafka_type(s, m), &o);
-        rd_kafka_message_destroy(m);
-        (*got)++;
-        if (input_full(s))
-            break;
+        got += n;
     }
+    return got;
+}
+
+static int inputs_ended(const sink *s)
+{
+    for (int i = 0; i < s->n_in; i++)
+        if (!sink_input_ended(s->in[i]))
+            return 0;
+    return 1;
+}
+
+static int inputs_commit(const sink *s)
+{
+    for (int i = 0; i < s->n_in; i++)
+        if (sink_input_commits(s->in[i]))
+            return 1;
     return 0;
+}
+
+static void commit(sink *s, int force)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_in; i++)
+        n += sink_input_commit(s->in[i], s->o->commit_ms, force);
+    if (n)
+        (void)stats_add(&s->st, "commits", 1);
 }
 
 /* --- setup
@@ -404,28 +307,38 @@ static int kafka_confs(sink *s)
     return 0;
 }
 
-static int open_input(sink *s)
+static int add_kafka_input(sink *s, rd_kafka_conf_t *kc, const char *topic, record_type t)
 {
+    static const sink_input_host host = {NULL, handle, reject, input_full};
+    sink_input_host h = host;
+    h.ctx = s;
     char err[512];
-    sink_opts *o = s->o;
-    if (!o->topic) {
-        int fl = s->stdin_flags = fcntl(0, F_GETFL);
-        if (fl < 0 || fcntl(0, F_SETFL, fl | O_NONBLOCK) < 0) {
-            errorf("stdin: %s", strerror(errno));
-            return -1;
-        }
-        s->fr = framer_new(o->proto ? FRAMER_VARINT : FRAMER_JSON, o->max_record, 0);
-        return s->fr ? 0 : -1;
-    }
-    if (!(s->offs = offsets_new())) {
-        errorf("out of memory");
+    sink_input *in = sink_input_kafka(&h, s->n_in, kc, topic, t, err, sizeof err);
+    if (!in) {
+        errorf("kafka: %s", err);
         return -1;
     }
-    s->kin = kafka_in_new(s->cin, o->topic, on_rebalance, s, err, sizeof err);
-    s->cin = NULL; /* kafka_in_new took it */
-    if (!s->kin)
-        errorf("kafka: %s", err);
-    return s->kin ? 0 : -1;
+    s->topic[s->n_in] = topic;
+    s->in[s->n_in++] = in;
+    return 0;
+}
+
+static int open_inputs(sink *s)
+{
+    sink_opts *o = s->o;
+    if (o->topic) {
+        rd_kafka_conf_t *c = s->cin;
+        s->cin = NULL;
+        return add_kafka_input(s, c, o->topic, o->input_type);
+    }
+    sink_input_host h = {s, handle, reject, input_full};
+    char err[512];
+    if (!(s->in[0] = sink_input_stdin(&h, o->proto, o->input_type, o->max_record, err, sizeof err))) {
+        errorf("%s", err);
+        return -1;
+    }
+    s->n_in = 1;
+    return 0;
 }
 
 static int open_deadletter(sink *s)
@@ -518,7 +431,7 @@ static int setup(sink *s)
         errorf("%s", err);
         return EXIT_RUNTIME;
     }
-    return open_input(s) < 0 ? EXIT_RUNTIME : RUN;
+    return open_inputs(s) < 0 ? EXIT_RUNTIME : RUN;
 }
 
 /* --- loop
@@ -528,32 +441,37 @@ static int setup(sink *s)
 static int pump(sink *s, int timeout_ms, int flush)
 {
     char err[600];
-    int fd = s->kin || s->eof || input_full(s) ? -1 : 0;
+    int fd = s->n_in == 1 && !input_full(s) ? sink_input_fd(s->in[0]) : -1;
     if (bulk_pump(s->b, timeout_ms, flush, fd, err, sizeof err) < 0) {
         errorf("%s", err);
         s->fatal = 1;
         return -1;
     }
     deadletters_done(s);
-    if (s->kin && bulk_now_ms() - s->last_commit >= s->o->commit_ms)
-        commit(s);
+    commit(s, 0);
     return 0;
+}
+
+/* How long the engine may wait: not at all while records keep coming;
+ * on the input's descriptor when it has one; briefly otherwise, since a
+ * Kafka consumer is polled, not waited on. */
+static int wait_ms(const sink *s, int got, int ended)
+{
+    if (ended || input_full((void *)s))
+        return 50;
+    if (s->n_in == 1 && sink_input_fd(s->in[0]) >= 0)
+        return 200;
+    return got ? 0 : 20;
 }
 
 static void loop(sink *s)
 {
     while (!stop_flag && !s->fatal) {
-        int got = 0;
-        if (s->kin)
-            read_kafka(s, &got);
-        else if (!s->in_done)
-            read_stdin(s);
-        if (s->in_done && !pending(s))
+        int got = read_inputs(s);
+        int ended = inputs_ended(s);
+        if (ended && !pending(s))
             break;
-        int wait = s->kin ? (got ? 0 : 20) : (s->in_done || input_full(s) ? 50 : 200);
-        if (!s->kin && !s->in_done && s->eof && !input_full(s))
-            wait = 0; /* framed records still to hand out */
-        pump(s, wait, s->in_done);
+        pump(s, wait_ms(s, got, ended), ended);
     }
 }
 
@@ -564,27 +482,23 @@ static void drain(sink *s)
     int64_t deadline = bulk_now_ms() + s->o->drain_ms;
     while (!s->fatal && pending(s) && bulk_now_ms() < deadline)
         pump(s, 50, 1);
-    if (s->kin)
-        commit(s);
+    commit(s, 1);
 }
 
 static void teardown(sink *s)
 {
     char err[256];
-    kafka_in_free(s->kin);
+    for (int i = 0; i < s->n_in; i++)
+        sink_input_close(s->in[i]);
     bulk_free(s->b);
     if (deadletter_close(s->dl, err, sizeof err) < 0) {
         errorf("dead-letter output: %s", err);
         s->fatal = 1;
     }
-    offsets_free(s->offs);
     if (s->cin)
         rd_kafka_conf_destroy(s->cin);
     if (s->cout)
         rd_kafka_conf_destroy(s->cout);
-    if (s->fr && s->stdin_flags >= 0)
-        (void)fcntl(0, F_SETFL, s->stdin_flags);
-    framer_free(s->fr);
     pj_arena_free(s->arena);
     buf_free(&s->line);
 }
@@ -659,7 +573,6 @@ int sink_run(sink_opts *o)
     sink s;
     memset(&s, 0, sizeof s);
     s.o = o;
-    s.last_commit = bulk_now_ms();
     int status = setup(&s);
     if (status == RUN && start_metrics(&s) < 0)
         status = EXIT_RUNTIME;
@@ -672,7 +585,7 @@ int sink_run(sink_opts *o)
         if (left)
             errorf("%zu record%s not delivered %s%s", left, left == 1 ? " was" : "s were",
                    s.fatal ? "because of the error above" : "before --drain-ms ran out",
-                   s.kin ? "; their offsets were not committed" : "");
+                   inputs_commit(&s) ? "; their offsets were not committed" : "");
         if (left || s.fatal)
             status = EXIT_RUNTIME;
     }
