@@ -8,7 +8,8 @@
 set -eu
 
 PKGS="librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev libjansson-dev
-libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev libdeflate-dev libmicrohttpd-dev"
+libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev libdeflate-dev libmicrohttpd-dev
+libssl-dev"
 
 missing=""
 # --also PKG...: install these too (install-fuzz-deps.sh: clang and libFuzzer)
@@ -26,6 +27,8 @@ have_pc check || missing="$missing check"
 have_pc zlib || missing="$missing zlib1g-dev"
 have_pc libdeflate || missing="$missing libdeflate-dev"
 have_pc libmicrohttpd || missing="$missing libmicrohttpd-dev"
+# tetra-sink signs webhook bodies with OpenSSL's HMAC-SHA256
+have_pc libcrypto || missing="$missing libssl-dev"
 # the tests and the demo drive the programs with these
 # (not with TETRA_DEPS=build: the image's build stage needs only what compiles)
 [ "${TETRA_DEPS:-all}" = build ] ||

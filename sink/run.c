@@ -15,9 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alertsend.h"
 #include "bulk.h"
 #include "deadletter.h"
 #include "doc.h"
+#include "incident.h"
 #include "input.h"
 #include "kafka_conf.h"
 #include "kafka_in.h"
@@ -28,6 +30,9 @@
 #include "template.h"
 
 extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
+
+/* Incidents the alert book remembers: far more than are open at once. */
+enum { ALERT_BOOK_CAP = 100000 };
 
 static volatile sig_atomic_t stop_flag;
 
@@ -49,6 +54,9 @@ typedef struct sink {
     pj_arena *arena;
     buf line;
     doc_conf dc;
+    incident_conf ic;
+    alert_book *book;    /* what was alerted, when alerts are on */
+    alertsend *alerts;   /* their delivery, NULL without a destination */
     int fatal;
     uint64_t dropped; /* records neither indexed nor dead-lettered */
 } sink;
@@ -120,10 +128,24 @@ static void finished(sink *s, int32_t part, int64_t off)
         sink_input_finished(s->in[slot], part, off);
 }
 
+/* Incidents are the only items with the "index" action (events use
+ * "create"); a 409 on one is an older version refused, the convergence
+ * incident.h describes, and counted as such. */
+static void count_incident(sink *s, const bulk_result *r)
+{
+    if (r->len < 9 || memcmp(r->lines, "{\"index\":", 9))
+        return;
+    if (r->outcome == BULK_INDEXED)
+        (void)stats_add(&s->st, "incidents_indexed", 1);
+    else if (r->outcome == BULK_DUPLICATE)
+        (void)stats_add(&s->st, "incidents_stale", 1);
+}
+
 static void on_done(void *opaque, const bulk_result *r)
 {
     sink *s = opaque;
     origin o = {r->part, r->off, 0, 0};
+    count_incident(s, r);
     if (r->outcome == BULK_REJECTED &&
         dead_letter(s, "os_rejected", r->reason, r->lines, r->len, &o) != 1)
         return;
@@ -153,6 +175,56 @@ static int input_full(void *ctx)
 
 /* --- records ---------------------------------------------------------------------------------- */
 
+/* Page about an incident update when the book says it is news. */
+static void alert_on(sink *s, const incident *inc)
+{
+    alert_notice n[8];
+    if (!s->alerts)
+        return;
+    int k = alert_book_note(s->book, inc, s->o->alert_min_severity, n, 8);
+    if (k < 0)
+        warnf("out of memory: an incident update was not checked for alerts");
+    for (int i = 0; i < k; i++) {
+        (void)stats_add(&s->st, n[i].resolved ? "alerts_resolved" : "alerts_fired", 1);
+        alertsend_post(s->alerts, inc, &n[i]);
+    }
+}
+
+/* The item (action and document lines) in s->line is built: emit it or
+ * queue it.  Returns 0, or -1 after a fatal error. */
+static int deliver(sink *s, int32_t part, int64_t off)
+{
+    if (s->o->emit_bulk) {
+        emit(s, part, off);
+        return 0;
+    }
+    if (bulk_add(s->b, s->line.p, s->line.len, part, off) == 0)
+        return 0;
+    errorf("out of memory");
+    s->fatal = 1;
+    return -1;
+}
+
+static void handle_incident(sink *s, const char *data, size_t len, int binary, const origin *o)
+{
+    const incident *inc = NULL;
+    const char *reason = NULL;
+    char msg[400] = "";
+    (void)stats_add(&s->st, "incidents_read", 1);
+    int ok = binary ? incident_from_proto(s->arena, data, len, &inc, &reason)
+                    : incident_from_json(s->arena, data, len, &inc, &reason, msg, sizeof msg);
+    buf_reset(&s->line);
+    if (ok == 0)
+        ok = incident_doc_build(&s->ic, inc, &s->line, &reason);
+    if (ok == 0) {
+        alert_on(s, inc);
+        (void)deliver(s, o->part, o->off);
+        return;
+    }
+    if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, o) == 1)
+        finished(s, o->part, o->off);
+}
+
 static void handle(void *ctx, const char *data, size_t len, int binary, record_type t,
                    const origin *o)
 {
@@ -160,27 +232,24 @@ static void handle(void *ctx, const char *data, size_t len, int binary, record_t
     int32_t part = o->part;
     int64_t off = o->off;
     (void)stats_add(&s->st, "read", 1);
+    pj_arena_reset(s->arena);
+    if (t == RECORD_INCIDENT || (!binary && incident_json_is(data, len))) {
+        handle_incident(s, data, len, binary, o);
+        return;
+    }
     record r;
     const char *reason = NULL;
     char msg[400] = "";
-    pj_arena_reset(s->arena);
     int ok = binary ? record_from_proto(s->arena, data, len, t, &r, &reason)
                     : record_from_json(s->arena, data, len, &r, &reason, msg, sizeof msg);
     doc_meta m;
     buf_reset(&s->line);
     if (ok == 0)
         ok = doc_build(&s->dc, r.event, r.enrichment, &s->line, &m, &reason);
-    if (ok == 0 && s->o->emit_bulk) {
-        emit(s, part, off);
+    if (ok == 0) {
+        (void)deliver(s, part, off);
         return;
     }
-    if (ok == 0 && bulk_add(s->b, s->line.p, s->line.len, part, off) < 0) {
-        errorf("out of memory");
-        s->fatal = 1;
-        return;
-    }
-    if (ok == 0)
-        return;
     if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, o) == 1)
         finished(s, part, off);
 }
@@ -237,23 +306,20 @@ static void commit(sink *s, int force)
 /* --- setup
  * ---------------------------------------------------------------------------------------------- */
 
-/* Install the index template, retrying while the cluster cannot be
- * reached.  Returns 0, -1 on a refusal retrying cannot fix (message
- * written), or 1 when a stop signal came first. */
-static int install_template(sink *s)
+/* Install one template, retrying while the cluster cannot be reached.
+ * Returns 0, -1 on a refusal retrying cannot fix (message written), or 1
+ * when a stop signal came first. */
+static int install_one(const template_conf *tc, int version)
 {
-    sink_opts *o = s->o;
-    template_conf tc = {o->url,           &o->http,       o->template_name,
-                        o->index_pattern, o->data_stream, o->retention_days};
     char err[600];
     const char *note;
     long delay = 500;
-    while (template_install(&tc, &note, err, sizeof err) < 0) {
+    while (template_install(tc, &note, err, sizeof err) < 0) {
         if (strstr(err, "HTTP 4") || !strncmp(err, HTTP_TLS_REFUSED, strlen(HTTP_TLS_REFUSED))) {
-            errorf("index template: %s", err);
+            errorf("index template %s: %s", tc->name, err);
             return -1;
         }
-        warnf("index template: %s; trying again", err);
+        warnf("index template %s: %s; trying again", tc->name, err);
         for (long t = 0; t < delay && !stop_flag; t += 100)
             usleep(100000);
         if (stop_flag)
@@ -261,15 +327,40 @@ static int install_template(sink *s)
         if (delay < 15000)
             delay *= 2;
     }
-    notef("index template %s v%d: %s", o->template_name, TEMPLATE_VERSION, note);
-    if (!o->retention_days)
+    notef("index template %s v%d: %s", tc->name, version, note);
+    if (!tc->retention_days)
         return 0;
-    int r = template_retention(&tc, err, sizeof err);
+    int r = template_retention(tc, err, sizeof err);
     if (r < 0)
         warnf("retention policy: %s; indexing goes on without it", err);
     if (r == 0)
         infof("the ISM plugin is not installed: --retention-days is ignored");
     return 0;
+}
+
+/* The incident template is named after its indices' fixed prefix
+ * ("tetragon-incidents-%Y.%m.%d" -> "tetragon-incidents"). */
+static void incident_template_name(const char *pattern, char *out, size_t n)
+{
+    size_t p = strcspn(pattern, "%");
+    while (p && strchr("-._", pattern[p - 1]))
+        p--;
+    snprintf(out, n, "%.*s", (int)p, pattern);
+}
+
+/* Install the event and the incident templates (and retention policies). */
+static int install_template(sink *s)
+{
+    sink_opts *o = s->o;
+    template_conf tc = {o->url,           &o->http,       o->template_name,
+                        o->index_pattern, o->data_stream, o->retention_days, 0};
+    int r = install_one(&tc, TEMPLATE_VERSION);
+    if (r)
+        return r;
+    char name[256];
+    incident_template_name(o->incident_index, name, sizeof name);
+    template_conf ti = {o->url, &o->http, name, o->incident_index, NULL, o->retention_days, 1};
+    return install_one(&ti, INCIDENT_TEMPLATE_VERSION);
 }
 
 /* The dead-letter producer's settings under the user's: the producer
@@ -327,9 +418,19 @@ static int open_inputs(sink *s)
 {
     sink_opts *o = s->o;
     if (o->topic) {
-        rd_kafka_conf_t *c = s->cin;
+        rd_kafka_conf_t *c = s->cin, *ci = NULL;
         s->cin = NULL;
-        return add_kafka_input(s, c, o->topic, o->input_type);
+        if (o->incident_topic && !(ci = rd_kafka_conf_dup(c))) {
+            rd_kafka_conf_destroy(c);
+            errorf("out of memory");
+            return -1;
+        }
+        if (add_kafka_input(s, c, o->topic, o->input_type) < 0) {
+            if (ci)
+                rd_kafka_conf_destroy(ci);
+            return -1;
+        }
+        return ci ? add_kafka_input(s, ci, o->incident_topic, RECORD_INCIDENT) : 0;
     }
     sink_input_host h = {s, handle, reject, input_full};
     char err[512];
@@ -353,6 +454,26 @@ static int open_deadletter(sink *s)
     }
     if ((o->dlq_path || o->dlq_topic) && !s->dl) {
         errorf("dead-letter output: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The alert destinations' threads, when there is one. */
+static int open_alerts(sink *s)
+{
+    sink_opts *o = s->o;
+    char err[512];
+    if (!o->alertmanager && !o->webhook)
+        return 0;
+    alertsend_conf ac = {o->alertmanager, o->webhook, o->webhook_secret, o->alert_queue, 500,
+                         5000};
+    if (!(s->book = alert_book_new(ALERT_BOOK_CAP))) {
+        errorf("out of memory");
+        return -1;
+    }
+    if (!(s->alerts = alertsend_new(&ac, err, sizeof err))) {
+        errorf("%s", err);
         return -1;
     }
     return 0;
@@ -396,6 +517,7 @@ static int setup(sink *s)
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
         (void)stats_declare(&s->st, heads[i]); /* fixed valid names */
     s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name, NULL};
+    s->ic = (incident_conf){o->incident_index, o->cluster_name, NULL};
     int r = kafka_confs(s);
     if (r)
         return r;
@@ -411,7 +533,7 @@ static int setup(sink *s)
     }
     if (r < 0)
         return EXIT_RUNTIME;
-    if (open_deadletter(s) < 0)
+    if (open_deadletter(s) < 0 || open_alerts(s) < 0)
         return EXIT_RUNTIME;
     /* with --emit-bulk the engine stays empty; it only needs some URL */
     bulk_conf bc = {o->url ? o->url : "http://localhost:9200",
@@ -449,6 +571,7 @@ static int pump(sink *s, int timeout_ms, int flush)
     }
     deadletters_done(s);
     commit(s, 0);
+    alertsend_stats(s->alerts, &s->st);
     return 0;
 }
 
@@ -483,6 +606,9 @@ static void drain(sink *s)
     while (!s->fatal && pending(s) && bulk_now_ms() < deadline)
         pump(s, 50, 1);
     commit(s, 1);
+    /* alerts get what is left of the same wait, never more */
+    while (alertsend_pending(s->alerts) && bulk_now_ms() < deadline && !stop_flag)
+        usleep(50000);
 }
 
 static void teardown(sink *s)
@@ -490,6 +616,8 @@ static void teardown(sink *s)
     char err[256];
     for (int i = 0; i < s->n_in; i++)
         sink_input_close(s->in[i]);
+    alertsend_free(s->alerts, &s->st);
+    alert_book_free(s->book);
     bulk_free(s->b);
     if (deadletter_close(s->dl, err, sizeof err) < 0) {
         errorf("dead-letter output: %s", err);
@@ -505,7 +633,8 @@ static void teardown(sink *s)
 
 static int print_template(sink_opts *o)
 {
-    template_conf tc = {o->url, &o->http, o->template_name, o->index_pattern, o->data_stream, 0};
+    template_conf tc = {o->url,           &o->http,       o->template_name,
+                        o->index_pattern, o->data_stream, 0, 0};
     buf b = BUF_INIT;
     int r = template_body(&tc, &b);
     if (r == 0)
