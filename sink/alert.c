@@ -7,6 +7,7 @@
 #include "alert.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ typedef struct entry {
     struct entry *next; /* in its bucket */
     uint32_t version;
     unsigned alerted; /* bit s: severity s was alerted */
-    int over;
+    int seen, over;
     char id[];
 } entry;
 
@@ -130,16 +131,22 @@ int alert_book_note(alert_book *b, const incident *inc, int min_severity, alert_
         e->version = inc->version;
     size_t n = 0;
     int sev = inc->severity >= 1 && inc->severity <= 5 ? (int)inc->severity : 0;
+    int first = !e->seen, over = incident_is_over(inc);
+    e->seen = 1;
     if (sev && sev >= min_severity && !(e->alerted & 1u << sev) && n < max) {
+        out[n++] = (alert_notice){sev, 0, first && over};
+        if (first && over) { /* fired and ended at once: nothing to resolve */
+            e->over = 1;
+            return (int)n;
+        }
         e->alerted |= 1u << sev;
-        out[n++] = (alert_notice){sev, 0};
     }
-    if (!incident_is_over(inc))
+    if (!over)
         return (int)n;
     e->over = 1;
     for (int s = 1; s <= 5 && n < max; s++)
         if (e->alerted & 1u << s)
-            out[n++] = (alert_notice){s, 1};
+            out[n++] = (alert_notice){s, 1, 0};
     return (int)n;
 }
 
@@ -210,9 +217,11 @@ static json_t *annotations(const incident *inc)
     const char *summary = inc->summary && *inc->summary
                               ? inc->summary
                               : "an incident at this severity; see tetragon-incidents-*";
-    json_t *a = json_pack("{s:s, s:s, s:I}", "summary", summary, "status",
-                          incident_status_name(inc->status), "event_count",
-                          (json_int_t)inc->event_count);
+    char count[24];
+    snprintf(count, sizeof count, "%llu", (unsigned long long)inc->event_count);
+    /* Alertmanager takes only strings as annotation values */
+    json_t *a = json_pack("{s:s, s:s, s:s}", "summary", summary, "status",
+                          incident_status_name(inc->status), "event_count", count);
     char *tech = a ? technique_text(inc) : NULL;
     int r = a && tech ? add(a, "techniques", tech) : -1;
     free(tech);
@@ -236,7 +245,10 @@ static json_t *am_alert(const incident *inc, const alert_notice *n, int64_t now_
 {
     return json_pack("{s:o*, s:o*, s:o*, s:o*}", "labels", labels(inc, n), "annotations",
                      annotations(inc), "startsAt", starts_at(inc, now_s), "endsAt",
-                     stamp(n->resolved ? now_s : now_s + ALERT_HOLD_S, 0));
+                     stamp(n->resolved ? now_s
+                           : n->late  ? now_s + ALERT_LATE_HOLD_S
+                                      : now_s + ALERT_HOLD_S,
+                           0));
 }
 
 static int dump(json_t *v, buf *out)

@@ -8,6 +8,11 @@
  * book of what was alerted is per process and bounded: at its cap the
  * oldest incident is forgotten (an update of it would alert again, which
  * Alertmanager folds into the same alert since the labels are the same).
+ * So after a restart the sink does not know what its predecessor raised:
+ * a close then resolves nothing it did not raise itself, and the earlier
+ * alerts end by themselves (ALERT_HOLD_S).  An incident first seen over
+ * fires once with a short end (ALERT_LATE_HOLD_S) instead of firing and
+ * resolving at once, which Alertmanager would never notify.
  * Updates older than one already seen (by version) are ignored, so a
  * replay or a late retry cannot re-open or re-page.
  *
@@ -28,12 +33,17 @@
  * covers an incident's life (tetra-enrich's --incident-max is 15 min by
  * default), and an incident whose close never comes still resolves. */
 #define ALERT_HOLD_S 1800
+/* An incident first seen already over (closed before this sink saw it
+ * open, or after a restart) fires once and ends this much later by
+ * itself: resolved at once, Alertmanager would never notify it. */
+#define ALERT_LATE_HOLD_S 300
 /* The webhook's signature header: "sha256=" and the hex HMAC of the body. */
 #define ALERT_SIGNATURE_HEADER "X-Tetra-Signature"
 
 typedef struct alert_notice {
     int severity; /* 1 info .. 5 critical */
     int resolved; /* 0: firing, 1: the incident is over */
+    int late;     /* firing for an incident already over: ends after ALERT_LATE_HOLD_S */
 } alert_notice;
 
 typedef struct alert_book alert_book;

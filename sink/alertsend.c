@@ -88,12 +88,13 @@ static outcome post(dest *d, const char *body, char *why, size_t whylen)
     buf resp = BUF_INIT;
     int r = http_request(&hc, "POST", d->url, body, &status, &resp, why, whylen);
     curl_slist_free_all(hc.headers);
+    if (r == 0 && (status < 200 || status >= 300)) /* the answer's head says why */
+        snprintf(why, whylen, "HTTP %ld: %.200s", status, resp.p ? resp.p : "");
     buf_free(&resp);
     if (r < 0)
         return RETRY;
     if (status >= 200 && status < 300)
         return SENT;
-    snprintf(why, whylen, "HTTP %ld", status);
     return status == 408 || status == 429 || status >= 500 ? RETRY : REFUSED;
 }
 

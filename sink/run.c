@@ -26,6 +26,7 @@
 #include "kafka_out.h"
 #include "metrics.h"
 #include "msg.h"
+#include "waitlist.h"
 #include "stats.h"
 #include "template.h"
 
@@ -57,6 +58,7 @@ typedef struct sink {
     incident_conf ic;
     alert_book *book;    /* what was alerted, when alerts are on */
     alertsend *alerts;   /* their delivery, NULL without a destination */
+    waitlist *waiting;    /* incident updates until OpenSearch took them */
     int fatal;
     uint64_t dropped; /* records neither indexed nor dead-lettered */
 } sink;
@@ -128,10 +130,12 @@ static void finished(sink *s, int32_t part, int64_t off)
         sink_input_finished(s->in[slot], part, off);
 }
 
+static void alert_on(sink *s, const incident *inc);
+
 /* Incidents are the only items with the "index" action (events use
  * "create"); a 409 on one is an older version refused, the convergence
- * incident.h describes, and counted as such. */
-static void count_incident(sink *s, const bulk_result *r)
+ * incident.h describes, counted as such and alerting nobody. */
+static void incident_done(sink *s, const bulk_result *r)
 {
     if (r->len < 9 || memcmp(r->lines, "{\"index\":", 9))
         return;
@@ -139,13 +143,19 @@ static void count_incident(sink *s, const bulk_result *r)
         (void)stats_add(&s->st, "incidents_indexed", 1);
     else if (r->outcome == BULK_DUPLICATE)
         (void)stats_add(&s->st, "incidents_stale", 1);
+    if (!s->waiting)
+        return;
+    incident *inc = waitlist_take(s->waiting, r->part, r->off);
+    if (inc && r->outcome == BULK_INDEXED)
+        alert_on(s, inc);
+    waitlist_release(inc);
 }
 
 static void on_done(void *opaque, const bulk_result *r)
 {
     sink *s = opaque;
     origin o = {r->part, r->off, 0, 0};
-    count_incident(s, r);
+    incident_done(s, r);
     if (r->outcome == BULK_REJECTED &&
         dead_letter(s, "os_rejected", r->reason, r->lines, r->len, &o) != 1)
         return;
@@ -217,7 +227,11 @@ static void handle_incident(sink *s, const char *data, size_t len, int binary, c
     if (ok == 0)
         ok = incident_doc_build(&s->ic, inc, &s->line, &reason);
     if (ok == 0) {
-        alert_on(s, inc);
+        /* --emit-bulk has no index result to wait for */
+        if (s->o->emit_bulk)
+            alert_on(s, inc);
+        else if (s->waiting && waitlist_put(s->waiting, o->part, o->off, inc) < 0)
+            warnf("out of memory: an incident update will not be checked for alerts");
         (void)deliver(s, o->part, o->off);
         return;
     }
@@ -472,6 +486,10 @@ static int open_alerts(sink *s)
         errorf("out of memory");
         return -1;
     }
+    if (!(s->waiting = waitlist_new())) {
+        errorf("out of memory");
+        return -1;
+    }
     if (!(s->alerts = alertsend_new(&ac, err, sizeof err))) {
         errorf("%s", err);
         return -1;
@@ -618,6 +636,7 @@ static void teardown(sink *s)
         sink_input_close(s->in[i]);
     alertsend_free(s->alerts, &s->st);
     alert_book_free(s->book);
+    waitlist_free(s->waiting);
     bulk_free(s->b);
     if (deadletter_close(s->dl, err, sizeof err) < 0) {
         errorf("dead-letter output: %s", err);
