@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pjson_wkt.h"
+#include "codec/pjson_wkt.h"
 
 typedef struct entry {
     struct entry *next; /* in its bucket */

@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "incident.h"
 
 #define ALERT_NAME "TetragonIncident"

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "http.h"
-#include "msg.h"
+#include "http/http.h"
+#include "util/msg.h"
 
 enum { BACKOFF_CAP_MS = 30000 };
 

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 #include "alert.h"
-#include "stats.h"
+#include "util/stats.h"
 
 #define ALERTSEND_ATTEMPTS 10
 

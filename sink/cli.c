@@ -8,9 +8,9 @@
 
 #include "alert.h"
 #include "doc.h"
+#include "http/metrics.h"
 #include "incident.h"
-#include "metrics.h"
-#include "msg.h"
+#include "util/msg.h"
 #include "template.h"
 
 enum {

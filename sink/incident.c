@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pjson_check.h"
-#include "pjson_wkt.h"
+#include "codec/pjson_check.h"
+#include "codec/pjson_wkt.h"
 
 static const char *const sev_names[] = {"unspecified", "info", "low", "medium", "high", "critical"};
 

@@ -20,8 +20,8 @@
 
 #include <stddef.h>
 #include <time.h>
-#include "buf.h"
-#include "pjson.h"
+#include "util/buf.h"
+#include "codec/pjson.h"
 #include "tetragonsidekick/incident.pb-c.h"
 
 typedef Tetragonsidekick__Incident incident;

@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "bulk.h"
-#include "framer.h"
-#include "kafka_in.h"
-#include "msg.h"
-#include "offsets.h"
+#include "codec/framer.h"
+#include "kafka/kafka_in.h"
+#include "util/msg.h"
+#include "kafka/offsets.h"
 
 typedef struct input_ops {
     int (*read)(sink_input *in, char *err, size_t errlen);
