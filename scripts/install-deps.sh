@@ -32,7 +32,8 @@ have_pc libcrypto || missing="$missing libssl-dev"
 # the tests and the demo drive the programs with these
 # (not with TETRA_DEPS=build: the image's build stage needs only what compiles)
 [ "${TETRA_DEPS:-all}" = build ] ||
-for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time kcat:kcat; do
+for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time kcat:kcat \
+    protoc:protobuf-compiler; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
 done
 # tests/k8s read rendered manifests and examples/kubernetes with PyYAML
