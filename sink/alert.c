@@ -246,8 +246,8 @@ static json_t *am_alert(const incident *inc, const alert_notice *n, int64_t now_
     return json_pack("{s:o*, s:o*, s:o*, s:o*}", "labels", labels(inc, n), "annotations",
                      annotations(inc), "startsAt", starts_at(inc, now_s), "endsAt",
                      stamp(n->resolved ? now_s
-                           : n->late  ? now_s + ALERT_LATE_HOLD_S
-                                      : now_s + ALERT_HOLD_S,
+                           : n->late   ? now_s + ALERT_LATE_HOLD_S
+                                       : now_s + ALERT_HOLD_S,
                            0));
 }
 
@@ -276,11 +276,11 @@ int alert_webhook_body(const incident *inc, const alert_notice *n, int64_t now_s
     buf enc = BUF_INIT;
     json_t *whole = pj_encode(&inc->base, &enc) == 0 ? json_loadb(enc.p, enc.len, 0, NULL) : NULL;
     buf_free(&enc);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:o*, s:o*, s:o*}", "status",
-                             n->resolved ? "resolved" : "firing", "incident_id", inc->id,
-                             "severity", sev_names[n->severity], "labels", labels(inc, n),
-                             "annotations", annotations(inc), "startsAt", starts_at(inc, now_s),
-                             "sentAt", stamp(now_s, 0), "incident", whole);
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:o*, s:o*, s:o*}", "status",
+                  n->resolved ? "resolved" : "firing", "incident_id", inc->id, "severity",
+                  sev_names[n->severity], "labels", labels(inc, n), "annotations", annotations(inc),
+                  "startsAt", starts_at(inc, now_s), "sentAt", stamp(now_s, 0), "incident", whole);
     if (body && json_object_size(body) != 8) {
         json_decref(body);
         body = NULL;
@@ -292,8 +292,8 @@ int alert_hmac_hex(const void *key, size_t keylen, const void *data, size_t len,
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (keylen > INT32_MAX ||
-        !HMAC(EVP_sha256(), key, (int)keylen, data, len, md, &mdlen) || mdlen != 32)
+    if (keylen > INT32_MAX || !HMAC(EVP_sha256(), key, (int)keylen, data, len, md, &mdlen) ||
+        mdlen != 32)
         return -1;
     for (unsigned i = 0; i < 32; i++) {
         hex[2 * i] = "0123456789abcdef"[md[i] >> 4];

@@ -71,8 +71,8 @@ int incident_from_json(pj_arena *a, const char *data, size_t len, const incident
 {
     ProtobufCMessage *m = NULL;
     pj_error err;
-    pj_status s = pj_decode(a, &tetragonsidekick__incident_record__descriptor, data, len, &m,
-                            NULL, &err);
+    pj_status s =
+        pj_decode(a, &tetragonsidekick__incident_record__descriptor, data, len, &m, NULL, &err);
     if (s != PJ_OK) {
         *reason = pj_status_name(s);
         snprintf(msg, msglen, "%s%s%s at byte %zu", err.path, err.path[0] ? ": " : "", err.msg,
@@ -85,8 +85,8 @@ int incident_from_json(pj_arena *a, const char *data, size_t len, const incident
 int incident_from_proto(pj_arena *a, const void *data, size_t len, const incident **out,
                         const char **reason)
 {
-    ProtobufCMessage *m = protobuf_c_message_unpack(
-        &tetragonsidekick__incident_record__descriptor, pj_arena_allocator(a), len, data);
+    ProtobufCMessage *m = protobuf_c_message_unpack(&tetragonsidekick__incident_record__descriptor,
+                                                    pj_arena_allocator(a), len, data);
     *reason = "invalid_proto";
     if (!m)
         return -1;
@@ -146,7 +146,7 @@ static json_t *exec_ids(const incident *inc)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i <= inc->n_events; i++) {
-        const char *id = i == 0                ? inc->root_exec_id
+        const char *id = i == 0               ? inc->root_exec_id
                          : inc->events[i - 1] ? inc->events[i - 1]->exec_id
                                               : NULL;
         int seen = !id || !*id;
@@ -180,11 +180,12 @@ static int put_threat(json_t *doc, const incident *inc)
     if (!inc->n_techniques)
         return 0;
     json_t *tech = json_object(), *tactic = json_object();
-    json_t *threat = json_pack("{s:s, s:o*, s:o*}", "framework", "MITRE ATT&CK", "technique",
-                               tech, "tactic", tactic);
+    json_t *threat = json_pack("{s:s, s:o*, s:o*}", "framework", "MITRE ATT&CK", "technique", tech,
+                               "tactic", tactic);
     if (!threat)
         return -1;
-    if (set(tech, "id", technique_list(inc, 0)) < 0 || set(tech, "name", technique_list(inc, 1)) < 0 ||
+    if (set(tech, "id", technique_list(inc, 0)) < 0 ||
+        set(tech, "name", technique_list(inc, 1)) < 0 ||
         set(tactic, "name", technique_list(inc, 2)) < 0) {
         json_decref(threat);
         return -1;

@@ -60,8 +60,9 @@ static int drain_framer(sink_input *in, int *budget, char *err, size_t errlen)
         if (n == 0)
             return 1;
         if (n < 0) {
-            snprintf(err, errlen,
-                     "stdin: a length prefix is malformed; the binary stream cannot be read further");
+            snprintf(
+                err, errlen,
+                "stdin: a length prefix is malformed; the binary stream cannot be read further");
             return -1;
         }
         (*budget)--;

@@ -56,9 +56,9 @@ typedef struct sink {
     buf line;
     doc_conf dc;
     incident_conf ic;
-    alert_book *book;    /* what was alerted, when alerts are on */
-    alertsend *alerts;   /* their delivery, NULL without a destination */
-    waitlist *waiting;    /* incident updates until OpenSearch took them */
+    alert_book *book;  /* what was alerted, when alerts are on */
+    alertsend *alerts; /* their delivery, NULL without a destination */
+    waitlist *waiting; /* incident updates until OpenSearch took them */
     int fatal;
     uint64_t dropped; /* records neither indexed nor dead-lettered */
 } sink;
@@ -366,8 +366,8 @@ static void incident_template_name(const char *pattern, char *out, size_t n)
 static int install_template(sink *s)
 {
     sink_opts *o = s->o;
-    template_conf tc = {o->url,           &o->http,       o->template_name,
-                        o->index_pattern, o->data_stream, o->retention_days, 0};
+    template_conf tc = {
+        o->url, &o->http, o->template_name, o->index_pattern, o->data_stream, o->retention_days, 0};
     int r = install_one(&tc, TEMPLATE_VERSION);
     if (r)
         return r;
@@ -448,7 +448,8 @@ static int open_inputs(sink *s)
     }
     sink_input_host h = {s, handle, reject, input_full};
     char err[512];
-    if (!(s->in[0] = sink_input_stdin(&h, o->proto, o->input_type, o->max_record, err, sizeof err))) {
+    if (!(s->in[0] =
+              sink_input_stdin(&h, o->proto, o->input_type, o->max_record, err, sizeof err))) {
         errorf("%s", err);
         return -1;
     }
@@ -480,8 +481,7 @@ static int open_alerts(sink *s)
     char err[512];
     if (!o->alertmanager && !o->webhook)
         return 0;
-    alertsend_conf ac = {o->alertmanager, o->webhook, o->webhook_secret, o->alert_queue, 500,
-                         5000};
+    alertsend_conf ac = {o->alertmanager, o->webhook, o->webhook_secret, o->alert_queue, 500, 5000};
     if (!(s->book = alert_book_new(ALERT_BOOK_CAP))) {
         errorf("out of memory");
         return -1;
@@ -625,7 +625,7 @@ static void drain(sink *s)
         pump(s, 50, 1);
     commit(s, 1);
     /* alerts get what is left of the same wait, never more */
-    while (alertsend_pending(s->alerts) && bulk_now_ms() < deadline && !stop_flag)
+    while (alertsend_pending(s->alerts) && bulk_now_ms() < deadline)
         usleep(50000);
 }
 
@@ -652,8 +652,7 @@ static void teardown(sink *s)
 
 static int print_template(sink_opts *o)
 {
-    template_conf tc = {o->url,           &o->http,       o->template_name,
-                        o->index_pattern, o->data_stream, 0, 0};
+    template_conf tc = {o->url, &o->http, o->template_name, o->index_pattern, o->data_stream, 0, 0};
     buf b = BUF_INIT;
     int r = template_body(&tc, &b);
     if (r == 0)
@@ -700,9 +699,12 @@ static int start_metrics(sink *s)
 {
     const sink_opts *o = s->o;
     char err[512];
-    metrics_conf mc = {.addr = o->metrics_addr, .prog = "tetra-sink", .st = &s->st,
+    metrics_conf mc = {.addr = o->metrics_addr,
+                       .prog = "tetra-sink",
+                       .st = &s->st,
                        .need_kafka = o->topic || o->dlq_topic,
-                       .probe = o->emit_bulk ? NULL : opensearch_up, .probe_ctx = s->o};
+                       .probe = o->emit_bulk ? NULL : opensearch_up,
+                       .probe_ctx = s->o};
     if (!o->metrics_addr || metrics_start(&mc, err, sizeof err) == 0)
         return 0;
     errorf("%s", err);

@@ -95,7 +95,8 @@ static const char incident_mappings[] =
     "\"resource\":{\"properties\":{\"type\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"},"
     "\"parent\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}}}},"
     "\"threat\":{\"properties\":{\"framework\":{\"type\":\"keyword\"},"
-    "\"technique\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"}}},"
+    "\"technique\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"}}}"
+    ","
     "\"tactic\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}},"
     "\"incident\":{\"properties\":{"
     "\"id\":{\"type\":\"keyword\"},\"cluster\":{\"type\":\"keyword\"},"
@@ -104,7 +105,8 @@ static const char incident_mappings[] =
     "\"status\":{\"type\":\"keyword\"},\"first_time\":{\"type\":\"date_nanos\"},"
     "\"last_time\":{\"type\":\"date_nanos\"},\"event_count\":{\"type\":\"long\"},"
     "\"events_omitted\":{\"type\":\"long\"},"
-    "\"events\":{\"properties\":{\"time\":{\"type\":\"date_nanos\"},\"kind\":{\"type\":\"keyword\"},"
+    "\"events\":{\"properties\":{\"time\":{\"type\":\"date_nanos\"},\"kind\":{\"type\":\"keyword\"}"
+    ","
     "\"exec_id\":{\"type\":\"keyword\"},\"parent_exec_id\":{\"type\":\"keyword\"},"
     "\"binary\":{\"type\":\"keyword\",\"ignore_above\":4096},"
     "\"arguments\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\","
@@ -166,8 +168,8 @@ int template_body(const template_conf *c, buf *out)
                       "\"_meta\":{\"managed_by\":\"tetra-sink\"},"
                       "\"template\":{\"settings\":{\"index\":{\"mapping\":{\"total_fields\":"
                       "{\"limit\":5000}},\"refresh_interval\":\"5s\"}},\"mappings\":%s}}",
-                      glob, k->priority, k->version,
-                      c->data_stream ? "\"data_stream\":{}," : "", k->mappings);
+                      glob, k->priority, k->version, c->data_stream ? "\"data_stream\":{}," : "",
+                      k->mappings);
 }
 
 /* One request to the cluster: method on the base URL plus path, with an

@@ -94,9 +94,8 @@ START_TEST(document_fields)
     ck_assert_str_eq(json_string_value(json_object_get(orch, "namespace")), "shop");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(orch, "cluster"), "name")),
                      "kind-shop");
-    ck_assert_str_eq(
-        json_string_value(json_object_get(json_object_get(orch, "resource"), "name")),
-        "checkout-7f9c6d5b8-x2lqp");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(orch, "resource"), "name")),
+                     "checkout-7f9c6d5b8-x2lqp");
     json_t *ids = json_object_get(json_object_get(json_object_get(d, "threat"), "technique"), "id");
     ck_assert_int_eq(json_array_size(ids), 3);
     ck_assert_str_eq(json_string_value(json_array_get(ids, 0)), "T1105");
@@ -140,7 +139,8 @@ START_TEST(no_version_no_guard_and_no_time)
     const char *reason;
     char msg[128];
     pj_arena_reset(arena);
-    ck_assert_int_eq(incident_from_json(arena, rec, strlen(rec), &inc, &reason, msg, sizeof msg), 0);
+    ck_assert_int_eq(incident_from_json(arena, rec, strlen(rec), &inc, &reason, msg, sizeof msg),
+                     0);
     buf out = BUF_INIT;
     ck_assert_int_eq(incident_doc_build(&conf, inc, &out, &reason), 0);
     /* no version: a plain index; no first_time: filed under today */
