@@ -6,6 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Fields events and incidents share, mapped once. */
+#define MAP_TIME_AND_MESSAGE                                                                       \
+    "\"@timestamp\":{\"type\":\"date_nanos\"},"                                                    \
+    "\"message\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_"       \
+    "above\":"                                                                                     \
+    "2048}}},"
+#define MAP_HOST "\"host\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
+#define MAP_THREAT                                                                                 \
+    "\"threat\":{\"properties\":{\"framework\":{\"type\":\"keyword\"},"                            \
+    "\"technique\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"}" \
+    "}}"                                                                                           \
+    ","                                                                                            \
+    "\"tactic\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}},"
+
 /* The mappings, as JSON text so it reads like what OpenSearch shows. */
 static const char mappings[] =
     "{\"dynamic\":true,\"date_detection\":false,\"numeric_detection\":false,"
@@ -19,16 +33,12 @@ static const char mappings[] =
     "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}},"
     "{\"other_strings\":{\"match_mapping_type\":\"string\","
     "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}}],"
-    "\"properties\":{"
-    "\"@timestamp\":{\"type\":\"date_nanos\"},"
-    "\"message\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":"
-    "2048}}},"
+    "\"properties\":{" MAP_TIME_AND_MESSAGE
     "\"event\":{\"properties\":{\"kind\":{\"type\":\"keyword\"},\"module\":{\"type\":\"keyword\"},"
     "\"action\":{\"type\":\"keyword\"},\"provider\":{\"type\":\"keyword\"},"
     "\"severity\":{\"type\":\"long\"},\"severity_label\":{\"type\":\"keyword\"},"
     "\"ingested\":{\"type\":\"date_nanos\"}}},"
-    "\"tags\":{\"type\":\"keyword\"},"
-    "\"host\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
+    "\"tags\":{\"type\":\"keyword\"}," MAP_HOST
     "\"orchestrator\":{\"properties\":{\"type\":{\"type\":\"keyword\"},"
     "\"namespace\":{\"type\":\"keyword\"},"
     "\"cluster\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
@@ -56,11 +66,7 @@ static const char mappings[] =
     "\"rule\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
     "\"source\":{\"properties\":{\"ip\":{\"type\":\"ip\"},\"port\":{\"type\":\"long\"}}},"
     "\"destination\":{\"properties\":{\"ip\":{\"type\":\"ip\"},\"port\":{\"type\":\"long\"}}},"
-    "\"network\":{\"properties\":{\"transport\":{\"type\":\"keyword\"}}},"
-    "\"threat\":{\"properties\":{\"framework\":{\"type\":\"keyword\"},"
-    "\"technique\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"}}}"
-    ","
-    "\"tactic\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}},"
+    "\"network\":{\"properties\":{\"transport\":{\"type\":\"keyword\"}}}," MAP_THREAT
     "\"enrichment\":{\"properties\":{"
     "\"summary\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":"
     "2048}}},"
@@ -82,22 +88,14 @@ static const char incident_mappings[] =
     "{\"dynamic\":true,\"date_detection\":false,\"numeric_detection\":false,"
     "\"dynamic_templates\":[{\"strings\":{\"match_mapping_type\":\"string\","
     "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}}],"
-    "\"properties\":{"
-    "\"@timestamp\":{\"type\":\"date_nanos\"},"
-    "\"message\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":"
-    "2048}}},"
+    "\"properties\":{" MAP_TIME_AND_MESSAGE
     "\"event\":{\"properties\":{\"kind\":{\"type\":\"keyword\"},\"module\":{\"type\":\"keyword\"},"
     "\"dataset\":{\"type\":\"keyword\"},\"severity\":{\"type\":\"long\"},"
-    "\"severity_label\":{\"type\":\"keyword\"},\"ingested\":{\"type\":\"date_nanos\"}}},"
-    "\"host\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
+    "\"severity_label\":{\"type\":\"keyword\"},\"ingested\":{\"type\":\"date_nanos\"}}}," MAP_HOST
     "\"orchestrator\":{\"properties\":{\"namespace\":{\"type\":\"keyword\"},"
     "\"cluster\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
     "\"resource\":{\"properties\":{\"type\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"},"
-    "\"parent\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}}}},"
-    "\"threat\":{\"properties\":{\"framework\":{\"type\":\"keyword\"},"
-    "\"technique\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"}}}"
-    ","
-    "\"tactic\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}},"
+    "\"parent\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}}}}," MAP_THREAT
     "\"incident\":{\"properties\":{"
     "\"id\":{\"type\":\"keyword\"},\"cluster\":{\"type\":\"keyword\"},"
     "\"node\":{\"type\":\"keyword\"},\"namespace\":{\"type\":\"keyword\"},"

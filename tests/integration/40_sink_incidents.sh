@@ -20,14 +20,6 @@ PID=
 trap 'stop_sink KILL; os DELETE "/_index_template/$INC" >/dev/null 2>&1;
       os DELETE "/_index_template/$PREFIX-kinc" >/dev/null 2>&1; cleanup' EXIT
 
-stop_sink() {
-    [ -n "$PID" ] || return 0
-    kill "-$1" "$PID" 2>/dev/null
-    wait "$PID"
-    rc=$?
-    PID=
-    return $rc
-}
 sink_stdin() { # log: stdin into the test's indices
     "$SINK" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" \
         --incident-index "$INC-%Y.%m.%d" 2>"$1"
