@@ -134,9 +134,11 @@ static void settle(dest *d, job *j, outcome o, const char *why, int *down)
         sleep_locked(d, backoff(d, j->attempts));
         return; /* still the head */
     } else {
-        atomic_fetch_add(&d->failed, 1);
-        warnf("%s: an alert was given up after %d attempt%s: %s", d->what, j->attempts,
-              j->attempts == 1 ? "" : "s", why);
+        /* said once: a destination refusing every alert would say it for each */
+        if (!atomic_fetch_add(&d->failed, 1))
+            warnf("%s: an alert was given up after %d attempt%s: %s (further ones are counted "
+                  "in alerts_failed)",
+                  d->what, j->attempts, j->attempts == 1 ? "" : "s", why);
     }
     free(j->body);
     d->head = (d->head + 1) % d->cap;
