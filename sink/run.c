@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alertsend.h"
+#include "alerting.h"
 #include "bulk.h"
 #include "deadletter.h"
 #include "doc.h"
@@ -27,7 +27,6 @@
 #include "http/metrics.h"
 #include "util/msg.h"
 #include "util/stats.h"
-#include "waitlist.h"
 #include "template.h"
 
 extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
@@ -56,9 +55,7 @@ typedef struct sink {
     buf line;
     doc_conf dc;
     incident_conf ic;
-    alert_book *book;  /* what was alerted, when alerts are on */
-    alertsend *alerts; /* their delivery, NULL without a destination */
-    waitlist *waiting; /* incident updates until OpenSearch took them */
+    alerting *alerts; /* NULL without an alert destination */
     int fatal;
     uint64_t dropped; /* records neither indexed nor dead-lettered */
 } sink;
@@ -130,8 +127,6 @@ static void finished(sink *s, int32_t part, int64_t off)
         sink_input_finished(s->in[slot], part, off);
 }
 
-static void alert_on(sink *s, const incident *inc);
-
 /* Incidents are the only items with the "index" action (events use
  * "create"); a 409 on one is an older version refused, the convergence
  * incident.h describes, counted as such and alerting nobody. */
@@ -143,12 +138,8 @@ static void incident_done(sink *s, const bulk_result *r)
         (void)stats_add(&s->st, "incidents_indexed", 1);
     else if (r->outcome == BULK_DUPLICATE)
         (void)stats_add(&s->st, "incidents_stale", 1);
-    if (!s->waiting)
-        return;
-    incident *inc = waitlist_take(s->waiting, r->part, r->off);
-    if (inc && r->outcome == BULK_INDEXED)
-        alert_on(s, inc);
-    waitlist_release(inc);
+    if (s->alerts)
+        alerting_answered(s->alerts, r->part, r->off, r->outcome == BULK_INDEXED, &s->st);
 }
 
 static void on_done(void *opaque, const bulk_result *r)
@@ -185,21 +176,6 @@ static int input_full(void *ctx)
 
 /* --- records ---------------------------------------------------------------------------------- */
 
-/* Page about an incident update when the book says it is news. */
-static void alert_on(sink *s, const incident *inc)
-{
-    alert_notice n[8];
-    if (!s->alerts)
-        return;
-    int k = alert_book_note(s->book, inc, s->o->alert_min_severity, n, 8);
-    if (k < 0)
-        warnf("out of memory: an incident update was not checked for alerts");
-    for (int i = 0; i < k; i++) {
-        (void)stats_add(&s->st, n[i].resolved ? "alerts_resolved" : "alerts_fired", 1);
-        alertsend_post(s->alerts, inc, &n[i]);
-    }
-}
-
 /* The item (action and document lines) in s->line is built: emit it or
  * queue it.  Returns 0, or -1 after a fatal error. */
 static int deliver(sink *s, int32_t part, int64_t off)
@@ -227,11 +203,8 @@ static void handle_incident(sink *s, const char *data, size_t len, int binary, c
     if (ok == 0)
         ok = incident_doc_build(&s->ic, inc, &s->line, &reason);
     if (ok == 0) {
-        /* --emit-bulk has no index result to wait for */
-        if (s->o->emit_bulk)
-            alert_on(s, inc);
-        else if (s->waiting && waitlist_put(s->waiting, o->part, o->off, inc) < 0)
-            warnf("out of memory: an incident update will not be checked for alerts");
+        if (s->alerts)
+            alerting_read(s->alerts, inc, o->part, o->off, &s->st);
         (void)deliver(s, o->part, o->off);
         return;
     }
@@ -481,20 +454,14 @@ static int open_alerts(sink *s)
     char err[512];
     if (!o->alertmanager && !o->webhook)
         return 0;
-    alertsend_conf ac = {o->alertmanager, o->webhook, o->webhook_secret, o->alert_queue, 500, 5000};
-    if (!(s->book = alert_book_new(ALERT_BOOK_CAP))) {
-        errorf("out of memory");
-        return -1;
-    }
-    if (!(s->waiting = waitlist_new())) {
-        errorf("out of memory");
-        return -1;
-    }
-    if (!(s->alerts = alertsend_new(&ac, err, sizeof err))) {
-        errorf("%s", err);
-        return -1;
-    }
-    return 0;
+    alerting_conf ac = {{o->alertmanager, o->webhook, o->webhook_secret, o->alert_queue, 500, 5000},
+                        o->alert_min_severity,
+                        o->emit_bulk,
+                        ALERT_BOOK_CAP};
+    if ((s->alerts = alerting_new(&ac, err, sizeof err)))
+        return 0;
+    errorf("%s", err);
+    return -1;
 }
 
 /* Finish the records whose dead-letter entries reached the topic. */
@@ -589,7 +556,7 @@ static int pump(sink *s, int timeout_ms, int flush)
     }
     deadletters_done(s);
     commit(s, 0);
-    alertsend_stats(s->alerts, &s->st);
+    alerting_stats(s->alerts, &s->st);
     return 0;
 }
 
@@ -625,7 +592,7 @@ static void drain(sink *s)
         pump(s, 50, 1);
     commit(s, 1);
     /* alerts get what is left of the same wait, never more */
-    while (alertsend_pending(s->alerts) && bulk_now_ms() < deadline)
+    while (alerting_pending(s->alerts) && bulk_now_ms() < deadline)
         usleep(50000);
 }
 
@@ -634,9 +601,7 @@ static void teardown(sink *s)
     char err[256];
     for (int i = 0; i < s->n_in; i++)
         sink_input_close(s->in[i]);
-    alertsend_free(s->alerts, &s->st);
-    alert_book_free(s->book);
-    waitlist_free(s->waiting);
+    alerting_free(s->alerts, &s->st);
     bulk_free(s->b);
     if (deadletter_close(s->dl, err, sizeof err) < 0) {
         errorf("dead-letter output: %s", err);
