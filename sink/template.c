@@ -315,8 +315,9 @@ int template_retention(const template_conf *c, char *err, size_t errlen)
                    "{\"name\":\"hot\",\"actions\":[],\"transitions\":[{\"state_name\":\"delete\","
                    "\"conditions\":{\"min_index_age\":\"%dd\"}}]},"
                    "{\"name\":\"delete\",\"actions\":[{\"delete\":{}}],\"transitions\":[]}],"
-                   "\"ism_template\":[{\"index_patterns\":[\"%s\"],\"priority\":100}]}}",
-                   c->retention_days, c->retention_days, glob);
+                   "\"ism_template\":[{\"index_patterns\":[\"%s\"],\"priority\":%d}]}}",
+                   c->retention_days, c->retention_days, glob,
+                   kind_of(c)->priority - 100); /* the templates' order, for the same reason */
     snprintf(path, sizeof path, "/_plugins/_ism/policies/%s-retention", c->name);
     if (r == 0)
         r = put_ism(c, path, &body, err, errlen);
