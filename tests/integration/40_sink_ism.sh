@@ -54,7 +54,7 @@ echo "$put1" | jq -e '.query == ""' >/dev/null ||
 ok "first start created the policy $POLICY"
 # the incident indices get theirs, ranked above the events' like the templates
 ip=$(ism_log 0 'select(.method == "PUT" and .path == "/_plugins/_ism/policies/tetragon-incidents-retention")
-    | .request.policy.ism_template[0] | "\(.index_patterns[0]) \(.priority)"' | tail -n 1)
+    | .request.policy.ism_template[0] | "\(.index_patterns[0]) \(.priority)"' | tail -n 1 | tr -d '"')
 [ "$ip" = "tetragon-incidents-* 110" ] || fail "incident retention policy: '$ip'"
 ok "the incident indices get a retention policy too, at priority 110"
 
