@@ -20,6 +20,7 @@
 #include "incident_out.h"
 #include "kafka.h"
 #include "kafka/kafka_out.h"
+#include "util/clock.h"
 #include "util/msg.h"
 
 #define TYPE_INCIDENT "tetragonsidekick.IncidentRecord"
@@ -42,12 +43,6 @@ struct incflow {
     int failed;
     uint64_t records, llm_calls, llm_cached, llm_failed;
 };
-
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static uint64_t wall_s(void) { return (uint64_t)time(NULL); }
 

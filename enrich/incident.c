@@ -10,9 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "extract.h"
 #include "incident.h"
+#include "util/clock.h"
+#include "util/hash.h"
 
 #define SLOT_BITS 20
 #define MAX_SLOTS (1u << SLOT_BITS)
@@ -535,9 +536,7 @@ int inc_feed(incidents *s, int32_t lane, const tetra_event *ev, const Tetragonsi
     int64_t clock = lnode_clock(n->ln, t);
     n->lane = lane;
     n->seen_ms = clock;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    n->wall_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    n->wall_ms = mono_ms();
     expire(s, n, clock);
     int sev = en ? (int)en->severity : SEV_INFO, oom = 0;
     incident *in = place(s, n, ev, &e, sev, &oom);
@@ -566,10 +565,7 @@ void inc_fingerprint(const incident *in, char out[17]) {
     qsort(v, (size_t)n, sizeof v[0], cmp_u64);
     v[n++] = lineage_hash(in->ns);
     v[n++] = lineage_hash(in->workload);
-    uint64_t h = 1469598103934665603ULL;
-    const unsigned char *p = (const unsigned char *)v;
-    for (size_t i = 0; i < (size_t)n * sizeof v[0]; i++) h = (h ^ p[i]) * 1099511628211ULL;
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    snprintf(out, 17, "%016llx", (unsigned long long)fnv1a64(v, (size_t)n * sizeof v[0]));
 }
 
 void inc_counts_get(const incidents *s, inc_counts *out) {

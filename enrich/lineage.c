@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lineage.h"
+#include "util/hash.h"
 
 typedef struct exit_rec {
     uint64_t id;
@@ -33,8 +34,7 @@ struct lineage {
 };
 
 uint64_t lineage_hash(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    uint64_t h = fnv1a64(s, strlen(s));
     return h ? h : 1;
 }
 

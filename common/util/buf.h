@@ -17,7 +17,10 @@ typedef struct buf {
     size_t cap; /* bytes allocated */
 } buf;
 
+/* clang-format 14 would split this braced initializer */
+/* clang-format off */
 #define BUF_INIT {NULL, 0, 0}
+/* clang-format on */
 
 /* Make room for n more bytes. Returns 0, or -1 when out of memory (the
  * buffer is unchanged then). */
