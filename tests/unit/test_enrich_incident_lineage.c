@@ -15,20 +15,24 @@ START_TEST(put_get_grow_delete)
     lnode *n = lineage_node(l, "node-a");
     ck_assert_ptr_nonnull(n);
     ck_assert_ptr_eq(lineage_node(l, "node-a"), n);
-    for (uint64_t i = 1; i <= 5000; i++) ck_assert_ptr_nonnull(lnode_put(n, i * 7919, i, 3, 0));
+    for (uint64_t i = 1; i <= 5000; i++)
+        ck_assert_ptr_nonnull(lnode_put(n, i * 7919, i, 3, 0));
     for (uint64_t i = 1; i <= 5000; i++) {
         lproc *p = lnode_get(n, i * 7919);
         ck_assert_ptr_nonnull(p);
         ck_assert_uint_eq(p->parent, i);
     }
     /* exit every other one and let the grace pass: the rest must still be found */
-    for (uint64_t i = 1; i <= 5000; i += 2) ck_assert_int_eq(lnode_exit(n, lnode_get(n, i * 7919), 10), 0);
+    for (uint64_t i = 1; i <= 5000; i += 2)
+        ck_assert_int_eq(lnode_exit(n, lnode_get(n, i * 7919), 10), 0);
     lnode_clock(n, 10 + 999);
-    ck_assert_ptr_nonnull(lnode_get(n, 1 * 7919));     /* still in its grace */
+    ck_assert_ptr_nonnull(lnode_get(n, 1 * 7919)); /* still in its grace */
     lnode_clock(n, 10 + 1000);
     for (uint64_t i = 1; i <= 5000; i++) {
-        if (i % 2) ck_assert_ptr_null(lnode_get(n, i * 7919));
-        else ck_assert_ptr_nonnull(lnode_get(n, i * 7919));
+        if (i % 2)
+            ck_assert_ptr_null(lnode_get(n, i * 7919));
+        else
+            ck_assert_ptr_nonnull(lnode_get(n, i * 7919));
     }
     lineage_counts c;
     lineage_counts_get(l, &c);
@@ -43,7 +47,7 @@ START_TEST(known_process_keeps_its_parent)
     lineage *l = lineage_new(10, 0);
     lnode *n = lineage_node(l, "n");
     ck_assert_ptr_nonnull(lnode_put(n, 5, 0, 0, 0));
-    lproc *p = lnode_put(n, 5, 4, 9, LP_INIT);   /* parent and pod filled in, flags added */
+    lproc *p = lnode_put(n, 5, 4, 9, LP_INIT); /* parent and pod filled in, flags added */
     ck_assert_uint_eq(p->parent, 4);
     ck_assert_uint_eq(p->pod, 9);
     ck_assert_int_eq(p->flags, LP_INIT);
@@ -57,7 +61,8 @@ START_TEST(cap_evicts_exited_then_refuses)
 {
     lineage *l = lineage_new(16, 60000);
     lnode *n = lineage_node(l, "n");
-    for (uint64_t i = 1; i <= 16; i++) ck_assert_ptr_nonnull(lnode_put(n, i, 0, 0, 0));
+    for (uint64_t i = 1; i <= 16; i++)
+        ck_assert_ptr_nonnull(lnode_put(n, i, 0, 0, 0));
     ck_assert_int_eq(lnode_exit(n, lnode_get(n, 3), 100), 0);
     ck_assert_int_eq(lnode_exit(n, lnode_get(n, 4), 200), 0);
     /* full: the oldest exit goes first, before its grace */
@@ -90,13 +95,15 @@ START_TEST(nodes_are_separate)
 }
 END_TEST
 
-static void add_tests(TCase *tc) {
+static void add_tests(TCase *tc)
+{
     tcase_add_test(tc, put_get_grow_delete);
     tcase_add_test(tc, known_process_keeps_its_parent);
     tcase_add_test(tc, cap_evicts_exited_then_refuses);
     tcase_add_test(tc, nodes_are_separate);
 }
 
-int main(void) {
+int main(void)
+{
     return check_main("enrich_incident_lineage", add_tests);
 }
