@@ -12,6 +12,7 @@
 #include <string.h>
 #include "extract.h"
 #include "incident.h"
+#include "util/buf.h"
 #include "util/clock.h"
 #include "util/hash.h"
 
@@ -483,18 +484,20 @@ static int raise_to(incidents *s, incident *in, int sev)
     return 1;
 }
 
+/* The event's rule names joined by ' ' (new string, NULL when out of
+ * memory). */
 static char *join_rules(const Tetragonsidekick__Enrichment *en)
 {
-    size_t len = 1;
-    for (size_t i = 0; en && i < en->n_rules; i++)
-        len += strlen(en->rules[i]) + 1;
-    char *out = malloc(len), *p = out;
-    if (out == NULL)
+    buf b = BUF_INIT;
+    int rc = buf_putc(&b, '\0');
+    b.len = 0;
+    for (size_t i = 0; rc == 0 && en && i < en->n_rules; i++)
+        rc = (i && buf_putc(&b, ' ') < 0) || buf_puts(&b, en->rules[i]) < 0 ? -1 : 0;
+    if (rc < 0) {
+        buf_free(&b);
         return NULL;
-    *p = '\0';
-    for (size_t i = 0; en && i < en->n_rules; i++)
-        p += sprintf(p, "%s%s", i ? " " : "", en->rules[i]);
-    return out;
+    }
+    return b.p;
 }
 
 static int add_event(incident *in, size_t cap, const tetra_event *ev, const evproc *e, int sev,
