@@ -2,7 +2,7 @@
  *
  * The book is a chained hash of incident ids plus a ring of the same
  * entries in the order they came, which is the order they are forgotten
- * in at the cap.  An entry holds the last version seen, one bit per
+ * in at the cap.  An entry holds the order (incident_order) of the last update seen, one bit per
  * severity alerted, and whether the incident is over. */
 #include "alert.h"
 
@@ -18,7 +18,7 @@
 
 typedef struct entry {
     struct entry *next; /* in its bucket */
-    uint32_t version;
+    uint64_t order; /* incident_order() of the newest update seen */
     unsigned alerted; /* bit s: severity s was alerted */
     int seen, over;
     char id[];
@@ -125,10 +125,11 @@ int alert_book_note(alert_book *b, const incident *inc, int min_severity, alert_
     entry *e = lookup(b, inc->id);
     if (!e)
         return -1;
-    if ((inc->version && e->version && inc->version <= e->version) || e->over)
+    uint64_t order = inc->version ? incident_order(inc) : 0;
+    if ((order && e->order && order <= e->order) || e->over)
         return 0; /* a replay or a late retry: nothing new */
-    if (inc->version)
-        e->version = inc->version;
+    if (order)
+        e->order = order;
     size_t n = 0;
     int sev = inc->severity >= 1 && inc->severity <= 5 ? (int)inc->severity : 0;
     int first = !e->seen, over = incident_is_over(inc);

@@ -55,6 +55,20 @@ int incident_json_is(const char *data, size_t len)
     return len - i >= sizeof key - 1 && !memcmp(data + i, key, sizeof key - 1);
 }
 
+uint64_t incident_order(const incident *inc)
+{
+    uint64_t ms = 0, rank = 0, v = inc->version < (1u << 18) - 1 ? inc->version : (1u << 18) - 1;
+    if (inc->last_time && inc->last_time->seconds > 0)
+        ms = (uint64_t)inc->last_time->seconds * 1000u + (uint64_t)inc->last_time->nanos / 1000000u;
+    if (inc->status == TETRAGONSIDEKICK__INCIDENT_STATUS__INCIDENT_STATUS_PARTIAL)
+        rank = 1;
+    else if (inc->status == TETRAGONSIDEKICK__INCIDENT_STATUS__INCIDENT_STATUS_CLOSED)
+        rank = 2;
+    if (ms > (UINT64_C(1) << 43)) /* past year 2248: keep the key inside int64 */
+        ms = UINT64_C(1) << 43;
+    return ms << 20 | rank << 18 | v;
+}
+
 /* An incident worth indexing has an id: the id is its _id. */
 static int usable(const Tetragonsidekick__IncidentRecord *r, const incident **out,
                   const char **reason)
@@ -278,12 +292,13 @@ static int fail(buf *out, size_t start, const char **reason, const char *why)
     return -1;
 }
 
-/* The action line: external versioning when the record has a version. */
+/* The action line: external versioning by incident_order() when the
+ * record has a version. */
 static int put_action(buf *out, const char *index, const incident *inc)
 {
     json_t *meta = json_pack("{s:s, s:s}", "_index", index, "_id", inc->id);
     if (meta && inc->version) {
-        json_object_set_new(meta, "version", json_integer(inc->version));
+        json_object_set_new(meta, "version", json_integer((json_int_t)incident_order(inc)));
         json_object_set_new(meta, "version_type", json_string("external"));
     }
     json_t *action = meta ? json_pack("{s:o}", "index", meta) : NULL;

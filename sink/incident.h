@@ -63,4 +63,12 @@ const char *incident_status_name(int status);
 /* 1 for closed and partial: the incident gathers no more events. */
 int incident_is_over(const incident *inc);
 
+/* The order of an incident's updates, for OpenSearch's external version
+ * and the alert book: last event time in ms, then status (open < partial
+ * < closed), then the update number.  Not `version` alone: tetra-enrich
+ * numbers updates from 1 again when it rebuilds an incident after a
+ * restart, and those updates must still win over the old partial record
+ * once they reach its last event time.  0 when the record says neither. */
+uint64_t incident_order(const incident *inc);
+
 #endif

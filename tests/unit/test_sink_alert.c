@@ -80,8 +80,30 @@ START_TEST(older_versions_ignored)
     note(b, upd("a", 3, OPEN, HIGH), n);
     ck_assert_int_eq(note(b, upd("a", 2, OPEN, CRITICAL), n), 0);
     ck_assert_int_eq(note(b, upd("a", 3, OPEN, CRITICAL), n), 0);
-    ck_assert_int_eq(note(b, upd("a", 1, CLOSED, HIGH), n), 0);
+    ck_assert_int_eq(note(b, upd("a", 1, OPEN, HIGH), n), 0);
     ck_assert_int_eq(note(b, upd("a", 4, OPEN, CRITICAL), n), 1);
+    alert_book_free(b);
+}
+END_TEST
+
+/* tetra-enrich numbers a rebuilt incident's updates from 1 again: its
+ * later events, or its close at the same last event time, still count
+ * as news over the old process's partial record. */
+START_TEST(rebuilt_incident_counts_as_news)
+{
+    alert_book *b = alert_book_new(16);
+    alert_notice n[8];
+    Google__Protobuf__Timestamp t1 = GOOGLE__PROTOBUF__TIMESTAMP__INIT, t2 = t1;
+    t1.seconds = 1763600000;
+    t2.seconds = 1763600060;
+    incident old = upd("a", 7, OPEN, MEDIUM), again = upd("a", 1, OPEN, HIGH);
+    old.last_time = &t1;
+    again.last_time = &t1;
+    note(b, old, n);
+    ck_assert_int_eq(note(b, again, n), 0); /* same time, lower number: a replay */
+    again.last_time = &t2;
+    ck_assert_int_eq(note(b, again, n), 1);
+    ck_assert_int_eq(n[0].severity, HIGH);
     alert_book_free(b);
 }
 END_TEST
@@ -235,6 +257,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, once_per_incident_and_severity);
     tcase_add_test(tc, close_resolves_what_fired);
     tcase_add_test(tc, older_versions_ignored);
+    tcase_add_test(tc, rebuilt_incident_counts_as_news);
     tcase_add_test(tc, first_seen_over_fires_late);
     tcase_add_test(tc, cap_forgets_the_oldest);
     tcase_add_test(tc, alertmanager_body);
