@@ -472,7 +472,7 @@ static int keep_redacted(engine *e, const facts *raw, const facts *red, enrich_j
  * what the facts already hold, then everything else that can carry a
  * secret (environments, other processes, traced-call arguments) through
  * redact_event_tree.  Returns 0 or -1 (out of memory). */
-static int redact_event(engine *e, const enrich_job *j) {
+static int redact_event(engine *e, enrich_job *j) {
     if (!e->c.redact_event) return 0;
     Tetragon__Process *p = NULL, *q = NULL;
     const tetra_event *ev = j->ev;
@@ -489,6 +489,7 @@ static int redact_event(engine *e, const enrich_job *j) {
     unsigned n = 0;
     int rc = redact_event_tree(e->red, j->a, (ProtobufCMessage *)ev, done, 2, &n);
     e->n.redactions += n;
+    j->event_changed = n > 0 || (p && j->red_args) || (q && j->red_pargs);
     return rc;
 }
 
