@@ -12,7 +12,7 @@
 #define TETRA_ENRICH_RECORD_H
 
 #include <stddef.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "tetragonsidekick/enriched.pb-c.h"
 
 /* Append ee to out as protobuf, prefixed by its length as a varint when

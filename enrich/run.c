@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "flow.h"
-#include "msg.h"
 #include "record.h"
+#include "util/msg.h"
 #include "run.h"
 
 #define FLUSH_MS 5
