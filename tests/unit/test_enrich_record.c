@@ -53,8 +53,8 @@ static uint8_t *reference(const ProtobufCMessage *m, size_t *n) {
     return p;
 }
 
-START_TEST(packs_like_protobuf_c) {
-    make();
+/* record_pack without event bytes gives protobuf-c's bytes for ee. */
+static void packs_as_reference(void) {
     size_t n;
     uint8_t *want = reference(&ee.base, &n);
     buf out = BUF_INIT;
@@ -63,6 +63,11 @@ START_TEST(packs_like_protobuf_c) {
     ck_assert_mem_eq(out.p, want, n);
     free(want);
     buf_free(&out);
+}
+
+START_TEST(packs_like_protobuf_c) {
+    make();
+    packs_as_reference();
 }
 END_TEST
 
@@ -109,14 +114,10 @@ END_TEST
 START_TEST(missing_parts_are_left_out) {
     make();
     ee.event = NULL;
-    size_t n;
-    uint8_t *want = reference(&ee.base, &n);
-    buf out = BUF_INIT;
-    ck_assert_int_eq(record_pack(&out, &ee, NULL, 0, 0), 0);
-    ck_assert_uint_eq(out.len, n);
-    ck_assert_mem_eq(out.p, want, n);
-    free(want);
-    buf_free(&out);
+    packs_as_reference();
+    make();
+    ee.enrichment = NULL;
+    packs_as_reference();
 }
 END_TEST
 
