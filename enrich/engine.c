@@ -34,6 +34,7 @@ struct engine {
     circuit breaker;
     policy pol;
     facts_store st;
+    prompt_tmpl *tmpl;   /* the one-event request body, made once (use_llm) */
     buf red_args, red_pargs, red_kargs, red_cwd, scratch, summary;
     counters n;
     int bad_rules;
@@ -89,6 +90,10 @@ engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
     }
     cache_set_memo_free(e->cache, memo_free);
     if (c->use_llm && !c->dry_run && (e->llm = llm_new(&c->llm, err, errlen)) == NULL) goto fail;
+    if (c->use_llm && (e->tmpl = prompt_tmpl_new(c->model, c->mode, c->max_tokens)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (e->llm) llm_set_gate(e->llm, breaker_lets_through, e);
     circuit_init(&e->breaker, c->breaker_failures, c->breaker_cooldown_ms);
     policy_init(&e->pol, c->min_severity, c->daily_tokens, c->rpm, c->tpm);
@@ -105,6 +110,7 @@ void engine_free(engine *e) {
     redact_free(e->red);
     cache_free(e->cache);
     llm_free(e->llm);
+    prompt_tmpl_free(e->tmpl);
     facts_store_free(&e->st);
     buf *bufs[] = {&e->red_args, &e->red_pargs, &e->red_kargs, &e->red_cwd, &e->scratch,
                    &e->summary};
@@ -348,8 +354,7 @@ int engine_gate(engine *e, enrich_job *j) {
 }
 
 char *engine_request(engine *e, const enrich_job *j) {
-    char *const data[1] = {j->data};
-    return prompt_build(data, 1, e->c.model, e->c.mode, e->c.max_tokens);
+    return prompt_fill(e->tmpl, j->data);
 }
 
 int engine_answer(engine *e, enrich_job *j, int rc, const llm_reply *r, const char *err) {
