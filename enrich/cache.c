@@ -148,7 +148,17 @@ void cache_free(cache *c) {
     free(c);
 }
 
+/* "fp|model|prompt_version" by hand: it is made for every event on the
+ * LLM path, cache hits included, where snprintf was a measurable part. */
 int cache_key(char *out, size_t cap, const char *fp, const char *model, const char *prompt_version) {
-    int n = snprintf(out, cap, "%s|%s|%s", fp, model, prompt_version);
-    return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+    const char *const parts[] = {fp, "|", model, "|", prompt_version};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t len = strlen(parts[i]);
+        if (len >= cap - n) return -1;
+        memcpy(out + n, parts[i], len);
+        n += len;
+    }
+    out[n] = '\0';
+    return 0;
 }

@@ -35,6 +35,7 @@ struct engine {
     circuit breaker;
     policy pol;
     facts_store st;
+    prompt_tmpl *tmpl;   /* the one-event request body, made once (use_llm) */
     buf red_args, red_pargs, red_kargs, red_cwd, scratch, summary;
     counters n;
     int bad_rules;
@@ -84,6 +85,10 @@ engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
     }
     cache_set_memo_free(e->cache, memo_free);
     if (c->use_llm && !c->dry_run && (e->llm = llm_new(&c->llm, err, errlen)) == NULL) goto fail;
+    if (c->use_llm && (e->tmpl = prompt_tmpl_new(c->model, c->mode, c->max_tokens)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (e->llm) llm_set_gate(e->llm, breaker_lets_through, e);
     circuit_init(&e->breaker, c->breaker_failures, c->breaker_cooldown_ms);
     policy_init(&e->pol, c->min_severity, c->daily_tokens, c->rpm, c->tpm);
@@ -100,6 +105,7 @@ void engine_free(engine *e) {
     redact_free(e->red);
     cache_free(e->cache);
     llm_free(e->llm);
+    prompt_tmpl_free(e->tmpl);
     facts_store_free(&e->st);
     buf *bufs[] = {&e->red_args, &e->red_pargs, &e->red_kargs, &e->red_cwd, &e->scratch,
                    &e->summary};
@@ -343,8 +349,7 @@ int engine_gate(engine *e, enrich_job *j) {
 }
 
 char *engine_request(engine *e, const enrich_job *j) {
-    char *const data[1] = {j->data};
-    return prompt_build(data, 1, e->c.model, e->c.mode, e->c.max_tokens);
+    return prompt_fill(e->tmpl, j->data);
 }
 
 int engine_answer(engine *e, enrich_job *j, int rc, const llm_reply *r, const char *err) {
@@ -467,7 +472,7 @@ static int keep_redacted(engine *e, const facts *raw, const facts *red, enrich_j
  * what the facts already hold, then everything else that can carry a
  * secret (environments, other processes, traced-call arguments) through
  * redact_event_tree.  Returns 0 or -1 (out of memory). */
-static int redact_event(engine *e, const enrich_job *j) {
+static int redact_event(engine *e, enrich_job *j) {
     if (!e->c.redact_event) return 0;
     Tetragon__Process *p = NULL, *q = NULL;
     const tetra_event *ev = j->ev;
@@ -484,6 +489,7 @@ static int redact_event(engine *e, const enrich_job *j) {
     unsigned n = 0;
     int rc = redact_event_tree(e->red, j->a, (ProtobufCMessage *)ev, done, 2, &n);
     e->n.redactions += n;
+    j->event_changed = n > 0 || (p && j->red_args) || (q && j->red_pargs);
     return rc;
 }
 

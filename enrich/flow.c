@@ -156,6 +156,7 @@ static int complete(flow *f, rec *r) {
         release(f, r);
         return -1;
     }
+    if (r->j.event_changed) r->tag.event_pb = NULL;   /* its bytes are stale */
     return finish(f, r, ee);
 }
 

@@ -308,7 +308,7 @@ static int take(kloop *k, flow *f, const rd_kafka_message_t *m) {
         return -1;
     }
     if (event_from_proto(a, m->payload, m->len, &ev, &reason, &perr) == 0)
-        return flow_add(f, (flow_tag){m->partition, m->offset}, ev);
+        return flow_add(f, (flow_tag){.lane = m->partition, .off = m->offset}, ev);
     uint64_t skipped;
     stats_add(k->st, "rejected", 1);
     stats_add(k->st, reason, 1);

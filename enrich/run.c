@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "flow.h"
 #include "incflow.h"
+#include "record.h"
 #include "util/msg.h"
 #include "run.h"
 #include "util/clock.h"
@@ -34,13 +35,10 @@ typedef struct in_stdio {
     int64_t n;          /* records read, for the tags */
 } in_stdio;
 
-static int write_record(in_stdio *s, Tetragonsidekick__EnrichedEvent *ee) {
+static int write_record(in_stdio *s, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
     buf_reset(&s->out);
     if (s->o->output_proto) {
-        size_t n = protobuf_c_message_get_packed_size(&ee->base);
-        if (buf_put_varint(&s->out, n) < 0 || buf_reserve(&s->out, n) < 0) return -1;
-        protobuf_c_message_pack(&ee->base, (uint8_t *)s->out.p + s->out.len);
-        s->out.len += n;
+        if (record_pack(&s->out, ee, tag.event_pb, tag.event_pb_len, 1) < 0) return -1;
     } else if (pj_encode(&ee->base, &s->out) < 0 || buf_putc(&s->out, '\n') < 0) {
         return -1;
     }
@@ -49,9 +47,8 @@ static int write_record(in_stdio *s, Tetragonsidekick__EnrichedEvent *ee) {
 
 static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
     in_stdio *s = ctx;
-    (void)tag;
     if (ee == NULL || s->o->ec.dry_run) return 0;   /* dry-run prints requests, not records */
-    if (write_record(s, ee) < 0) {
+    if (write_record(s, tag, ee) < 0) {
         errorf("writing to stdout: %s", errno ? strerror(errno) : "out of memory");
         return -1;
     }
@@ -76,6 +73,12 @@ static void reject(in_stdio *s, const framer_record *r, const char *reason, cons
           pe->path[0] ? ": " : "", pe->msg);
 }
 
+static const void *keep(pj_arena *a, const framer_record *r) {
+    void *p = pj_arena_alloc(a, r->len ? r->len : 1);
+    if (p != NULL && r->len) memcpy(p, r->data, r->len);
+    return p;
+}
+
 static int take(in_stdio *s, flow *f, const framer_record *r) {
     tetra_event *ev;
     const char *reason;
@@ -97,7 +100,13 @@ static int take(in_stdio *s, flow *f, const framer_record *r) {
         reject(s, r, reason, &perr);
         return 0;
     }
-    return flow_add(f, (flow_tag){0, s->n++}, ev);
+    flow_tag tag = {0, s->n++, NULL, 0};
+    /* protobuf out of protobuf: keep the event's bytes for record_pack,
+     * in the arena, as the framer's are gone by the time a record that
+     * waited for the LLM leaves */
+    if (s->o->input == FRAMER_VARINT && s->o->output_proto && (tag.event_pb = keep(a, r)) != NULL)
+        tag.event_pb_len = r->len;
+    return flow_add(f, tag, ev);
 }
 
 /* Hand the framer's records to the flow while it has room.  Returns 1 when

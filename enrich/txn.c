@@ -295,7 +295,7 @@ static int take(tx *t, flow *f, const rd_kafka_message_t *m)
             warnf("%s/%d@%lld: %s: %s%s%s", t->o->in_topic, (int)m->partition,
                   (long long)m->offset, reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
     }
-    return flow_add(f, (flow_tag){m->partition, m->offset}, ev);
+    return flow_add(f, (flow_tag){.lane = m->partition, .off = m->offset}, ev);
 }
 
 static int read_txn(void *ctx, flow *f, int wait_ms)
