@@ -27,11 +27,10 @@ enum { PROMPT_JSON_SCHEMA, PROMPT_JSON_OBJECT, PROMPT_GRAMMAR };
 /* The mode named "json_schema", "json_object" or "grammar", or -1. */
 int prompt_mode_parse(const char *name);
 
-/* Build the request body for n data blocks (from prompt_data).  With n
- * == 1 the reply is one finding; with n > 1 the blocks travel as one JSON
- * array with ids 0..n-1 and the reply is {"results":[finding + id, ...]}.
- * Returns a new string (caller frees) or NULL when out of memory. */
-char *prompt_build(char *const *data, size_t n, const char *model, int mode, int max_tokens);
+/* Build the request body for one data block (from prompt_data); the reply
+ * is one finding.  Returns a new string (caller frees) or NULL when out of
+ * memory. */
+char *prompt_build(const char *data, const char *model, int mode, int max_tokens);
 
 /* The data block's JSON object for fx and v (new string, caller frees).
  * fx must already be redacted; summary is the rules' summary. */
