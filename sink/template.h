@@ -17,7 +17,7 @@
 
 /* Raise when the template changes: a running cluster with a lower version
  * gets ours at the next start; one with a higher version is left alone. */
-#define TEMPLATE_VERSION 2
+#define TEMPLATE_VERSION 3
 
 typedef struct template_conf {
     const char *url; /* cluster base URL */
