@@ -6,17 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The mappings, as JSON text so it reads like what OpenSearch shows. */
+/* The mappings, as JSON text so it reads like what OpenSearch shows.
+ * tetragon (the raw event) is "dynamic": false: kept whole in _source,
+ * its fields not indexed.  Indexed dynamically (about 850 fields over the
+ * event kinds) it cost OpenSearch three quarters of its CPU per document
+ * (2.7 of 3.5 ms on the project's 2-core machine), and every new index stalled its first _bulk requests for
+ * tens of seconds on one cluster-state update per new field; the fields
+ * people search are mapped above from the same event.  A cluster that
+ * wants some tetragon.* field indexed adds it to a template of a higher
+ * version (unmapped fields stay unindexed, mapped ones are indexed). */
 static const char mappings[] =
     "{\"dynamic\":true,\"date_detection\":false,\"numeric_detection\":false,"
     "\"dynamic_templates\":["
-    "{\"tetragon_label_maps\":{\"path_match\":\"tetragon.*labels\",\"match_mapping_type\":"
-    "\"object\","
-    "\"mapping\":{\"type\":\"object\",\"enabled\":false}}},"
-    "{\"tetragon_annotation_maps\":{\"path_match\":\"tetragon.*annotations\","
-    "\"match_mapping_type\":\"object\",\"mapping\":{\"type\":\"object\",\"enabled\":false}}},"
-    "{\"tetragon_strings\":{\"path_match\":\"tetragon.*\",\"match_mapping_type\":\"string\","
-    "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}},"
     "{\"other_strings\":{\"match_mapping_type\":\"string\","
     "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}}],"
     "\"properties\":{"
@@ -73,7 +74,7 @@ static const char mappings[] =
     "\"fingerprint\":{\"type\":\"keyword\"},\"llm_status\":{\"type\":\"keyword\"},"
     "\"latency_ms\":{\"type\":\"long\"},\"tokens_in\":{\"type\":\"long\"},"
     "\"tokens_out\":{\"type\":\"long\"},\"rules\":{\"type\":\"keyword\"}}},"
-    "\"tetragon\":{\"type\":\"object\",\"dynamic\":true}}}";
+    "\"tetragon\":{\"type\":\"object\",\"dynamic\":false}}}";
 
 /* The index pattern of the template: the daily pattern up to its first
  * conversion, then '*' ("tetragon-events-%Y.%m.%d" -> "tetragon-events-*"). */
