@@ -2,7 +2,8 @@
 # library, the unit tests, and drives the local test services.
 #
 # Why it is shaped so: every source directory is picked up by wildcard, so a
-# new file in common/, capture/, enrich/, sink/ or tests/unit/ needs no edit
+# new file in common/*/, a program directory or one folder below it, or
+# tests/unit/ needs no edit
 # here.  Generated protobuf-c code lives under build/ and is made from
 # proto/ on every build; nothing generated is committed.  Object files of the
 # normal and the sanitizer build live in different folders so the two never
@@ -72,10 +73,10 @@ GEN_STAMP  := $(GEN)/.stamp
 TEST_GEN_STAMP := $(GEN)/test/.stamp
 
 # --- sources -------------------------------------------------------------------
-COMMON_SRCS := $(wildcard common/*.c)
+COMMON_SRCS := $(wildcard common/*/*.c)
 LIB_OBJS    := $(COMMON_SRCS:%.c=$(OBJ)/%.o) $(GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
 LIB         := $(OBJ)/libtetra.a
-PROG_DIRS   := $(foreach p,capture enrich sink,$(if $(wildcard $(p)/*.c),$(p)))
+PROG_DIRS   := $(foreach p,capture enrich sink,$(if $(wildcard $(p)/main.c),$(p)))
 PROGRAMS    := $(PROG_DIRS:%=$(BIN)/tetra-%)
 # Each program's objects but main.o, for the unit tests named after it
 # (tests/unit/test_sink_*.c links libsink.a): a test then links the module
@@ -87,8 +88,9 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(OBJ)/tests/%)
 TEST_SUPPORT := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 TEST_OBJS   := $(TEST_SUPPORT:%.c=$(OBJ)/%.o) $(TEST_GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
 
-.PHONY: all deps test test-unit test-integration test-k8s check-style demo bench \
-        install uninstall clean distclean services-up services-down man-check bench-check image
+.PHONY: all deps test test-unit test-integration test-k8s check check-built check-style format \
+        demo bench install uninstall clean distclean services-up services-down man-check \
+        bench-check image
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS) $(PROG_LIBS) $(TOOLS)
@@ -127,13 +129,13 @@ $(LIB): $(LIB_OBJS)
 .SECONDEXPANSION:
 # No '%' inside the prerequisite: make would put the stem there before the
 # second expansion.
-$(BIN)/tetra-%: $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB)
+$(BIN)/tetra-%: $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(wildcard $$*/*.c $$*/*/*.c))) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Expanded a second time with the stem in $$*: the objects of one program
 # directory without its main.o, found by wildcard.
-prog_objs = $(patsubst %.c,$(OBJ)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)))
+prog_objs = $(patsubst %.c,$(OBJ)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c $(1)/*/*.c)))
 $(PROG_LIBS): $(OBJ)/lib%.a: $$(call prog_objs,$$*)
 	@rm -f $@
 	$(Q)$(call say,AR,$@)ar rcs $@ $^
@@ -152,15 +154,40 @@ $(OBJ)/tests/test_%: $(OBJ)/tests/unit/test_%.o $(TEST_OBJS) $$(call test_prog_l
 -include $(shell find $(OBJ) -name '*.d' -type f 2>/dev/null)
 
 # --- tests -----------------------------------------------------------------------
-# make test: unit tests (with the fuzz targets' replays) and integration
-# tests, both on the sanitizer build, against real services that
-# tests/run.sh starts and always stops.
+# make check: the quick tier, no services.  First what takes seconds: the
+# style check (banned functions, clang-format) and the include arrows
+# between the folders (tests/check/layout.sh); then the -Werror build, the
+# man-page drift test (it reads only --help and man/*.1), and the unit
+# tests with the fuzz targets' replays.  On the plain build by default;
+# make test runs it on the sanitizer build.
+CHECK_SANITIZE ?= 0
+CHECK_SCRIPTS := tests/integration/05_manpages.sh
+
+check: $(DEPS_OK)
+	@sh scripts/check-style.sh
+	@sh tests/check/layout.sh
+	@$(MAKE) --no-print-directory SANITIZE=$(CHECK_SANITIZE) check-built
+
+check-built: all unit-bins
+	@for t in $(CHECK_SCRIPTS); do \
+	    ROOT=$(CURDIR) BIN=$(CURDIR)/$(BIN) sh $$t || exit 1; done
+	@sh tests/run.sh --san $(SANITIZE) unit
+
+# make format: rewrite every C file to .clang-format (what check-style.sh
+# checks, on the same file list).
+format: $(DEPS_OK)
+	@sh scripts/check-style.sh --fix
+
+# make test: make check on the sanitizer build, then the integration
+# tests (against real services that tests/run.sh starts and always stops)
+# and the k8s tests; both run even when the first fails.
 TEST_SANITIZE ?= 1
 
 test:
+	@$(MAKE) --no-print-directory CHECK_SANITIZE=$(TEST_SANITIZE) check
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory SANITIZE=$(TEST_SANITIZE) all unit-bins
-	@sh tests/run.sh --san $(TEST_SANITIZE) all
+	@rc=0; sh tests/run.sh --san $(TEST_SANITIZE) integration || rc=1; \
+	 sh tests/run.sh --san $(TEST_SANITIZE) k8s || rc=1; exit $$rc
 
 test-unit:
 	@$(MAKE) --no-print-directory SANITIZE=$(TEST_SANITIZE) all unit-bins

@@ -8,8 +8,8 @@
 #ifndef CAPTURE_CLI_H
 #define CAPTURE_CLI_H
 
-#include "conf.h"
-#include "framer.h"
+#include "util/conf.h"
+#include "codec/framer.h"
 #include "output.h"
 
 /* Exit statuses, documented in tetra-capture(1). */

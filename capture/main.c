@@ -4,7 +4,7 @@
  * turns the outcome into the exit status; everything else lives in cli.c
  * (options), run.c (the loop) and record.c (one record). */
 #include "capture.h"
-#include "msg.h"
+#include "util/msg.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -12,8 +12,8 @@
 #include <curl/curl.h>
 #include "cli.h"
 #include "kafka.h"
-#include "metrics.h"
-#include "msg.h"
+#include "http/metrics.h"
+#include "util/msg.h"
 #include "run.h"
 
 static volatile sig_atomic_t stop_flag;

@@ -11,7 +11,7 @@
 
 #include <regex.h>
 #include <stddef.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "facts.h"
 #include "litscan.h"
 #include "prefilter.h"
@@ -87,7 +87,10 @@ typedef struct ruleset {
     rules_scan *scan;    /* NULL until rules_prepare; mutated by rules_eval */
 } ruleset;
 
+/* clang-format 14 would split this braced initializer */
+/* clang-format off */
 #define RULESET_INIT {NULL, 0, 0, NULL, 0, NULL}
+/* clang-format on */
 
 /* Parse one rules-file line and append its rule.  Blank lines and
  * "#" comments are accepted and add nothing.  origin labels the rule in

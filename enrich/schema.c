@@ -9,7 +9,7 @@
  * per character), no escapes in the string rule, and the keys in the
  * order finding.c serialises them. */
 #include <stdlib.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "finding.h"
 #include "rules.h"
 #include "schema.h"
@@ -99,6 +99,8 @@ json_t *schema_json(int bounds) {
 /* A JSON key and its colon as a GBNF literal: "\"key\":" */
 #define KEY(k) "\"\\\"" k "\\\":\" sp "
 
+/* one grammar rule a line, by hand */
+/* clang-format off */
 static const char gbnf_body[] =
     "body ::= " KEY("summary") "summary \",\" sp " KEY("severity") "severity \",\" sp "
     KEY("techniques") "techniques \",\" sp " KEY("indicators") "list \",\" sp "
@@ -109,6 +111,7 @@ static const char gbnf_body[] =
     "confidence ::= \"0\" (\".\" [0-9]{1,2})? | \"1\" (\".0\")?\n"
     "ch ::= [ !#-\\[\\]-~]\n"
     "sp ::= \" \"?\n";
+/* clang-format on */
 
 /* name ::= "\"a\"" | "\"b\"" ... */
 static int put_alternatives(buf *b, const char *name, const char *const *v, size_t n) {

@@ -26,10 +26,12 @@ have_pc check || missing="$missing check"
 have_pc zlib || missing="$missing zlib1g-dev"
 have_pc libdeflate || missing="$missing libdeflate-dev"
 have_pc libmicrohttpd || missing="$missing libmicrohttpd-dev"
-# the tests and the demo drive the programs with these
-# (not with TETRA_DEPS=build: the image's build stage needs only what compiles)
+# the tests and the demo drive the programs with these, and make check and
+# make format run clang-format (not with TETRA_DEPS=build: the image's build
+# stage needs only what compiles)
 [ "${TETRA_DEPS:-all}" = build ] ||
-for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time kcat:kcat; do
+for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time kcat:kcat \
+            clang-format:clang-format; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
 done
 # tests/k8s read rendered manifests and examples/kubernetes with PyYAML

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "doc.h"
-#include "metrics.h"
-#include "msg.h"
+#include "http/metrics.h"
+#include "util/msg.h"
 #include "template.h"
 
 enum {

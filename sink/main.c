@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "msg.h"
+#include "util/msg.h"
 #include "run.h"
 
 int main(int argc, char **argv)

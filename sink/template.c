@@ -242,8 +242,11 @@ int template_retention(const template_conf *c, char *err, size_t errlen)
     if (have <= 0)
         return have;
     char glob[256], path[300];
-    if (index_glob(c, glob, sizeof glob) < 0)
+    if (index_glob(c, glob, sizeof glob) < 0) {
+        snprintf(err, errlen, "index pattern %s has no fixed prefix before its first %%",
+                 c->index_pattern);
         return -1;
+    }
     buf body = BUF_INIT;
     int r =
         buf_printf(&body,
