@@ -3,9 +3,11 @@
 events through every stage until OpenSearch can find them.
 
 Writes the corpus's lines to stdout (tetra-capture's stdin) at RATE lines
-a second, in 10 ms slices, for SECONDS.  Every PROBE_EVERY-th line is a
-probe: its node_name becomes "probe-N" (tetra-sink indexes it as
-host.name), and the wall-clock moment its line was flushed is noted.
+a second, in 10 ms slices (longer below 100 a second), for SECONDS; a
+line fed again when the corpus runs out gets another node_name, so it is
+another document.  Every PROBE_EVERY-th line is a probe: its node_name
+becomes "probe-N" (tetra-sink indexes it as host.name), and the
+wall-clock moment its line was flushed is noted.
 
 Each probe is then stamped at every stage boundary, all in wall-clock
 milliseconds on this machine:
@@ -169,7 +171,8 @@ def main():
     warm = min(warm, len(lines) // 2)
     warmup_s = warm_up(out, lines, warm, url, pattern) if warm else 0
     lines = lines[:len(lines) - warm]   # the measured feed never repeats a warm-up line
-    per_slice = max(1, int(rate * SLICE))
+    per_slice = max(1, round(rate * SLICE))
+    slice_s = per_slice / rate            # so a low rate is not rounded up to 100 a second
     start = time.monotonic()
     wall0 = time.time()
     i = slices = 0
@@ -177,6 +180,8 @@ def main():
         chunk, names = [], []
         for _ in range(per_slice):
             line = lines[i % len(lines)]
+            if i >= len(lines):   # a repeat of the corpus: another node, so another document
+                line = line.replace('"node_name":"', '"node_name":"r%d-' % (i // len(lines)), 1)
             if i % PROBE_EVERY == 0:
                 ev = json.loads(line)
                 ev["node_name"] = "probe-%d" % i
@@ -190,7 +195,7 @@ def main():
         for n in names:
             probes.stamp(n, "fed", now)
         slices += 1
-        delay = start + slices * SLICE - time.monotonic()
+        delay = start + slices * slice_s - time.monotonic()
         if delay > 0:
             time.sleep(delay)
     elapsed = time.monotonic() - start

@@ -136,7 +136,6 @@ cat <<REPORT
 ## pipeline latency: capture stdin -> Kafka -> enrich (rules only) -> Kafka -> sink -> searchable
 
 End to end (a probe's line written to tetra-capture's stdin until a search finds it), one run per rate,
-
 each $SECONDS_ s of feed.  "OpenSearch floor" is OpenSearch's own time, just before that run, to
 make a one-document _bulk searchable (refresh=wait_for; p50 / max of 10): no pipeline can do better
 than the machine lets OpenSearch do.
@@ -154,8 +153,8 @@ Per stage, p50 / p99 in ms, between these stamps: fed; raw = capture's produce c
 consumer of the raw topic (kcat) got it; enriched = enrich's produce call; enriched seen; found = a
 search returned it (so "sink + index" is tetra-sink's fetch, its bulk linger, the _bulk request and the
 refresh).  Then the index's own statistics over the run: documents indexed and OpenSearch's mean
-indexing time per document, documents refused (a _bulk re-sent after a timeout: its documents already
-in are refused as duplicates), refreshes and their mean time.  (Producer and consumer clocks are the
+indexing time per document, documents refused (an _id already indexed: a _bulk re-sent after a
+timeout), refreshes and their mean time.  (Producer and consumer clocks are the
 same machine's; a stage can read -1 ms.)
 
 | rate | capture | raw topic | enrich | enriched topic | sink + index | indexed, mean | refused | refreshes, mean |
