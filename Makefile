@@ -43,7 +43,7 @@ BIN     := bin
 SANFLAGS :=
 endif
 
-PKGS     := libprotobuf-c rdkafka jansson libcurl yaml-0.1 libdeflate libmicrohttpd
+PKGS     := libprotobuf-c rdkafka jansson libcurl yaml-0.1 libdeflate libmicrohttpd libcrypto
 DEPS_OK  := $(BUILD)/.deps-ok
 # Recursive (=) on purpose: pkg-config must run after the deps stamp has
 # installed the packages, not when make reads this file.

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cache.h"
 #include "fingerprint.h"
+#include "util/hash.h"
 
 typedef struct node {
     struct node *hnext;          /* hash chain */
@@ -42,7 +43,7 @@ cache *cache_new(size_t max, uint64_t ttl_s) {
 }
 
 static node **slot(const cache *c, const char *key) {
-    return &c->bucket[fp_hash(key, strlen(key)) & (c->nbucket - 1)];
+    return &c->bucket[fnv1a64(key, strlen(key)) & (c->nbucket - 1)];
 }
 
 static void unlink_use(cache *c, node *e) {

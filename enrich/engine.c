@@ -17,6 +17,7 @@
 #include "finding.h"
 #include "prompt.h"
 #include "rules_builtin.h"
+#include "util/clock.h"
 
 /* Atomic: the metrics thread reads them (engine_stats) while the loop counts. */
 typedef struct counters {
@@ -39,12 +40,6 @@ struct engine {
     int bad_rules;
 };
 
-static uint64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint64_t wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -65,7 +60,7 @@ static int last_bad_rules;
  * circuit is open is not sent (llm_set_gate). */
 static int breaker_lets_through(void *ctx) {
     engine *e = ctx;
-    return !circuit_blocked(&e->breaker, now_ms());
+    return !circuit_blocked(&e->breaker, mono_ms());
 }
 
 int engine_bad_rules(void) { return last_bad_rules; }
@@ -235,7 +230,7 @@ static void validate(engine *e, enrich_job *j, const llm_reply *r) {
 static void failed(engine *e, enrich_job *j, const char *err) {
     uint64_t skipped;
     if (msg_ratelimit("llm_error", 10, &skipped)) warnf("LLM: %s", err);
-    circuit_record(&e->breaker, 0, now_ms());
+    circuit_record(&e->breaker, 0, mono_ms());
     e->n.llm_errors++;
     j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_ERROR;
 }
@@ -294,7 +289,7 @@ static int gate(engine *e, int severity, enrich_job *o) {
     case POLICY_RATE: e->n.rate_limited++; o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_SKIPPED_POLICY; return 0;
     default: break;
     }
-    if (!circuit_allow(&e->breaker, now_ms())) {
+    if (!circuit_allow(&e->breaker, mono_ms())) {
         e->n.circuit_open++;
         o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_CIRCUIT_OPEN;
         return 0;
@@ -364,7 +359,7 @@ int engine_answer(engine *e, enrich_job *j, int rc, const llm_reply *r, const ch
         failed(e, j, err);
         return 0;
     }
-    circuit_record(&e->breaker, 1, now_ms());
+    circuit_record(&e->breaker, 1, mono_ms());
     account(e, j, r);
     validate(e, j, r);
     if (j->have && store(e, j->key, &j->got) < 0) return -1;
@@ -498,7 +493,7 @@ int engine_begin(engine *e, pj_arena *a, tetra_event *ev, enrich_job *j, char *e
     memset(j, 0, sizeof *j);
     j->a = a;
     j->ev = ev;
-    j->t0 = now_ms();
+    j->t0 = mono_ms();
     int rc = facts_from_event(ev, &fx, &e->st);
     if (rc == 0) {
         rules_eval(&e->rules, &fx, &j->v);
@@ -543,7 +538,7 @@ int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, 
     ee->enrichment = m;
     int sev = (int)m->severity;
     e->n.sev[sev >= 0 && sev <= SEV_CRITICAL ? sev : 0]++;
-    m->latency_ms = (uint32_t)(now_ms() - j->t0);
+    m->latency_ms = (uint32_t)(mono_ms() - j->t0);
     *out = ee;
     return 0;
 }

@@ -3,6 +3,7 @@
  * runs: cheap enough to run on every event. */
 #include <string.h>
 #include "fingerprint.h"
+#include "util/hash.h"
 
 /* Character classes by arithmetic: ASCII only, as the C locale the
  * programs run in has them, without a ctype call per byte of every field. */
@@ -106,20 +107,10 @@ int fp_text(const facts *fx, buf *out) {
     return 0;
 }
 
-uint64_t fp_hash(const void *p, size_t n) {
-    const unsigned char *s = p;
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 int fp_compute(const facts *fx, buf *scratch, char out[17]) {
     buf_reset(scratch);
     if (fp_text(fx, scratch) < 0) return -1;
-    uint64_t h = fp_hash(scratch->p, scratch->len);
+    uint64_t h = fnv1a64(scratch->p, scratch->len);
     for (int i = 15; i >= 0; i--, h >>= 4) out[i] = "0123456789abcdef"[h & 15];
     out[16] = '\0';
     return 0;

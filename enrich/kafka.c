@@ -34,15 +34,10 @@
 #include "util/msg.h"
 #include "kafka/offsets.h"
 #include "flow.h"
+#include "util/clock.h"
 
 #define TYPE_ENRICHED "tetragonsidekick.EnrichedEvent"
 #define MAX_PARTS 1024
-
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* --- the shared cache ------------------------------------------------------------ */
 

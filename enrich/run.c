@@ -19,14 +19,9 @@
 #include "flow.h"
 #include "util/msg.h"
 #include "run.h"
+#include "util/clock.h"
 
 #define FLUSH_MS 5
-
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 typedef struct in_stdio {
     const enrich_opts *o;

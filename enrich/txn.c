@@ -50,6 +50,7 @@
 #include "flow.h"
 #include "kafka.h"
 #include "util/msg.h"
+#include "util/clock.h"
 
 #define TXN_BATCH 1000
 #define TXN_MS 500
@@ -73,13 +74,6 @@ typedef struct tx {
     rd_kafka_message_t *stash; /* consumed while the flow was full: next in */
     uint64_t last_msg, would;
 } tx;
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void clear_batch(tx *t)
 {

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "doc.h"
 #include "http/metrics.h"
+#include "incident.h"
 #include "util/msg.h"
 #include "template.h"
 
@@ -41,7 +43,14 @@ enum {
     O_EMIT_BULK,
     O_DLQ_TOPIC,
     O_METRICS_ADDR,
-    O_LOG_FORMAT
+    O_LOG_FORMAT,
+    O_INCIDENT_TOPIC,
+    O_INCIDENT_INDEX,
+    O_ALERTMANAGER,
+    O_WEBHOOK,
+    O_WEBHOOK_SECRET_FILE,
+    O_ALERT_MIN,
+    O_ALERT_QUEUE
 };
 
 const opt_def sink_opt_defs[] = {
@@ -88,6 +97,19 @@ const opt_def sink_opt_defs[] = {
     {O_DRAIN, "drain-ms", "MS",
      "on SIGTERM or end of input, wait this long for deliveries (default 60000)"},
     {O_MAX_RECORD, "max-record", "SIZE", "longest input record (default 4m)"},
+    {O_INCIDENT_TOPIC, "incident-topic", "TOPIC",
+     "also consume incident records from this topic (with -t)"},
+    {O_INCIDENT_INDEX, "incident-index", "PATTERN",
+     "daily incident index, strftime of first_time's UTC day "
+     "(default tetragon-incidents-%Y.%m.%d)"},
+    {O_ALERTMANAGER, "alertmanager", "URL", "post incident alerts to this Alertmanager (API v2)"},
+    {O_WEBHOOK, "webhook", "URL", "post incident alerts as JSON to this URL"},
+    {O_WEBHOOK_SECRET_FILE, "webhook-secret-file", "FILE",
+     "sign webhook bodies (HMAC-SHA256) with the key in FILE (or $TETRA_WEBHOOK_SECRET)"},
+    {O_ALERT_MIN, "alert-min-severity", "LEVEL",
+     "lowest incident severity that alerts: info, low, medium, high (default) or critical"},
+    {O_ALERT_QUEUE, "alert-queue", "N",
+     "alerts held per destination before new ones are dropped (default 1000)"},
 {O_METRICS_ADDR, "metrics-addr", "HOST:PORT", "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)"},
     {O_LOG_FORMAT, "log-format", "FORMAT", "log lines as text (default) or json, one object per line"},
     {'q', "quiet", NULL, "errors only"},
@@ -113,6 +135,9 @@ static void defaults(sink_opts *o)
     o->url = getenv("OPENSEARCH_URL");
     o->index_pattern = "tetragon-events-%Y.%m.%d";
     o->template_name = "tetragon-events";
+    o->incident_index = INCIDENT_INDEX_DEFAULT;
+    o->alert_min_severity = 4; /* high */
+    o->alert_queue = 1000;
     o->batch_docs = 1000;
     o->batch_bytes = 5u << 20;
     o->max_queued = 20000;
@@ -239,6 +264,11 @@ static int set_long(sink_opts *o, int id, const char *arg)
             return -1;
         o->max_record = v;
         break;
+    case O_ALERT_QUEUE:
+        if (num(d->name, arg, 1, 1000000, &v))
+            return -1;
+        o->alert_queue = v;
+        break;
     default:
         return -1;
     }
@@ -273,6 +303,15 @@ static int set_format(sink_opts *o, const char *a)
     return 0;
 }
 
+static int set_alert_min(sink_opts *o, const char *a)
+{
+    o->alert_min_severity = alert_severity_of(a);
+    if (o->alert_min_severity)
+        return 0;
+    errorf("--alert-min-severity: expected info, low, medium, high or critical, got '%s'", a);
+    return -1;
+}
+
 static int read_config(sink_opts *o, const char *path)
 {
     char err[512];
@@ -297,7 +336,7 @@ static int set_property(sink_opts *o, const char *a)
 
 /* Files named on the command line; secrets are read after parsing. */
 typedef struct secret_files {
-    const char *password, *api_key, *bearer;
+    const char *password, *api_key, *bearer, *webhook;
 } secret_files;
 
 static int one(sink_opts *o, secret_files *sf, int c, const char *a)
@@ -384,6 +423,23 @@ static int one(sink_opts *o, secret_files *sf, int c, const char *a)
     }
     case O_LOG_FORMAT:
         return msg_format_option(a);
+    case O_INCIDENT_TOPIC:
+        o->incident_topic = a;
+        return 0;
+    case O_INCIDENT_INDEX:
+        o->incident_index = a;
+        return index_name_ok("incident-index", a, 1);
+    case O_ALERTMANAGER:
+        o->alertmanager = a;
+        return 0;
+    case O_WEBHOOK:
+        o->webhook = a;
+        return 0;
+    case O_WEBHOOK_SECRET_FILE:
+        sf->webhook = a;
+        return 0;
+    case O_ALERT_MIN:
+        return set_alert_min(o, a);
     case 'q':
         o->verbosity = MSG_QUIET;
         return 0;
@@ -419,7 +475,8 @@ static int secrets(sink_opts *o, const secret_files *sf)
     if (http_secret("OPENSEARCH_PASSWORD", sf->password, &o->http.password, err, sizeof err) < 0 ||
         http_secret("OPENSEARCH_API_KEY", sf->api_key, &o->http.api_key, err, sizeof err) < 0 ||
         http_secret("OPENSEARCH_BEARER_TOKEN", sf->bearer, &o->http.bearer, err, sizeof err) < 0 ||
-        http_conf_finish(&o->http, err, sizeof err) < 0) {
+        http_conf_finish(&o->http, err, sizeof err) < 0 ||
+        http_secret("TETRA_WEBHOOK_SECRET", sf->webhook, &o->webhook_secret, err, sizeof err) < 0) {
         errorf("%s", err);
         return -1;
     }
@@ -430,6 +487,14 @@ static int check(sink_opts *o)
 {
     if ((o->topic || o->dlq_topic) && !o->brokers) {
         errorf("-t and --dlq-topic need -b BROKERS");
+        return -1;
+    }
+    if (o->incident_topic && !o->topic) {
+        errorf("--incident-topic needs -t TOPIC: from stdin, incident lines come with the events");
+        return -1;
+    }
+    if (o->incident_topic && o->topic && !strcmp(o->incident_topic, o->topic)) {
+        errorf("--incident-topic: give a topic other than -t's");
         return -1;
     }
     if (o->dlq_path && o->dlq_topic) {
@@ -445,6 +510,13 @@ static int check(sink_opts *o)
                             o->index_pattern[0] == '%')) {
         errorf("--index: '%s' needs a fixed prefix and a date (e.g. tetragon-events-%%Y.%%m.%%d)",
                o->index_pattern);
+        return -1;
+    }
+    if (doc_index_pattern_check(o->incident_index, err, sizeof err) < 1 ||
+        o->incident_index[0] == '%') {
+        errorf("--incident-index: '%s' needs a fixed prefix and a date (e.g. "
+               "tetragon-incidents-%%Y.%%m.%%d)",
+               o->incident_index);
         return -1;
     }
     return 0;
@@ -492,6 +564,9 @@ int cli_parse(sink_opts *o, int argc, char **argv)
 
 void cli_free(sink_opts *o)
 {
+    if (o->webhook_secret)
+        memset(o->webhook_secret, 0, strlen(o->webhook_secret));
+    free(o->webhook_secret);
     http_conf_free(&o->http);
     conf_free(&o->kconf);
 }

@@ -26,7 +26,14 @@ typedef struct sink_opts {
     int inflight, gzip;
     size_t max_record;
     int verbosity;
-    const char *metrics_addr; /* --metrics-addr, NULL: no server */
+    const char *metrics_addr;   /* --metrics-addr, NULL: no server */
+    const char *incident_topic; /* Kafka topic of incident records */
+    const char *incident_index; /* strftime pattern of incident indices */
+    const char *alertmanager;   /* Alertmanager base URL, NULL: none */
+    const char *webhook;        /* alert webhook URL, NULL: none */
+    char *webhook_secret;       /* HMAC key (file or env, never argv) */
+    int alert_min_severity;     /* 1 info .. 5 critical */
+    size_t alert_queue;         /* alerts held per destination */
     http_conf http;
     conf kconf; /* -X settings for librdkafka */
 } sink_opts;

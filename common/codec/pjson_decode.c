@@ -27,6 +27,7 @@
 #include "google/protobuf/duration.pb-c.h"
 #include "google/protobuf/struct.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
+#include "util/base64.h"
 
 typedef struct dctx {
     pj_arena *a;
@@ -331,7 +332,7 @@ static int dec_bytes(dctx *c, uint32_t vi, ProtobufCBinaryData *dst)
     unsigned char *d = s ? pj_arena_alloc(c->a, n / 4 * 3 + 4) : NULL;
     if (!d)
         return nomem(c, vi);
-    long len = wkt_base64_decode(s, n, d);
+    long len = b64_decode(s, n, d, 0);
     if (len < 0)
         return derr(c, PJ_ERR_RANGE, vi, "invalid base64");
     dst->data = d;

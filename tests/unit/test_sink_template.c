@@ -138,7 +138,7 @@ static http_conf hc = {.timeout_ms = 10000, .connect_timeout_ms = 2000};
 static template_conf conf_for(const char *pattern, const char *stream, int days)
 {
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", srv.port); /* trailing '/' is cut */
-    template_conf c = {url, &hc, "tetragon", pattern, stream, days};
+    template_conf c = {url, &hc, "tetragon", pattern, stream, days, 0};
     return c;
 }
 
@@ -190,6 +190,29 @@ START_TEST(body_is_the_mapping)
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(o, "index_patterns"), 0)),
                      "tetragon-stream");
     ck_assert(json_is_object(json_object_get(o, "data_stream")));
+    json_decref(o);
+}
+END_TEST
+
+/* The incident template: its own mapping, its own version, and a priority
+ * above the events template's, so overlapping globs are no conflict. */
+START_TEST(incident_body)
+{
+    template_conf c = conf_for("tetragon-incidents-%Y.%m.%d", NULL, 0);
+    c.incidents = 1;
+    json_t *o = body_of(&c);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(o, "index_patterns"), 0)),
+                     "tetragon-incidents-*");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "version")), INCIDENT_TEMPLATE_VERSION);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "priority")), 210);
+    ck_assert_str_eq(json_string_value(prop(o, "incident", "first_time")), "date_nanos");
+    ck_assert_str_eq(json_string_value(prop(o, "incident", "exec_ids")), "keyword");
+    ck_assert_str_eq(json_string_value(prop(o, "threat", "framework")), "keyword");
+    ck_assert_ptr_null(prop(o, "enrichment", "severity")); /* events only */
+    json_decref(o);
+    c.incidents = 0;
+    o = body_of(&c);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "priority")), 200);
     json_decref(o);
 }
 END_TEST
@@ -246,11 +269,11 @@ END_TEST
 START_TEST(current_and_newer_are_kept)
 {
     static const answer current[] = {
-        {"GET", "/_index_template/tetragon", 200, HAVE(2, "tetragon-events-*")}};
+        {"GET", "/_index_template/tetragon", 200, HAVE(3, "tetragon-events-*")}};
     SCRIPT(current);
     template_conf c = conf_for("tetragon-events-%Y.%m.%d", NULL, 0);
     char err[256];
-    ck_assert_int_eq(TEMPLATE_VERSION, 2); /* HAVE(2, ...) is the current version */
+    ck_assert_int_eq(TEMPLATE_VERSION, 3); /* HAVE(3, ...) is the current version */
     ck_assert_str_eq(install(&c, 0, err, sizeof err), "current");
     ck_assert_uint_eq(requests(), 1); /* no PUT */
 
@@ -389,6 +412,7 @@ static void add_tests(TCase *tc)
 {
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, body_is_the_mapping);
+    tcase_add_test(tc, incident_body);
     tcase_add_test(tc, pattern_without_prefix_refused);
     tcase_add_test(tc, installs_when_missing);
     tcase_add_test(tc, current_and_newer_are_kept);
