@@ -163,7 +163,7 @@ static int index_glob(const template_conf *c, char *out, size_t n)
  * put 2.5 s on the median by itself.  Set explicitly rather than left to
  * the default, so an index nobody searched for a while does not go
  * search-idle (no refreshes until a search comes, which then waits).
- * Incidents get the same (their template version 2). */
+ * Incidents get the same (their template, new in this release, stays v1). */
 int template_body(const template_conf *c, buf *out)
 {
     char glob[256];

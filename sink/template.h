@@ -19,7 +19,7 @@
  * gets ours at the next start; one with a higher version is left alone. */
 #define TEMPLATE_VERSION 3
 /* The same for the incident template (tetragon-incidents-*). */
-#define INCIDENT_TEMPLATE_VERSION 2
+#define INCIDENT_TEMPLATE_VERSION 1
 
 typedef struct template_conf {
     const char *url; /* cluster base URL */
