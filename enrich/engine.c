@@ -304,7 +304,7 @@ static int gate(engine *e, int severity, enrich_job *o) {
 }
 
 static int dry_run(engine *e, enrich_job *j) {
-    char *body = prompt_build(&j->data, 1, e->c.model, e->c.mode, e->c.max_tokens);
+    char *body = prompt_build(j->data, e->c.model, e->c.mode, e->c.max_tokens);
     int rc = body ? dry_print(e, body) : -1;
     free(body);
     return (rc < 0 || cache_put(e->cache, j->key, DRY_MARK, wall_ms() / 1000) < 0) ? -1 : 0;

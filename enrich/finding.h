@@ -45,14 +45,6 @@ char *finding_to_json(const finding *f);
  * with finding_free), or -1 with err saying what was wrong (*out empty). */
 int finding_from_json(const char *json, size_t len, finding *out, char *err, size_t errlen);
 
-/* Parse a batch reply {"results":[{"id":I, ...finding...}, ...]} for n
- * events: out[I] and valid[I] = 1 for every item that validates; items
- * missing or invalid leave valid[I] = 0.  Returns 0, or -1 with err when
- * the reply as a whole is unusable (every valid[] 0 then).  Free each
- * valid out[] with finding_free. */
-int finding_batch_from_json(const char *json, size_t len, size_t n, finding *out, int *valid,
-                            char *err, size_t errlen);
-
 /* The JSON Schema of that object as a JSON text (static storage), sent to
  * the LLM as response_format. */
 const char *finding_schema(void);

@@ -9,9 +9,9 @@
  * the first being the one it was made for.  A request whose waiters were
  * all dropped (a revoked partition) still finishes and fills the cache, so
  * the next owner of those records finds the answer there.  In ordered mode
- * a ring of (slot, sequence) in arrival order says what may leave next; a
- * dropped slot's entry goes stale (its sequence no longer matches) and is
- * skipped. */
+ * each lane (a Kafka partition; stdin is lane 0) keeps its held records in
+ * arrival order in a list, and a record leaves when every record before it
+ * in its lane left: a slow record holds back its own partition only. */
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +26,13 @@ enum { R_FREE, R_WAIT, R_DONE };
 typedef struct rec {
     int state;
     flow_tag tag;
-    uint64_t seq;
     pj_arena *a;
     enrich_job j;
     Tetragonsidekick__EnrichedEvent *ee; /* R_DONE: what to emit, NULL for nothing */
     struct req *req;                     /* R_WAIT: the request waited for */
     struct rec *next_waiter;
+    struct rec *next_in_lane;            /* ordered mode: the lane's next record */
+    int in_lane;
 } rec;
 
 typedef struct req {
@@ -40,10 +41,11 @@ typedef struct req {
     char key[256];
 } req;
 
-typedef struct ring_entry {
-    size_t slot;
-    uint64_t seq;
-} ring_entry;
+typedef struct lane_q {
+    rec *head, *tail;
+} lane_q;
+
+#define MAX_LANES (1 << 20) /* partitions of one topic, with room to spare */
 
 struct flow {
     engine *e;
@@ -55,9 +57,8 @@ struct flow {
     size_t *free_slots, nfree;
     rec *next;              /* reserved by flow_arena for the next flow_add */
     req *buckets[NBUCKETS];
-    ring_entry *ring;       /* ordered mode: held records in arrival order */
-    size_t rhead, rlen;
-    uint64_t seq;
+    lane_q *lanes;            /* ordered mode: held records per lane, in arrival order */
+    size_t nlanes;
     size_t held;
     int failed;
 };
@@ -69,8 +70,7 @@ flow *flow_new(engine *e, const flow_conf *c, const flow_io *io, void *ctx) {
     if (f->c.max_pending == 0) f->c.max_pending = 1;
     f->recs = calloc(f->c.max_pending, sizeof *f->recs);
     f->free_slots = calloc(f->c.max_pending, sizeof *f->free_slots);
-    f->ring = calloc(f->c.max_pending, sizeof *f->ring);
-    if (f->recs == NULL || f->free_slots == NULL || f->ring == NULL) {
+    if (f->recs == NULL || f->free_slots == NULL) {
         flow_free(f);
         return NULL;
     }
@@ -90,7 +90,7 @@ void flow_free(flow *f) {
     for (size_t i = 0; f->recs && i < f->c.max_pending; i++) pj_arena_free(f->recs[i].a);
     free(f->recs);
     free(f->free_slots);
-    free(f->ring);
+    free(f->lanes);
     free(f);
 }
 
@@ -112,7 +112,62 @@ pj_arena *flow_arena(flow *f) {
     return f->next->a;
 }
 
+/* --- ordered mode: lanes -------------------------------------------------------- */
+
+/* The lane of tag, grown on first use; NULL when out of memory or out of
+ * range (reported). */
+static lane_q *lane_of(flow *f, int32_t id) {
+    if (id < 0 || id >= MAX_LANES) {
+        errorf("record lane %d out of range", (int)id);
+        return NULL;
+    }
+    if ((size_t)id >= f->nlanes) {
+        size_t n = (size_t)id + 1 > 2 * f->nlanes ? (size_t)id + 1 : 2 * f->nlanes;
+        lane_q *l = realloc(f->lanes, n * sizeof *l);
+        if (l == NULL) {
+            errorf("out of memory");
+            return NULL;
+        }
+        memset(l + f->nlanes, 0, (n - f->nlanes) * sizeof *l);
+        f->lanes = l;
+        f->nlanes = n;
+    }
+    return &f->lanes[id];
+}
+
+static void lane_push(lane_q *l, rec *r) {
+    r->next_in_lane = NULL;
+    r->in_lane = 1;
+    if (l->tail) l->tail->next_in_lane = r;
+    else l->head = r;
+    l->tail = r;
+}
+
+/* Take r out of its lane wherever it is (a record given up on a failure). */
+static void lane_unlink(flow *f, rec *r) {
+    lane_q *l = &f->lanes[r->tag.lane];
+    rec *prev = NULL;
+    for (rec *w = l->head; w; prev = w, w = w->next_in_lane)
+        if (w == r) {
+            if (prev) prev->next_in_lane = w->next_in_lane;
+            else l->head = w->next_in_lane;
+            if (l->tail == w) l->tail = prev;
+            break;
+        }
+    r->in_lane = 0;
+}
+
+/* Empty the lane id, or every lane when id < 0 (its records are dropped). */
+static void lane_clear(flow *f, int32_t id) {
+    for (size_t i = 0; i < f->nlanes; i++) {
+        if (id >= 0 && (size_t)id != i) continue;
+        for (rec *r = f->lanes[i].head; r; r = r->next_in_lane) r->in_lane = 0;
+        f->lanes[i].head = f->lanes[i].tail = NULL;
+    }
+}
+
 static void release(flow *f, rec *r) {
+    if (r->in_lane) lane_unlink(f, r);
     r->state = R_FREE;
     r->ee = NULL;
     r->req = NULL;
@@ -120,15 +175,14 @@ static void release(flow *f, rec *r) {
     f->held--;
 }
 
-/* Emit what may leave from the head of the ring. */
-static int pump(flow *f) {
-    while (f->rlen > 0) {
-        ring_entry *en = &f->ring[f->rhead];
-        rec *r = &f->recs[en->slot];
-        if (r->state != R_FREE && r->seq == en->seq && r->state != R_DONE) return 0;
-        f->rhead = (f->rhead + 1) % f->c.max_pending;
-        f->rlen--;
-        if (r->state != R_DONE || r->seq != en->seq) continue;   /* dropped */
+/* Emit what may leave from the head of r's lane. */
+static int pump(flow *f, const rec *r0) {
+    lane_q *l = &f->lanes[r0->tag.lane];
+    while (l->head && l->head->state == R_DONE) {
+        rec *r = l->head;
+        l->head = r->next_in_lane;
+        if (l->head == NULL) l->tail = NULL;
+        r->in_lane = 0;
         int rc = f->io->emit(f->ctx, r->tag, r->ee);
         release(f, r);
         if (rc < 0) return -1;
@@ -141,7 +195,7 @@ static int finish(flow *f, rec *r, Tetragonsidekick__EnrichedEvent *ee) {
     if (f->c.ordered) {
         r->state = R_DONE;
         r->ee = ee;
-        return pump(f);
+        return pump(f, r);
     }
     int rc = f->io->emit(f->ctx, r->tag, ee);
     release(f, r);
@@ -272,16 +326,14 @@ int flow_add(flow *f, flow_tag tag, tetra_event *ev) {
         errorf("out of memory, or a record past --max-pending");
         return -1;
     }
+    lane_q *l = f->c.ordered ? lane_of(f, tag.lane) : NULL;
+    if (f->c.ordered && l == NULL) return -1;
     rec *r = f->next;
     f->next = NULL;
     r->state = R_WAIT;
     r->tag = tag;
-    r->seq = f->seq++;
     f->held++;
-    if (f->c.ordered) {
-        f->ring[(f->rhead + f->rlen) % f->c.max_pending] = (ring_entry){(size_t)(r - f->recs), r->seq};
-        f->rlen++;
-    }
+    if (l) lane_push(l, r);
     if (ev == NULL) return finish(f, r, NULL);
     int rc = begin(f, r, ev);
     if (rc < 0 && r->state == R_WAIT && r->req == NULL) release(f, r);
@@ -308,18 +360,8 @@ static int step(flow *f, int wait_ms, int wake_fd) {
 
 int flow_step(flow *f, int wait_ms) { return step(f, wait_ms, -1); }
 
-/* Keep the ring to the live entries (after slots were dropped). */
-static void compact(flow *f) {
-    size_t n = 0, cap = f->c.max_pending;
-    for (size_t i = 0; i < f->rlen; i++) {
-        ring_entry en = f->ring[(f->rhead + i) % cap];
-        const rec *r = &f->recs[en.slot];
-        if (r->state != R_FREE && r->seq == en.seq) f->ring[(f->rhead + n++) % cap] = en;
-    }
-    f->rlen = n;
-}
-
 void flow_drop(flow *f, int32_t lane) {
+    lane_clear(f, lane);
     for (size_t i = 0; f->recs && i < f->c.max_pending; i++) {
         rec *r = &f->recs[i];
         if (r->state == R_FREE || (lane >= 0 && r->tag.lane != lane)) continue;
@@ -329,7 +371,6 @@ void flow_drop(flow *f, int32_t lane) {
         }
         release(f, r);
     }
-    compact(f);
 }
 
 int flow_run(flow *f, volatile sig_atomic_t *stop) {

@@ -7,7 +7,7 @@
  * is the loop they share.  A record that needs no LLM call leaves at once
  * (io->emit from inside flow_add); one that waits leaves when its answer,
  * failure or timeout comes, so output order is not input order unless
- * the flow is ordered.  Records of one behaviour share one request (single
+ * the flow is ordered, and then only within a lane (a partition).  Records of one behaviour share one request (single
  * flight).  At most max_pending records are held; flow_full() says when
  * the input must stop reading. */
 #ifndef TETRA_ENRICH_FLOW_H
@@ -50,7 +50,8 @@ typedef struct flow_io {
 
 typedef struct flow_conf {
     size_t max_pending; /* records held at once (>= 1) */
-    int ordered;        /* emit in the order flow_add saw the records */
+    int ordered;        /* emit each lane's records in the order flow_add saw
+                         * them (lanes are independent of one another) */
     int wake_fd;        /* readable when input is ready, or -1 */
 } flow_conf;
 

@@ -124,7 +124,7 @@ char *incident_llm_body(const char *data, const char *model, int mode, int max_t
                              user.p, "temperature", 0.0, "max_tokens", max_tokens);
     buf_free(&user);
     char *s = NULL;
-    if (body && prompt_put_constraint(body, mode, 1) == 0)
+    if (body && prompt_put_constraint(body, mode) == 0)
         s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(body);
     return s;

@@ -186,7 +186,9 @@ typedef struct kloop {
     buf val;
     pend *q;                 /* in produce order, so in need order */
     size_t head, n, cap;
+    rd_kafka_message_t *stash; /* consumed while the flow was full: next in */
     uint64_t last_commit, last_msg, would;
+    int paused;
     volatile sig_atomic_t *stop;
 } kloop;
 
@@ -244,6 +246,10 @@ static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_
     commit(k);
     for (size_t i = 0; i < n; i++) {
         if (k->inc) incflow_revoke(k->inc, parts[i]);
+        if (k->stash && k->stash->partition == parts[i]) {
+            rd_kafka_message_destroy(k->stash);
+            k->stash = NULL;
+        }
         if (k->f) flow_drop(k->f, parts[i]);
         offsets_drop(k->offs, parts[i]);
     }
@@ -319,11 +325,24 @@ static int take(kloop *k, flow *f, const rd_kafka_message_t *m) {
     return 0;
 }
 
+/* One record from the consumer into the flow, and it is destroyed. */
+static int take_one(kloop *k, flow *f, rd_kafka_message_t *m) {
+    int rc = take(k, f, m);
+    rd_kafka_message_destroy(m);
+    k->last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
+    return rc;
+}
+
 /* Up to a few hundred records per pass, the first waited for up to
  * wait_ms.  The end of the input is --idle-exit with nothing held. */
 static int read_kafka(void *ctx, flow *f, int wait_ms) {
     kloop *k = ctx;
     char err[256];
+    if (k->stash) {
+        rd_kafka_message_t *m = k->stash;
+        k->stash = NULL;
+        if (take_one(k, f, m) < 0) return -1;
+    }
     for (int i = 0; i < 500 && !flow_full(f); i++) {
         rd_kafka_message_t *m;
         int r = kafka_in_poll(k->in, i == 0 ? wait_ms : 0, &m, err, sizeof err);
@@ -332,19 +351,35 @@ static int read_kafka(void *ctx, flow *f, int wait_ms) {
             return -1;
         }
         if (r == 0) break;
-        int rc = take(k, f, m);
-        rd_kafka_message_destroy(m);
-        if (rc < 0) return -1;
-        k->last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
+        if (take_one(k, f, m) < 0) return -1;
     }
     if (k->o->idle_exit_ms && mono_ms() - k->last_msg >= k->o->idle_exit_ms && flow_held(f) == 0)
         return 0;
     return 1;
 }
 
+/* While --max-pending records are held, fetching pauses (every assigned
+ * partition, and those assigned meanwhile) but the consumer is still
+ * polled, so rebalances and errors are served and the member stays in
+ * its group however long the LLM takes.  A record that still comes (one
+ * fetched before the pause) is kept aside and goes in first when a slot
+ * frees; on resume librdkafka fetches again from after the last record
+ * polled, so nothing is skipped. */
+static int hold_back(kloop *k, flow *f) {
+    char err[256];
+    int full = flow_full(f);
+    if (full && !k->paused) stats_add(k->st, "pauses", 1);
+    k->paused = full;
+    kafka_in_pause(k->in, full);
+    if (!full || k->stash) return 0;
+    if (kafka_in_poll(k->in, 0, &k->stash, err, sizeof err) >= 0) return 0;
+    errorf("consumer: %s", err);
+    return -1;
+}
+
 static int tick(void *ctx, flow *f) {
     kloop *k = ctx;
-    (void)f;
+    if (hold_back(k, f) < 0) return -1;
     if (k->out) kafka_out_poll(k->out, 0);
     advance(k);
     if (mono_ms() - k->last_commit >= 1000) {
@@ -409,6 +444,7 @@ int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop)
     flow_free(k->f);
     kafka_out_free(k->out);
     offsets_free(k->offs);
+    if (k->stash) rd_kafka_message_destroy(k->stash);
     buf_free(&k->val);
     free(k->q);
     free(k);

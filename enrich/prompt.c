@@ -92,16 +92,11 @@ char *prompt_data(const facts *fx, const verdict *v, const char *summary) {
     return s;
 }
 
-static const char batch_text[] =
-    "\nThis request holds several events: the data block is a JSON array whose items each "
-    "have an id. Reply with one JSON object {\"results\": [...]} holding one object per event, "
-    "each with its id and the fields above.";
-
 /* The reply constraint for mode, as the members it adds to the body. */
-int prompt_put_constraint(json_t *body, int mode, size_t n) {
+int prompt_put_constraint(json_t *body, int mode) {
     switch (mode) {
     case PROMPT_GRAMMAR: {
-        char *g = schema_gbnf(n);
+        char *g = schema_gbnf();
         int rc = g ? json_object_set_new(body, "grammar", json_string(g)) : -1;
         free(g);
         return rc;
@@ -109,28 +104,18 @@ int prompt_put_constraint(json_t *body, int mode, size_t n) {
     case PROMPT_JSON_OBJECT:
         return json_object_set_new(body, "response_format",
                                    json_pack("{s:s,s:o*}", "type", "json_object", "schema",
-                                             schema_json(n, SCHEMA_NO_MAXLENGTH)));
+                                             schema_json(SCHEMA_NO_MAXLENGTH)));
     default:
         return json_object_set_new(
             body, "response_format",
             json_pack("{s:s,s:{s:s,s:b,s:o*}}", "type", "json_schema", "json_schema", "name",
-                      "enrichment", "strict", 1, "schema", schema_json(n, SCHEMA_NO_MAXLENGTH)));
+                      "enrichment", "strict", 1, "schema", schema_json(SCHEMA_NO_MAXLENGTH)));
     }
 }
 
-/* The data blocks, a batch as an array with ids. */
-static int put_data(buf *b, char *const *data, size_t n, int batch) {
-    if (!batch) return buf_puts(b, data[0]);
-    if (buf_putc(b, '[') < 0) return -1;
-    for (size_t i = 0; i < n; i++)
-        if (buf_printf(b, "%s{\"id\":%zu,\"data\":%s}", i ? "," : "", i, data[i]) < 0) return -1;
-    return buf_putc(b, ']');
-}
-
-static char *user_text(char *const *data, size_t n, int batch) {
+static char *user_text(const char *data) {
     buf b = BUF_INIT;
-    if (buf_puts(&b, batch ? "Explain each of these events." : "Explain this event.") < 0 ||
-        buf_puts(&b, "\nBEGIN UNTRUSTED EVENT DATA\n") < 0 || put_data(&b, data, n, batch) < 0 ||
+    if (buf_puts(&b, "Explain this event.\nBEGIN UNTRUSTED EVENT DATA\n") < 0 || buf_puts(&b, data) < 0 ||
         buf_puts(&b, "\nEND UNTRUSTED EVENT DATA") < 0) {
         buf_free(&b);
         return NULL;
@@ -138,41 +123,25 @@ static char *user_text(char *const *data, size_t n, int batch) {
     return b.p;
 }
 
-static char *system_prompt(size_t n) {
-    buf b = BUF_INIT;
-    if (buf_puts(&b, system_text) < 0 || (n > 1 && buf_puts(&b, batch_text) < 0)) {
-        buf_free(&b);
-        return NULL;
-    }
-    return b.p;
-}
-
-/* The worked example as one earlier turn: the example event and its answer
- * (for a batch, a batch of that one event). */
-static int put_example(json_t *msgs, size_t n) {
-    char *const ex[] = {(char *)example_data};
-    char *user = user_text(ex, 1, n > 1);
-    buf reply = BUF_INIT;
+/* The worked example as one earlier turn: the example event and its answer. */
+static int put_example(json_t *msgs) {
+    char *user = user_text(example_data);
     int rc = user ? 0 : -1;
-    if (rc == 0 && n > 1) rc = buf_printf(&reply, "{\"results\":[{\"id\":0,%s]}", example_reply + 1);
-    else if (rc == 0) rc = buf_puts(&reply, example_reply);
     if (rc == 0)
         rc = json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", user)) |
-             json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "assistant", "content", reply.p));
+             json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "assistant", "content", example_reply));
     free(user);
-    buf_free(&reply);
     return rc;
 }
 
-static json_t *messages(char *const *data, size_t n) {
-    char *user = user_text(data, n, n > 1), *sys = system_prompt(n);
+static json_t *messages(const char *data) {
+    char *user = user_text(data);
     json_t *msgs = json_array();
-    int rc = user && sys && msgs ? 0 : -1;
-    if (rc == 0) rc = json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system", "content", sys));
-    if (rc == 0) rc = put_example(msgs, n);
+    int rc = user && msgs ? 0 : -1;
+    if (rc == 0) rc = json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system", "content", system_text));
+    if (rc == 0) rc = put_example(msgs);
     if (rc == 0) rc = json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", user));
     free(user);
-    free(sys);
     if (rc < 0) {
         json_decref(msgs);
         return NULL;
@@ -180,10 +149,10 @@ static json_t *messages(char *const *data, size_t n) {
     return msgs;
 }
 
-char *prompt_build(char *const *data, size_t n, const char *model, int mode, int max_tokens) {
-    json_t *body = json_pack("{s:s,s:o*,s:f,s:i}", "model", model, "messages", messages(data, n),
-                             "temperature", 0.0, "max_tokens", max_tokens * (int)n);
-    if (body == NULL || json_object_get(body, "messages") == NULL || prompt_put_constraint(body, mode, n) < 0) {
+char *prompt_build(const char *data, const char *model, int mode, int max_tokens) {
+    json_t *body = json_pack("{s:s,s:o*,s:f,s:i}", "model", model, "messages", messages(data),
+                             "temperature", 0.0, "max_tokens", max_tokens);
+    if (body == NULL || json_object_get(body, "messages") == NULL || prompt_put_constraint(body, mode) < 0) {
         json_decref(body);
         return NULL;
     }
@@ -208,8 +177,7 @@ prompt_tmpl *prompt_tmpl_new(const char *model, int mode, int max_tokens) {
     prompt_tmpl *t = calloc(1, sizeof *t);
     if (t == NULL) return NULL;
     *t = (prompt_tmpl){.model = model, .mode = mode, .max_tokens = max_tokens};
-    char *const mark[1] = {DATA_MARK};
-    char *body = prompt_build(mark, 1, model, mode, max_tokens);
+    char *body = prompt_build(DATA_MARK, model, mode, max_tokens);
     char *at = body ? strstr(body, DATA_MARK) : NULL;
     /* exactly once, or the template cannot say where the data goes (and
      * every request is built in full, as prompt_build does) */
@@ -245,8 +213,7 @@ static int plain_ascii(const char *s) {
 
 char *prompt_fill(const prompt_tmpl *t, const char *data) {
     if (t->head == NULL || !plain_ascii(data)) {
-        char *const d[1] = {(char *)data};
-        return prompt_build(d, 1, t->model, t->mode, t->max_tokens);
+        return prompt_build(data, t->model, t->mode, t->max_tokens);
     }
     buf b = BUF_INIT;
     int rc = buf_reserve(&b, strlen(t->head) + 2 * strlen(data) + strlen(t->tail));

@@ -28,11 +28,10 @@ enum { PROMPT_JSON_SCHEMA, PROMPT_JSON_OBJECT, PROMPT_GRAMMAR };
 /* The mode named "json_schema", "json_object" or "grammar", or -1. */
 int prompt_mode_parse(const char *name);
 
-/* Build the request body for n data blocks (from prompt_data).  With n
- * == 1 the reply is one finding; with n > 1 the blocks travel as one JSON
- * array with ids 0..n-1 and the reply is {"results":[finding + id, ...]}.
- * Returns a new string (caller frees) or NULL when out of memory. */
-char *prompt_build(char *const *data, size_t n, const char *model, int mode, int max_tokens);
+/* Build the request body for one data block (from prompt_data); the reply
+ * is one finding.  Returns a new string (caller frees) or NULL when out of
+ * memory. */
+char *prompt_build(const char *data, const char *model, int mode, int max_tokens);
 
 /* The body of a one-event request made once for a model, mode and token
  * limit, as the text before and after the event's data: building it with
@@ -42,7 +41,7 @@ typedef struct prompt_tmpl prompt_tmpl;
 /* model must outlive the template.  NULL when out of memory. */
 prompt_tmpl *prompt_tmpl_new(const char *model, int mode, int max_tokens);
 void prompt_tmpl_free(prompt_tmpl *t);
-/* What prompt_build(&data, 1, ...) returns for t's model, mode and limit,
+/* What prompt_build(data, ...) returns for t's model, mode and limit,
  * byte for byte (a data block it cannot vouch for goes through
  * prompt_build).  New string, caller frees; NULL when out of memory. */
 char *prompt_fill(const prompt_tmpl *t, const char *data);
@@ -51,8 +50,8 @@ char *prompt_fill(const prompt_tmpl *t, const char *data);
  * fx must already be redacted; summary is the rules' summary. */
 char *prompt_data(const facts *fx, const verdict *v, const char *summary);
 
-/* Add the reply constraint of mode for n findings to a request body
+/* Add the reply constraint of mode for one finding to a request body
  * (incident_llm.c asks for the same finding shape).  Returns 0 or -1. */
-int prompt_put_constraint(json_t *body, int mode, size_t n);
+int prompt_put_constraint(json_t *body, int mode);
 
 #endif

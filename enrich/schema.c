@@ -75,24 +75,13 @@ static int finding_props(json_t *props, int bounds) {
                                          "maximum", 1));
 }
 
-static json_t *id_enum(size_t n) {
-    json_t *ids = json_array();
-    for (size_t i = 0; ids && i < n; i++)
-        if (json_array_append_new(ids, json_integer((json_int_t)i)) < 0) {
-            json_decref(ids);
-            return NULL;
-        }
-    return json_pack("{s:s,s:o*}", "type", "integer", "enum", ids);
-}
-
-/* One finding, with an "id" first when it is a batch item (n > 1). */
-static json_t *finding_object(size_t n, int bounds) {
+/* One finding: every property required, no other allowed. */
+json_t *schema_json(int bounds) {
     json_t *props = json_object();
     json_t *o = json_pack("{s:s,s:b,s:[],s:o*}", "type", "object", "additionalProperties", 0,
                           "required", "properties", props);
     json_t *req = json_object_get(o, "required");
     int rc = o ? 0 : -1;
-    if (rc == 0 && n > 1) rc = json_object_set_new(props, "id", id_enum(n));
     if (rc == 0) rc = finding_props(props, bounds);
     const char *key;
     json_t *v;
@@ -104,14 +93,6 @@ static json_t *finding_object(size_t n, int bounds) {
     return o;
 }
 
-json_t *schema_json(size_t n, int bounds) {
-    json_t *f = finding_object(n, bounds);
-    if (f == NULL || n == 1) return f;
-    return json_pack("{s:s,s:b,s:[s],s:{s:{s:s,s:I,s:I,s:o}}}", "type", "object",
-                     "additionalProperties", 0, "required", "results", "properties", "results",
-                     "type", "array", "minItems", (json_int_t)n, "maxItems", (json_int_t)n,
-                     "items", f);
-}
 
 /* --- GBNF ------------------------------------------------------------------- */
 
@@ -163,22 +144,9 @@ static int put_bounded(buf *b) {
                : 0;
 }
 
-/* root: one finding, or {"results":[item0, item1, ...]} with fixed ids. */
-static int put_root(buf *b, size_t n) {
-    if (n == 1) return buf_puts(b, "root ::= \"{\" sp body\n");
-    if (buf_puts(b, "root ::= \"{\" sp " KEY("results") "\"[\" sp") < 0) return -1;
-    for (size_t i = 0; i < n; i++)
-        if (buf_printf(b, "%s item%zu", i ? " \",\" sp" : "", i) < 0) return -1;
-    if (buf_puts(b, " sp \"]\" sp \"}\"\n") < 0) return -1;
-    for (size_t i = 0; i < n; i++)
-        if (buf_printf(b, "item%zu ::= \"{\" sp " KEY("id") "\"%zu\" \",\" sp body\n", i, i) < 0)
-            return -1;
-    return 0;
-}
-
-char *schema_gbnf(size_t n) {
+char *schema_gbnf(void) {
     buf b = BUF_INIT;
-    if (put_root(&b, n) < 0 || buf_puts(&b, gbnf_body) < 0 || put_bounded(&b) < 0 ||
+    if (buf_puts(&b, "root ::= \"{\" sp body\n") < 0 || buf_puts(&b, gbnf_body) < 0 || put_bounded(&b) < 0 ||
         put_enums(&b) < 0) {
         buf_free(&b);
         return NULL;

@@ -29,15 +29,14 @@ enum {
                           * turns each maxLength into that many nested groups */
 };
 
-/* The JSON Schema for one finding (n == 1), or for a batch of n:
- * {"results":[exactly n findings, each with an "id" from 0 to n-1]}.
- * Returns a new reference, NULL when out of memory. */
-json_t *schema_json(size_t n, int bounds);
+/* The JSON Schema for one finding.  Returns a new reference, NULL when out
+ * of memory. */
+json_t *schema_json(int bounds);
 
-/* The same as a GBNF grammar (llama.cpp's "grammar" request field).  A
- * batch's items carry the ids 0..n-1 in that order.  Strings are printable
- * ASCII without quote or backslash, so a length in characters is a length
- * in bytes.  Returns a new string (caller frees), NULL when out of memory. */
-char *schema_gbnf(size_t n);
+/* The same as a GBNF grammar (llama.cpp's "grammar" request field).
+ * Strings are printable ASCII without quote or backslash, so a length in
+ * characters is a length in bytes.  Returns a new string (caller frees),
+ * NULL when out of memory. */
+char *schema_gbnf(void);
 
 #endif

@@ -2,13 +2,19 @@
  * (--transactional-id ID).
  *
  * Consumed records go through flow.c, many LLM requests in flight, but
- * the flow is ordered: a record leaves only after every record before it,
- * so what a transaction holds is always every record of a partition up to
- * some offset, all of them finished, and the offset after the last one is
- * exactly the input position to commit.  (Leaving out of order would put
- * finished records beyond the commit point into a transaction; a restart
- * from that point would produce them twice.)  Records that wait for the
- * LLM stay in the flow, outside any transaction.  Finished records are
+ * the flow is ordered per partition: a record leaves only after every
+ * earlier record of its own partition, so what a transaction holds of a
+ * partition is always every record up to some offset, all of them
+ * finished, and the offset after the last one is exactly that partition's
+ * input position to commit (its oldest unfinished record).  Partitions do
+ * not wait for one another: a slow LLM call on one holds back only the
+ * records behind it in that partition, and the transaction commits the
+ * others' progress.  Within a partition the order cannot be relaxed: a
+ * transaction carries one consumer offset per partition, so a finished
+ * record beyond the oldest unfinished one would be committed as output
+ * but not as input, and produced again after a restart from that offset.
+ * Records that wait for the LLM stay in the flow, outside any transaction;
+ * while --max-pending records are held, fetching pauses.  Finished records are
  * gathered in batches (up to TXN_BATCH records or TXN_MS milliseconds); a
  * batch's enriched records and the consumer offsets after it travel in one
  * transaction (send_offsets_to_transaction), so the output of a batch and
@@ -64,6 +70,8 @@ typedef struct tx {
     int64_t next[MAX_PARTS]; /* offset after the last record of the batch, -1 none */
     volatile sig_atomic_t *stop;
     int fatal;
+    int paused;               /* fetching is paused: the flow is full */
+    rd_kafka_message_t *stash; /* consumed while the flow was full: next in */
     uint64_t last_msg, would;
 } tx;
 
@@ -95,6 +103,29 @@ static void rewind_consumer(tx *t)
     rd_kafka_topic_partition_list_destroy(a);
 }
 
+/* Pause (paused != 0) or resume fetching for the partitions of l, or of
+ * the whole assignment when l is NULL. */
+static void pause_fetch(tx *t, rd_kafka_topic_partition_list_t *l, int paused)
+{
+    rd_kafka_topic_partition_list_t *all = NULL;
+    if (l == NULL && (rd_kafka_assignment(t->c, &all) != RD_KAFKA_RESP_ERR_NO_ERROR || all == NULL))
+        return;
+    if (paused)
+        rd_kafka_pause_partitions(t->c, l ? l : all);
+    else
+        rd_kafka_resume_partitions(t->c, l ? l : all);
+    if (all)
+        rd_kafka_topic_partition_list_destroy(all);
+}
+
+static void drop_stash(tx *t, int32_t part)
+{
+    if (t->stash && (part < 0 || t->stash->partition == part)) {
+        rd_kafka_message_destroy(t->stash);
+        t->stash = NULL;
+    }
+}
+
 /* Decide what an error of the transactional API means.  Returns 0 when the
  * batch was aborted and rewound (go on), -1 when fatal. */
 static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what)
@@ -118,6 +149,7 @@ static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what)
     stats_add(t->st, "txn_aborts", 1);
     clear_batch(t);
     flow_drop(t->f, -1);
+    drop_stash(t, -1);
     rewind_consumer(t);
     return 0;
 }
@@ -181,8 +213,8 @@ static int begin(tx *t)
     return 0;
 }
 
-/* Eager or cooperative: hand the partitions over; before losing some,
- * commit what was done for them. */
+/* Eager or cooperative: hand the partitions over (paused while the flow
+ * is full); before losing some, commit what was done for them. */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -196,12 +228,16 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         } else {
             rd_kafka_assign(rk, parts);
         }
+        if (t->paused)
+            pause_fetch(t, parts, 1);
         return;
     }
     if (commit_batch(t) < 0)
         warnf("rebalance: the open batch could not be committed");
-    for (int i = 0; parts && i < parts->cnt; i++)
+    for (int i = 0; parts && i < parts->cnt; i++) {
+        drop_stash(t, parts->elems[i].partition);
         flow_drop(t->f, parts->elems[i].partition);
+    }
     if (coop) {
         rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
         if (e)
@@ -298,24 +334,37 @@ static int take(tx *t, flow *f, const rd_kafka_message_t *m)
     return flow_add(f, (flow_tag){.lane = m->partition, .off = m->offset}, ev);
 }
 
+/* A polled message: a record into the flow, or an error warned about;
+ * destroyed either way. */
+static int take_one(tx *t, flow *f, rd_kafka_message_t *m)
+{
+    int rc = 0;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rc = take(t, f, m);
+        t->last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
+    } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        uint64_t skipped;
+        if (msg_ratelimit("consumer", 10, &skipped))
+            warnf("consumer: %s", rd_kafka_message_errstr(m));
+    }
+    rd_kafka_message_destroy(m);
+    return rc;
+}
+
 static int read_txn(void *ctx, flow *f, int wait_ms)
 {
     tx *t = ctx;
+    if (t->stash) {
+        rd_kafka_message_t *m = t->stash;
+        t->stash = NULL;
+        if (take_one(t, f, m) < 0)
+            return -1;
+    }
     for (int i = 0; i < 500 && !flow_full(f) && !t->fatal; i++) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(t->c, i == 0 ? wait_ms : 0);
         if (m == NULL)
             break;
-        int rc = 0;
-        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            rc = take(t, f, m);
-            t->last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
-        } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            uint64_t skipped;
-            if (msg_ratelimit("consumer", 10, &skipped))
-                warnf("consumer: %s", rd_kafka_message_errstr(m));
-        }
-        rd_kafka_message_destroy(m);
-        if (rc < 0)
+        if (take_one(t, f, m) < 0)
             return -1;
     }
     if (t->fatal)
@@ -326,10 +375,26 @@ static int read_txn(void *ctx, flow *f, int wait_ms)
     return 1;
 }
 
+/* While --max-pending records are held, fetching pauses but the
+ * consumer is still polled: rebalances are served and the member stays in
+ * its group however long the LLM takes (see kafka.c's hold_back). */
+static void hold_back(tx *t, flow *f)
+{
+    int full = flow_full(f);
+    if (full != t->paused) {
+        if (full)
+            stats_add(t->st, "pauses", 1);
+        pause_fetch(t, NULL, full);
+        t->paused = full;
+    }
+    if (full && t->stash == NULL)
+        t->stash = rd_kafka_consumer_poll(t->c, 0);
+}
+
 static int tick(void *ctx, flow *f)
 {
     tx *t = ctx;
-    (void)f;
+    hold_back(t, f);
     if (t->p)
         rd_kafka_poll(t->p, 0);
     if (t->open && (t->nbatch >= TXN_BATCH || mono_ms() - t->batch_start >= TXN_MS) &&
@@ -425,6 +490,7 @@ int run_kafka_txn(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *s
     if (o->ec.dry_run && t->c)
         infof("dry run: %" PRIu64 " records would have been produced to %s; nothing was produced"
               " or committed", t->would, o->out_topic);
+    drop_stash(t, -1);
     flow_free(t->f);
     buf_free(&t->val);
     free(t);

@@ -20,17 +20,19 @@
     ","                                                                                            \
     "\"tactic\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}},"
 
-/* The mappings, as JSON text so it reads like what OpenSearch shows. */
+/* The mappings, as JSON text so it reads like what OpenSearch shows.
+ * tetragon (the raw event) is "dynamic": false: kept whole in _source,
+ * its fields not indexed.  Indexed dynamically (about 850 fields over the
+ * event kinds) it cost OpenSearch three quarters of its CPU per document
+ * (2.7 of 3.5 ms on the project's 2-core machine), and every new index
+ * stalled its first _bulk requests for tens of seconds on one
+ * cluster-state update per new field; the fields people search are mapped
+ * from the same event below.  A cluster that
+ * wants some tetragon.* field indexed adds it to a template of a higher
+ * version (unmapped fields stay unindexed, mapped ones are indexed). */
 static const char mappings[] =
     "{\"dynamic\":true,\"date_detection\":false,\"numeric_detection\":false,"
     "\"dynamic_templates\":["
-    "{\"tetragon_label_maps\":{\"path_match\":\"tetragon.*labels\",\"match_mapping_type\":"
-    "\"object\","
-    "\"mapping\":{\"type\":\"object\",\"enabled\":false}}},"
-    "{\"tetragon_annotation_maps\":{\"path_match\":\"tetragon.*annotations\","
-    "\"match_mapping_type\":\"object\",\"mapping\":{\"type\":\"object\",\"enabled\":false}}},"
-    "{\"tetragon_strings\":{\"path_match\":\"tetragon.*\",\"match_mapping_type\":\"string\","
-    "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}},"
     "{\"other_strings\":{\"match_mapping_type\":\"string\","
     "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}}],"
     "\"properties\":{" MAP_TIME_AND_MESSAGE
@@ -79,7 +81,7 @@ static const char mappings[] =
     "\"fingerprint\":{\"type\":\"keyword\"},\"llm_status\":{\"type\":\"keyword\"},"
     "\"latency_ms\":{\"type\":\"long\"},\"tokens_in\":{\"type\":\"long\"},"
     "\"tokens_out\":{\"type\":\"long\"},\"rules\":{\"type\":\"keyword\"}}},"
-    "\"tetragon\":{\"type\":\"object\",\"dynamic\":true}}}";
+    "\"tetragon\":{\"type\":\"object\",\"dynamic\":false}}}";
 
 /* Incident documents (incident.h): the ECS fields they share with events
  * mapped the same way, and the incident itself explicitly, its timeline
@@ -155,6 +157,13 @@ static int index_glob(const template_conf *c, char *out, size_t n)
     return 0;
 }
 
+/* refresh_interval 1s: a document is searchable within about a second of
+ * its _bulk, which the pipeline's latency target (p99 under 2 s from
+ * capture to search, bench/latency.sh) needs; 5s saved refresh work but
+ * put 2.5 s on the median by itself.  Set explicitly rather than left to
+ * the default, so an index nobody searched for a while does not go
+ * search-idle (no refreshes until a search comes, which then waits).
+ * Incidents get the same (their template, new in this release, stays v1). */
 int template_body(const template_conf *c, buf *out)
 {
     char glob[256];
@@ -165,7 +174,7 @@ int template_body(const template_conf *c, buf *out)
                       "{\"index_patterns\":[\"%s\"],\"priority\":%d,\"version\":%d,%s"
                       "\"_meta\":{\"managed_by\":\"tetra-sink\"},"
                       "\"template\":{\"settings\":{\"index\":{\"mapping\":{\"total_fields\":"
-                      "{\"limit\":5000}},\"refresh_interval\":\"5s\"}},\"mappings\":%s}}",
+                      "{\"limit\":5000}},\"refresh_interval\":\"1s\"}},\"mappings\":%s}}",
                       glob, k->priority, k->version, c->data_stream ? "\"data_stream\":{}," : "",
                       k->mappings);
 }

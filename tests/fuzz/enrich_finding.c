@@ -1,11 +1,9 @@
 /* enrich_finding.c - fuzz target: the LLM reply parser and validator
- * (enrich/finding.c: finding_from_json for one event, and
- * finding_batch_from_json for a batch reply).
+ * (enrich/finding.c: finding_from_json).
  *
  * What an LLM writes is untrusted twice over: the model can be steered by
  * the event text it explains (prompt injection), and a proxy or a broken
- * server can return anything.  Byte 0 picks a single reply or a batch of
- * 1 to 8; the rest is the reply.  Checks besides the sanitizers: every
+ * server can return anything.  The input is the reply.  Checks besides the sanitizers: every
  * accepted finding respects the schema's bounds, and serialises to JSON
  * that the validator accepts again and that serialises the same (what the
  * cache stores and reads back). */
@@ -55,32 +53,13 @@ static void round_trip(const finding *f)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[256];
-    if (size < 1)
-        return 0;
-    const char *json = (const char *)data + 1;
-    size_t len = size - 1;
-    if ((data[0] & 0x80) == 0) {
-        finding f;
-        err[0] = '\0';
-        if (finding_from_json(json, len, &f, err, sizeof(err)) == 0) {
-            round_trip(&f);
-            finding_free(&f);
-        } else {
-            FUZZ_CHECK(err[0] != '\0' && f.summary == NULL && f.nind == 0 && f.nnext == 0);
-        }
-        return 0;
+    finding f;
+    err[0] = '\0';
+    if (finding_from_json((const char *)data, size, &f, err, sizeof(err)) == 0) {
+        round_trip(&f);
+        finding_free(&f);
+    } else {
+        FUZZ_CHECK(err[0] != '\0' && f.summary == NULL && f.nind == 0 && f.nnext == 0);
     }
-    size_t n = 1 + data[0] % 8;
-    finding out[8];
-    int valid[8];
-    memset(out, 0, sizeof(out));
-    if (finding_batch_from_json(json, len, n, out, valid, err, sizeof(err)) < 0)
-        for (size_t i = 0; i < n; i++)
-            FUZZ_CHECK(!valid[i]);
-    for (size_t i = 0; i < n; i++)
-        if (valid[i]) {
-            round_trip(&out[i]);
-            finding_free(&out[i]);
-        }
     return 0;
 }

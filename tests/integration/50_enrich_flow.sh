@@ -15,7 +15,6 @@ T=$(mktemp -d) || exit 1
 srv=
 trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; rm -rf "$T"' EXIT
 fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 . "$ROOT/tests/integration/enrich/lib.sh"
 fake_llm "$T" 1
 served() { curl -s "$URL/models" | jq .served; }

@@ -16,25 +16,9 @@
 set -u
 [ -n "${KAFKA_BROKERS:-}" ] || { echo "KAFKA_BROKERS unset"; exit 77; }
 command -v kcat >/dev/null || { echo "kcat not installed"; exit 77; }
-E="$BIN/tetra-enrich"
-S="$ROOT/tests/fixtures/scenarios"
-T=$(mktemp -d) || exit 1
-srv= pid=
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; [ -n "$srv" ] && kill "$srv" 2>/dev/null; rm -rf "$T"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 . "$ROOT/tests/integration/enrich/lib.sh"
-fake_llm "$T" 2
-id="$$-$(date +%s)"
-RAW="flow-raw-$id"
+kafka_flow_setup flow 2 600
 
-repeat_scenarios 600 >"$T/in"
-total=$(wc -l <"$T/in")
-"$BIN/tetra-capture" -q -b "$KAFKA_BROKERS" -t "$RAW" <"$T/in" || bad "capture exit $?"
-
-keys() { # topic isolation-level -> keys, one a line
-    kcat -C -q -b "$KAFKA_BROKERS" -t "$1" -o beginning -e -X "isolation.level=$2" -f '%k\n' 2>/dev/null
-}
 # enrich OUT GROUP ERRFILE [options]: in the background, pid= tetra-enrich
 enrich_bg() {
     out=$1 g=$2 errf=$3; shift 3

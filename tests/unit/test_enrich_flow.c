@@ -297,6 +297,36 @@ START_TEST(ordered_keeps_input_order)
 }
 END_TEST
 
+/* Ordered per lane (transactions): a record waiting for the LLM holds
+ * back the records behind it in its own partition only; a dropped lane's
+ * held records never leave and do not hold anything back. */
+START_TEST(ordered_per_lane)
+{
+    sink s = {0};
+    flow *f = flow_at(eng, 16, 1, &s);
+    add(f, "shadow-read", 1, 0, 0);       /* lane 0 waits for the LLM */
+    add(f, "normal-start", 2, 0, 1);
+    add(f, "normal-start", 3, 1, 0);      /* lane 1 is not held back */
+    add(f, "normal-start", 4, 1, 1);
+    ck_assert_uint_eq(s.n, 2);
+    ck_assert_int_eq(s.tags[0].lane, 1);
+    ck_assert_int_eq(s.tags[1].lane, 1);
+    ck_assert_int_eq(s.tags[1].off, 1);
+    add(f, "miner", 5, 2, 0);             /* lane 2 waits, then is dropped */
+    add(f, "normal-start", 6, 2, 1);
+    flow_drop(f, 2);
+    settle(f);
+    ck_assert_uint_eq(s.n, 4);
+    ck_assert_int_eq(s.tags[2].lane, 0);
+    ck_assert_int_eq(s.tags[2].off, 0);
+    ck_assert_int_eq(s.tags[3].off, 1);
+    add(f, "normal-start", 7, 2, 0);      /* the lane works again after the drop */
+    ck_assert_uint_eq(s.n, 5);
+    ck_assert_uint_eq(flow_held(f), 0);
+    flow_free(f);
+}
+END_TEST
+
 START_TEST(max_pending_fills_and_empties)
 {
     sink s = {0};
@@ -366,6 +396,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, single_flight);
     tcase_add_test(tc, side_by_side);
     tcase_add_test(tc, ordered_keeps_input_order);
+    tcase_add_test(tc, ordered_per_lane);
     tcase_add_test(tc, max_pending_fills_and_empties);
     tcase_add_test(tc, dropped_lane_not_emitted_but_cached);
     tcase_add_test(tc, commit_floor);

@@ -69,25 +69,6 @@ START_TEST(bad_replies_rejected)
 }
 END_TEST
 
-START_TEST(batch_reply_per_item)
-{
-    char json[2048], err[256];
-    const char *item = strchr(good, '{') + 1;   /* the fields without the opening brace */
-    snprintf(json, sizeof json,
-             "{\"results\":[{\"id\":2,%s,{\"id\":0,\"severity\":\"urgent\"},{\"id\":7,%s]}", item, item);
-    finding out[3];
-    int valid[3];
-    ck_assert_int_eq(finding_batch_from_json(json, strlen(json), 3, out, valid, err, sizeof err), 0);
-    ck_assert_int_eq(valid[0], 0);   /* invalid item */
-    ck_assert_int_eq(valid[1], 0);   /* missing */
-    ck_assert_int_eq(valid[2], 1);
-    ck_assert_int_eq(out[2].severity, SEV_CRITICAL);
-    ck_assert_ptr_nonnull(strstr(err, "results["));
-    finding_free(&out[2]);
-    ck_assert_int_eq(finding_batch_from_json("{\"x\":1}", 7, 3, out, valid, err, sizeof err), -1);
-}
-END_TEST
-
 START_TEST(schema_is_json)
 {
     json_error_t je;
@@ -156,7 +137,6 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, valid_reply_accepted);
     tcase_add_test(tc, bad_replies_rejected);
     tcase_add_test(tc, schema_is_json);
-    tcase_add_test(tc, batch_reply_per_item);
     tcase_add_test(tc, breaker_states);
     tcase_add_test(tc, policy_threshold_budget_rate);
     tcase_add_test(tc, backoff);

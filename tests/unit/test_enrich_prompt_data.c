@@ -116,8 +116,7 @@ START_TEST(hostile_text_stays_data)
     ck_assert_str_eq(get(o, "event", "args"), hostile);
     json_decref(o);
 
-    char *const blocks[1] = {data};
-    char *body = prompt_build(blocks, 1, "m", PROMPT_JSON_SCHEMA, 100);
+    char *body = prompt_build(data, "m", PROMPT_JSON_SCHEMA, 100);
     ck_assert_ptr_nonnull(body);
     json_t *b = json_loads(body, 0, NULL);
     ck_assert_ptr_nonnull(b);
