@@ -3,7 +3,6 @@
  * Thin on purpose: parse the command line, build the engine, run the loop,
  * print the summary line.  Everything else lives in the modules beside it
  * (engine.c and what it uses, run.c for the I/O). */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +13,8 @@
 #include "kafka.h"
 #include "metrics.h"
 #include "msg.h"
+#include "prog.h"
 #include "run.h"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig) {
-    (void)sig;
-    stop_flag = 1;
-}
 
 static void summary(const engine *e, stats *st) {
     char line[2048];
@@ -55,21 +48,21 @@ static int run(enrich_opts *o) {
     char err[512];
     stats st;
     uint64_t loaded = 0;
-    if (declare(&st) < 0) return 1;
-    if (o->cache_topic && kafka_cache_attach(o, &o->ec) < 0) return 1;
+    if (declare(&st) < 0) return EXIT_RUNTIME;
+    if (o->cache_topic && kafka_cache_attach(o, &o->ec) < 0) return EXIT_RUNTIME;
     engine *e = engine_new(&o->ec, err, sizeof err);
     if (e == NULL) {
         errorf("%s", err);
         kafka_cache_detach();
-        return engine_bad_rules() ? 2 : 1;
+        return engine_bad_rules() ? EXIT_USAGE : EXIT_RUNTIME;
     }
     if (o->cache_topic && kafka_cache_load(o, e, &loaded) == 0)
         notef("loaded %llu cached explanations from %s", (unsigned long long)loaded, o->cache_topic);
     stats_add(&st, "cache_loaded", loaded);
-    int rc = start_metrics(o, e, &st) < 0 ? 1
-             : !o->in_topic ? run_stdio(o, e, &st, &stop_flag)
-             : o->txn_id  ? run_kafka_txn(o, e, &st, &stop_flag)
-                          : run_kafka(o, e, &st, &stop_flag);
+    int rc = start_metrics(o, e, &st) < 0 ? EXIT_RUNTIME
+             : !o->in_topic ? run_stdio(o, e, &st, &prog_stop)
+             : o->txn_id  ? run_kafka_txn(o, e, &st, &prog_stop)
+                          : run_kafka(o, e, &st, &prog_stop);
     metrics_stop(); /* before the summary adds the engine's counters to st */
     kafka_cache_detach();
     summary(e, &st);
@@ -81,26 +74,22 @@ int main(int argc, char **argv) {
     enrich_opts o;
     msg_init("tetra-enrich", MSG_NORMAL);
     int rc = cli_parse(argc, argv, &o);
-    if (rc != 0) {
-        cli_free(&o);
-        if (rc == 2)
-            msg_try_help();
-        return rc == 1 ? 0 : 2;
-    }
-    msg_set_level(o.verbosity);
-    if (o.list_rules) {
+    if (rc < 0 && o.list_rules) {
         engine_list_rules(stdout);
-        return fflush(stdout) == 0 ? 0 : 1;
+        rc = EXIT_OK;
+    } else if (rc < 0 && prog_signals() < 0) {
+        errorf("cannot install signal handlers");
+        rc = EXIT_RUNTIME;
+    } else if (rc < 0) {
+        srand((unsigned)time(NULL) ^ (unsigned)getpid());
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            errorf("curl_global_init failed");
+            rc = EXIT_RUNTIME;
+        } else {
+            rc = run(&o);
+            curl_global_cleanup();
+        }
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    srand((unsigned)time(NULL) ^ (unsigned)getpid());
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        errorf("curl_global_init failed");
-        return 1;
-    }
-    rc = run(&o);
-    curl_global_cleanup();
     cli_free(&o);
-    return rc;
+    return prog_close_stdout(rc);
 }

@@ -31,14 +31,6 @@
 
 extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
-
 typedef struct sink {
     sink_opts *o;
     stats st;
@@ -351,9 +343,9 @@ static int install_template(sink *s)
             return -1;
         }
         warnf("index template: %s; trying again", err);
-        for (long t = 0; t < delay && !stop_flag; t += 100)
+        for (long t = 0; t < delay && !prog_stop; t += 100)
             usleep(100000);
-        if (stop_flag)
+        if (prog_stop)
             return 1;
         if (delay < 15000)
             delay *= 2;
@@ -542,7 +534,7 @@ static int pump(sink *s, int timeout_ms, int flush)
 
 static void loop(sink *s)
 {
-    while (!stop_flag && !s->fatal) {
+    while (!prog_stop && !s->fatal) {
         int got = 0;
         if (s->kin)
             read_kafka(s, &got);
@@ -558,11 +550,12 @@ static void loop(sink *s)
 }
 
 /* After input ends or a stop was asked: send everything held, wait for it
- * up to --drain-ms, then commit what finished. */
+ * up to --drain-ms (or until a second stop signal), then commit what
+ * finished. */
 static void drain(sink *s)
 {
     int64_t deadline = bulk_now_ms() + s->o->drain_ms;
-    while (!s->fatal && pending(s) && bulk_now_ms() < deadline)
+    while (!s->fatal && pending(s) && bulk_now_ms() < deadline && !prog_stop_now)
         pump(s, 50, 1);
     if (s->kin)
         commit(s);
@@ -600,17 +593,6 @@ static int print_template(sink_opts *o)
     if (r < 0)
         errorf("cannot write the template");
     return r < 0 ? EXIT_RUNTIME : EXIT_OK;
-}
-
-static void signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    (void)sigaction(SIGTERM, &sa, NULL); /* cannot fail for these signals */
-    (void)sigaction(SIGINT, &sa, NULL);
-    (void)signal(SIGPIPE, SIG_IGN);
 }
 
 /* /readyz: OpenSearch answers.  Runs on the metrics thread with its own
@@ -655,7 +637,9 @@ int sink_run(sink_opts *o)
         errorf("cannot initialise libcurl");
         return EXIT_RUNTIME;
     }
-    signals();
+    /* cannot fail for these signals */
+    (void)prog_signals();
+    (void)prog_ignore_sigpipe();
     sink s;
     memset(&s, 0, sizeof s);
     s.o = o;
@@ -671,7 +655,9 @@ int sink_run(sink_opts *o)
         /* no drain runs after a fatal error: say which ended the wait */
         if (left)
             errorf("%zu record%s not delivered %s%s", left, left == 1 ? " was" : "s were",
-                   s.fatal ? "because of the error above" : "before --drain-ms ran out",
+                   s.fatal          ? "because of the error above"
+                   : prog_stop_now ? "before a second stop signal"
+                                   : "before --drain-ms ran out",
                    s.kin ? "; their offsets were not committed" : "");
         if (left || s.fatal)
             status = EXIT_RUNTIME;
