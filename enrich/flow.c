@@ -335,6 +335,7 @@ void flow_drop(flow *f, int32_t lane) {
 int flow_run(flow *f, volatile sig_atomic_t *stop) {
     int eof = 0;
     for (;;) {
+        if (*stop > 1) return 0; /* a second signal (prog.h): stop now, held records are lost */
         if (*stop && !eof) {
             if (!f->io->drain_on_stop) return 0;
             eof = 1;

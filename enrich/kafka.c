@@ -32,6 +32,7 @@
 #include "kafka_in.h"
 #include "kafka_out.h"
 #include "msg.h"
+#include "prog.h"
 #include "offsets.h"
 #include "flow.h"
 
@@ -372,7 +373,7 @@ static int open_clients(kloop *k, char *err, size_t errlen) {
 
 static void finish(kloop *k, int *rc) {
     if (k->out) {
-        uint64_t lost = kafka_out_flush(k->out, NULL);
+        uint64_t lost = kafka_out_flush(k->out, &prog_stop_now);
         if (lost > 0) {
             errorf("%" PRIu64 " enriched records not delivered: %s", lost, kafka_out_error(k->out));
             *rc = 1;
