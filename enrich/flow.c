@@ -120,7 +120,7 @@ static void release(flow *f, rec *r) {
 }
 
 /* Emit what may leave from the head of the ring. */
-static int pump(flow *f) {
+static int emit_in_order(flow *f) {
     while (f->rlen > 0) {
         ring_entry *en = &f->ring[f->rhead];
         rec *r = &f->recs[en->slot];
@@ -140,7 +140,7 @@ static int finish(flow *f, rec *r, Tetragonsidekick__EnrichedEvent *ee) {
     if (f->c.ordered) {
         r->state = R_DONE;
         r->ee = ee;
-        return pump(f);
+        return emit_in_order(f);
     }
     int rc = f->io->emit(f->ctx, r->tag, ee);
     release(f, r);

@@ -51,7 +51,7 @@
 #define MAX_PARTS 1024
 #define TYPE_ENRICHED "tetragonsidekick.EnrichedEvent"
 
-typedef struct tx {
+typedef struct txn_run {
     enrich_opts *o;
     stats *st;
     rd_kafka_t *c, *p;      /* p is NULL in a dry run */
@@ -64,7 +64,7 @@ typedef struct tx {
     volatile sig_atomic_t *stop;
     int fatal;
     uint64_t last_msg, would;
-} tx;
+} txn_run;
 
 static uint64_t mono_ms(void)
 {
@@ -73,7 +73,7 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void clear_batch(tx *t)
+static void clear_batch(txn_run *t)
 {
     for (int i = 0; i < MAX_PARTS; i++)
         t->next[i] = -1;
@@ -83,7 +83,7 @@ static void clear_batch(tx *t)
 
 /* Back to the committed offsets of every assigned partition (after an
  * abort the batch's records are read again). */
-static void rewind_consumer(tx *t)
+static void rewind_consumer(txn_run *t)
 {
     rd_kafka_topic_partition_list_t *a = NULL;
     if (rd_kafka_assignment(t->c, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || a == NULL)
@@ -103,7 +103,7 @@ static void rewind_consumer(tx *t)
 
 /* Decide what an error of the transactional API means.  Returns 0 when the
  * batch was aborted and rewound (go on), -1 when fatal. */
-static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what)
+static int txn_failed(txn_run *t, rd_kafka_error_t *err, const char *what)
 {
     int abortable = rd_kafka_error_txn_requires_abort(err);
     warnf("transaction %s: %s", what, rd_kafka_error_string(err));
@@ -128,7 +128,7 @@ static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what)
     return 0;
 }
 
-static rd_kafka_topic_partition_list_t *batch_offsets(tx *t)
+static rd_kafka_topic_partition_list_t *batch_offsets(txn_run *t)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
     for (int i = 0; l && i < MAX_PARTS; i++)
@@ -138,7 +138,7 @@ static rd_kafka_topic_partition_list_t *batch_offsets(tx *t)
 }
 
 /* Send the batch's offsets and commit.  Returns 0 or -1 (fatal). */
-static int commit_batch(tx *t)
+static int commit_batch(txn_run *t)
 {
     if (t->p == NULL)
         clear_batch(t);
@@ -171,7 +171,7 @@ static int commit_batch(tx *t)
     return 0;
 }
 
-static int begin(tx *t)
+static int begin(txn_run *t)
 {
     if (t->open || t->p == NULL)
         return 0;
@@ -192,7 +192,7 @@ static int begin(tx *t)
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
-    tx *t = opaque;
+    txn_run *t = opaque;
     int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         if (coop) {
@@ -226,7 +226,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         warnf("delivery: %s (the transaction will abort)", rd_kafka_err2str(m->err));
 }
 
-static int produce(tx *t, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
+static int produce(txn_run *t, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 {
     char key[300];
     const char *kind = event_kind(ee->event);
@@ -259,7 +259,7 @@ static int produce(tx *t, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 /* A finished record, in input order: into the open transaction. */
 static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 {
-    tx *t = ctx;
+    txn_run *t = ctx;
     if (t->p == NULL) {
         t->would += ee != NULL;
         if (ee)
@@ -281,7 +281,7 @@ static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 
 /* One consumed record into the flow; one that is not an event goes in
  * as such (its offset is committed in its turn). */
-static int take(tx *t, flow *f, const rd_kafka_message_t *m)
+static int take(txn_run *t, flow *f, const rd_kafka_message_t *m)
 {
     tetra_event *ev = NULL;
     const char *reason;
@@ -306,7 +306,7 @@ static int take(tx *t, flow *f, const rd_kafka_message_t *m)
 
 static int read_txn(void *ctx, flow *f, int wait_ms)
 {
-    tx *t = ctx;
+    txn_run *t = ctx;
     for (int i = 0; i < 500 && !flow_full(f) && !t->fatal; i++) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(t->c, i == 0 ? wait_ms : 0);
         if (m == NULL)
@@ -334,7 +334,7 @@ static int read_txn(void *ctx, flow *f, int wait_ms)
 
 static int tick(void *ctx, flow *f)
 {
-    tx *t = ctx;
+    txn_run *t = ctx;
     (void)f;
     if (t->p)
         rd_kafka_poll(t->p, 0);
@@ -346,7 +346,7 @@ static int tick(void *ctx, flow *f)
 
 static const flow_io txn_ops = {.read = read_txn, .emit = emit, .tick = tick};
 
-static int open_producer(tx *t, char *err, size_t errlen)
+static int open_producer(txn_run *t, char *err, size_t errlen)
 {
     if (t->o->ec.dry_run)
         return 0;
@@ -371,7 +371,7 @@ static int open_producer(tx *t, char *err, size_t errlen)
     return 0;
 }
 
-static int open_consumer(tx *t, char *err, size_t errlen)
+static int open_consumer(txn_run *t, char *err, size_t errlen)
 {
     rd_kafka_conf_t *kc = t->o->consumer;
     t->o->consumer = NULL; /* ours now */
@@ -395,7 +395,7 @@ static int open_consumer(tx *t, char *err, size_t errlen)
     return e ? -1 : 0;
 }
 
-static void close_all(tx *t)
+static void close_all(txn_run *t)
 {
     if (t->c) {
         rd_kafka_consumer_close(t->c); /* may call on_rebalance: the batch is committed */
@@ -413,12 +413,12 @@ static void close_all(tx *t)
 
 int run_kafka_txn(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop)
 {
-    tx *t = calloc(1, sizeof *t);
+    txn_run *t = calloc(1, sizeof *t);
     char err[512];
     int rc = 1;
     if (t == NULL)
         return 1;
-    *t = (tx){.o = o, .st = st, .stop = stop, .last_msg = mono_ms()};
+    *t = (txn_run){.o = o, .st = st, .stop = stop, .last_msg = mono_ms()};
     clear_batch(t);
     flow_conf fc = {.max_pending = o->max_pending, .ordered = 1, .wake_fd = -1};
     if ((t->f = flow_new(e, &fc, &txn_ops, t)) == NULL)

@@ -91,7 +91,7 @@ static void drop(sink *s, const char *reason, const char *error, const origin *o
 /* Write a dead-letter entry for the record rec of len bytes from o, or
  * drop it when there is no dead-letter destination.  Returns 1 when the
  * record is finished now, 0 when its entry is on its way to the topic
- * (pump() finishes it on delivery), -1 when the entry could not be
+ * (drive_bulk() finishes it on delivery), -1 when the entry could not be
  * written: the record then stays unfinished so its offset is never
  * committed. */
 static int dead_letter(sink *s, const char *reason, const char *error, const void *rec, size_t len,
@@ -517,7 +517,7 @@ static int setup(sink *s)
  * -------------------------------------------------------------------------------------------------
  */
 
-static int pump(sink *s, int timeout_ms, int flush)
+static int drive_bulk(sink *s, int timeout_ms, int flush)
 {
     char err[600];
     int fd = s->kin || s->eof || input_full(s) ? -1 : 0;
@@ -545,7 +545,7 @@ static void loop(sink *s)
         int wait = s->kin ? (got ? 0 : 20) : (s->in_done || input_full(s) ? 50 : 200);
         if (!s->kin && !s->in_done && s->eof && !input_full(s))
             wait = 0; /* framed records still to hand out */
-        pump(s, wait, s->in_done);
+        drive_bulk(s, wait, s->in_done);
     }
 }
 
@@ -556,7 +556,7 @@ static void drain(sink *s)
 {
     int64_t deadline = bulk_now_ms() + s->o->drain_ms;
     while (!s->fatal && pending(s) && bulk_now_ms() < deadline && !prog_stop_now)
-        pump(s, 50, 1);
+        drive_bulk(s, 50, 1);
     if (s->kin)
         commit(s);
 }

@@ -100,3 +100,29 @@ grep -q "^old spellings, accepted for this release: -F, --format (now -I); --max
     "$T/help" || fail "--help does not name the old spellings"
 grep -q -- "^  -F" "$T/help" && fail "--help lists -F among the options"
 ok "-F and --max-record are aliases of -I and --max-record-bytes, named once in --help"
+
+# two-stage stop: the first SIGTERM drains (here: retries against a port
+# nobody listens on, for up to --drain-ms), a second one stops now, says
+# what was left, and exits 1
+# (stdin is a fifo held open here, so the input does not end by itself)
+mkfifo "$T/in" || fail "mkfifo"
+"$SINK" --opensearch http://127.0.0.1:1 --no-template --drain-ms 60000 <"$T/in" >/dev/null \
+    2>"$T/err" &
+pid=$!
+exec 3>"$T/in"
+echo "$ev" >&3
+sleep 1
+kill -TERM "$pid"
+sleep 1
+kill -0 "$pid" 2>/dev/null || fail "the first SIGTERM did not drain: $(cat "$T/err")"
+kill -TERM "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; fail "a second SIGTERM did not stop the drain"; }
+wait "$pid"
+rc=$?
+exec 3>&-
+[ "$rc" -eq 1 ] || fail "stopped by a second signal with a record left: exit $rc, want 1"
+grep -q "1 record was not delivered before a second stop signal" "$T/err" ||
+    fail "no word of the record left: $(cat "$T/err")"
+ok "first SIGTERM drains, the second stops now (exit 1, the record left is named)"
