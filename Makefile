@@ -2,7 +2,8 @@
 # library, the unit tests, and drives the local test services.
 #
 # Why it is shaped so: every source directory is picked up by wildcard, so a
-# new file in common/, capture/, enrich/, sink/ or tests/unit/ needs no edit
+# new file in common/*/, a program directory or one folder below it, or
+# tests/unit/ needs no edit
 # here.  Generated protobuf-c code lives under build/ and is made from
 # proto/ on every build; nothing generated is committed.  Object files of the
 # normal and the sanitizer build live in different folders so the two never
@@ -72,10 +73,10 @@ GEN_STAMP  := $(GEN)/.stamp
 TEST_GEN_STAMP := $(GEN)/test/.stamp
 
 # --- sources -------------------------------------------------------------------
-COMMON_SRCS := $(wildcard common/*.c)
+COMMON_SRCS := $(wildcard common/*/*.c)
 LIB_OBJS    := $(COMMON_SRCS:%.c=$(OBJ)/%.o) $(GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
 LIB         := $(OBJ)/libtetra.a
-PROG_DIRS   := $(foreach p,capture enrich sink,$(if $(wildcard $(p)/*.c),$(p)))
+PROG_DIRS   := $(foreach p,capture enrich sink,$(if $(wildcard $(p)/main.c),$(p)))
 PROGRAMS    := $(PROG_DIRS:%=$(BIN)/tetra-%)
 # Each program's objects but main.o, for the unit tests named after it
 # (tests/unit/test_sink_*.c links libsink.a): a test then links the module
@@ -127,13 +128,13 @@ $(LIB): $(LIB_OBJS)
 .SECONDEXPANSION:
 # No '%' inside the prerequisite: make would put the stem there before the
 # second expansion.
-$(BIN)/tetra-%: $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB)
+$(BIN)/tetra-%: $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(wildcard $$*/*.c $$*/*/*.c))) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Expanded a second time with the stem in $$*: the objects of one program
 # directory without its main.o, found by wildcard.
-prog_objs = $(patsubst %.c,$(OBJ)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c)))
+prog_objs = $(patsubst %.c,$(OBJ)/%.o,$(filter-out $(1)/main.c,$(wildcard $(1)/*.c $(1)/*/*.c)))
 $(PROG_LIBS): $(OBJ)/lib%.a: $$(call prog_objs,$$*)
 	@rm -f $@
 	$(Q)$(call say,AR,$@)ar rcs $@ $^

@@ -10,12 +10,12 @@
 #include <stdint.h>
 #include "checkpoint.h"
 #include "cli.h"
-#include "dlq.h"
-#include "event.h"
-#include "framer.h"
+#include "kafka/dlq.h"
+#include "codec/event.h"
+#include "codec/framer.h"
 #include "input.h"
 #include "output.h"
-#include "stats.h"
+#include "util/stats.h"
 
 typedef struct capture {
     const capture_opts *opts;

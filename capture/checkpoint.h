@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "follow.h"
+#include "follow/follow.h"
 
 typedef struct ckpt_entry {
     uint64_t n;

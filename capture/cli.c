@@ -5,10 +5,10 @@
  * and --help are built from it, and tests/integration/05_manpages.sh
  * checks man/tetra-capture.1 against --help. */
 #include "cli.h"
-#include "kafka_out.h"
-#include "metrics.h"
-#include "msg.h"
-#include "options.h"
+#include "kafka/kafka_out.h"
+#include "http/metrics.h"
+#include "util/msg.h"
+#include "util/options.h"
 
 #include <errno.h>
 #include <stddef.h>

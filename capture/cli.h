@@ -8,10 +8,10 @@
 #ifndef CAPTURE_CLI_H
 #define CAPTURE_CLI_H
 
-#include "conf.h"
-#include "framer.h"
+#include "util/conf.h"
+#include "codec/framer.h"
 #include "output.h"
-#include "prog.h"
+#include "util/prog.h"
 
 typedef struct capture_opts {
     output_kind format;      /* -F; OUTPUT_KAFKA when a topic is set */

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
-#include "follow.h"
+#include "follow/follow.h"
 
 typedef struct input input;
 

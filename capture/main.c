@@ -4,8 +4,8 @@
  * turns the outcome into the exit status; everything else lives in cli.c
  * (options), run.c (the loop) and record.c (one record). */
 #include "capture.h"
-#include "msg.h"
-#include "prog.h"
+#include "util/msg.h"
+#include "util/prog.h"
 
 #include <stdio.h>
 

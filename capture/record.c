@@ -5,7 +5,7 @@
  * LOG_INTERVAL_S seconds), and written whole to the dead-letter file when
  * there is one.  Only failures of the outputs themselves stop the run. */
 #include "capture.h"
-#include "msg.h"
+#include "util/msg.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -8,9 +8,9 @@
  * the output is synced and the position saved, so a crash re-sends at most
  * the last second's events and never skips one. */
 #include "capture.h"
-#include "metrics.h"
-#include "k8s.h"
-#include "msg.h"
+#include "http/metrics.h"
+#include "k8s/k8s.h"
+#include "util/msg.h"
 
 #include <errno.h>
 #include <string.h>

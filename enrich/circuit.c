@@ -1,6 +1,6 @@
 /* circuit.c - the breaker's three states; see circuit.h. */
 #include "circuit.h"
-#include "metrics.h"
+#include "http/metrics.h"
 
 void circuit_init(circuit *c, unsigned threshold, uint64_t cooldown_ms) {
     c->state = CIRCUIT_CLOSED;

@@ -15,12 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
-#include "http.h"
-#include "kafka_in.h"
-#include "metrics.h"
-#include "msg.h"
-#include "options.h"
-#include "prog.h"
+#include "http/http.h"
+#include "kafka/kafka_in.h"
+#include "http/metrics.h"
+#include "util/msg.h"
+#include "util/prog.h"
+#include "util/options.h"
 #include "prompt.h"
 
 #ifndef TETRA_VERSION

@@ -3,9 +3,9 @@
 #ifndef TETRA_ENRICH_CLI_H
 #define TETRA_ENRICH_CLI_H
 
-#include "conf.h"
+#include "util/conf.h"
 #include "engine.h"
-#include "framer.h"
+#include "codec/framer.h"
 
 #define CLI_MAX_RULES 16
 

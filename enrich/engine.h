@@ -14,15 +14,15 @@
 #include <stdio.h>
 #include "cache.h"
 #include "circuit.h"
-#include "event.h"
+#include "codec/event.h"
 #include "extract.h"
 #include "finding.h"
 #include "llm.h"
-#include "pjson.h"
+#include "codec/pjson.h"
 #include "policy.h"
 #include "redact.h"
 #include "rules.h"
-#include "stats.h"
+#include "util/stats.h"
 #include "tetragonsidekick/enriched.pb-c.h"
 
 typedef struct engine_conf {

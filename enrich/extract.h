@@ -2,8 +2,8 @@
 #ifndef TETRA_ENRICH_EXTRACT_H
 #define TETRA_ENRICH_EXTRACT_H
 
-#include "buf.h"
-#include "event.h"
+#include "util/buf.h"
+#include "codec/event.h"
 #include "facts.h"
 
 /* Storage for the facts that are built rather than borrowed (joined kprobe

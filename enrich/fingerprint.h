@@ -10,7 +10,7 @@
 #define TETRA_ENRICH_FINGERPRINT_H
 
 #include <stdint.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "facts.h"
 
 /* Append the masked form of s to out, at most max bytes of it.  Returns 0

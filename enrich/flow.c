@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "flow.h"
-#include "msg.h"
+#include "util/msg.h"
 
 #define NBUCKETS 1024
 

@@ -6,7 +6,7 @@
  * flow.c and leave as soon as each is ready, so they are produced out of
  * input order; a record is finished when the enriched record it produced
  * was acknowledged (kafka_out's delivery watermark), and each partition is
- * committed up to its oldest unfinished record (common/offsets.c, as in
+ * committed up to its oldest unfinished record (common/kafka/offsets.c, as in
  * tetra-sink).  A crash therefore re-sends at most what was finished
  * beyond that floor; every enriched record's key is the coordinates of its
  * source record ("topic/partition/offset"), so a re-sent record carries
@@ -28,12 +28,12 @@
 #include <string.h>
 #include <time.h>
 #include "kafka.h"
-#include "kafka_conf.h"
-#include "kafka_in.h"
-#include "kafka_out.h"
-#include "msg.h"
-#include "prog.h"
-#include "offsets.h"
+#include "kafka/kafka_conf.h"
+#include "kafka/kafka_in.h"
+#include "kafka/kafka_out.h"
+#include "util/msg.h"
+#include "util/prog.h"
+#include "kafka/offsets.h"
 #include "flow.h"
 
 #define TYPE_ENRICHED "tetragonsidekick.EnrichedEvent"

@@ -7,7 +7,7 @@
 #include <signal.h>
 #include "cli.h"
 #include "flow.h"
-#include "stats.h"
+#include "util/stats.h"
 
 /* Load the cache topic into e's cache and arrange for new explanations to
  * be published to it; o->ec must outlive the engine.  Returns 0 or -1

@@ -14,9 +14,9 @@
 #include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
-#include "http.h"
+#include "http/http.h"
 #include "llm.h"
-#include "metrics.h"
+#include "http/metrics.h"
 
 typedef struct req {
     struct req *next;       /* in the queue */

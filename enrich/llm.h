@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "buf.h"
+#include "util/buf.h"
 
 typedef struct llm_conf {
     const char *url;        /* base URL ending in /v1, or the Azure deployment URL */

@@ -11,9 +11,9 @@
 #include <curl/curl.h>
 #include "cli.h"
 #include "kafka.h"
-#include "metrics.h"
-#include "msg.h"
-#include "prog.h"
+#include "http/metrics.h"
+#include "util/msg.h"
+#include "util/prog.h"
 #include "run.h"
 
 static void summary(const engine *e, stats *st) {

@@ -11,7 +11,7 @@
 #ifndef TETRA_ENRICH_REDACT_H
 #define TETRA_ENRICH_REDACT_H
 
-#include "buf.h"
+#include "util/buf.h"
 
 typedef struct redactor redactor;
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "tetragon/tetragon.pb-c.h"
-#include "utf8.h"
+#include "codec/utf8.h"
 
 typedef struct walk {
     redactor *r;

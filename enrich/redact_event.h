@@ -11,7 +11,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "pjson.h"
+#include "codec/pjson.h"
 #include "redact.h"
 
 /* Redact m's tree in place; replaced strings are allocated in a.  The

@@ -11,7 +11,7 @@
 
 #include <regex.h>
 #include <stddef.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "facts.h"
 #include "litscan.h"
 #include "prefilter.h"

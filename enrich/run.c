@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "flow.h"
-#include "msg.h"
+#include "util/msg.h"
 #include "run.h"
 
 #define FLUSH_MS 5

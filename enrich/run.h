@@ -4,7 +4,7 @@
 
 #include <signal.h>
 #include "cli.h"
-#include "stats.h"
+#include "util/stats.h"
 
 /* Read records from stdin until EOF or *stop, enrich, write to stdout.
  * Counts into st.  Returns 0, or 1 on a runtime failure (already

@@ -9,7 +9,7 @@
  * per character), no escapes in the string rule, and the keys in the
  * order finding.c serialises them. */
 #include <stdlib.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "finding.h"
 #include "rules.h"
 #include "schema.h"

@@ -43,7 +43,7 @@
 #include <librdkafka/rdkafka.h>
 #include "flow.h"
 #include "kafka.h"
-#include "msg.h"
+#include "util/msg.h"
 
 #define TXN_BATCH 1000
 #define TXN_MS 500

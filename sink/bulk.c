@@ -7,7 +7,7 @@
  * failed request, and the items one answer asked to retry, share one due
  * time so they travel together again instead of one request each. */
 #include "bulk.h"
-#include "metrics.h"
+#include "http/metrics.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <libdeflate.h>
 
-#include "msg.h"
+#include "util/msg.h"
 
 typedef struct item {
     struct item *next;

@@ -22,8 +22,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "http.h"
-#include "stats.h"
+#include "http/http.h"
+#include "util/stats.h"
 
 typedef enum bulk_outcome { BULK_INDEXED, BULK_DUPLICATE, BULK_REJECTED } bulk_outcome;
 

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "doc.h"
-#include "metrics.h"
-#include "msg.h"
-#include "prog.h"
+#include "http/metrics.h"
+#include "util/msg.h"
+#include "util/prog.h"
 #include "template.h"
 
 enum {

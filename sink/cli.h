@@ -7,9 +7,9 @@
 
 #include <stddef.h>
 #include <stdio.h>
-#include "conf.h"
-#include "http.h"
-#include "options.h"
+#include "util/conf.h"
+#include "http/http.h"
+#include "util/options.h"
 #include "record.h"
 
 typedef struct sink_opts {

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_out.h"
+#include "kafka/kafka_out.h"
 
 typedef struct waiting {
     uint64_t seq; /* producer sequence number of the entry */

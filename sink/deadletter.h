@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <librdkafka/rdkafka.h>
-#include "dlq.h"
+#include "kafka/dlq.h"
 
 typedef struct deadletter deadletter;
 

@@ -31,8 +31,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "pjson.h"
-#include "pjson_wkt.h"
+#include "codec/pjson.h"
+#include "codec/pjson_wkt.h"
 
 typedef Tetragon__GetEventsResponse tetra_ev;
 typedef Tetragonsidekick__Enrichment tetra_enr;

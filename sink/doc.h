@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 #include <time.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "tetragon/events.pb-c.h"
 #include "tetragonsidekick/enriched.pb-c.h"
 

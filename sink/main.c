@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "msg.h"
-#include "prog.h"
+#include "util/msg.h"
+#include "util/prog.h"
 #include "run.h"
 
 int main(int argc, char **argv)

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "event.h"
-#include "pjson_check.h"
+#include "codec/event.h"
+#include "codec/pjson_check.h"
 
 record_type record_type_of(const char *name, size_t len)
 {

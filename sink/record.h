@@ -9,7 +9,7 @@
 #define TETRA_SINK_RECORD_H
 
 #include <stddef.h>
-#include "pjson.h"
+#include "codec/pjson.h"
 #include "tetragon/events.pb-c.h"
 #include "tetragonsidekick/enriched.pb-c.h"
 

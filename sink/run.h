@@ -8,7 +8,7 @@
 #define TETRA_SINK_RUN_H
 
 #include "cli.h"
-#include "prog.h"
+#include "util/prog.h"
 
 /* Run with parsed options until end of input or SIGTERM/SIGINT.  Returns
  * an exit status; prints its own diagnostics and the summary line. */

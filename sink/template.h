@@ -12,8 +12,8 @@
 #define TETRA_SINK_TEMPLATE_H
 
 #include <stddef.h>
-#include "buf.h"
-#include "http.h"
+#include "util/buf.h"
+#include "http/http.h"
 
 /* Raise when the template changes: a running cluster with a lower version
  * gets ours at the next start; one with a higher version is left alone. */

@@ -1,5 +1,5 @@
 /* capture_k8s_logs.c - fuzz target: the Kubernetes log-stream parser
- * (capture/k8s_logs.c, k8s_logs_take: cutting lines, the timestamp prefix
+ * (capture/k8s/k8s_logs.c, k8s_logs_take: cutting lines, the timestamp prefix
  * of timestamps=true, resume positions, and on to record_handle()).
  *
  * A log line is what the container wrote, stamped by the runtime, and the
@@ -12,7 +12,7 @@
  * stream asks for). */
 #include "k8s_fixture.h"
 
-#include "kube_resume.h"
+#include "../../capture/k8s/kube_resume.h"
 
 typedef struct outcome {
     char *events;

@@ -1,5 +1,5 @@
 /* capture_k8s_watch.c - fuzz target: the Kubernetes pod watch parser
- * (capture/k8s_watch.c, k8s_watch_event), one JSON event a line.
+ * (capture/k8s/k8s_watch.c, k8s_watch_event), one JSON event a line.
  *
  * The API server's answers, or whatever a proxy in front of it returns,
  * decide which pods tetra-capture follows.  Byte 0 picks the shard

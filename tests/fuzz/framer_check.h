@@ -12,8 +12,8 @@
 #define TETRA_FUZZ_FRAMER_CHECK_H
 
 #include <string.h>
-#include "buf.h"
-#include "framer.h"
+#include "util/buf.h"
+#include "codec/framer.h"
 #include "fuzz.h"
 
 /* One run's records, flattened: every field, then the kept bytes. */

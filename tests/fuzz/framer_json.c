@@ -1,4 +1,4 @@
-/* framer_json.c - fuzz target: the JSON framer (common/framer.c,
+/* framer_json.c - fuzz target: the JSON framer (common/codec/framer.c,
  * FRAMER_JSON), which cuts Tetragon's export and pasted pretty-printed
  * objects into records.  The oracle is in framer_check.h: the same records
  * however the stream is chunked, each true to the stream's bytes. */

@@ -1,5 +1,5 @@
 /* framer_varint.c - fuzz target: the length-delimited framer
- * (common/framer.c, FRAMER_VARINT), which reads `tetra-capture -F proto`
+ * (common/codec/framer.c, FRAMER_VARINT), which reads `tetra-capture -F proto`
  * from a pipe: a protobuf varint length, then the message.  The oracle is
  * in framer_check.h: the same records however the stream is chunked, each
  * true to the stream's bytes, and a malformed length stops it for good. */

@@ -10,8 +10,8 @@
 
 #include <string.h>
 #include "fuzz.h"
-#include "msg.h"
-#include "../../capture/k8s.h"
+#include "util/msg.h"
+#include "../../capture/k8s/k8s.h"
 
 typedef struct k8s_fixture {
     capture_opts opts;

@@ -11,9 +11,9 @@
 #include "fuzz.h"
 
 #include <string.h>
-#include "buf.h"
-#include "event.h"
-#include "msg.h"
+#include "util/buf.h"
+#include "codec/event.h"
+#include "util/msg.h"
 
 typedef struct state {
     pj_arena *arena;

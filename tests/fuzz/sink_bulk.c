@@ -12,7 +12,7 @@
 #include "fuzz.h"
 
 #include <string.h>
-#include "msg.h"
+#include "util/msg.h"
 #include "../../sink/bulk.h"
 
 #define MAX_DOCS 16

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "buf.h"
+#include "util/buf.h"
 
 START_TEST(putc_grows_and_terminates)
 {

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "conf.h"
+#include "util/conf.h"
 
 typedef struct seen {
     char topic[64];

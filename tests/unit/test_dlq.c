@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "dlq.h"
+#include "kafka/dlq.h"
 
 static json_t *parse_line(const char *line)
 {

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "msg.h"
-#include "offsets.h"
+#include "util/msg.h"
+#include "kafka/offsets.h"
 #include "../../enrich/flow.h"
 
 /* --- the stub LLM --------------------------------------------------------------- */

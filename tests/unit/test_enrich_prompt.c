@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "../../common/buf.h"
+#include "util/buf.h"
 #include "../../enrich/finding.h"
 #include "../../enrich/prompt.h"
 #include "../../enrich/schema.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "framer.h"
+#include "codec/framer.h"
 
 #define MAXREC 64
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "http.h"
+#include "http/http.h"
 
 static char path[64];
 

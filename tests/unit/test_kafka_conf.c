@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "conf.h"
-#include "kafka_conf.h"
-#include "kafka_in.h"
+#include "util/conf.h"
+#include "kafka/kafka_conf.h"
+#include "kafka/kafka_in.h"
 
 static int calls;
 

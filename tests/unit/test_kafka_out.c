@@ -11,7 +11,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "check_main.h"
-#include "kafka_out.h"
+#include "kafka/kafka_out.h"
 
 typedef struct mock {
     rd_kafka_t *owner; /* the mock cluster needs a handle to live on */

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "metrics.h"
-#include "msg.h"
+#include "http/metrics.h"
+#include "util/msg.h"
 
 static char *page(const stats *st)
 {

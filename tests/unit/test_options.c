@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "msg.h"
-#include "options.h"
+#include "util/msg.h"
+#include "util/options.h"
 
 static const opt_def defs[] = {
     {'b', "brokers", "BROKERS", "brokers", .def = "localhost:9092"},

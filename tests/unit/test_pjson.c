@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "event.h"
-#include "pjson.h"
-#include "pjson_wkt.h"
+#include "codec/event.h"
+#include "codec/pjson.h"
+#include "codec/pjson_wkt.h"
 #include "pjtest.pb-c.h"
 
 static pj_arena *A;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "plainrun.h"
+#include "codec/plainrun.h"
 
 static int must_stop(unsigned c)
 {

@@ -20,7 +20,7 @@
 #include <zlib.h>
 
 #include "check_main.h"
-#include "msg.h"
+#include "util/msg.h"
 #include "../../sink/bulk.h"
 
 typedef struct answer {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "check_main.h"
-#include "offsets.h"
+#include "kafka/offsets.h"
 
 static int64_t point(offsets *o, int32_t pid)
 {

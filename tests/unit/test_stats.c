@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "stats.h"
+#include "util/stats.h"
 
 START_TEST(summary_shape)
 {

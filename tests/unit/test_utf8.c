@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "buf.h"
-#include "jsonscan.h"
-#include "pjson.h"
-#include "utf8.h"
+#include "util/buf.h"
+#include "codec/jsonscan.h"
+#include "codec/pjson.h"
+#include "codec/utf8.h"
 
 /* The UTF-8 form of code point u in out; returns its length. */
 static size_t encode(unsigned long u, unsigned char *out)

@@ -18,7 +18,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "msg.h"
+#include "util/msg.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 enum { MAX_BROKERS = 16, MAX_PARTITIONS = 10000, MAX_TOPICS = 64 };

@@ -7,7 +7,7 @@
  * once.  Blocks are kept across resets (up to ARENA_KEEP bytes) so that a
  * steady stream of similar records stops calling malloc altogether.  The
  * arena also owns the JSON scanner's token array for the same reason. */
-#include "pjson.h"
+#include "codec/pjson.h"
 #include "arena.h"
 
 #include <stdint.h>

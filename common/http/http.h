@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 #include <curl/curl.h>
-#include "buf.h"
+#include "util/buf.h"
 
 typedef struct http_conf {
     char *user;       /* basic auth user, NULL for none */

@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 #include <protobuf-c/protobuf-c.h>
-#include "buf.h"
+#include "util/buf.h"
 
 typedef struct pj_arena pj_arena;
 

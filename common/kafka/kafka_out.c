@@ -6,7 +6,7 @@
  * flight, which librdkafka's own queue limit bounds. */
 #include "kafka_out.h"
 #include "kafka_conf.h"
-#include "msg.h"
+#include "util/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * only when non-zero.
  *
  * One thread adds (the program's loop); any other thread may read at the
- * same time (the metrics server, common/metrics.c): values are atomic and
+ * same time (the metrics server, common/http/metrics.c): values are atomic and
  * a new counter is published by the release store of n after its name is
  * written. */
 #ifndef TETRA_STATS_H

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <librdkafka/rdkafka.h>
-#include "event.h"
+#include "codec/event.h"
 
 typedef enum output_kind {
     OUTPUT_JSON,  /* canonical protojson, one event per line */

@@ -10,7 +10,7 @@
  * stdin.  Whatever the reason a stream ended, it is reconnected while the
  * pod is wanted: a clean end soon, an error after a growing backoff. */
 #include "k8s.h"
-#include "msg.h"
+#include "util/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* output.c - stdout JSON, stdout length-delimited binary, and Kafka backends. */
 #include "output.h"
-#include "kafka_out.h"
+#include "kafka/kafka_out.h"
 
 #include <errno.h>
 #include <stdatomic.h>

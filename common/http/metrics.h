@@ -2,7 +2,7 @@
  *
  * One server per process (like msg.c, a process-wide module), started by
  * --metrics-addr HOST:PORT and served by libmicrohttpd's own thread.  The
- * counters on /metrics are the program's summary counters (common/stats.c)
+ * counters on /metrics are the program's summary counters (common/util/stats.c)
  * read while the loop updates them, so /metrics and the exit summary line
  * are the same numbers under the same names: summary key K is the counter
  * tetra_<prog>_K_total.  Beside them: latency histograms (LLM requests,
@@ -19,8 +19,8 @@
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
 
-#include "buf.h"
-#include "stats.h"
+#include "util/buf.h"
+#include "util/stats.h"
 
 typedef struct metrics_conf {
     const char *addr; /* HOST:PORT, or :PORT for every interface */

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "buf.h"
-#include "pjson.h"
+#include "codec/pjson.h"
 
 static const char *prog = "tetra";
 static int level = MSG_NORMAL;

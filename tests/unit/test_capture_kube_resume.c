@@ -1,4 +1,4 @@
-/* test_kube_resume.c - the resume rules of tetra-capture --k8s without a
+/* test_capture_kube_resume.c - the resume rules of tetra-capture --k8s without a
  * cluster: kubelet timestamps, the drop-what-was-sent rule across
  * reconnects (whole-second sinceTime, several lines at one timestamp, a
  * line cut off), sinceTime values, the state file, and the messages made
@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "kube_resume.h"
-#include "kube_state.h"
-#include "kubeapi.h"
+#include "../../capture/k8s/kube_resume.h"
+#include "../../capture/k8s/kube_state.h"
+#include "../../capture/k8s/kubeapi.h"
 
 #define NS 1000000000LL
 

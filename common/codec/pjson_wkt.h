@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "buf.h"
+#include "util/buf.h"
 
 /* Parse an RFC 3339 timestamp with any offset ("2024-01-02T03:04:05.123Z",
  * "...+02:00").  Returns 0 and sets seconds since the epoch (UTC) and nanos,

@@ -13,7 +13,7 @@
  * error naming its path, since it means the producer and we disagree on
  * the schema. */
 #include "pjson.h"
-#include "arena.h"
+#include "util/arena.h"
 #include "pjson_desc.h"
 #include "pjson_wkt.h"
 

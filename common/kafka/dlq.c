@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "utf8.h"
+#include "codec/utf8.h"
 
 typedef struct dlq_ops {
     int (*write)(dlq *d, const char *line, size_t len, char *err, size_t errlen);

@@ -1,4 +1,4 @@
-/* test_kubeapi.c - the bearer token a kube_client puts on each new request
+/* test_capture_kubeapi.c - the bearer token a kube_client puts on each new request
  * follows its token file through a kubelet-style rotation (token ->
  * ..data/token, ..data swapped to a new timestamped directory by one
  * rename), keeps the last good token while the link dangles mid-swap, and
@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "kubeapi.h"
+#include "../../capture/k8s/kubeapi.h"
 
-static char dir[] = "/tmp/test_kubeapi.XXXXXX";
+static char dir[] = "/tmp/test_capture_kubeapi.XXXXXX";
 
 /* Publish token the kubelet's way: a new ..NAME directory, a ..data_tmp
  * link renamed over ..data, then the old directory removed. */

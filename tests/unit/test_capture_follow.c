@@ -1,4 +1,4 @@
-/* test_follow.c - the tail -F reader against real files in a temporary
+/* test_capture_follow.c - the tail -F reader against real files in a temporary
  * directory: appends, a file that appears late, rename rotation while
  * reading and while stopped, truncation, the state file, and a saved file
  * that is gone by the time we restart.
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "follow.h"
+#include "../../capture/follow/follow.h"
 
 static char root[512]; /* made and removed by the parent, also after a failure */
 static char dir[1024]; /* one per test, inside root */
@@ -32,7 +32,7 @@ static char err[512];
 static void make_root(void)
 {
     const char *t = getenv("TMPDIR");
-    snprintf(root, sizeof root, "%s/test_follow.XXXXXX", t && *t ? t : "/tmp");
+    snprintf(root, sizeof root, "%s/test_capture_follow.XXXXXX", t && *t ? t : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(root));
 }
 
@@ -45,7 +45,7 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 static void remove_root(void)
 {
     if (root[0] && nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        fprintf(stderr, "test_follow: cannot remove %s: %s\n", root, strerror(errno));
+        fprintf(stderr, "test_capture_follow: cannot remove %s: %s\n", root, strerror(errno));
 }
 
 static void setup(void)

@@ -2,8 +2,8 @@
 #ifndef TETRA_ARENA_H
 #define TETRA_ARENA_H
 
-#include "jsonscan.h"
-#include "pjson.h"
+#include "codec/jsonscan.h"
+#include "codec/pjson.h"
 
 /* The scanner whose token array lives as long as the arena. */
 jscan *pj_arena_scanner(pj_arena *a);

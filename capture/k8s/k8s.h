@@ -10,8 +10,8 @@
 
 #include <curl/curl.h>
 #include <stdint.h>
-#include "buf.h"
-#include "capture.h"
+#include "util/buf.h"
+#include "../capture.h"
 #include "kube_resume.h"
 #include "kube_state.h"
 #include "kubeapi.h"

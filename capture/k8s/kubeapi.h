@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 #include <curl/curl.h>
-#include "buf.h"
+#include "util/buf.h"
 #include "kubeconfig.h"
 
 typedef struct kube_client kube_client;

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "msg.h"
+#include "util/msg.h"
 
 #define NAME_MAX_LEN 48
 #define HIST_MAX 8

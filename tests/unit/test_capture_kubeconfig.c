@@ -1,4 +1,4 @@
-/* test_kubeconfig.c - kubeconfig parsing and in-cluster settings: the
+/* test_capture_kubeconfig.c - kubeconfig parsing and in-cluster settings: the
  * current context picks cluster and user by name, relative paths follow the
  * file, inline *-data is decoded, JSON works as YAML, exec plugins and
  * half client certificates are refused with a message, and errors never
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "kubeconfig.h"
+#include "../../capture/k8s/kubeconfig.h"
 
 static const char *two_contexts = "apiVersion: v1\n"
                                   "kind: Config\n"
@@ -176,7 +176,7 @@ static void write_file(const char *dir, const char *name, const char *text)
 
 START_TEST(in_cluster_and_file)
 {
-    char dir[] = "/tmp/test_kubeconfig.XXXXXX", err[256], p[600];
+    char dir[] = "/tmp/test_capture_kubeconfig.XXXXXX", err[256], p[600];
     kube_conf kc;
     ck_assert_ptr_nonnull(mkdtemp(dir));
     write_file(dir, "namespace", "monitoring\n");

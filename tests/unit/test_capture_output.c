@@ -1,4 +1,4 @@
-/* test_output.c - the stdout backends: JSON is one canonical line per
+/* test_capture_output.c - the stdout backends: JSON is one canonical line per
  * event, proto is varint length + the packed message (and unpacks to the
  * same event), and "done" moves only when the data was flushed. */
 #include <check.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "event.h"
-#include "output.h"
+#include "codec/event.h"
+#include "../../capture/output.h"
 
 static const char ev_json[] =
     "{\"process_exec\":{\"process\":{\"pid\":42,\"binary\":\"/bin/sh\"}},\"node_name\":\"n1\"}";

@@ -9,7 +9,7 @@
  * resourceVersion seen; "410 Gone" (too old) means list again.  Pods
  * missing from a fresh list were deleted while we were not watching. */
 #include "k8s.h"
-#include "msg.h"
+#include "util/msg.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conf.h"
+#include "util/conf.h"
 
 typedef struct layer {
     kafka_conf_fill_fn fill;

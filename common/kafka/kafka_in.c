@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msg.h"
+#include "util/msg.h"
 
 struct kafka_in {
     rd_kafka_t *rk;

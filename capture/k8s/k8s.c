@@ -10,7 +10,7 @@
  * reconnects resume from what was passed on (the output keeps it); a
  * restarted tetra-capture resumes from what was delivered. */
 #include "k8s.h"
-#include "msg.h"
+#include "util/msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
