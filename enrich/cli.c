@@ -341,7 +341,6 @@ static int kafka_finish(enrich_opts *o) {
         errorf("--transactional-id needs -t and -T");
         return EXIT_USAGE;
     }
-    if (o->group == NULL) o->group = "tetra-enrich";
     char err[512];
     if (o->metrics_addr && (metrics_kafka_conf(o->kconf.rk, err, sizeof err) < 0 ||
                             metrics_kafka_conf(o->kconf_in.rk, err, sizeof err) < 0)) {
