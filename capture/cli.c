@@ -20,16 +20,23 @@
 #endif
 
 enum {
-    OPT_STATE = OPT_LONG_ONLY, OPT_DLQ, OPT_MAX_RECORD, OPT_FROM_END, OPT_K8S, OPT_KUBECONFIG,
-    OPT_NAMESPACE, OPT_SELECTOR, OPT_CONTAINER, OPT_SHARD, OPT_METRICS_ADDR, OPT_LOG_FORMAT
+    OPT_STATE = OPT_LONG_ONLY,
+    OPT_DLQ,
+    OPT_MAX_RECORD,
+    OPT_FROM_END,
+    OPT_K8S,
+    OPT_KUBECONFIG,
+    OPT_NAMESPACE,
+    OPT_SELECTOR,
+    OPT_CONTAINER,
+    OPT_SHARD,
+    OPT_METRICS_ADDR,
+    OPT_LOG_FORMAT
 };
 
 /* Setters; defined below the table. */
 static int set_key(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_brokers(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
-static int set_property(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
-static int set_config(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
-static int set_metrics_addr(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int show_version(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 
@@ -44,14 +51,14 @@ static const opt_def options[] = {
      .set = set_brokers},
     {'t', "topic", "TOPIC", "produce to this Kafka topic", set_key, .key = "topic"},
     {'X', "property", "KEY=VALUE", "set a setting or librdkafka property; -X list shows them",
-     .set = set_property},
+     opt_set_property, AT(conf)},
     {'z', "compression", "CODEC", "Kafka compression: none, gzip, snappy, lz4, zstd", set_key,
      .def = "lz4", .key = "compression.codec"},
     {'F', "format", "FORMAT", "stdout format: json or proto (length-delimited)", set_key,
      .def = "json", .key = "format"},
     {'I', "input-format", "FORMAT", "input format: json or proto (length-delimited)", set_key,
      .def = "json", .key = "input.format"},
-    {'c', "config", "FILE", "read key=value settings from FILE", .set = set_config},
+    {'c', "config", "FILE", "read key=value settings from FILE", opt_set_config_file, AT(conf)},
     {'f', "follow", NULL, "follow FILE like tail -F, across rotation and truncation", opt_set_true,
      AT(follow)},
     {OPT_STATE, "state", "FILE", "with --follow or --k8s: resume from and save positions in FILE",
@@ -60,22 +67,23 @@ static const opt_def options[] = {
      opt_set_true, AT(from_end)},
     {OPT_K8S, "k8s", NULL, "follow the Tetragon pods' logs through the Kubernetes API",
      opt_set_true, AT(k8s)},
-    {OPT_KUBECONFIG, "kubeconfig", "FILE", "with --k8s: use FILE, else $KUBECONFIG, else in cluster",
-     set_key, .key = "kubeconfig"},
+    {OPT_KUBECONFIG, "kubeconfig", "FILE",
+     "with --k8s: use FILE, else $KUBECONFIG, else in cluster", set_key, .key = "kubeconfig"},
     {OPT_NAMESPACE, "namespace", "NS", "with --k8s: the pods' namespace", set_key,
      .def = "kube-system", .key = "k8s.namespace"},
     {OPT_SELECTOR, "selector", "SELECTOR", "with --k8s: label selector", set_key,
      .def = "app.kubernetes.io/name=tetragon", .key = "k8s.selector"},
     {OPT_CONTAINER, "container", "NAME", "with --k8s: the container to follow", set_key,
      .def = "export-stdout", .key = "k8s.container"},
-    {OPT_SHARD, "shard", "I/N", "with --k8s: take only the pods of nodes hashing to I of N", set_key,
-     .key = "k8s.shard"},
-    {OPT_DLQ, "dlq", "FILE", "append rejected records to FILE as JSON lines", set_key, .key = "dlq"},
+    {OPT_SHARD, "shard", "I/N", "with --k8s: take only the pods of nodes hashing to I of N",
+     set_key, .key = "k8s.shard"},
+    {OPT_DLQ, "dlq", "FILE", "append rejected records to FILE as JSON lines", set_key,
+     .key = "dlq"},
     {OPT_MAX_RECORD, "max-record-bytes", "N", "reject records over N bytes", set_key, .min = 16,
      .max = 1 << 30, .def = "1m", .key = "max.record.bytes"},
     {OPT_METRICS_ADDR, "metrics-addr", "HOST:PORT",
-     "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)",
-     .set = set_metrics_addr},
+     "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)", metrics_opt_set,
+     AT(metrics_addr)},
     {OPT_LOG_FORMAT, "log-format", "FORMAT", "log lines as text or json, one object per line",
      opt_set_log_format, .def = "text"},
     {'q', "quiet", NULL, "print errors only: no warnings, no summary", opt_set_quiet,
@@ -89,11 +97,12 @@ static const opt_def options[] = {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: %s [OPTIONS] [FILE...]\n"
-                "       %s --k8s [OPTIONS]\n"
-                "Read Tetragon JSON events from FILEs or stdin (-) and write them as\n"
-                "tetragon.GetEventsResponse messages to stdout or to a Kafka topic.\n\n"
-                "options:\n",
+    fprintf(fp,
+            "usage: %s [OPTIONS] [FILE...]\n"
+            "       %s --k8s [OPTIONS]\n"
+            "Read Tetragon JSON events from FILEs or stdin (-) and write them as\n"
+            "tetragon.GetEventsResponse messages to stdout or to a Kafka topic.\n\n"
+            "options:\n",
             msg_progname(), msg_progname());
     opts_help(fp, options, NOPTS);
     opts_help_aliases(fp, options, NOPTS);
@@ -203,35 +212,6 @@ static int set_brokers(void *cfg, const opt_def *d, const char *a, char *err, si
     return conf_set(&o->conf, "bootstrap.servers", a, err, n);
 }
 
-static int set_property(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
-{
-    char why[512];
-    (void)d;
-    if (strcmp(a, "list") == 0) {
-        conf_list(stdout);
-        return OPT_DONE;
-    }
-    if (conf_set_kv(&((capture_opts *)cfg)->conf, a, why, sizeof(why)) == 0)
-        return 0;
-    snprintf(err, n, "-X %s", why);
-    return -1;
-}
-
-static int set_config(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
-{
-    (void)d;
-    return conf_read_file(&((capture_opts *)cfg)->conf, a, err, n);
-}
-
-static int set_metrics_addr(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
-{
-    (void)d;
-    if (metrics_addr_check(a, err, n) < 0)
-        return -1;
-    ((capture_opts *)cfg)->metrics_addr = a;
-    return 0;
-}
-
 static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
     (void)cfg, (void)d, (void)a, (void)err, (void)n;
@@ -273,8 +253,7 @@ static int check(capture_opts *o)
         if (!has_kafka_target(o))
             return usage_error("-t needs brokers (-b)");
         o->format = OUTPUT_KAFKA;
-    }
-    else if (o->brokers_given)
+    } else if (o->brokers_given)
         return usage_error("-b needs a topic (-t)");
     if (o->k8s && (o->follow || o->nfiles > 0))
         return usage_error("--k8s reads the pods' logs, not FILEs: it cannot go with FILE or -f");
@@ -295,8 +274,7 @@ int cli_parse(capture_opts *o, int argc, char **argv, char **envp)
     memset(o, 0, sizeof(*o));
     o->verbosity = MSG_NORMAL;
     snprintf(err, sizeof(err), "out of memory");
-    if (conf_init(&o->conf, owner, o) < 0 ||
-        kafka_out_defaults(o->conf.rk, err, sizeof(err)) < 0 ||
+    if (conf_init(&o->conf, owner, o) < 0 || kafka_out_defaults(o->conf.rk, err, sizeof(err)) < 0 ||
         opts_defaults(options, NOPTS, o, err, sizeof(err)) < 0) {
         errorf("cannot set up the configuration: %s", err);
         return EXIT_RUNTIME;

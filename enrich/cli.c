@@ -30,10 +30,37 @@
 extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 
 enum {
-    O_NO_BUILTIN = OPT_LONG_ONLY, O_LIST, O_DRY, O_URL, O_MODEL, O_KEYFILE, O_LLM_CA, O_AZURE, O_MODE,
-    O_TIMEOUT, O_RETRIES, O_MINSEV, O_DAILY, O_RPM, O_TPM, O_CSIZE, O_CTTL, O_PIN, O_POUT,
-    O_NOREDACT, O_MAXREC, O_BREAKER, O_CACHE_TOPIC, O_IDLE, O_CONC, O_COOLDOWN, O_TXN, O_ORDERED, O_MAXPEND,
-    O_METRICS_ADDR, O_LOG_FORMAT,
+    O_NO_BUILTIN = OPT_LONG_ONLY,
+    O_LIST,
+    O_DRY,
+    O_URL,
+    O_MODEL,
+    O_KEYFILE,
+    O_LLM_CA,
+    O_AZURE,
+    O_MODE,
+    O_TIMEOUT,
+    O_RETRIES,
+    O_MINSEV,
+    O_DAILY,
+    O_RPM,
+    O_TPM,
+    O_CSIZE,
+    O_CTTL,
+    O_PIN,
+    O_POUT,
+    O_NOREDACT,
+    O_MAXREC,
+    O_BREAKER,
+    O_CACHE_TOPIC,
+    O_IDLE,
+    O_CONC,
+    O_COOLDOWN,
+    O_TXN,
+    O_ORDERED,
+    O_MAXPEND,
+    O_METRICS_ADDR,
+    O_LOG_FORMAT,
 };
 
 /* Setters with more to do than store a field; defined below the table. */
@@ -46,7 +73,6 @@ static int set_mode(void *cfg, const opt_def *d, const char *a, char *err, size_
 static int set_min_severity(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_property(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_config(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
-static int set_metrics_addr(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int show_version(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 
@@ -54,7 +80,8 @@ static int show_version(void *cfg, const opt_def *d, const char *a, char *err, s
 #define MANY 1e15 /* "no limit" for counters that only need to be finite */
 
 static const opt_def options[] = {
-    {'b', "brokers", "BROKERS", "Kafka bootstrap servers (host:port,...)", opt_set_str, AT(brokers)},
+    {'b', "brokers", "BROKERS", "Kafka bootstrap servers (host:port,...)", opt_set_str,
+     AT(brokers)},
     {'t', "topic", "TOPIC", "consume this raw topic instead of reading stdin", opt_set_str,
      AT(in_topic)},
     {'G', "group", "GROUP", "consumer group", opt_set_str, AT(group), .def = "tetra-enrich"},
@@ -67,13 +94,13 @@ static const opt_def options[] = {
      AT(txn_id)},
     {O_IDLE, "idle-exit", "MS", "with -t: exit after MS without a record, 0: never", opt_set_u64,
      AT(idle_exit_ms), 0, MANY, .def = "0"},
-    {'X', "property", "KEY=VALUE", "librdkafka property; -X list shows them all",
-     .set = set_property},
-    {'c', "config", "FILE", "read key=value librdkafka settings from FILE", .set = set_config},
+    {'X', "property", "KEY=VALUE", "librdkafka property; -X list shows them all", set_property,
+     AT(kconf)},
+    {'c', "config", "FILE", "read key=value librdkafka settings from FILE", set_config, AT(kconf)},
     {'I', "input-format", "FORMAT", "input format: json or proto (length-delimited)",
      set_input_format, .def = "json"},
-    {'F', "format", "FORMAT", "output format: json or proto (length-delimited)",
-     set_output_format, .def = "json"},
+    {'F', "format", "FORMAT", "output format: json or proto (length-delimited)", set_output_format,
+     .def = "json"},
     {'r', "rules", "FILE", "load rules from FILE before the built-in ones (repeatable)",
      .set = add_rules},
     {O_NO_BUILTIN, "no-builtin-rules", NULL, "do not load the built-in rules", opt_set_true,
@@ -99,8 +126,8 @@ static const opt_def options[] = {
      AT(ec.llm.timeout_ms), 1, 600000, .def = "30000"},
     {O_RETRIES, "llm-retries", "N", "retries on 429, 5xx and transport errors", opt_set_int,
      AT(ec.llm.max_retries), 0, 20, .def = "3"},
-    {O_BREAKER, "llm-breaker", "N", "open the circuit after N failures in a row",
-     opt_set_unsigned, AT(ec.breaker_failures), 1, 1000, .def = "3"},
+    {O_BREAKER, "llm-breaker", "N", "open the circuit after N failures in a row", opt_set_unsigned,
+     AT(ec.breaker_failures), 1, 1000, .def = "3"},
     {O_COOLDOWN, "llm-cooldown", "MS",
      "rules only for MS after the circuit opens, then one trial call", opt_set_u64,
      AT(ec.breaker_cooldown_ms), 0, 86400000, .def = "30000"},
@@ -111,29 +138,30 @@ static const opt_def options[] = {
      AT(max_pending), 1, 1000000, .def = "1000"},
     {O_ORDERED, "ordered", NULL, "write records in input order, not each as soon as it is ready",
      opt_set_true, AT(ordered)},
-    {O_MINSEV, "min-severity", "SEVERITY", "ask the LLM for rules severity >= SEVERITY", set_min_severity,
-     .def = "medium"},
+    {O_MINSEV, "min-severity", "SEVERITY", "ask the LLM for rules severity >= SEVERITY",
+     set_min_severity, .def = "medium"},
     {O_DAILY, "daily-tokens", "N", "LLM token budget per UTC day, 0: none", opt_set_u64,
      AT(ec.daily_tokens), 0, MANY, .def = "0"},
     {O_RPM, "rpm", "N", "at most N LLM requests per minute, 0: no limit", opt_set_double,
      AT(ec.rpm), 0, MANY, .def = "0"},
     {O_TPM, "tpm", "N", "at most N LLM tokens per minute, 0: no limit", opt_set_double, AT(ec.tpm),
      0, MANY, .def = "0"},
-    {O_CSIZE, "cache-size", "N", "cached explanations kept", opt_set_size, AT(ec.cache_max), 1,
-     1e8, .def = "10000"},
+    {O_CSIZE, "cache-size", "N", "cached explanations kept", opt_set_size, AT(ec.cache_max), 1, 1e8,
+     .def = "10000"},
     {O_CTTL, "cache-ttl", "SECONDS", "how long an explanation is reused", opt_set_u64,
      AT(ec.cache_ttl_s), 0, MANY, .def = "86400"},
     {O_PIN, "price-in", "PRICE", "cost per million input tokens, for est_cost", opt_set_double,
      AT(ec.price_in), 0, MANY, .def = "0"},
     {O_POUT, "price-out", "PRICE", "cost per million output tokens, for est_cost", opt_set_double,
      AT(ec.price_out), 0, MANY, .def = "0"},
-    {O_NOREDACT, "no-redact-event", NULL, "keep secrets in the event's arguments (LLM still redacted)",
-     opt_set_false, AT(ec.redact_event)},
+    {O_NOREDACT, "no-redact-event", NULL,
+     "keep secrets in the event's arguments (LLM still redacted)", opt_set_false,
+     AT(ec.redact_event)},
     {O_MAXREC, "max-record-bytes", "N", "reject input records over N bytes", opt_set_size,
      AT(max_record), 64, 1 << 30, .def = "1m"},
     {O_METRICS_ADDR, "metrics-addr", "HOST:PORT",
-     "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)",
-     .set = set_metrics_addr},
+     "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)", metrics_opt_set,
+     AT(metrics_addr)},
     {O_LOG_FORMAT, "log-format", "FORMAT", "log lines as text or json, one object per line",
      opt_set_log_format, .def = "text"},
     {'q', "quiet", NULL, "print errors only: no warnings, no summary", opt_set_quiet,
@@ -146,10 +174,11 @@ static const opt_def options[] = {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: %s [OPTIONS]\n"
-                "Read Tetragon events from stdin, add an enrichment (rules, then the LLM\n"
-                "for what deserves it) and write tetragonsidekick.EnrichedEvent records.\n\n"
-                "options:\n",
+    fprintf(fp,
+            "usage: %s [OPTIONS]\n"
+            "Read Tetragon events from stdin, add an enrichment (rules, then the LLM\n"
+            "for what deserves it) and write tetragonsidekick.EnrichedEvent records.\n\n"
+            "options:\n",
             msg_progname());
     opts_help(fp, options, NOPTS);
     opts_help_aliases(fp, options, NOPTS);
@@ -252,48 +281,35 @@ static int set_min_severity(void *cfg, const opt_def *d, const char *a, char *er
     (void)d;
     int sev = sev_parse(a);
     if (sev < 0) {
-        snprintf(err, n, "--min-severity: '%s' is not a severity (info, low, medium, high, "
-                         "critical)", a);
+        snprintf(err, n,
+                 "--min-severity: '%s' is not a severity (info, low, medium, high, "
+                 "critical)",
+                 a);
         return -1;
     }
     ((enrich_opts *)cfg)->ec.min_severity = sev;
     return 0;
 }
 
-/* -X lands in both configurations: the producers' and the consumer's */
+/* -X and -c land in both configurations, the producers' (the row's
+ * kconf) and the consumer's (kconf_in): the shared setter, twice */
+static int both_confs(opt_setter set, void *cfg, const opt_def *d, const char *a, char *err,
+                      size_t n)
+{
+    opt_def in = *d;
+    in.off = offsetof(enrich_opts, kconf_in);
+    int r = set(cfg, d, a, err, n);
+    return r != 0 ? r : set(cfg, &in, a, err, n);
+}
+
 static int set_property(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
-    enrich_opts *o = cfg;
-    char why[256];
-    (void)d;
-    if (strcmp(a, "list") == 0) {
-        conf_list(stdout);
-        return OPT_DONE;
-    }
-    if (conf_set_kv(&o->kconf, a, why, sizeof why) == 0 &&
-        conf_set_kv(&o->kconf_in, a, why, sizeof why) == 0)
-        return 0;
-    snprintf(err, n, "-X %s", why);
-    return -1;
+    return both_confs(opt_set_property, cfg, d, a, err, n);
 }
 
-/* -c: the same lines -X takes, into both configurations */
 static int set_config(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
-    enrich_opts *o = cfg;
-    (void)d;
-    if (conf_read_file(&o->kconf, a, err, n) < 0 || conf_read_file(&o->kconf_in, a, err, n) < 0)
-        return -1;
-    return 0;
-}
-
-static int set_metrics_addr(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
-{
-    (void)d;
-    if (metrics_addr_check(a, err, n) < 0)
-        return -1;
-    ((enrich_opts *)cfg)->metrics_addr = a;
-    return 0;
+    return both_confs(opt_set_config_file, cfg, d, a, err, n);
 }
 
 static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
@@ -313,7 +329,8 @@ static int show_version(void *cfg, const opt_def *d, const char *a, char *err, s
 /* The Kafka settings before the command line: the consumer defaults under
  * kconf_in's, then TETRA_KAFKA_* in both, so -X lands over them.  Returns
  * 0, or EXIT_USAGE after printing why. */
-static int kafka_start(enrich_opts *o) {
+static int kafka_start(enrich_opts *o)
+{
     char err[512];
     if (conf_init(&o->kconf, NULL, NULL) < 0 || conf_init(&o->kconf_in, NULL, NULL) < 0 ||
         kafka_in_defaults(o->kconf_in.rk, NULL, NULL, err, sizeof err) < 0) {
@@ -328,7 +345,8 @@ static int kafka_start(enrich_opts *o) {
     return 0;
 }
 
-static int kafka_finish(enrich_opts *o) {
+static int kafka_finish(enrich_opts *o)
+{
     if ((o->in_topic || o->cache_topic) && o->brokers == NULL) {
         errorf("-t and --cache-topic need -b BROKERS");
         return EXIT_USAGE;
@@ -348,26 +366,32 @@ static int kafka_finish(enrich_opts *o) {
         return EXIT_USAGE;
     }
     o->kafka = conf_take_kafka(&o->kconf);
-    if (o->kafka == NULL) return EXIT_USAGE;
+    if (o->kafka == NULL)
+        return EXIT_USAGE;
     /* Built here so that a setting the consumer cannot run with
      * (enable.auto.commit=true) is a usage error before any network wait;
      * -b and -G go under TETRA_KAFKA_* and -X, like tetra-sink's. */
-    if (o->in_topic && (o->consumer = kafka_in_conf(o->kconf_in.rk, o->brokers, o->group, NULL,
-                                                    err, sizeof err)) == NULL) {
+    if (o->in_topic && (o->consumer = kafka_in_conf(o->kconf_in.rk, o->brokers, o->group, NULL, err,
+                                                    sizeof err)) == NULL) {
         errorf("kafka: %s", err);
         return EXIT_USAGE;
     }
     return 0;
 }
 
-static int finish(enrich_opts *o) {
+static int finish(enrich_opts *o)
+{
     engine_conf *c = &o->ec;
     char err[256];
     int k = kafka_finish(o);
-    if (k != 0) return k;
-    if (c->dry_run) c->use_llm = 1;
-    if (c->dry_run && o->in_topic) c->dry_out = stderr;   /* Kafka: stdout is no data channel */
-    if (!c->use_llm) return 0;
+    if (k != 0)
+        return k;
+    if (c->dry_run)
+        c->use_llm = 1;
+    if (c->dry_run && o->in_topic)
+        c->dry_out = stderr; /* Kafka: stdout is no data channel */
+    if (!c->use_llm)
+        return 0;
     if (c->llm.url == NULL || c->llm.url[0] == '\0') {
         errorf("the LLM needs --llm-url or OPENAI_BASE_URL (or use --no-llm)");
         return EXIT_USAGE;
@@ -414,15 +438,18 @@ int cli_parse(int argc, char **argv, enrich_opts *o)
     return -1;
 }
 
-void cli_free(enrich_opts *o) {
+void cli_free(enrich_opts *o)
+{
     if (o->api_key) {
         memset(o->api_key, 0, strlen(o->api_key));
         free(o->api_key);
     }
     o->api_key = NULL;
-    if (o->kafka) rd_kafka_conf_destroy(o->kafka);
+    if (o->kafka)
+        rd_kafka_conf_destroy(o->kafka);
     o->kafka = NULL;
-    if (o->consumer) rd_kafka_conf_destroy(o->consumer);
+    if (o->consumer)
+        rd_kafka_conf_destroy(o->consumer);
     o->consumer = NULL;
     conf_free(&o->kconf);
     conf_free(&o->kconf_in);

@@ -16,7 +16,8 @@
 #include "util/prog.h"
 #include "run.h"
 
-static void summary(const engine *e, stats *st) {
+static void summary(const engine *e, stats *st)
+{
     char line[2048];
     engine_stats(e, st);
     stats_format(st, line, sizeof line);
@@ -24,32 +25,44 @@ static void summary(const engine *e, stats *st) {
 }
 
 /* /metrics: the engine keeps its counters apart until the summary. */
-static void engine_counters(void *ctx, stats *snap) {
+static void engine_counters(void *ctx, stats *snap)
+{
     engine_stats(ctx, snap);
 }
 
-static int start_metrics(const enrich_opts *o, engine *e, const stats *st) {
+static int start_metrics(const enrich_opts *o, engine *e, const stats *st)
+{
     char err[512];
-    metrics_conf mc = {.addr = o->metrics_addr, .prog = "tetra-enrich", .st = st,
-                       .extra = engine_counters, .extra_ctx = e,
+    metrics_conf mc = {.addr = o->metrics_addr,
+                       .prog = "tetra-enrich",
+                       .st = st,
+                       .extra = engine_counters,
+                       .extra_ctx = e,
                        .need_kafka = o->in_topic != NULL};
-    if (!mc.addr || metrics_start(&mc, err, sizeof err) == 0) return 0;
+    if (!mc.addr || metrics_start(&mc, err, sizeof err) == 0)
+        return 0;
     errorf("%s", err);
     return -1;
 }
 
-static int declare(stats *st) {
+static int declare(stats *st)
+{
     stats_init(st);
     return (stats_declare(st, "read") < 0 || stats_declare(st, "written") < 0 ||
-            stats_declare(st, "rejected") < 0 || engine_stats_declare(st) < 0) ? -1 : 0;
+            stats_declare(st, "rejected") < 0 || engine_stats_declare(st) < 0)
+               ? -1
+               : 0;
 }
 
-static int run(enrich_opts *o) {
+static int run(enrich_opts *o)
+{
     char err[512];
     stats st;
     uint64_t loaded = 0;
-    if (declare(&st) < 0) return EXIT_RUNTIME;
-    if (o->cache_topic && kafka_cache_attach(o, &o->ec) < 0) return EXIT_RUNTIME;
+    if (declare(&st) < 0)
+        return EXIT_RUNTIME;
+    if (o->cache_topic && kafka_cache_attach(o, &o->ec) < 0)
+        return EXIT_RUNTIME;
     engine *e = engine_new(&o->ec, err, sizeof err);
     if (e == NULL) {
         errorf("%s", err);
@@ -57,12 +70,13 @@ static int run(enrich_opts *o) {
         return engine_bad_rules() ? EXIT_USAGE : EXIT_RUNTIME;
     }
     if (o->cache_topic && kafka_cache_load(o, e, &loaded) == 0)
-        notef("loaded %llu cached explanations from %s", (unsigned long long)loaded, o->cache_topic);
+        notef("loaded %llu cached explanations from %s", (unsigned long long)loaded,
+              o->cache_topic);
     stats_add(&st, "cache_loaded", loaded);
     int rc = start_metrics(o, e, &st) < 0 ? EXIT_RUNTIME
-             : !o->in_topic ? run_stdio(o, e, &st, &prog_stop)
-             : o->txn_id  ? run_kafka_txn(o, e, &st, &prog_stop)
-                          : run_kafka(o, e, &st, &prog_stop);
+             : !o->in_topic               ? run_stdio(o, e, &st, &prog_stop)
+             : o->txn_id                  ? run_kafka_txn(o, e, &st, &prog_stop)
+                                          : run_kafka(o, e, &st, &prog_stop);
     metrics_stop(); /* before the summary adds the engine's counters to st */
     kafka_cache_detach();
     summary(e, &st);
@@ -70,7 +84,8 @@ static int run(enrich_opts *o) {
     return rc;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     enrich_opts o;
     msg_init("tetra-enrich", MSG_NORMAL);
     int rc = cli_parse(argc, argv, &o);

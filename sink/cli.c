@@ -58,9 +58,6 @@ static int set_index(void *cfg, const opt_def *d, const char *a, char *err, size
 static int set_index_name(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_user(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_http_file(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
-static int set_property(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
-static int set_config(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
-static int set_metrics_addr(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int show_version(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 
@@ -68,11 +65,14 @@ static int show_version(void *cfg, const opt_def *d, const char *a, char *err, s
 #define MS_HOUR 3600000
 
 const opt_def sink_opt_defs[] = {
-    {'b', "brokers", "BROKERS", "Kafka bootstrap servers (host:port,...)", opt_set_str, AT(brokers)},
+    {'b', "brokers", "BROKERS", "Kafka bootstrap servers (host:port,...)", opt_set_str,
+     AT(brokers)},
     {'t', "topic", "TOPIC", "consume this topic instead of reading stdin", opt_set_str, AT(topic)},
     {'G', "group", "GROUP", "consumer group", opt_set_str, AT(group), .def = "tetra-sink"},
-    {'X', "property", "KEY=VALUE", "librdkafka property; -X list shows them all", .set = set_property},
-    {'c', "config", "FILE", "read key=value librdkafka settings from FILE", .set = set_config},
+    {'X', "property", "KEY=VALUE", "librdkafka property; -X list shows them all", opt_set_property,
+     AT(kconf)},
+    {'c', "config", "FILE", "read key=value librdkafka settings from FILE", opt_set_config_file,
+     AT(kconf)},
     {'I', "input-format", "FORMAT", "stdin format: json or proto (varint length-delimited)",
      set_input_format, .def = "json"},
     {O_INPUT_TYPE, "input-type", "TYPE",
@@ -84,14 +84,14 @@ const opt_def sink_opt_defs[] = {
      .def = "tetragon-events-%Y.%m.%d"},
     {O_DATA_STREAM, "data-stream", "NAME", "write to this data stream instead of daily indices",
      set_index_name, AT(data_stream)},
-    {O_TEMPLATE_NAME, "template-name", "NAME", "index template and ISM policy name",
-     set_index_name, AT(template_name), .def = "tetragon-events"},
+    {O_TEMPLATE_NAME, "template-name", "NAME", "index template and ISM policy name", set_index_name,
+     AT(template_name), .def = "tetragon-events"},
     {O_NO_TEMPLATE, "no-template", NULL, "do not install or update the index template",
      opt_set_true, AT(no_template)},
     {O_PRINT_TEMPLATE, "print-template", NULL, "write the index template to stdout and exit",
      opt_set_true, AT(print_template)},
-    {O_EMIT_BULK, "emit-bulk", NULL, "write the bulk request lines to stdout instead of sending them",
-     opt_set_true, AT(emit_bulk)},
+    {O_EMIT_BULK, "emit-bulk", NULL,
+     "write the bulk request lines to stdout instead of sending them", opt_set_true, AT(emit_bulk)},
     {O_RETENTION, "retention-days", "DAYS", "attach an ISM policy deleting indices after DAYS",
      opt_set_int, AT(retention_days), 1, 36500},
     {O_CLUSTER, "cluster-name", "NAME", "orchestrator.cluster.name for events that carry none",
@@ -110,19 +110,19 @@ const opt_def sink_opt_defs[] = {
     {O_KEY, "key", "FILE", "client certificate key (PEM)", set_http_file, AT(http.key)},
     {'k', "insecure", NULL, "do not verify OpenSearch's certificate", opt_set_true,
      AT(http.insecure)},
-    {O_BATCH_DOCS, "batch-docs", "N", "documents per bulk request", opt_set_size, AT(batch_docs),
-     1, 100000, .def = "1000"},
+    {O_BATCH_DOCS, "batch-docs", "N", "documents per bulk request", opt_set_size, AT(batch_docs), 1,
+     100000, .def = "1000"},
     {O_BATCH_BYTES, "batch-bytes", "SIZE", "bytes per bulk request before gzip", opt_set_size,
      AT(batch_bytes), 1024, 1 << 30, .def = "5m"},
-    {O_LINGER, "linger-ms", "MS", "longest wait for a fuller request", opt_set_long,
-     AT(linger_ms), 0, 600000, .def = "200"},
+    {O_LINGER, "linger-ms", "MS", "longest wait for a fuller request", opt_set_long, AT(linger_ms),
+     0, 600000, .def = "200"},
     {O_INFLIGHT, "inflight", "N", "bulk requests in flight at once", opt_set_int, AT(inflight), 1,
      64, .def = "4"},
     {O_NO_GZIP, "no-gzip", NULL, "send request bodies uncompressed", opt_set_false, AT(gzip)},
-    {O_TIMEOUT, "timeout-ms", "MS", "time limit of one request", opt_set_long,
-     AT(http.timeout_ms), 100, MS_HOUR, .def = "60000"},
-    {O_RETRY_MAX, "retry-max-ms", "MS", "longest retry backoff", opt_set_long,
-     AT(backoff_max_ms), 1, MS_HOUR, .def = "15000"},
+    {O_TIMEOUT, "timeout-ms", "MS", "time limit of one request", opt_set_long, AT(http.timeout_ms),
+     100, MS_HOUR, .def = "60000"},
+    {O_RETRY_MAX, "retry-max-ms", "MS", "longest retry backoff", opt_set_long, AT(backoff_max_ms),
+     1, MS_HOUR, .def = "15000"},
     {O_MAX_QUEUED, "max-queued", "N", "documents held before reading pauses", opt_set_size,
      AT(max_queued), 1, 10000000, .def = "20000"},
     {O_DLQ, "dlq", "FILE", "append rejected records and documents to FILE with the reason",
@@ -131,10 +131,11 @@ const opt_def sink_opt_defs[] = {
      opt_set_str, AT(dlq_topic)},
     {O_DRAIN, "drain-ms", "MS", "on a stop signal or end of input, wait this long for deliveries",
      opt_set_long, AT(drain_ms), 0, 24 * MS_HOUR, .def = "60000"},
-    {O_MAX_RECORD, "max-record-bytes", "SIZE", "longest input record", opt_set_size,
-     AT(max_record), 1024, 1 << 30, .def = "4m"},
+    {O_MAX_RECORD, "max-record-bytes", "SIZE", "longest input record", opt_set_size, AT(max_record),
+     1024, 1 << 30, .def = "4m"},
     {O_METRICS_ADDR, "metrics-addr", "HOST:PORT",
-     "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)", .set = set_metrics_addr},
+     "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)", metrics_opt_set,
+     AT(metrics_addr)},
     {O_LOG_FORMAT, "log-format", "FORMAT", "log lines as text or json, one object per line",
      opt_set_log_format, .def = "text"},
     {'q', "quiet", NULL, "errors only", opt_set_quiet, AT(verbosity)},
@@ -274,35 +275,6 @@ static int set_http_file(void *cfg, const opt_def *d, const char *a, char *err, 
     return dupstr((char **)(void *)((char *)cfg + d->off), a, err, n);
 }
 
-static int set_config(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
-{
-    (void)d;
-    return conf_read_file(&((sink_opts *)cfg)->kconf, a, err, n);
-}
-
-static int set_property(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
-{
-    char why[512];
-    (void)d;
-    if (!strcmp(a, "list")) {
-        conf_list(stdout);
-        return OPT_DONE;
-    }
-    if (conf_set_kv(&((sink_opts *)cfg)->kconf, a, why, sizeof why) == 0)
-        return 0;
-    snprintf(err, n, "-X %s", why);
-    return -1;
-}
-
-static int set_metrics_addr(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
-{
-    (void)d;
-    if (metrics_addr_check(a, err, n) < 0)
-        return -1;
-    ((sink_opts *)cfg)->metrics_addr = a;
-    return 0;
-}
-
 static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
     (void)cfg, (void)d, (void)a, (void)err, (void)n;
@@ -334,10 +306,9 @@ static int secrets(sink_opts *o)
                o->password_file ? "--password-file" : "OPENSEARCH_PASSWORD");
         return -1;
     }
-    if (http_secret("OPENSEARCH_PASSWORD", o->password_file, &o->http.password, err,
-                    sizeof err) < 0 ||
-        http_secret("OPENSEARCH_API_KEY", o->api_key_file, &o->http.api_key, err, sizeof err) <
+    if (http_secret("OPENSEARCH_PASSWORD", o->password_file, &o->http.password, err, sizeof err) <
             0 ||
+        http_secret("OPENSEARCH_API_KEY", o->api_key_file, &o->http.api_key, err, sizeof err) < 0 ||
         http_secret("OPENSEARCH_BEARER_TOKEN", o->bearer_file, &o->http.bearer, err, sizeof err) <
             0 ||
         http_conf_finish(&o->http, err, sizeof err) < 0) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "msg.h"
 #include "prog.h"
 
@@ -253,10 +254,23 @@ int opts_parse_size(const char *s, unsigned long long min, unsigned long long ma
         return -1;
     unsigned long long mul = 1;
     switch (*end) {
-    case 'k': case 'K': mul = 1ULL << 10; end++; break;
-    case 'm': case 'M': mul = 1ULL << 20; end++; break;
-    case 'g': case 'G': mul = 1ULL << 30; end++; break;
-    default: break;
+    case 'k':
+    case 'K':
+        mul = 1ULL << 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mul = 1ULL << 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mul = 1ULL << 30;
+        end++;
+        break;
+    default:
+        break;
     }
     if (*end != '\0' || v > max / mul)
         return -1;
@@ -335,14 +349,14 @@ int opt_set_false(void *cfg, const opt_def *d, const char *arg, char *err, size_
 }
 
 /* The integer setters: one parse, then a store of the field's type. */
-#define INT_SETTER(fn, type)                                                                  \
-    int fn(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen)           \
-    {                                                                                        \
-        double v;                                                                            \
-        if (opts_number(d, arg, &v, err, errlen) < 0)                                        \
-            return -1;                                                                       \
-        *FIELD(type) = (type)v;                                                              \
-        return 0;                                                                            \
+#define INT_SETTER(fn, type)                                                                       \
+    int fn(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen)                 \
+    {                                                                                              \
+        double v;                                                                                  \
+        if (opts_number(d, arg, &v, err, errlen) < 0)                                              \
+            return -1;                                                                             \
+        *FIELD(type) = (type)v;                                                                    \
+        return 0;                                                                                  \
     }
 INT_SETTER(opt_set_int, int)
 INT_SETTER(opt_set_unsigned, unsigned)
@@ -350,6 +364,24 @@ INT_SETTER(opt_set_long, long)
 INT_SETTER(opt_set_size, size_t)
 INT_SETTER(opt_set_u64, uint64_t)
 INT_SETTER(opt_set_double, double)
+
+int opt_set_property(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen)
+{
+    char why[512];
+    if (strcmp(arg, "list") == 0) {
+        conf_list(stdout);
+        return OPT_DONE;
+    }
+    if (conf_set_kv(FIELD(conf), arg, why, sizeof(why)) == 0)
+        return 0;
+    snprintf(err, errlen, "-X %s", why); /* never the value: it may be a secret */
+    return -1;
+}
+
+int opt_set_config_file(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen)
+{
+    return conf_read_file(FIELD(conf), arg, err, errlen);
+}
 
 int opt_set_quiet(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen)
 {

@@ -36,20 +36,19 @@ typedef struct opt_def opt_def;
 /* Store one option's value into cfg, the program's settings.  arg is the
  * value (NULL for an option without one).  Returns 0, OPT_DONE, or -1
  * with err filled (a message naming the option, never a secret). */
-typedef int (*opt_setter)(void *cfg, const opt_def *d, const char *arg, char *err,
-                          size_t errlen);
+typedef int (*opt_setter)(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen);
 
 struct opt_def {
-    int id;            /* the short option char, or OPT_LONG_ONLY + n */
-    const char *name;  /* long name without "--", or NULL */
-    const char *arg;   /* argument name for the help text, NULL for none */
-    const char *help;  /* one line, without the default */
-    opt_setter set;    /* how the value is stored */
-    size_t off;        /* where the opt_set_* setters store: offsetof(settings, field) */
-    double min, max;   /* range of a number; both 0: any value of the type */
-    const char *def;   /* default, as the user would type it; NULL: none */
-    const char *key;   /* a conf.c key the setter hands the value to, or NULL */
-    int alias_of;      /* nonzero: an old spelling of the option with this id */
+    int id;           /* the short option char, or OPT_LONG_ONLY + n */
+    const char *name; /* long name without "--", or NULL */
+    const char *arg;  /* argument name for the help text, NULL for none */
+    const char *help; /* one line, without the default */
+    opt_setter set;   /* how the value is stored */
+    size_t off;       /* where the opt_set_* setters store: offsetof(settings, field) */
+    double min, max;  /* range of a number; both 0: any value of the type */
+    const char *def;  /* default, as the user would type it; NULL: none */
+    const char *key;  /* a conf.c key the setter hands the value to, or NULL */
+    int alias_of;     /* nonzero: an old spelling of the option with this id */
 };
 
 /* Fill getopt_long's tables from defs[0..n): longopts needs n + 1 entries,
@@ -116,6 +115,11 @@ int opt_set_long(void *cfg, const opt_def *d, const char *arg, char *err, size_t
 int opt_set_size(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen);
 int opt_set_u64(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen);
 int opt_set_double(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen);
+/* -X KEY=VALUE and -c FILE into the conf (util/conf.h) at d->off:
+ * conf_set_kv and conf_read_file; "-X list" prints librdkafka's
+ * properties and returns OPT_DONE. */
+int opt_set_property(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen);
+int opt_set_config_file(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen);
 /* -q and -v: store MSG_QUIET or MSG_VERBOSE in the int at d->off and set
  * msg.c's level at once, so later messages of the parse obey it. */
 int opt_set_quiet(void *cfg, const opt_def *d, const char *arg, char *err, size_t errlen);

@@ -164,7 +164,6 @@ START_TEST(ratelimit)
 }
 END_TEST
 
-
 /* A settings struct as a program has one, and its table: every kind of
  * setter, a default for each, ranges, and two old spellings. */
 typedef struct tcfg {
@@ -240,7 +239,8 @@ START_TEST(defaults_from_the_table)
     ck_assert_int_eq(c.gzip, 1);
     /* every default of the programs' tables is accepted by its setter:
      * here, one that is not is reported, naming the option */
-    static const opt_def bad[] = {{'n', "n", "N", "n", opt_set_size, TAT(batch), 1, 10, .def = "11"}};
+    static const opt_def bad[] = {
+        {'n', "n", "N", "n", opt_set_size, TAT(batch), 1, 10, .def = "11"}};
     char err[128];
     ck_assert_int_eq(opts_defaults(bad, 1, &c, err, sizeof err), -1);
     ck_assert_str_eq(err, "-n: expected a number from 1 to 10, got '11'");
