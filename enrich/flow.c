@@ -332,10 +332,19 @@ void flow_drop(flow *f, int32_t lane) {
     compact(f);
 }
 
+/* A second stop signal (util/prog.h): leave now.  Records still held are
+ * not written; that is a failure to report unless there were none. */
+static int stopped_now(const flow *f) {
+    if (f->held == 0) return 0;
+    errorf("stopped by a second signal: %zu held record%s not written", f->held,
+           f->held == 1 ? " was" : "s were");
+    return -1;
+}
+
 int flow_run(flow *f, volatile sig_atomic_t *stop) {
     int eof = 0;
     for (;;) {
-        if (*stop > 1) return 0; /* a second signal (prog.h): stop now, held records are lost */
+        if (*stop > 1) return stopped_now(f);
         if (*stop && !eof) {
             if (!f->io->drain_on_stop) return 0;
             eof = 1;

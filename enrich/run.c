@@ -127,7 +127,10 @@ static int read_stdin(void *ctx, flow *f, int wait_ms) {
     if (d <= 0) return d < 0 ? -1 : 1;   /* failed, or full: come back later */
     if (s->ended) return 0;
     struct pollfd p = {STDIN_FILENO, POLLIN, 0};
-    if (poll(&p, 1, wait_ms) == 0) return 1;
+    /* a signal ends the poll with EINTR: reading then would block, and
+     * SA_RESTART would restart the read, so the stop would never be seen */
+    int ready = poll(&p, 1, wait_ms);
+    if (ready == 0 || (ready < 0 && errno == EINTR)) return 1;
     ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) return 1;
     if (n < 0) {
