@@ -52,3 +52,63 @@ ev='{"process_exec":{"process":{"binary":"/bin/true"}},"node_name":"n"}'
 echo "$ev" | "$ENRICH" -n -c "$T/good.conf" >"$T/out" 2>"$T/err" || fail "-c good.conf: $(cat "$T/err")"
 [ "$(wc -l <"$T/out")" -eq 1 ] || fail "-c good.conf: want one record out: $(cat "$T/err")"
 echo "ok: -X list exits 0; -c FILE reads settings, errors name path:line"
+
+# two-stage stop: the first SIGTERM stops reading and waits for the held
+# record's LLM call (here an LLM that accepts and never answers), a second
+# one stops now, names the record left and exits 1; an idle stdin does not
+# hide the signal
+cat >"$T/blackhole.py" <<'PY'
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+while True:
+    held.append(s.accept()[0])
+PY
+python3 "$T/blackhole.py" "$T/port" & bh=$!
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$T/port" ] || { kill "$bh"; fail "the stub LLM did not start"; }
+mkfifo "$T/in" || fail "mkfifo"
+"$ENRICH" --llm-url "http://127.0.0.1:$(cat "$T/port")/v1" --llm-model m --llm-retries 0 \
+    --llm-timeout 600000 <"$T/in" >"$T/out" 2>"$T/err" &
+pid=$!
+exec 3>"$T/in"
+cat "$ROOT"/tests/fixtures/scenarios/reverse-shell*.json >&3
+sleep 2
+kill -TERM "$pid"
+sleep 1
+kill -0 "$pid" 2>/dev/null || { kill "$bh"; fail "the first SIGTERM did not wait for the held record: $(cat "$T/err")"; }
+kill -TERM "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid"
+    kill "$bh"
+    fail "a second SIGTERM did not stop tetra-enrich"
+fi
+wait "$pid"
+rc=$?
+exec 3>&-
+kill "$bh"
+[ "$rc" -eq 1 ] || fail "stopped by a second signal with a record held: exit $rc, want 1: $(cat "$T/err")"
+grep -q "stopped by a second signal: .* not written" "$T/err" || fail "no word of the records left: $(cat "$T/err")"
+grep -q "read=" "$T/err" || fail "no summary line after a stop: $(cat "$T/err")"
+
+# and one SIGTERM on an idle stdin ends a run at once, exit 0
+"$ENRICH" -n <"$T/in" >"$T/out" 2>"$T/err" &
+pid=$!
+exec 3>"$T/in"
+sleep 1
+kill -TERM "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; fail "SIGTERM on an idle stdin was not seen"; }
+wait "$pid" || fail "SIGTERM on an idle stdin: exit $?: $(cat "$T/err")"
+exec 3>&-
+echo "ok: first SIGTERM drains, the second stops now (exit 1); an idle stdin sees the signal"
