@@ -43,7 +43,7 @@ BIN     := bin
 SANFLAGS :=
 endif
 
-PKGS     := libprotobuf-c rdkafka jansson libcurl yaml-0.1 libdeflate libmicrohttpd
+PKGS     := libprotobuf-c rdkafka jansson libcurl yaml-0.1 libdeflate libmicrohttpd libcrypto
 DEPS_OK  := $(BUILD)/.deps-ok
 # Recursive (=) on purpose: pkg-config must run after the deps stamp has
 # installed the packages, not when make reads this file.
@@ -88,8 +88,9 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(OBJ)/tests/%)
 TEST_SUPPORT := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 TEST_OBJS   := $(TEST_SUPPORT:%.c=$(OBJ)/%.o) $(TEST_GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
 
-.PHONY: all deps test test-unit test-integration test-k8s check-style demo bench \
-        install uninstall clean distclean services-up services-down man-check bench-check image
+.PHONY: all deps test test-unit test-integration test-k8s check check-built check-style format \
+        demo bench install uninstall clean distclean services-up services-down man-check \
+        bench-check image
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS) $(PROG_LIBS) $(TOOLS)
@@ -153,15 +154,40 @@ $(OBJ)/tests/test_%: $(OBJ)/tests/unit/test_%.o $(TEST_OBJS) $$(call test_prog_l
 -include $(shell find $(OBJ) -name '*.d' -type f 2>/dev/null)
 
 # --- tests -----------------------------------------------------------------------
-# make test: unit tests (with the fuzz targets' replays) and integration
-# tests, both on the sanitizer build, against real services that
-# tests/run.sh starts and always stops.
+# make check: the quick tier, no services.  First what takes seconds: the
+# style check (banned functions, clang-format) and the include arrows
+# between the folders (tests/check/layout.sh); then the -Werror build, the
+# man-page drift test (it reads only --help and man/*.1), and the unit
+# tests with the fuzz targets' replays.  On the plain build by default;
+# make test runs it on the sanitizer build.
+CHECK_SANITIZE ?= 0
+CHECK_SCRIPTS := tests/integration/05_manpages.sh
+
+check: $(DEPS_OK)
+	@sh scripts/check-style.sh
+	@sh tests/check/layout.sh
+	@$(MAKE) --no-print-directory SANITIZE=$(CHECK_SANITIZE) check-built
+
+check-built: all unit-bins
+	@for t in $(CHECK_SCRIPTS); do \
+	    ROOT=$(CURDIR) BIN=$(CURDIR)/$(BIN) sh $$t || exit 1; done
+	@sh tests/run.sh --san $(SANITIZE) unit
+
+# make format: rewrite every C file to .clang-format (what check-style.sh
+# checks, on the same file list).
+format: $(DEPS_OK)
+	@sh scripts/check-style.sh --fix
+
+# make test: make check on the sanitizer build, then the integration
+# tests (against real services that tests/run.sh starts and always stops)
+# and the k8s tests; both run even when the first fails.
 TEST_SANITIZE ?= 1
 
 test:
+	@$(MAKE) --no-print-directory CHECK_SANITIZE=$(TEST_SANITIZE) check
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory SANITIZE=$(TEST_SANITIZE) all unit-bins
-	@sh tests/run.sh --san $(TEST_SANITIZE) all
+	@rc=0; sh tests/run.sh --san $(TEST_SANITIZE) integration || rc=1; \
+	 sh tests/run.sh --san $(TEST_SANITIZE) k8s || rc=1; exit $$rc
 
 test-unit:
 	@$(MAKE) --no-print-directory SANITIZE=$(TEST_SANITIZE) all unit-bins

@@ -1,5 +1,6 @@
 /* checkpoint.c - a FIFO of (events needed, input position) pairs. */
 #include "checkpoint.h"
+#include "util/ring.h"
 
 #include <stdlib.h>
 
@@ -10,16 +11,10 @@ static ckpt_entry *at(ckpt_q *q, size_t i)
 
 static int grow(ckpt_q *q)
 {
-    size_t cap = q->cap ? q->cap * 2 : 256;
-    ckpt_entry *v = malloc(cap * sizeof(*v));
+    ckpt_entry *v = ring_grow(q->v, sizeof *v, &q->cap, &q->head, q->len);
     if (v == NULL)
         return -1;
-    for (size_t i = 0; i < q->len; i++)
-        v[i] = *at(q, i);
-    free(q->v);
     q->v = v;
-    q->cap = cap;
-    q->head = 0;
     return 0;
 }
 

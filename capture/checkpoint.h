@@ -24,7 +24,10 @@ typedef struct ckpt_q {
     size_t cap, head, len;
 } ckpt_q;
 
+/* clang-format 14 would split this braced initializer */
+/* clang-format off */
 #define CKPT_Q_INIT {NULL, 0, 0, 0}
+/* clang-format on */
 
 /* Record that pos is handled once n events are delivered.  Returns 0, or
  * -1 when out of memory. */

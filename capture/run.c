@@ -11,6 +11,7 @@
 #include "http/metrics.h"
 #include "k8s/k8s.h"
 #include "util/msg.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <string.h>
@@ -18,13 +19,6 @@
 
 #define SYNC_INTERVAL_MS 1000
 #define CHUNK 65536
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int same_pos(follow_pos a, follow_pos b)
 {
@@ -53,7 +47,7 @@ static int save_state(capture *c)
 static int periodic(capture *c, int force)
 {
     char err[512];
-    uint64_t now = now_ms();
+    uint64_t now = mono_ms();
     if (!force && now - c->last_sync_ms < SYNC_INTERVAL_MS)
         return 0;
     c->last_sync_ms = now;
@@ -275,7 +269,7 @@ static int setup(capture *c, capture_opts *o)
         errorf("%s", err);
         return -1;
     }
-    c->last_sync_ms = now_ms();
+    c->last_sync_ms = mono_ms();
     return 0;
 }
 

@@ -61,6 +61,16 @@ enum {
     O_MAXPEND,
     O_METRICS_ADDR,
     O_LOG_FORMAT,
+    O_INC,
+    O_INC_TOPIC,
+    O_INC_MINSEV,
+    O_INC_IDLE,
+    O_INC_MAX,
+    O_INC_EVENTS,
+    O_LIN_MAX,
+    O_LIN_GRACE,
+    O_PER_EVENT,
+    O_CLUSTER,
 };
 
 /* Setters with more to do than store a field; defined below the table. */
@@ -71,6 +81,10 @@ static int set_ca_file(void *cfg, const opt_def *d, const char *a, char *err, si
 static int set_azure(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_mode(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_min_severity(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
+static int set_incident_topic(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
+static int set_incident_min_severity(void *cfg, const opt_def *d, const char *a, char *err,
+                                     size_t n);
+static int set_seconds_as_ms(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_property(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_config(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
@@ -159,6 +173,29 @@ static const opt_def options[] = {
      AT(ec.redact_event)},
     {O_MAXREC, "max-record-bytes", "N", "reject input records over N bytes", opt_set_size,
      AT(max_record), 64, 1 << 30, .def = "1m"},
+    {O_INC, "incidents", NULL, "group events into incidents and write incident records",
+     opt_set_true, AT(incidents)},
+    {O_INC_TOPIC, "incident-topic", "TOPIC",
+     "with -t: produce incident records to this topic (implies --incidents)", .set = set_incident_topic},
+    {O_INC_MINSEV, "incident-min-severity", "SEVERITY", "an event at or above SEVERITY opens an incident",
+     set_incident_min_severity, .def = "low"},
+    {O_INC_IDLE, "incident-idle", "SECONDS",
+     "close an incident after SECONDS of event time without events", set_seconds_as_ms,
+     AT(incident_idle_ms), 1, 86400, .def = "60"},
+    {O_INC_MAX, "incident-max", "SECONDS", "close an incident SECONDS of event time after it opened",
+     set_seconds_as_ms, AT(incident_max_ms), 1, 604800, .def = "900"},
+    {O_INC_EVENTS, "incident-max-events", "N",
+     "timeline entries kept per incident; the rest are counted", opt_set_size,
+     AT(incident_max_events), 1, 10000, .def = "100"},
+    {O_LIN_MAX, "lineage-max", "N", "processes tracked per node", opt_set_size, AT(lineage_max), 16,
+     1e8, .def = "200000"},
+    {O_LIN_GRACE, "lineage-grace", "SECONDS", "keep exited processes this long of event time",
+     set_seconds_as_ms, AT(lineage_grace_ms), 0, 86400, .def = "120"},
+    {O_PER_EVENT, "llm-per-event", NULL,
+     "with --incidents: also ask the LLM per event, not per incident only", opt_set_true,
+     AT(llm_per_event)},
+    {O_CLUSTER, "cluster", "NAME", "cluster name put in incident records (none when not given)",
+     opt_set_str, AT(cluster)},
     {O_METRICS_ADDR, "metrics-addr", "HOST:PORT",
      "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)", metrics_opt_set,
      AT(metrics_addr)},
@@ -204,6 +241,7 @@ static void defaults(enrich_opts *o)
     c->llm.max_wait_ms = 10000;
     c->dry_out = stdout;
     o->verbosity = MSG_NORMAL;
+    o->cluster = "";
 }
 
 /* json or proto */
@@ -288,6 +326,41 @@ static int set_min_severity(void *cfg, const opt_def *d, const char *a, char *er
         return -1;
     }
     ((enrich_opts *)cfg)->ec.min_severity = sev;
+    return 0;
+}
+
+static int set_incident_topic(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
+{
+    enrich_opts *o = cfg;
+    (void)d, (void)err, (void)n;
+    o->incident_topic = a;
+    o->incidents = 1;
+    return 0;
+}
+
+static int set_incident_min_severity(void *cfg, const opt_def *d, const char *a, char *err,
+                                     size_t n)
+{
+    (void)d;
+    int sev = sev_parse(a);
+    if (sev < 0) {
+        snprintf(err, n,
+                 "--incident-min-severity: '%s' is not a severity (info, low, medium, high, "
+                 "critical)",
+                 a);
+        return -1;
+    }
+    ((enrich_opts *)cfg)->incident_min_severity = sev;
+    return 0;
+}
+
+/* SECONDS on the command line, milliseconds (int64_t) in the settings */
+static int set_seconds_as_ms(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
+{
+    double v;
+    if (opts_number(d, a, &v, err, n) < 0)
+        return -1;
+    *(int64_t *)(void *)((char *)cfg + d->off) = (int64_t)(v * 1000);
     return 0;
 }
 
@@ -379,11 +452,38 @@ static int kafka_finish(enrich_opts *o)
     return 0;
 }
 
+/* --incidents: where the records go, and who calls the LLM. */
+static int incidents_finish(enrich_opts *o)
+{
+    if (!o->incidents)
+        return 0;
+    if (o->incident_topic && o->in_topic == NULL) {
+        errorf("--incident-topic needs -t (stdin mode writes incidents to stdout)");
+        return EXIT_USAGE;
+    }
+    if (o->in_topic && o->incident_topic == NULL) {
+        errorf("--incidents with -t needs --incident-topic");
+        return EXIT_USAGE;
+    }
+    if (o->txn_id) {
+        errorf("--incidents does not run with --transactional-id yet");
+        return EXIT_USAGE;
+    }
+    if (!o->in_topic && o->output_proto) {
+        errorf("--incidents on stdout needs -F json (incident lines between event lines)");
+        return EXIT_USAGE;
+    }
+    o->incident_llm = o->ec.use_llm && !o->ec.dry_run;
+    return 0;
+}
+
 static int finish(enrich_opts *o)
 {
     engine_conf *c = &o->ec;
     char err[256];
     int k = kafka_finish(o);
+    if (k == 0)
+        k = incidents_finish(o);
     if (k != 0)
         return k;
     if (c->dry_run)
@@ -405,6 +505,9 @@ static int finish(enrich_opts *o)
         return EXIT_USAGE;
     }
     c->llm.api_key = o->api_key;
+    /* incidents are the LLM's unit: the per-event calls only when asked */
+    if (o->incidents && !o->llm_per_event && !c->dry_run)
+        c->use_llm = 0;
     return 0;
 }
 

@@ -26,6 +26,12 @@ typedef struct enrich_opts {
     const char *txn_id;       /* --transactional-id: exactly-once mode */
     uint64_t idle_exit_ms;    /* Kafka mode: stop after this long without a record */
     const char *metrics_addr; /* --metrics-addr, NULL: no server */
+    /* --incidents (incflow.h) */
+    int incidents, incident_llm, llm_per_event;
+    const char *incident_topic, *cluster;
+    int incident_min_severity;
+    int64_t incident_idle_ms, incident_max_ms, lineage_grace_ms;
+    size_t incident_max_events, lineage_max;
     /* The user's librdkafka settings, TETRA_KAFKA_* then -X, twice: kconf
      * alone for the producers and the cache loader, kconf_in over the
      * consumer defaults (kafka_in_defaults) so that a topic-level value

@@ -17,6 +17,7 @@
 #include "finding.h"
 #include "prompt.h"
 #include "rules_builtin.h"
+#include "util/clock.h"
 
 /* Atomic: the metrics thread reads them (engine_stats) while the loop counts. */
 typedef struct counters {
@@ -34,16 +35,11 @@ struct engine {
     circuit breaker;
     policy pol;
     facts_store st;
+    prompt_tmpl *tmpl;   /* the one-event request body, made once (use_llm) */
     buf red_args, red_pargs, red_kargs, red_cwd, scratch, summary;
     counters n;
     int bad_rules;
 };
-
-static uint64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static uint64_t wall_ms(void) {
     struct timespec ts;
@@ -65,7 +61,7 @@ static int last_bad_rules;
  * circuit is open is not sent (llm_set_gate). */
 static int breaker_lets_through(void *ctx) {
     engine *e = ctx;
-    return !circuit_blocked(&e->breaker, now_ms());
+    return !circuit_blocked(&e->breaker, mono_ms());
 }
 
 int engine_bad_rules(void) { return last_bad_rules; }
@@ -89,6 +85,10 @@ engine *engine_new(const engine_conf *c, char *err, size_t errlen) {
     }
     cache_set_memo_free(e->cache, memo_free);
     if (c->use_llm && !c->dry_run && (e->llm = llm_new(&c->llm, err, errlen)) == NULL) goto fail;
+    if (c->use_llm && (e->tmpl = prompt_tmpl_new(c->model, c->mode, c->max_tokens)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (e->llm) llm_set_gate(e->llm, breaker_lets_through, e);
     circuit_init(&e->breaker, c->breaker_failures, c->breaker_cooldown_ms);
     policy_init(&e->pol, c->min_severity, c->daily_tokens, c->rpm, c->tpm);
@@ -105,6 +105,7 @@ void engine_free(engine *e) {
     redact_free(e->red);
     cache_free(e->cache);
     llm_free(e->llm);
+    prompt_tmpl_free(e->tmpl);
     facts_store_free(&e->st);
     buf *bufs[] = {&e->red_args, &e->red_pargs, &e->red_kargs, &e->red_cwd, &e->scratch,
                    &e->summary};
@@ -235,7 +236,7 @@ static void validate(engine *e, enrich_job *j, const llm_reply *r) {
 static void failed(engine *e, enrich_job *j, const char *err) {
     uint64_t skipped;
     if (msg_ratelimit("llm_error", 10, &skipped)) warnf("LLM: %s", err);
-    circuit_record(&e->breaker, 0, now_ms());
+    circuit_record(&e->breaker, 0, mono_ms());
     e->n.llm_errors++;
     j->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_ERROR;
 }
@@ -294,7 +295,7 @@ static int gate(engine *e, int severity, enrich_job *o) {
     case POLICY_RATE: e->n.rate_limited++; o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_SKIPPED_POLICY; return 0;
     default: break;
     }
-    if (!circuit_allow(&e->breaker, now_ms())) {
+    if (!circuit_allow(&e->breaker, mono_ms())) {
         e->n.circuit_open++;
         o->status = TETRAGONSIDEKICK__LLM_STATUS__LLM_STATUS_CIRCUIT_OPEN;
         return 0;
@@ -348,8 +349,7 @@ int engine_gate(engine *e, enrich_job *j) {
 }
 
 char *engine_request(engine *e, const enrich_job *j) {
-    char *const data[1] = {j->data};
-    return prompt_build(data, 1, e->c.model, e->c.mode, e->c.max_tokens);
+    return prompt_fill(e->tmpl, j->data);
 }
 
 int engine_answer(engine *e, enrich_job *j, int rc, const llm_reply *r, const char *err) {
@@ -365,7 +365,7 @@ int engine_answer(engine *e, enrich_job *j, int rc, const llm_reply *r, const ch
         failed(e, j, err);
         return 0;
     }
-    circuit_record(&e->breaker, 1, now_ms());
+    circuit_record(&e->breaker, 1, mono_ms());
     account(e, j, r);
     validate(e, j, r);
     if (j->have && store(e, j->key, &j->got) < 0) return -1;
@@ -472,7 +472,7 @@ static int keep_redacted(engine *e, const facts *raw, const facts *red, enrich_j
  * what the facts already hold, then everything else that can carry a
  * secret (environments, other processes, traced-call arguments) through
  * redact_event_tree.  Returns 0 or -1 (out of memory). */
-static int redact_event(engine *e, const enrich_job *j) {
+static int redact_event(engine *e, enrich_job *j) {
     if (!e->c.redact_event) return 0;
     Tetragon__Process *p = NULL, *q = NULL;
     const tetra_event *ev = j->ev;
@@ -489,6 +489,7 @@ static int redact_event(engine *e, const enrich_job *j) {
     unsigned n = 0;
     int rc = redact_event_tree(e->red, j->a, (ProtobufCMessage *)ev, done, 2, &n);
     e->n.redactions += n;
+    j->event_changed = n > 0 || (p && j->red_args) || (q && j->red_pargs);
     return rc;
 }
 
@@ -499,7 +500,7 @@ int engine_begin(engine *e, pj_arena *a, tetra_event *ev, enrich_job *j, char *e
     memset(j, 0, sizeof *j);
     j->a = a;
     j->ev = ev;
-    j->t0 = now_ms();
+    j->t0 = mono_ms();
     int rc = facts_from_event(ev, &fx, &e->st);
     if (rc == 0) {
         rules_eval(&e->rules, &fx, &j->v);
@@ -544,7 +545,7 @@ int engine_end(engine *e, enrich_job *j, Tetragonsidekick__EnrichedEvent **out, 
     ee->enrichment = m;
     int sev = (int)m->severity;
     e->n.sev[sev >= 0 && sev <= SEV_CRITICAL ? sev : 0]++;
-    m->latency_ms = (uint32_t)(now_ms() - j->t0);
+    m->latency_ms = (uint32_t)(mono_ms() - j->t0);
     *out = ee;
     return 0;
 }

@@ -80,6 +80,7 @@ typedef struct enrich_job {
     char key[256];
     char *data;           /* the prompt data block while need_llm */
     char *red_args, *red_pargs; /* redacted process/parent arguments (in a), NULL if unchanged */
+    int event_changed;    /* engine_end altered ev (redaction): its input bytes are stale */
     uint64_t t0;
 } enrich_job;
 

@@ -14,6 +14,15 @@
 
 static const char *s_or_empty(const char *s) { return s ? s : ""; }
 
+/* v in decimal into out (at least 11 bytes), NUL-terminated. */
+static void u32_text(char *out, uint32_t v) {
+    char tmp[10];
+    size_t n = 0;
+    do tmp[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+    while (n > 0) *out++ = tmp[--n];
+    *out = '\0';
+}
+
 static const char *cap_name(Tetragon__CapabilitiesType c) {
     const ProtobufCEnumValue *v =
         protobuf_c_enum_descriptor_get_value(&tetragon__capabilities_type__descriptor, (int)c);
@@ -26,22 +35,36 @@ static int put_caps(buf *b, size_t n, const Tetragon__CapabilitiesType *v) {
     return 0;
 }
 
+/* Append the NULL-terminated list of strings (a NULL string counts as
+ * empty) and then, when num >= 0, num in decimal: the pieces of one
+ * argument's text, without printf on the per-event path. */
+static int put_parts(buf *b, const char *const *parts, int64_t num) {
+    for (; *parts != NULL; parts++)
+        if (buf_puts(b, *parts) < 0) return -1;
+    return num >= 0 ? buf_put_i64(b, num) : 0;
+}
+
+#define PARTS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 static int put_path(buf *b, const char *kind, const char *path, const char *perm) {
-    return buf_printf(b, "%s %s%s%s", kind, s_or_empty(path), perm && *perm ? " " : "",
-                      s_or_empty(perm));
+    int has_perm = perm && *perm;
+    return put_parts(b, PARTS(kind, " ", s_or_empty(path), has_perm ? " " : "", has_perm ? perm : ""),
+                     -1);
 }
 
 static int put_sock(buf *b, const Tetragon__KprobeSock *s) {
-    return buf_printf(b, "sock %s %s:%u -> %s:%u", s_or_empty(s->protocol), s_or_empty(s->saddr),
-                      s->sport, s_or_empty(s->daddr), s->dport);
+    if (put_parts(b, PARTS("sock ", s_or_empty(s->protocol), " ", s_or_empty(s->saddr), ":"),
+                  s->sport) < 0)
+        return -1;
+    return put_parts(b, PARTS(" -> ", s_or_empty(s->daddr), ":"), s->dport);
 }
 
 /* Render one argument; arguments we do not describe are skipped. */
 static int put_karg(buf *b, const Tetragon__KprobeArgument *a) {
     switch (a->arg_case) {
-    case TETRAGON__KPROBE_ARGUMENT__ARG_STRING_ARG: return buf_printf(b, "string %s", a->string_arg);
-    case TETRAGON__KPROBE_ARGUMENT__ARG_INT_ARG: return buf_printf(b, "int %d", a->int_arg);
-    case TETRAGON__KPROBE_ARGUMENT__ARG_UINT_ARG: return buf_printf(b, "uint %u", a->uint_arg);
+    case TETRAGON__KPROBE_ARGUMENT__ARG_STRING_ARG: return put_parts(b, PARTS("string ", s_or_empty(a->string_arg)), -1);
+    case TETRAGON__KPROBE_ARGUMENT__ARG_INT_ARG: return put_parts(b, PARTS("int "), -1) < 0 ? -1 : buf_put_i64(b, a->int_arg);
+    case TETRAGON__KPROBE_ARGUMENT__ARG_UINT_ARG: return put_parts(b, PARTS("uint "), a->uint_arg);
     case TETRAGON__KPROBE_ARGUMENT__ARG_FILE_ARG:
         return put_path(b, "file", a->file_arg->path, a->file_arg->permission);
     case TETRAGON__KPROBE_ARGUMENT__ARG_PATH_ARG:
@@ -50,19 +73,20 @@ static int put_karg(buf *b, const Tetragon__KprobeArgument *a) {
         return put_path(b, "binprm", a->linux_binprm_arg->path, a->linux_binprm_arg->permission);
     case TETRAGON__KPROBE_ARGUMENT__ARG_SOCK_ARG: return put_sock(b, a->sock_arg);
     case TETRAGON__KPROBE_ARGUMENT__ARG_SOCKADDR_ARG:
-        return buf_printf(b, "sockaddr %s %s:%u", s_or_empty(a->sockaddr_arg->family),
-                          s_or_empty(a->sockaddr_arg->addr), a->sockaddr_arg->port);
+        return put_parts(b, PARTS("sockaddr ", s_or_empty(a->sockaddr_arg->family), " ",
+                                  s_or_empty(a->sockaddr_arg->addr), ":"),
+                         a->sockaddr_arg->port);
     case TETRAGON__KPROBE_ARGUMENT__ARG_MODULE_ARG:
-        return buf_printf(b, "module %s", s_or_empty(a->module_arg->name));
+        return put_parts(b, PARTS("module ", s_or_empty(a->module_arg->name)), -1);
     case TETRAGON__KPROBE_ARGUMENT__ARG_CAPABILITY_ARG:
-        return buf_printf(b, "cap %s", s_or_empty(a->capability_arg->name));
+        return put_parts(b, PARTS("cap ", s_or_empty(a->capability_arg->name)), -1);
     case TETRAGON__KPROBE_ARGUMENT__ARG_CRED_ARG:
         if (buf_puts(b, "cred ") < 0) return -1;
         return put_caps(b, a->cred_arg->n_effective, a->cred_arg->effective);
     case TETRAGON__KPROBE_ARGUMENT__ARG_CAP_EFFECTIVE_ARG:
-        return buf_printf(b, "caps %s", s_or_empty(a->cap_effective_arg));
+        return put_parts(b, PARTS("caps ", s_or_empty(a->cap_effective_arg)), -1);
     case TETRAGON__KPROBE_ARGUMENT__ARG_KERNEL_CAP_T_ARG:
-        return buf_printf(b, "caps %s", s_or_empty(a->kernel_cap_t_arg));
+        return put_parts(b, PARTS("caps ", s_or_empty(a->kernel_cap_t_arg)), -1);
     default: return 0;
     }
 }
@@ -141,7 +165,7 @@ static int process_facts(const Tetragon__Process *p, const Tetragon__Process *pa
         fx->f[F_CWD] = s_or_empty(p->cwd);
         fx->f[F_FLAGS] = s_or_empty(p->flags);
         if (p->uid) {
-            snprintf(st->uid, sizeof st->uid, "%u", p->uid->value);
+            u32_text(st->uid, p->uid->value);
             fx->f[F_UID] = st->uid;
         }
         pod_facts(p, fx, st);

@@ -14,7 +14,10 @@ typedef struct facts_store {
     char workload[128];
 } facts_store;
 
+/* clang-format 14 would split this braced initializer */
+/* clang-format off */
 #define FACTS_STORE_INIT {BUF_INIT, BUF_INIT, BUF_INIT, "", ""}
+/* clang-format on */
 
 /* Fill fx from ev.  Strings point into ev and st, valid until either
  * changes.  Returns 0, or -1 when out of memory. */

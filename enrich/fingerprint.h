@@ -19,8 +19,6 @@ int fp_normalize(const char *s, size_t max, buf *out);
 /* Append the normalised behaviour text of fx to out (one line of
  * "key=value" separated by 0x1f).  Returns 0 or -1. */
 int fp_text(const facts *fx, buf *out);
-/* FNV-1a 64 of n bytes. */
-uint64_t fp_hash(const void *p, size_t n);
 /* Write the fingerprint (16 lowercase hex digits and a NUL) into out[17],
  * using scratch for the text.  Returns 0 or -1. */
 int fp_compute(const facts *fx, buf *scratch, char out[17]);

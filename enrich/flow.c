@@ -17,6 +17,7 @@
 #include <string.h>
 #include "flow.h"
 #include "util/msg.h"
+#include "util/hash.h"
 
 #define NBUCKETS 1024
 
@@ -155,15 +156,14 @@ static int complete(flow *f, rec *r) {
         release(f, r);
         return -1;
     }
+    if (r->j.event_changed) r->tag.event_pb = NULL;   /* its bytes are stale */
     return finish(f, r, ee);
 }
 
 /* --- requests in flight ------------------------------------------------------------ */
 
 static size_t bucket(const char *key) {
-    uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) h = (h ^ *p) * 1099511628211ULL;
-    return (size_t)(h % NBUCKETS);
+    return (size_t)(fnv1a64(key, strlen(key)) % NBUCKETS);
 }
 
 static req *find(const flow *f, const char *key) {

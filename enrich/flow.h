@@ -19,10 +19,16 @@
 #include "engine.h"
 
 /* Where a record came from: a Kafka partition and offset, or lane 0 and
- * the record's number on stdin. */
+ * the record's number on stdin.  event_pb, when the reader sets it, is the
+ * event as the protobuf bytes it came in (valid until the record is
+ * emitted); the flow clears it when the enrichment changed the event
+ * (redaction), so emit may write those bytes instead of packing the event
+ * again (record_pack). */
 typedef struct flow_tag {
     int32_t lane;
     int64_t off;
+    const void *event_pb;
+    size_t event_pb_len;
 } flow_tag;
 
 typedef struct flow flow;

@@ -35,15 +35,11 @@
 #include "util/prog.h"
 #include "kafka/offsets.h"
 #include "flow.h"
+#include "incflow.h"
+#include "util/clock.h"
 
 #define TYPE_ENRICHED "tetragonsidekick.EnrichedEvent"
 #define MAX_PARTS 1024
-
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* --- the shared cache ------------------------------------------------------------ */
 
@@ -187,6 +183,7 @@ typedef struct kafka_run {
     kafka_out *out;          /* NULL in a dry run */
     offsets *offs;           /* the commit floor per partition */
     flow *f;
+    incflow *inc;            /* --incidents, else NULL */
     buf val;
     awaiting_delivery *q;                 /* in produce order, so in need order */
     size_t head, n, cap;
@@ -247,6 +244,7 @@ static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_
     if (k->out) kafka_out_flush(k->out, k->stop);
     commit(k);
     for (size_t i = 0; i < n; i++) {
+        if (k->inc) incflow_revoke(k->inc, parts[i]);
         if (k->f) flow_drop(k->f, parts[i]);
         offsets_drop(k->offs, parts[i]);
     }
@@ -311,7 +309,7 @@ static int take(kafka_run *k, flow *f, const rd_kafka_message_t *m) {
         return -1;
     }
     if (event_from_proto(a, m->payload, m->len, &ev, &reason, &perr) == 0)
-        return flow_add(f, (flow_tag){m->partition, m->offset}, ev);
+        return flow_add(f, (flow_tag){.lane = m->partition, .off = m->offset}, ev);
     uint64_t skipped;
     stats_add(k->st, "rejected", 1);
     stats_add(k->st, reason, 1);
@@ -393,14 +391,22 @@ int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop)
     *k = (kafka_run){.o = o, .st = st, .stop = stop, .offs = offsets_new(),
                  .last_commit = mono_ms(), .last_msg = mono_ms()};
     flow_conf fc = {.max_pending = o->max_pending, .ordered = o->ordered, .wake_fd = -1};
-    if (k->offs == NULL || (k->f = flow_new(e, &fc, &kafka_ops, k)) == NULL)
+    err[0] = '\0';
+    if (o->incidents && (k->inc = incflow_new(o, e, &kafka_ops, k, stop, err, sizeof err)) == NULL)
+        errorf("incidents: %s", err);
+    else if (k->offs == NULL ||
+             (k->f = flow_new(e, &fc, k->inc ? incflow_ops(k->inc) : &kafka_ops, k->inc ? (void *)k->inc : k)) == NULL)
         errorf("out of memory");
     else if (open_clients(k, err, sizeof err) < 0)
         errorf("kafka: %s", err);
     else if (flow_run(k->f, stop) == 0)
         rc = 0;
+    /* the stream goes on without us: what is open is partial, also at --idle-exit */
+    if (k->inc && k->f && incflow_finish(k->inc, 1) < 0) rc = 1;
     finish(k, &rc);
     kafka_in_free(k->in);   /* may call on_rebalance: the flow is still there */
+    incflow_free(k->inc, st);
+    k->inc = NULL;
     flow_free(k->f);
     kafka_out_free(k->out);
     offsets_free(k->offs);

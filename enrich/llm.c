@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "llm.h"
 #include "http/metrics.h"
+#include "util/clock.h"
 
 typedef struct req {
     struct req *next;       /* in the queue */
@@ -44,12 +45,6 @@ struct llm {
     llm_gate_fn gate;
     void *gate_ctx;
 };
-
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     req *l = ud;

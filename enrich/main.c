@@ -15,6 +15,7 @@
 #include "util/msg.h"
 #include "util/prog.h"
 #include "run.h"
+#include "sequence.h"
 
 static void summary(const engine *e, stats *st)
 {
@@ -91,6 +92,8 @@ int main(int argc, char **argv)
     int rc = cli_parse(argc, argv, &o);
     if (rc < 0 && o.list_rules) {
         engine_list_rules(stdout);
+        for (size_t i = 0; seq_builtin[i]; i++) /* --incidents */
+            printf("%s\n", seq_builtin[i]);
         rc = EXIT_OK;
     } else if (rc < 0 && prog_signals() < 0) {
         errorf("cannot install signal handlers");

@@ -98,7 +98,7 @@ static const char batch_text[] =
     "each with its id and the fields above.";
 
 /* The reply constraint for mode, as the members it adds to the body. */
-static int put_constraint(json_t *body, int mode, size_t n) {
+int prompt_put_constraint(json_t *body, int mode, size_t n) {
     switch (mode) {
     case PROMPT_GRAMMAR: {
         char *g = schema_gbnf(n);
@@ -183,13 +183,82 @@ static json_t *messages(char *const *data, size_t n) {
 char *prompt_build(char *const *data, size_t n, const char *model, int mode, int max_tokens) {
     json_t *body = json_pack("{s:s,s:o*,s:f,s:i}", "model", model, "messages", messages(data, n),
                              "temperature", 0.0, "max_tokens", max_tokens * (int)n);
-    if (body == NULL || json_object_get(body, "messages") == NULL || put_constraint(body, mode, n) < 0) {
+    if (body == NULL || json_object_get(body, "messages") == NULL || prompt_put_constraint(body, mode, n) < 0) {
         json_decref(body);
         return NULL;
     }
     char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(body);
     return s;
+}
+
+/* --- the one-event body, made once ------------------------------------------ */
+
+/* Stands for the data block when the template is made: jansson writes it
+ * as it is (no character to escape), and no prompt text contains it. */
+#define DATA_MARK "@@tetra-enrich-data@@"
+
+struct prompt_tmpl {
+    const char *model;   /* the caller's, outlives t */
+    int mode, max_tokens;
+    char *head, *tail;   /* the body before and after the escaped data; NULL: no template */
+};
+
+prompt_tmpl *prompt_tmpl_new(const char *model, int mode, int max_tokens) {
+    prompt_tmpl *t = calloc(1, sizeof *t);
+    if (t == NULL) return NULL;
+    *t = (prompt_tmpl){.model = model, .mode = mode, .max_tokens = max_tokens};
+    char *const mark[1] = {DATA_MARK};
+    char *body = prompt_build(mark, 1, model, mode, max_tokens);
+    char *at = body ? strstr(body, DATA_MARK) : NULL;
+    /* exactly once, or the template cannot say where the data goes (and
+     * every request is built in full, as prompt_build does) */
+    if (at != NULL && strstr(at + 1, DATA_MARK) == NULL) {
+        *at = '\0';
+        t->head = strdup(body);
+        t->tail = strdup(at + strlen(DATA_MARK));
+        if (t->head == NULL || t->tail == NULL) {
+            free(body);
+            prompt_tmpl_free(t);
+            return NULL;
+        }
+    }
+    free(body);
+    return t;
+}
+
+void prompt_tmpl_free(prompt_tmpl *t) {
+    if (t == NULL) return;
+    free(t->head);
+    free(t->tail);
+    free(t);
+}
+
+/* 1 when jansson, writing s inside a string without JSON_ENSURE_ASCII,
+ * escapes only quotes and backslashes in it: printable ASCII, as
+ * prompt_data's output (written with JSON_ENSURE_ASCII) always is. */
+static int plain_ascii(const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f) return 0;
+    return 1;
+}
+
+char *prompt_fill(const prompt_tmpl *t, const char *data) {
+    if (t->head == NULL || !plain_ascii(data)) {
+        char *const d[1] = {(char *)data};
+        return prompt_build(d, 1, t->model, t->mode, t->max_tokens);
+    }
+    buf b = BUF_INIT;
+    int rc = buf_reserve(&b, strlen(t->head) + 2 * strlen(data) + strlen(t->tail));
+    if (rc == 0) rc = buf_puts(&b, t->head);
+    for (const char *p = data; rc == 0 && *p; p++)
+        rc = (*p == '"' || *p == '\\') ? buf_putc(&b, '\\') | buf_putc(&b, *p) : buf_putc(&b, *p);
+    if (rc == 0) rc = buf_puts(&b, t->tail);
+    if (rc < 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.p;
 }
 
 static const char *const mode_names[] = {

@@ -17,6 +17,7 @@
 #ifndef TETRA_ENRICH_PROMPT_H
 #define TETRA_ENRICH_PROMPT_H
 
+#include <jansson.h>
 #include "facts.h"
 #include "rules.h"
 
@@ -33,8 +34,25 @@ int prompt_mode_parse(const char *name);
  * Returns a new string (caller frees) or NULL when out of memory. */
 char *prompt_build(char *const *data, size_t n, const char *model, int mode, int max_tokens);
 
+/* The body of a one-event request made once for a model, mode and token
+ * limit, as the text before and after the event's data: building it with
+ * jansson (the system prompt, the example, the schema) cost half a
+ * million instructions a request, the data itself a few hundred. */
+typedef struct prompt_tmpl prompt_tmpl;
+/* model must outlive the template.  NULL when out of memory. */
+prompt_tmpl *prompt_tmpl_new(const char *model, int mode, int max_tokens);
+void prompt_tmpl_free(prompt_tmpl *t);
+/* What prompt_build(&data, 1, ...) returns for t's model, mode and limit,
+ * byte for byte (a data block it cannot vouch for goes through
+ * prompt_build).  New string, caller frees; NULL when out of memory. */
+char *prompt_fill(const prompt_tmpl *t, const char *data);
+
 /* The data block's JSON object for fx and v (new string, caller frees).
  * fx must already be redacted; summary is the rules' summary. */
 char *prompt_data(const facts *fx, const verdict *v, const char *summary);
+
+/* Add the reply constraint of mode for n findings to a request body
+ * (incident_llm.c asks for the same finding shape).  Returns 0 or -1. */
+int prompt_put_constraint(json_t *body, int mode, size_t n);
 
 #endif

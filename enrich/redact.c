@@ -10,6 +10,7 @@
  * option carried it.  Patterns run one after another over the whole text;
  * a span that already starts with "<redacted" is left alone. */
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +62,29 @@ static const pattern patterns[] = {
 
 #define NPATTERNS (sizeof patterns / sizeof patterns[0])
 
+/* Texts the patterns ran on lately, with their results.  Regexec with
+ * subexpressions is the redactor's dearest step (tens of thousands of
+ * instructions a match, glibc walking the match backwards for the
+ * groups), and the texts it runs on repeat: the same command line with a
+ * token, the same environment.  Redaction is a function of the text, so
+ * a text seen before gets the result it got then.  Direct-mapped by hash,
+ * the text compared in full; texts longer than MEMO_TEXT_MAX are not kept. */
+#define MEMO_SLOTS 512
+#define MEMO_TEXT_MAX 4096
+typedef struct memo_slot {
+    uint64_t hash;
+    char *text;          /* NULL: empty slot */
+    char *result;        /* NULL: the text came out unchanged */
+    unsigned count;      /* replacements made */
+} memo_slot;
+
 struct redactor {
     regex_t re[NPATTERNS];
     litscan *hints;      /* every pattern's hints, case-folded, the pattern's index as id */
     litscan_hits hit;    /* the hints found in the current text */
     buf a, b, low;       /* scratch, reused across calls */
     int have_low;        /* low holds the current text lower-cased */
+    memo_slot memo[MEMO_SLOTS];
 };
 
 /* --- gates: necessary conditions of the secret-word patterns ---------------- */
@@ -189,6 +207,10 @@ void redact_free(redactor *r) {
     buf_free(&r->a);
     buf_free(&r->b);
     buf_free(&r->low);
+    for (size_t i = 0; i < MEMO_SLOTS; i++) {
+        free(r->memo[i].text);
+        free(r->memo[i].result);
+    }
     free(r);
 }
 
@@ -264,11 +286,54 @@ static const char *redact_all(redactor *r, const char *s, unsigned *count) {
     return cur;
 }
 
+/* 1 when some pattern would run its regex on s (a hint found, the gate
+ * agreeing), 0 when none would, -1 out of memory. */
+static int any_may_match(redactor *r, const char *s) {
+    litscan_scan(r->hints, s, &r->hit);
+    r->have_low = 0;
+    for (size_t i = 0; i < NPATTERNS; i++) {
+        int may = may_match(r, i, s);
+        if (may != 0) return may;
+    }
+    return 0;
+}
+
+static uint64_t text_hash(const char *s, size_t n) {
+    uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void memo_put(memo_slot *m, uint64_t h, const char *s, size_t n, const char *res,
+                     unsigned count) {
+    char *text = malloc(n + 1), *result = res == s ? NULL : strdup(res);
+    if (text == NULL || (res != s && result == NULL)) {   /* not kept: no harm */
+        free(text);
+        free(result);
+        return;
+    }
+    memcpy(text, s, n + 1);
+    free(m->text);
+    free(m->result);
+    *m = (memo_slot){h, text, result, count};
+}
+
 const char *redact_view(redactor *r, const char *s, unsigned *count) {
     unsigned n = 0;
     if (s[0] == '\0') return s;
+    int may = any_may_match(r, s);
+    if (may <= 0) return may < 0 ? NULL : s;
+    size_t len = strlen(s);
+    uint64_t h = len <= MEMO_TEXT_MAX ? text_hash(s, len) : 0;
+    memo_slot *m = len <= MEMO_TEXT_MAX ? &r->memo[h % MEMO_SLOTS] : NULL;
+    if (m && m->text && m->hash == h && strcmp(m->text, s) == 0) {
+        if (count) *count += m->count;
+        return m->result ? m->result : s;
+    }
     const char *res = redact_all(r, s, &n);
-    if (res != NULL && count) *count += n;
+    if (res == NULL) return NULL;
+    if (m) memo_put(m, h, s, len, res, n);
+    if (count) *count += n;
     return res;
 }
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include "rules.h"
 #include "rules_builtin.h"
+#include "sequence.h"
 
 static const char *const sev_names[] = {"unspecified", "info", "low", "medium", "high", "critical"};
 
@@ -398,6 +399,7 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
     r.confidence = 0.6;
     int words = 0, is_disable = 0;
     size_t ndisabled = rs->ndisabled; /* a refused line takes back its disable= too */
+    if (seq_is_line(line)) return 0;   /* a multi-step rule: sequence.c reads it */
     const char *p = line;
     char *w;
     while ((w = next_word(&p, err, errlen)) != NULL) {
@@ -420,7 +422,7 @@ fail:
     return -1;
 }
 
-int rules_load_file(ruleset *rs, const char *path, char *err, size_t errlen) {
+int rules_file_lines(const char *path, rules_line_fn fn, void *ctx, char *err, size_t errlen) {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -432,7 +434,8 @@ int rules_load_file(ruleset *rs, const char *path, char *err, size_t errlen) {
     while (rc == 0 && getline(&line, &cap, f) >= 0) {
         lineno++;
         snprintf(origin, sizeof origin, "%s:%d", path, lineno);
-        if (rules_add_line(rs, line, origin, e, sizeof e) < 0) {
+        e[0] = '\0';
+        if (fn(ctx, line, origin, e, sizeof e) < 0) {
             snprintf(err, errlen, "%s: %s", origin, e);
             rc = -1;
         }
@@ -443,7 +446,15 @@ int rules_load_file(ruleset *rs, const char *path, char *err, size_t errlen) {
     }
     free(line);
     fclose(f);
-    return rc == 0 ? rules_prepare(rs, err, errlen) : rc;
+    return rc;
+}
+
+static int add_line(void *rs, const char *line, const char *origin, char *err, size_t errlen) {
+    return rules_add_line(rs, line, origin, err, errlen);
+}
+
+int rules_load_file(ruleset *rs, const char *path, char *err, size_t errlen) {
+    return rules_file_lines(path, add_line, rs, err, errlen) == 0 ? rules_prepare(rs, err, errlen) : -1;
 }
 
 static void scan_free(ruleset *rs) {

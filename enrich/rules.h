@@ -87,7 +87,10 @@ typedef struct ruleset {
     rules_scan *scan;    /* NULL until rules_prepare; mutated by rules_eval */
 } ruleset;
 
+/* clang-format 14 would split this braced initializer */
+/* clang-format off */
 #define RULESET_INIT {NULL, 0, 0, NULL, 0, NULL}
+/* clang-format on */
 
 /* Parse one rules-file line and append its rule.  Blank lines and
  * "#" comments are accepted and add nothing.  origin labels the rule in
@@ -97,6 +100,11 @@ int rules_add_line(ruleset *rs, const char *line, const char *origin, char *err,
 int rules_load_builtin(ruleset *rs, char *err, size_t errlen);
 /* Append the rules of a file; err names "path:line: what".  Returns 0 or -1. */
 int rules_load_file(ruleset *rs, const char *path, char *err, size_t errlen);
+/* Call fn for every line of the file at path, with its origin
+ * "path:line"; stop at the first that fails (err then names
+ * "path:line: what").  Returns 0, or -1 with err. */
+typedef int (*rules_line_fn)(void *ctx, const char *line, const char *origin, char *err, size_t errlen);
+int rules_file_lines(const char *path, rules_line_fn fn, void *ctx, char *err, size_t errlen);
 /* Build the one-pass literal search over every regex loaded so far
  * (rules_load_builtin and rules_load_file call it; rules added later
  * fall back to one search per literal).  Returns 0 or -1 with err. */

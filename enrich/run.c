@@ -17,16 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "flow.h"
+#include "incflow.h"
+#include "record.h"
 #include "util/msg.h"
 #include "run.h"
+#include "util/clock.h"
 
 #define FLUSH_MS 5
-
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 typedef struct in_stdio {
     const enrich_opts *o;
@@ -38,13 +35,10 @@ typedef struct in_stdio {
     int64_t n;          /* records read, for the tags */
 } in_stdio;
 
-static int write_record(in_stdio *s, Tetragonsidekick__EnrichedEvent *ee) {
+static int write_record(in_stdio *s, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
     buf_reset(&s->out);
     if (s->o->output_proto) {
-        size_t n = protobuf_c_message_get_packed_size(&ee->base);
-        if (buf_put_varint(&s->out, n) < 0 || buf_reserve(&s->out, n) < 0) return -1;
-        protobuf_c_message_pack(&ee->base, (uint8_t *)s->out.p + s->out.len);
-        s->out.len += n;
+        if (record_pack(&s->out, ee, tag.event_pb, tag.event_pb_len, 1) < 0) return -1;
     } else if (pj_encode(&ee->base, &s->out) < 0 || buf_putc(&s->out, '\n') < 0) {
         return -1;
     }
@@ -53,9 +47,8 @@ static int write_record(in_stdio *s, Tetragonsidekick__EnrichedEvent *ee) {
 
 static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
     in_stdio *s = ctx;
-    (void)tag;
     if (ee == NULL || s->o->ec.dry_run) return 0;   /* dry-run prints requests, not records */
-    if (write_record(s, ee) < 0) {
+    if (write_record(s, tag, ee) < 0) {
         errorf("writing to stdout: %s", errno ? strerror(errno) : "out of memory");
         return -1;
     }
@@ -80,6 +73,12 @@ static void reject(in_stdio *s, const framer_record *r, const char *reason, cons
           pe->path[0] ? ": " : "", pe->msg);
 }
 
+static const void *keep(pj_arena *a, const framer_record *r) {
+    void *p = pj_arena_alloc(a, r->len ? r->len : 1);
+    if (p != NULL && r->len) memcpy(p, r->data, r->len);
+    return p;
+}
+
 static int take(in_stdio *s, flow *f, const framer_record *r) {
     tetra_event *ev;
     const char *reason;
@@ -101,7 +100,13 @@ static int take(in_stdio *s, flow *f, const framer_record *r) {
         reject(s, r, reason, &perr);
         return 0;
     }
-    return flow_add(f, (flow_tag){0, s->n++}, ev);
+    flow_tag tag = {0, s->n++, NULL, 0};
+    /* protobuf out of protobuf: keep the event's bytes for record_pack,
+     * in the arena, as the framer's are gone by the time a record that
+     * waited for the LLM leaves */
+    if (s->o->input == FRAMER_VARINT && s->o->output_proto && (tag.event_pb = keep(a, r)) != NULL)
+        tag.event_pb_len = r->len;
+    return flow_add(f, tag, ev);
 }
 
 /* Hand the framer's records to the flow while it has room.  Returns 1 when
@@ -127,10 +132,8 @@ static int read_stdin(void *ctx, flow *f, int wait_ms) {
     if (d <= 0) return d < 0 ? -1 : 1;   /* failed, or full: come back later */
     if (s->ended) return 0;
     struct pollfd p = {STDIN_FILENO, POLLIN, 0};
-    /* a signal ends the poll with EINTR: reading then would block, and
-     * SA_RESTART would restart the read, so the stop would never be seen */
     int ready = poll(&p, 1, wait_ms);
-    if (ready == 0 || (ready < 0 && errno == EINTR)) return 1;
+    if (ready == 0 || (ready < 0 && errno == EINTR)) return 1;   /* a signal: let the loop see it, not block in read */
     ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) return 1;
     if (n < 0) {
@@ -173,10 +176,15 @@ static const flow_io stdio_ops = {
 int run_stdio(const enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop) {
     in_stdio s = {.o = o, .st = st, .fr = framer_new(o->input, o->max_record, 0)};
     flow_conf fc = {.max_pending = o->max_pending, .ordered = o->ordered, .wake_fd = STDIN_FILENO};
-    flow *f = s.fr ? flow_new(e, &fc, &stdio_ops, &s) : NULL;
+    char err[512] = "";
+    incflow *ix = o->incidents && s.fr ? incflow_new(o, e, &stdio_ops, &s, stop, err, sizeof err) : NULL;
+    int ok = !o->incidents || ix;
+    flow *f = s.fr && ok ? flow_new(e, &fc, ix ? incflow_ops(ix) : &stdio_ops, ix ? (void *)ix : &s) : NULL;
     int rc = 1;
-    if (f == NULL) errorf("out of memory");
+    if (f == NULL) errorf("%s", err[0] ? err : "out of memory");
     else rc = flow_run(f, stop) == 0 ? 0 : 1;
+    if (ix && rc == 0 && incflow_finish(ix, *stop != 0) < 0) rc = 1;
+    incflow_free(ix, st);
     if (fflush(stdout) != 0 && rc == 0) {
         errorf("writing to stdout: %s", strerror(errno));
         rc = 1;

@@ -118,6 +118,8 @@ json_t *schema_json(size_t n, int bounds) {
 /* A JSON key and its colon as a GBNF literal: "\"key\":" */
 #define KEY(k) "\"\\\"" k "\\\":\" sp "
 
+/* one grammar rule a line, by hand */
+/* clang-format off */
 static const char gbnf_body[] =
     "body ::= " KEY("summary") "summary \",\" sp " KEY("severity") "severity \",\" sp "
     KEY("techniques") "techniques \",\" sp " KEY("indicators") "list \",\" sp "
@@ -128,6 +130,7 @@ static const char gbnf_body[] =
     "confidence ::= \"0\" (\".\" [0-9]{1,2})? | \"1\" (\".0\")?\n"
     "ch ::= [ !#-\\[\\]-~]\n"
     "sp ::= \" \"?\n";
+/* clang-format on */
 
 /* name ::= "\"a\"" | "\"b\"" ... */
 static int put_alternatives(buf *b, const char *name, const char *const *v, size_t n) {

@@ -44,6 +44,7 @@
 #include "flow.h"
 #include "kafka.h"
 #include "util/msg.h"
+#include "util/clock.h"
 
 #define TXN_BATCH 1000
 #define TXN_MS 500
@@ -65,13 +66,6 @@ typedef struct txn_run {
     int fatal;
     uint64_t last_msg, would;
 } txn_run;
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void clear_batch(txn_run *t)
 {
@@ -301,7 +295,7 @@ static int take(txn_run *t, flow *f, const rd_kafka_message_t *m)
             warnf("%s/%d@%lld: %s: %s%s%s", t->o->in_topic, (int)m->partition,
                   (long long)m->offset, reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
     }
-    return flow_add(f, (flow_tag){m->partition, m->offset}, ev);
+    return flow_add(f, (flow_tag){.lane = m->partition, .off = m->offset}, ev);
 }
 
 static int read_txn(void *ctx, flow *f, int wait_ms)

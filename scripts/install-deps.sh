@@ -8,7 +8,8 @@
 set -eu
 
 PKGS="librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev libjansson-dev
-libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev libdeflate-dev libmicrohttpd-dev"
+libcurl4-openssl-dev check pkg-config zlib1g-dev libyaml-dev libdeflate-dev libmicrohttpd-dev
+libssl-dev"
 
 missing=""
 # --also PKG...: install these too (install-fuzz-deps.sh: clang and libFuzzer)
@@ -26,10 +27,15 @@ have_pc check || missing="$missing check"
 have_pc zlib || missing="$missing zlib1g-dev"
 have_pc libdeflate || missing="$missing libdeflate-dev"
 have_pc libmicrohttpd || missing="$missing libmicrohttpd-dev"
-# the tests and the demo drive the programs with these
-# (not with TETRA_DEPS=build: the image's build stage needs only what compiles)
+# tetra-sink signs webhook bodies with OpenSSL's HMAC-SHA256
+have_pc libcrypto || missing="$missing libssl-dev"
+# the tests and the demo drive the programs with these, and make check and
+# make format run clang-format; protoc encodes the binary incident records of
+# 40_sink_incidents (not with TETRA_DEPS=build: the image's build stage needs
+# only what compiles)
 [ "${TETRA_DEPS:-all}" = build ] ||
-for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time kcat:kcat; do
+for tool in jq:jq openssl:openssl curl:curl python3:python3 /usr/bin/time:time kcat:kcat \
+            clang-format:clang-format protoc:protobuf-compiler; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
 done
 # tests/k8s read rendered manifests and examples/kubernetes with PyYAML

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <libdeflate.h>
 
+#include "util/clock.h"
 #include "util/msg.h"
 
 typedef struct item {
@@ -58,9 +59,7 @@ struct bulk {
 
 int64_t bulk_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)mono_ms(); /* signed: the sink's deadlines subtract */
 }
 
 static uint64_t next_rand(uint64_t *s)

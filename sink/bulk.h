@@ -87,7 +87,8 @@ int bulk_pump(bulk *b, int timeout_ms, int flush, int fd, char *err, size_t errl
  * a fatal refusal. */
 int bulk_answer(bulk *b, long code, const char *body, size_t len, char *err, size_t errlen);
 
-/* Milliseconds of a monotonic clock. */
+/* mono_ms() (util/clock.h) as a signed number, for the sink's deadline
+ * arithmetic. */
 int64_t bulk_now_ms(void);
 
 /* The delay before retry number attempt (1-based): uniform in

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "doc.h"
+#include "incident.h"
 #include "http/metrics.h"
 #include "util/msg.h"
 #include "util/prog.h"
@@ -48,7 +50,14 @@ enum {
     O_DLQ_TOPIC,
     O_METRICS_ADDR,
     O_LOG_FORMAT,
-    O_OLD_MAX_RECORD
+    O_OLD_MAX_RECORD,
+    O_INCIDENT_TOPIC,
+    O_INCIDENT_INDEX,
+    O_ALERTMANAGER,
+    O_WEBHOOK,
+    O_WEBHOOK_SECRET_FILE,
+    O_ALERT_MIN,
+    O_ALERT_QUEUE
 };
 
 /* Setters with more to do than store a field; defined below the table. */
@@ -56,6 +65,8 @@ static int set_input_format(void *cfg, const opt_def *d, const char *a, char *er
 static int set_input_type(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_index(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_index_name(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
+static int set_incident_index(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
+static int set_alert_min(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_user(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_http_file(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
@@ -133,6 +144,23 @@ const opt_def sink_opt_defs[] = {
      opt_set_long, AT(drain_ms), 0, 24 * MS_HOUR, .def = "60000"},
     {O_MAX_RECORD, "max-record-bytes", "SIZE", "longest input record", opt_set_size, AT(max_record),
      1024, 1 << 30, .def = "4m"},
+    {O_INCIDENT_TOPIC, "incident-topic", "TOPIC",
+     "also consume incident records from this topic (with -t)", opt_set_str, AT(incident_topic)},
+    {O_INCIDENT_INDEX, "incident-index", "PATTERN",
+     "daily incident index, strftime of first_time's UTC day", set_incident_index,
+     .def = INCIDENT_INDEX_DEFAULT},
+    {O_ALERTMANAGER, "alertmanager", "URL", "post incident alerts to this Alertmanager (API v2)",
+     opt_set_str, AT(alertmanager)},
+    {O_WEBHOOK, "webhook", "URL", "post incident alerts as JSON to this URL", opt_set_str,
+     AT(webhook)},
+    {O_WEBHOOK_SECRET_FILE, "webhook-secret-file", "FILE",
+     "sign webhook bodies (HMAC-SHA256) with the key in FILE (or $TETRA_WEBHOOK_SECRET)",
+     opt_set_str, AT(webhook_secret_file)},
+    {O_ALERT_MIN, "alert-min-severity", "LEVEL",
+     "lowest incident severity that alerts: info, low, medium, high or critical", set_alert_min,
+     .def = "high"},
+    {O_ALERT_QUEUE, "alert-queue", "N", "alerts held per destination before new ones are dropped",
+     opt_set_size, AT(alert_queue), 1, 1000000, .def = "1000"},
     {O_METRICS_ADDR, "metrics-addr", "HOST:PORT",
      "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)", metrics_opt_set,
      AT(metrics_addr)},
@@ -231,6 +259,24 @@ static int set_index_name(void *cfg, const opt_def *d, const char *a, char *err,
     return opt_set_str(cfg, d, a, err, n);
 }
 
+static int set_incident_index(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
+{
+    ((sink_opts *)cfg)->incident_index = a;
+    return index_name_ok(d->name, a, 1, err, n);
+}
+
+static int set_alert_min(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
+{
+    sink_opts *o = cfg;
+    (void)d;
+    o->alert_min_severity = alert_severity_of(a);
+    if (o->alert_min_severity)
+        return 0;
+    snprintf(err, n, "--alert-min-severity: expected info, low, medium, high or critical, got '%s'",
+             a);
+    return -1;
+}
+
 static int set_input_type(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
     sink_opts *o = cfg;
@@ -311,7 +357,9 @@ static int secrets(sink_opts *o)
         http_secret("OPENSEARCH_API_KEY", o->api_key_file, &o->http.api_key, err, sizeof err) < 0 ||
         http_secret("OPENSEARCH_BEARER_TOKEN", o->bearer_file, &o->http.bearer, err, sizeof err) <
             0 ||
-        http_conf_finish(&o->http, err, sizeof err) < 0) {
+        http_conf_finish(&o->http, err, sizeof err) < 0 ||
+        http_secret("TETRA_WEBHOOK_SECRET", o->webhook_secret_file, &o->webhook_secret, err,
+                    sizeof err) < 0) {
         errorf("%s", err);
         return -1;
     }
@@ -322,6 +370,14 @@ static int check(sink_opts *o)
 {
     if ((o->topic || o->dlq_topic) && !o->brokers) {
         errorf("-t and --dlq-topic need -b BROKERS");
+        return -1;
+    }
+    if (o->incident_topic && !o->topic) {
+        errorf("--incident-topic needs -t TOPIC: from stdin, incident lines come with the events");
+        return -1;
+    }
+    if (o->incident_topic && o->topic && !strcmp(o->incident_topic, o->topic)) {
+        errorf("--incident-topic: give a topic other than -t's");
         return -1;
     }
     if (o->dlq_path && o->dlq_topic) {
@@ -337,6 +393,13 @@ static int check(sink_opts *o)
                             o->index_pattern[0] == '%')) {
         errorf("--index: '%s' needs a fixed prefix and a date (e.g. tetragon-events-%%Y.%%m.%%d)",
                o->index_pattern);
+        return -1;
+    }
+    if (doc_index_pattern_check(o->incident_index, err, sizeof err) < 1 ||
+        o->incident_index[0] == '%') {
+        errorf("--incident-index: '%s' needs a fixed prefix and a date (e.g. "
+               "tetragon-incidents-%%Y.%%m.%%d)",
+               o->incident_index);
         return -1;
     }
     return 0;
@@ -376,6 +439,9 @@ int cli_parse(sink_opts *o, int argc, char **argv)
 
 void cli_free(sink_opts *o)
 {
+    if (o->webhook_secret)
+        memset(o->webhook_secret, 0, strlen(o->webhook_secret));
+    free(o->webhook_secret);
     http_conf_free(&o->http);
     conf_free(&o->kconf);
 }

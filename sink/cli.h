@@ -28,7 +28,14 @@ typedef struct sink_opts {
     int verbosity;
     const char *metrics_addr; /* --metrics-addr, NULL: no server */
     /* --password-file, --api-key-file, --bearer-file: read after parsing */
-    const char *password_file, *api_key_file, *bearer_file;
+    const char *password_file, *api_key_file, *bearer_file, *webhook_secret_file;
+    const char *incident_topic; /* Kafka topic of incident records */
+    const char *incident_index; /* strftime pattern of incident indices */
+    const char *alertmanager;   /* Alertmanager base URL, NULL: none */
+    const char *webhook;        /* alert webhook URL, NULL: none */
+    char *webhook_secret;       /* HMAC key (file or env, never argv) */
+    int alert_min_severity;     /* 1 info .. 5 critical */
+    size_t alert_queue;         /* alerts held per destination */
     http_conf http;
     conf kconf; /* -X settings for librdkafka */
 } sink_opts;

@@ -20,6 +20,8 @@ record_type record_type_of(const char *name, size_t len)
         return RECORD_ENRICHED;
     if (len == strlen(TETRA_TYPE_EVENT) && !memcmp(name, TETRA_TYPE_EVENT, len))
         return RECORD_EVENT;
+    if (len == strlen(RECORD_TYPE_INCIDENT) && !memcmp(name, RECORD_TYPE_INCIDENT, len))
+        return RECORD_INCIDENT;
     return RECORD_AUTO;
 }
 

@@ -16,10 +16,12 @@
 typedef enum record_type {
     RECORD_AUTO,     /* JSON: by content; binary: enriched */
     RECORD_ENRICHED, /* tetragonsidekick.EnrichedEvent */
-    RECORD_EVENT     /* tetragon.GetEventsResponse */
+    RECORD_EVENT,    /* tetragon.GetEventsResponse */
+    RECORD_INCIDENT  /* tetragonsidekick.IncidentRecord (incident.h) */
 } record_type;
 
 #define RECORD_TYPE_ENRICHED "tetragonsidekick.EnrichedEvent"
+#define RECORD_TYPE_INCIDENT "tetragonsidekick.IncidentRecord"
 
 typedef struct record {
     const Tetragon__GetEventsResponse *event;       /* in the arena */

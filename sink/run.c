@@ -10,56 +10,49 @@
 #include "run.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "alerting.h"
 #include "bulk.h"
 #include "deadletter.h"
 #include "doc.h"
-#include "codec/framer.h"
+#include "incident.h"
+#include "input.h"
 #include "kafka/kafka_conf.h"
 #include "kafka/kafka_in.h"
 #include "kafka/kafka_out.h"
 #include "http/metrics.h"
 #include "util/msg.h"
-#include "kafka/offsets.h"
 #include "util/stats.h"
 #include "template.h"
 
 extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 
+/* Incidents the alert book remembers: far more than are open at once. */
+enum { ALERT_BOOK_CAP = 100000 };
+
 typedef struct sink {
     sink_opts *o;
     stats st;
     bulk *b;
-    kafka_in *kin;
-    offsets *offs;
+    sink_input *in[SINK_INPUTS_MAX]; /* by slot; stdin alone, or Kafka topics */
+    const char *topic[SINK_INPUTS_MAX];
+    int n_in;
     deadletter *dl;
     rd_kafka_conf_t *cin, *cout; /* consumer and dead-letter producer, until used */
-    framer *fr;
     pj_arena *arena;
     buf line;
     doc_conf dc;
-    int eof, fatal;
+    incident_conf ic;
+    alerting *alerts; /* NULL without an alert destination */
+    int fatal;
     uint64_t dropped; /* records neither indexed nor dead-lettered */
-    int in_done;      /* stdin at its end and every framed record handled */
-    int stdin_flags;  /* to restore: O_NONBLOCK is shared with our parent */
-    int64_t last_commit;
-    char chunk[65536];
 } sink;
 
 /* --- dead letters and completion ------------------------------------------------------ */
-
-/* Where a record came from. */
-typedef struct origin {
-    int32_t part;  /* Kafka partition, -1 for stdin */
-    int64_t off;   /* Kafka offset, or byte offset in stdin */
-    uint64_t line; /* stdin line where it starts, 0 when not known */
-    uint64_t size; /* its full size, when the bytes at hand are only its head */
-} origin;
 
 /* Without a dead-letter destination a bad record is dropped: the sink
  * goes on (a record that can never be indexed must not hold its partition
@@ -100,7 +93,8 @@ static int dead_letter(sink *s, const char *reason, const char *error, const voi
     (void)stats_add(&s->st, reason, 1);
     char source[300] = "-";
     if (o->part >= 0)
-        snprintf(source, sizeof source, "%s/%d", s->o->topic, (int)o->part);
+        snprintf(source, sizeof source, "%s/%d", s->topic[sink_tag_slot(o->part)],
+                 (int)sink_tag_part(o->part));
     if (!s->dl) {
         drop(s, reason, error, o, source);
         return 1;
@@ -120,14 +114,31 @@ static int dead_letter(sink *s, const char *reason, const char *error, const voi
 
 static void finished(sink *s, int32_t part, int64_t off)
 {
-    if (s->offs && part >= 0)
-        offsets_done(s->offs, part, off);
+    int slot = sink_tag_slot(part);
+    if (slot >= 0 && slot < s->n_in)
+        sink_input_finished(s->in[slot], part, off);
+}
+
+/* Incidents are the only items with the "index" action (events use
+ * "create"); a 409 on one is an older version refused, the convergence
+ * incident.h describes, counted as such and alerting nobody. */
+static void incident_done(sink *s, const bulk_result *r)
+{
+    if (r->len < 9 || memcmp(r->lines, "{\"index\":", 9))
+        return;
+    if (r->outcome == BULK_INDEXED)
+        (void)stats_add(&s->st, "incidents_indexed", 1);
+    else if (r->outcome == BULK_DUPLICATE)
+        (void)stats_add(&s->st, "incidents_stale", 1);
+    if (s->alerts)
+        alerting_answered(s->alerts, r->part, r->off, r->outcome == BULK_INDEXED, &s->st);
 }
 
 static void on_done(void *opaque, const bulk_result *r)
 {
     sink *s = opaque;
     origin o = {r->part, r->off, 0, 0};
+    incident_done(s, r);
     if (r->outcome == BULK_REJECTED &&
         dead_letter(s, "os_rejected", r->reason, r->lines, r->len, &o) != 1)
         return;
@@ -149,200 +160,145 @@ static void emit(sink *s, int32_t part, int64_t off)
 /* Reading pauses while the bulk engine holds enough, or while dead-letter
  * entries wait for room in the producer's queue: either way what is read
  * now would only pile up in memory. */
-static int input_full(const sink *s)
+static int input_full(void *ctx)
 {
+    const sink *s = ctx;
     return bulk_full(s->b) || deadletter_busy(s->dl);
 }
 
 /* --- records ---------------------------------------------------------------------------------- */
 
-static void handle(sink *s, const char *data, size_t len, int binary, record_type t,
+/* The item (action and document lines) in s->line is built: emit it or
+ * queue it.  Returns 0, or -1 after a fatal error. */
+static int deliver(sink *s, int32_t part, int64_t off)
+{
+    if (s->o->emit_bulk) {
+        emit(s, part, off);
+        return 0;
+    }
+    if (bulk_add(s->b, s->line.p, s->line.len, part, off) == 0)
+        return 0;
+    errorf("out of memory");
+    s->fatal = 1;
+    return -1;
+}
+
+static void handle_incident(sink *s, const char *data, size_t len, int binary, const origin *o)
+{
+    const incident *inc = NULL;
+    const char *reason = NULL;
+    char msg[400] = "";
+    (void)stats_add(&s->st, "incidents_read", 1);
+    int ok = binary ? incident_from_proto(s->arena, data, len, &inc, &reason)
+                    : incident_from_json(s->arena, data, len, &inc, &reason, msg, sizeof msg);
+    buf_reset(&s->line);
+    if (ok == 0)
+        ok = incident_doc_build(&s->ic, inc, &s->line, &reason);
+    if (ok == 0) {
+        if (s->alerts)
+            alerting_read(s->alerts, inc, o->part, o->off, &s->st);
+        (void)deliver(s, o->part, o->off);
+        return;
+    }
+    if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, o) == 1)
+        finished(s, o->part, o->off);
+}
+
+static void handle(void *ctx, const char *data, size_t len, int binary, record_type t,
                    const origin *o)
 {
+    sink *s = ctx;
     int32_t part = o->part;
     int64_t off = o->off;
     (void)stats_add(&s->st, "read", 1);
-    if (s->offs && part >= 0 && offsets_read(s->offs, part, off) < 0) {
-        errorf("out of memory");
-        s->fatal = 1;
+    pj_arena_reset(s->arena);
+    if (t == RECORD_INCIDENT || (!binary && incident_json_is(data, len))) {
+        handle_incident(s, data, len, binary, o);
         return;
     }
     record r;
     const char *reason = NULL;
     char msg[400] = "";
-    pj_arena_reset(s->arena);
     int ok = binary ? record_from_proto(s->arena, data, len, t, &r, &reason)
                     : record_from_json(s->arena, data, len, &r, &reason, msg, sizeof msg);
     doc_meta m;
     buf_reset(&s->line);
     if (ok == 0)
         ok = doc_build(&s->dc, r.event, r.enrichment, &s->line, &m, &reason);
-    if (ok == 0 && s->o->emit_bulk) {
-        emit(s, part, off);
+    if (ok == 0) {
+        (void)deliver(s, part, off);
         return;
     }
-    if (ok == 0 && bulk_add(s->b, s->line.p, s->line.len, part, off) < 0) {
-        errorf("out of memory");
-        s->fatal = 1;
-        return;
-    }
-    if (ok == 0)
-        return;
     if (dead_letter(s, reason, msg[0] ? msg : NULL, data, len, o) == 1)
         finished(s, part, off);
 }
 
-/* --- stdin --- */
-
-/* Hand out framed records until the framer needs input (returns 1), the
- * budget or the bulk engine is exhausted (0), or the stream is broken (-1). */
-static int drain_framer(sink *s, int *budget)
+static void reject(void *ctx, const char *reason, const char *data, size_t len, const origin *o)
 {
-    framer_record fr;
-    while (*budget > 0 && !input_full(s) && !s->fatal) {
-        int n = framer_next(s->fr, &fr);
-        if (n == 0)
-            return 1;
-        if (n < 0) {
-            errorf("stdin: a length prefix is malformed; the binary stream cannot be read further");
-            s->fatal = 1;
-            return -1;
-        }
-        (*budget)--;
-        origin o = {-1, (int64_t)fr.start, fr.line, fr.size};
-        if (fr.reject)
-            dead_letter(s, fr.reject, NULL, fr.data, fr.len, &o);
-        else
-            handle(s, fr.data, fr.len, s->o->proto, s->o->input_type, &o);
-    }
-    return 0;
+    (void)dead_letter(ctx, reason, NULL, data, len, o);
 }
 
-/* Read what stdin has without blocking, at most a budget of records per
- * call so the bulk engine gets its turn. */
-static int read_stdin(sink *s)
-{
-    int budget = 2000;
-    for (;;) {
-        int r = drain_framer(s, &budget);
-        if (r == 1 && s->eof)
-            s->in_done = 1;
-        if (r <= 0 || s->eof)
-            return r;
-        ssize_t n = read(0, s->chunk, sizeof s->chunk);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return 0;
-        if (n < 0) {
-            errorf("stdin: %s", strerror(errno));
-            s->fatal = 1;
-            return -1;
-        }
-        if (n == 0) {
-            s->eof = 1;
-            framer_finish(s->fr);
-        } else if (framer_feed(s->fr, s->chunk, (size_t)n) < 0) {
-            errorf("out of memory");
-            s->fatal = 1;
-            return -1;
-        }
-    }
-}
+/* --- inputs ------------------------------------------------------------------------------- */
 
-/* --- Kafka
- * ----------------------------------------------------------------------------------------- */
-
-static record_type kafka_type(sink *s, const rd_kafka_message_t *m)
-{
-    if (s->o->input_type != RECORD_AUTO)
-        return s->o->input_type;
-    size_t len = 0;
-    const char *v = kafka_in_header(m, "message-type", &len);
-    record_type t = record_type_of(v, len);
-    return t == RECORD_AUTO ? RECORD_ENRICHED : t;
-}
-
-/* Commit every partition whose point moved, a buffer's worth per call:
- * one call used to carry only the first 256, which left the rest for the
- * next timer tick and, at exit or on a revoke, for nobody. */
-static void commit(sink *s)
-{
-    enum { CHUNK = 256 };
-    int32_t parts[CHUNK];
-    int64_t offs[CHUNK];
-    char err[256];
-    size_t n, total = 0;
-    do {
-        n = offsets_pending_commits(s->offs, parts, offs, CHUNK);
-        if (kafka_in_commit(s->kin, parts, offs, n, err, sizeof err) < 0) {
-            warnf("%s (will try again)", err);
-            return;
-        }
-        for (size_t i = 0; i < n; i++)
-            offsets_committed(s->offs, parts[i], offs[i]);
-        total += n;
-    } while (n == CHUNK);
-    if (total)
-        (void)stats_add(&s->st, "commits", 1);
-    s->last_commit = bulk_now_ms();
-}
-
-static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_t n)
-{
-    sink *s = opaque;
-    notef("%s %zu partition(s)", assigned ? "assigned" : "revoked", n);
-    if (assigned)
-        return;
-    commit(s);
-    for (size_t i = 0; i < n; i++)
-        offsets_drop(s->offs, parts[i]);
-}
-
-static int read_kafka(sink *s, int *got)
+/* Read from every input; returns how many records came. */
+static int read_inputs(sink *s)
 {
     char err[512];
-    *got = 0;
-    kafka_in_pause(s->kin, input_full(s));
-    for (int i = 0; i < 1000 && !s->fatal; i++) {
-        rd_kafka_message_t *m = NULL;
-        int r = kafka_in_poll(s->kin, 0, &m, err, sizeof err);
-        if (r < 0) {
+    int got = 0;
+    for (int i = 0; i < s->n_in && !s->fatal; i++) {
+        int n = sink_input_read(s->in[i], err, sizeof err);
+        if (n < 0) {
             errorf("%s", err);
             s->fatal = 1;
-            return -1;
+            return got;
         }
-        if (r == 0)
-            break;
-        int binary = !(m->len && ((const char *)m->payload)[0] == '{');
-        origin o = {m->partition, m->offset, 0, 0};
-        handle(s, m->payload ? m->payload : "", m->len, binary, kafka_type(s, m), &o);
-        rd_kafka_message_destroy(m);
-        (*got)++;
-        if (input_full(s))
-            break;
+        got += n;
     }
+    return got;
+}
+
+static int inputs_ended(const sink *s)
+{
+    for (int i = 0; i < s->n_in; i++)
+        if (!sink_input_ended(s->in[i]))
+            return 0;
+    return 1;
+}
+
+static int inputs_commit(const sink *s)
+{
+    for (int i = 0; i < s->n_in; i++)
+        if (sink_input_commits(s->in[i]))
+            return 1;
     return 0;
+}
+
+static void commit(sink *s, int force)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_in; i++)
+        n += sink_input_commit(s->in[i], s->o->commit_ms, force);
+    if (n)
+        (void)stats_add(&s->st, "commits", 1);
 }
 
 /* --- setup
  * ---------------------------------------------------------------------------------------------- */
 
-/* Install the index template, retrying while the cluster cannot be
- * reached.  Returns 0, -1 on a refusal retrying cannot fix (message
- * written), or 1 when a stop signal came first. */
-static int install_template(sink *s)
+/* Install one template, retrying while the cluster cannot be reached.
+ * Returns 0, -1 on a refusal retrying cannot fix (message written), or 1
+ * when a stop signal came first. */
+static int install_one(const template_conf *tc, int version)
 {
-    sink_opts *o = s->o;
-    template_conf tc = {o->url,           &o->http,       o->template_name,
-                        o->index_pattern, o->data_stream, o->retention_days};
     char err[600];
     const char *note;
     long delay = 500;
-    while (template_install(&tc, &note, err, sizeof err) < 0) {
+    while (template_install(tc, &note, err, sizeof err) < 0) {
         if (strstr(err, "HTTP 4") || !strncmp(err, HTTP_TLS_REFUSED, strlen(HTTP_TLS_REFUSED))) {
-            errorf("index template: %s", err);
+            errorf("index template %s: %s", tc->name, err);
             return -1;
         }
-        warnf("index template: %s; trying again", err);
+        warnf("index template %s: %s; trying again", tc->name, err);
         for (long t = 0; t < delay && !prog_stop; t += 100)
             usleep(100000);
         if (prog_stop)
@@ -350,15 +306,40 @@ static int install_template(sink *s)
         if (delay < 15000)
             delay *= 2;
     }
-    notef("index template %s v%d: %s", o->template_name, TEMPLATE_VERSION, note);
-    if (!o->retention_days)
+    notef("index template %s v%d: %s", tc->name, version, note);
+    if (!tc->retention_days)
         return 0;
-    int r = template_retention(&tc, err, sizeof err);
+    int r = template_retention(tc, err, sizeof err);
     if (r < 0)
         warnf("retention policy: %s; indexing goes on without it", err);
     if (r == 0)
         infof("the ISM plugin is not installed: --retention-days is ignored");
     return 0;
+}
+
+/* The incident template is named after its indices' fixed prefix
+ * ("tetragon-incidents-%Y.%m.%d" -> "tetragon-incidents"). */
+static void incident_template_name(const char *pattern, char *out, size_t n)
+{
+    size_t p = strcspn(pattern, "%");
+    while (p && strchr("-._", pattern[p - 1]))
+        p--;
+    snprintf(out, n, "%.*s", (int)p, pattern);
+}
+
+/* Install the event and the incident templates (and retention policies). */
+static int install_template(sink *s)
+{
+    sink_opts *o = s->o;
+    template_conf tc = {
+        o->url, &o->http, o->template_name, o->index_pattern, o->data_stream, o->retention_days, 0};
+    int r = install_one(&tc, TEMPLATE_VERSION);
+    if (r)
+        return r;
+    char name[256];
+    incident_template_name(o->incident_index, name, sizeof name);
+    template_conf ti = {o->url, &o->http, name, o->incident_index, NULL, o->retention_days, 1};
+    return install_one(&ti, INCIDENT_TEMPLATE_VERSION);
 }
 
 /* The dead-letter producer's settings under the user's: the producer
@@ -396,28 +377,49 @@ static int kafka_confs(sink *s)
     return 0;
 }
 
-static int open_input(sink *s)
+static int add_kafka_input(sink *s, rd_kafka_conf_t *kc, const char *topic, record_type t)
 {
+    static const sink_input_host host = {NULL, handle, reject, input_full};
+    sink_input_host h = host;
+    h.ctx = s;
     char err[512];
-    sink_opts *o = s->o;
-    if (!o->topic) {
-        int fl = s->stdin_flags = fcntl(0, F_GETFL);
-        if (fl < 0 || fcntl(0, F_SETFL, fl | O_NONBLOCK) < 0) {
-            errorf("stdin: %s", strerror(errno));
-            return -1;
-        }
-        s->fr = framer_new(o->proto ? FRAMER_VARINT : FRAMER_JSON, o->max_record, 0);
-        return s->fr ? 0 : -1;
-    }
-    if (!(s->offs = offsets_new())) {
-        errorf("out of memory");
+    sink_input *in = sink_input_kafka(&h, s->n_in, kc, topic, t, err, sizeof err);
+    if (!in) {
+        errorf("kafka: %s", err);
         return -1;
     }
-    s->kin = kafka_in_new(s->cin, o->topic, on_rebalance, s, err, sizeof err);
-    s->cin = NULL; /* kafka_in_new took it */
-    if (!s->kin)
-        errorf("kafka: %s", err);
-    return s->kin ? 0 : -1;
+    s->topic[s->n_in] = topic;
+    s->in[s->n_in++] = in;
+    return 0;
+}
+
+static int open_inputs(sink *s)
+{
+    sink_opts *o = s->o;
+    if (o->topic) {
+        rd_kafka_conf_t *c = s->cin, *ci = NULL;
+        s->cin = NULL;
+        if (o->incident_topic && !(ci = rd_kafka_conf_dup(c))) {
+            rd_kafka_conf_destroy(c);
+            errorf("out of memory");
+            return -1;
+        }
+        if (add_kafka_input(s, c, o->topic, o->input_type) < 0) {
+            if (ci)
+                rd_kafka_conf_destroy(ci);
+            return -1;
+        }
+        return ci ? add_kafka_input(s, ci, o->incident_topic, RECORD_INCIDENT) : 0;
+    }
+    sink_input_host h = {s, handle, reject, input_full};
+    char err[512];
+    if (!(s->in[0] =
+              sink_input_stdin(&h, o->proto, o->input_type, o->max_record, err, sizeof err))) {
+        errorf("%s", err);
+        return -1;
+    }
+    s->n_in = 1;
+    return 0;
 }
 
 static int open_deadletter(sink *s)
@@ -435,6 +437,23 @@ static int open_deadletter(sink *s)
         return -1;
     }
     return 0;
+}
+
+/* The alert destinations' threads, when there is one. */
+static int open_alerts(sink *s)
+{
+    sink_opts *o = s->o;
+    char err[512];
+    if (!o->alertmanager && !o->webhook)
+        return 0;
+    alerting_conf ac = {{o->alertmanager, o->webhook, o->webhook_secret, o->alert_queue, 500, 5000},
+                        o->alert_min_severity,
+                        o->emit_bulk,
+                        ALERT_BOOK_CAP};
+    if ((s->alerts = alerting_new(&ac, err, sizeof err)))
+        return 0;
+    errorf("%s", err);
+    return -1;
 }
 
 /* Finish the records whose dead-letter entries reached the topic. */
@@ -475,6 +494,7 @@ static int setup(sink *s)
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
         (void)stats_declare(&s->st, heads[i]); /* fixed valid names */
     s->dc = (doc_conf){o->index_pattern, o->data_stream, o->cluster_name, NULL};
+    s->ic = (incident_conf){o->incident_index, o->cluster_name, NULL};
     int r = kafka_confs(s);
     if (r)
         return r;
@@ -490,7 +510,7 @@ static int setup(sink *s)
     }
     if (r < 0)
         return EXIT_RUNTIME;
-    if (open_deadletter(s) < 0)
+    if (open_deadletter(s) < 0 || open_alerts(s) < 0)
         return EXIT_RUNTIME;
     /* with --emit-bulk the engine stays empty; it only needs some URL */
     bulk_conf bc = {o->url ? o->url : "http://localhost:9200",
@@ -510,7 +530,7 @@ static int setup(sink *s)
         errorf("%s", err);
         return EXIT_RUNTIME;
     }
-    return open_input(s) < 0 ? EXIT_RUNTIME : RUN;
+    return open_inputs(s) < 0 ? EXIT_RUNTIME : RUN;
 }
 
 /* --- loop
@@ -520,32 +540,38 @@ static int setup(sink *s)
 static int drive_bulk(sink *s, int timeout_ms, int flush)
 {
     char err[600];
-    int fd = s->kin || s->eof || input_full(s) ? -1 : 0;
+    int fd = s->n_in == 1 && !input_full(s) ? sink_input_fd(s->in[0]) : -1;
     if (bulk_pump(s->b, timeout_ms, flush, fd, err, sizeof err) < 0) {
         errorf("%s", err);
         s->fatal = 1;
         return -1;
     }
     deadletters_done(s);
-    if (s->kin && bulk_now_ms() - s->last_commit >= s->o->commit_ms)
-        commit(s);
+    commit(s, 0);
+    alerting_stats(s->alerts, &s->st);
     return 0;
+}
+
+/* How long the engine may wait: not at all while records keep coming;
+ * on the input's descriptor when it has one; briefly otherwise, since a
+ * Kafka consumer is polled, not waited on. */
+static int wait_ms(const sink *s, int got, int ended)
+{
+    if (ended || input_full((void *)s))
+        return 50;
+    if (s->n_in == 1 && sink_input_fd(s->in[0]) >= 0)
+        return 200;
+    return got ? 0 : 20;
 }
 
 static void loop(sink *s)
 {
     while (!prog_stop && !s->fatal) {
-        int got = 0;
-        if (s->kin)
-            read_kafka(s, &got);
-        else if (!s->in_done)
-            read_stdin(s);
-        if (s->in_done && !pending(s))
+        int got = read_inputs(s);
+        int ended = inputs_ended(s);
+        if (ended && !pending(s))
             break;
-        int wait = s->kin ? (got ? 0 : 20) : (s->in_done || input_full(s) ? 50 : 200);
-        if (!s->kin && !s->in_done && s->eof && !input_full(s))
-            wait = 0; /* framed records still to hand out */
-        drive_bulk(s, wait, s->in_done);
+        drive_bulk(s, wait_ms(s, got, ended), ended);
     }
 }
 
@@ -557,34 +583,34 @@ static void drain(sink *s)
     int64_t deadline = bulk_now_ms() + s->o->drain_ms;
     while (!s->fatal && pending(s) && bulk_now_ms() < deadline && !prog_stop_now)
         drive_bulk(s, 50, 1);
-    if (s->kin)
-        commit(s);
+    commit(s, 1);
+    /* alerts get what is left of the same wait, never more */
+    while (alerting_pending(s->alerts) && bulk_now_ms() < deadline && !prog_stop_now)
+        usleep(50000);
 }
 
 static void teardown(sink *s)
 {
     char err[256];
-    kafka_in_free(s->kin);
+    for (int i = 0; i < s->n_in; i++)
+        sink_input_close(s->in[i]);
+    alerting_free(s->alerts, &s->st);
     bulk_free(s->b);
     if (deadletter_close(s->dl, err, sizeof err) < 0) {
         errorf("dead-letter output: %s", err);
         s->fatal = 1;
     }
-    offsets_free(s->offs);
     if (s->cin)
         rd_kafka_conf_destroy(s->cin);
     if (s->cout)
         rd_kafka_conf_destroy(s->cout);
-    if (s->fr && s->stdin_flags >= 0)
-        (void)fcntl(0, F_SETFL, s->stdin_flags);
-    framer_free(s->fr);
     pj_arena_free(s->arena);
     buf_free(&s->line);
 }
 
 static int print_template(sink_opts *o)
 {
-    template_conf tc = {o->url, &o->http, o->template_name, o->index_pattern, o->data_stream, 0};
+    template_conf tc = {o->url, &o->http, o->template_name, o->index_pattern, o->data_stream, 0, 0};
     buf b = BUF_INIT;
     int r = template_body(&tc, &b);
     if (r == 0)
@@ -620,9 +646,12 @@ static int start_metrics(sink *s)
 {
     const sink_opts *o = s->o;
     char err[512];
-    metrics_conf mc = {.addr = o->metrics_addr, .prog = "tetra-sink", .st = &s->st,
+    metrics_conf mc = {.addr = o->metrics_addr,
+                       .prog = "tetra-sink",
+                       .st = &s->st,
                        .need_kafka = o->topic || o->dlq_topic,
-                       .probe = o->emit_bulk ? NULL : opensearch_up, .probe_ctx = s->o};
+                       .probe = o->emit_bulk ? NULL : opensearch_up,
+                       .probe_ctx = s->o};
     if (!o->metrics_addr || metrics_start(&mc, err, sizeof err) == 0)
         return 0;
     errorf("%s", err);
@@ -643,7 +672,6 @@ int sink_run(sink_opts *o)
     sink s;
     memset(&s, 0, sizeof s);
     s.o = o;
-    s.last_commit = bulk_now_ms();
     int status = setup(&s);
     if (status == RUN && start_metrics(&s) < 0)
         status = EXIT_RUNTIME;
@@ -658,7 +686,7 @@ int sink_run(sink_opts *o)
                    s.fatal          ? "because of the error above"
                    : prog_stop_now ? "before a second stop signal"
                                    : "before --drain-ms ran out",
-                   s.kin ? "; their offsets were not committed" : "");
+                   inputs_commit(&s) ? "; their offsets were not committed" : "");
         if (left || s.fatal)
             status = EXIT_RUNTIME;
     }

@@ -6,6 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Fields events and incidents share, mapped once. */
+#define MAP_TIME_AND_MESSAGE                                                                       \
+    "\"@timestamp\":{\"type\":\"date_nanos\"},"                                                    \
+    "\"message\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_"       \
+    "above\":"                                                                                     \
+    "2048}}},"
+#define MAP_HOST "\"host\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
+#define MAP_THREAT                                                                                 \
+    "\"threat\":{\"properties\":{\"framework\":{\"type\":\"keyword\"},"                            \
+    "\"technique\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"}" \
+    "}}"                                                                                           \
+    ","                                                                                            \
+    "\"tactic\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}},"
+
 /* The mappings, as JSON text so it reads like what OpenSearch shows. */
 static const char mappings[] =
     "{\"dynamic\":true,\"date_detection\":false,\"numeric_detection\":false,"
@@ -19,16 +33,12 @@ static const char mappings[] =
     "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}},"
     "{\"other_strings\":{\"match_mapping_type\":\"string\","
     "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}}],"
-    "\"properties\":{"
-    "\"@timestamp\":{\"type\":\"date_nanos\"},"
-    "\"message\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":"
-    "2048}}},"
+    "\"properties\":{" MAP_TIME_AND_MESSAGE
     "\"event\":{\"properties\":{\"kind\":{\"type\":\"keyword\"},\"module\":{\"type\":\"keyword\"},"
     "\"action\":{\"type\":\"keyword\"},\"provider\":{\"type\":\"keyword\"},"
     "\"severity\":{\"type\":\"long\"},\"severity_label\":{\"type\":\"keyword\"},"
     "\"ingested\":{\"type\":\"date_nanos\"}}},"
-    "\"tags\":{\"type\":\"keyword\"},"
-    "\"host\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
+    "\"tags\":{\"type\":\"keyword\"}," MAP_HOST
     "\"orchestrator\":{\"properties\":{\"type\":{\"type\":\"keyword\"},"
     "\"namespace\":{\"type\":\"keyword\"},"
     "\"cluster\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
@@ -56,11 +66,7 @@ static const char mappings[] =
     "\"rule\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
     "\"source\":{\"properties\":{\"ip\":{\"type\":\"ip\"},\"port\":{\"type\":\"long\"}}},"
     "\"destination\":{\"properties\":{\"ip\":{\"type\":\"ip\"},\"port\":{\"type\":\"long\"}}},"
-    "\"network\":{\"properties\":{\"transport\":{\"type\":\"keyword\"}}},"
-    "\"threat\":{\"properties\":{\"framework\":{\"type\":\"keyword\"},"
-    "\"technique\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"}}}"
-    ","
-    "\"tactic\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}},"
+    "\"network\":{\"properties\":{\"transport\":{\"type\":\"keyword\"}}}," MAP_THREAT
     "\"enrichment\":{\"properties\":{"
     "\"summary\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":"
     "2048}}},"
@@ -74,6 +80,65 @@ static const char mappings[] =
     "\"latency_ms\":{\"type\":\"long\"},\"tokens_in\":{\"type\":\"long\"},"
     "\"tokens_out\":{\"type\":\"long\"},\"rules\":{\"type\":\"keyword\"}}},"
     "\"tetragon\":{\"type\":\"object\",\"dynamic\":true}}}";
+
+/* Incident documents (incident.h): the ECS fields they share with events
+ * mapped the same way, and the incident itself explicitly, its timeline
+ * as plain objects (a nested type would cost a hidden document per step). */
+static const char incident_mappings[] =
+    "{\"dynamic\":true,\"date_detection\":false,\"numeric_detection\":false,"
+    "\"dynamic_templates\":[{\"strings\":{\"match_mapping_type\":\"string\","
+    "\"mapping\":{\"type\":\"keyword\",\"ignore_above\":1024}}}],"
+    "\"properties\":{" MAP_TIME_AND_MESSAGE
+    "\"event\":{\"properties\":{\"kind\":{\"type\":\"keyword\"},\"module\":{\"type\":\"keyword\"},"
+    "\"dataset\":{\"type\":\"keyword\"},\"severity\":{\"type\":\"long\"},"
+    "\"severity_label\":{\"type\":\"keyword\"},\"ingested\":{\"type\":\"date_nanos\"}}}," MAP_HOST
+    "\"orchestrator\":{\"properties\":{\"namespace\":{\"type\":\"keyword\"},"
+    "\"cluster\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}},"
+    "\"resource\":{\"properties\":{\"type\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"},"
+    "\"parent\":{\"properties\":{\"name\":{\"type\":\"keyword\"}}}}}}}," MAP_THREAT
+    "\"incident\":{\"properties\":{"
+    "\"id\":{\"type\":\"keyword\"},\"cluster\":{\"type\":\"keyword\"},"
+    "\"node\":{\"type\":\"keyword\"},\"namespace\":{\"type\":\"keyword\"},"
+    "\"pod\":{\"type\":\"keyword\"},\"workload\":{\"type\":\"keyword\"},"
+    "\"status\":{\"type\":\"keyword\"},\"first_time\":{\"type\":\"date_nanos\"},"
+    "\"last_time\":{\"type\":\"date_nanos\"},\"event_count\":{\"type\":\"long\"},"
+    "\"events_omitted\":{\"type\":\"long\"},"
+    "\"events\":{\"properties\":{\"time\":{\"type\":\"date_nanos\"},\"kind\":{\"type\":\"keyword\"}"
+    ","
+    "\"exec_id\":{\"type\":\"keyword\"},\"parent_exec_id\":{\"type\":\"keyword\"},"
+    "\"binary\":{\"type\":\"keyword\",\"ignore_above\":4096},"
+    "\"arguments\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\","
+    "\"ignore_above\":4096}}},"
+    "\"function\":{\"type\":\"keyword\"},\"severity\":{\"type\":\"keyword\"},"
+    "\"rules\":{\"type\":\"keyword\"}}},"
+    "\"severity\":{\"type\":\"keyword\"},\"severity_score\":{\"type\":\"long\"},"
+    "\"techniques\":{\"properties\":{\"id\":{\"type\":\"keyword\"},\"name\":{\"type\":\"keyword\"},"
+    "\"tactic\":{\"type\":\"keyword\"}}},"
+    "\"summary\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":"
+    "2048}}},"
+    "\"source\":{\"type\":\"keyword\"},\"sequences\":{\"type\":\"keyword\"},"
+    "\"root_exec_id\":{\"type\":\"keyword\"},\"version\":{\"type\":\"long\"},"
+    "\"intent\":{\"type\":\"text\"},\"touched\":{\"type\":\"keyword\",\"ignore_above\":4096},"
+    "\"next_steps\":{\"type\":\"text\"},\"fingerprint\":{\"type\":\"keyword\"},"
+    "\"llm_status\":{\"type\":\"keyword\"},\"model\":{\"type\":\"keyword\"},"
+    "\"exec_ids\":{\"type\":\"keyword\"}}}}}";
+
+/* What tells the two templates apart. */
+typedef struct kind {
+    const char *mappings;
+    int version, priority;
+} kind;
+
+/* Incidents rank above events so that an --index pattern whose glob
+ * covers tetragon-incidents-* (say tetragon-%Y.%m.%d) does not make two
+ * templates of one priority, which OpenSearch refuses. */
+static const kind kinds[] = {{mappings, TEMPLATE_VERSION, 200},
+                             {incident_mappings, INCIDENT_TEMPLATE_VERSION, 210}};
+
+static const kind *kind_of(const template_conf *c)
+{
+    return &kinds[c->incidents ? 1 : 0];
+}
 
 /* The index pattern of the template: the daily pattern up to its first
  * conversion, then '*' ("tetragon-events-%Y.%m.%d" -> "tetragon-events-*"). */
@@ -95,13 +160,14 @@ int template_body(const template_conf *c, buf *out)
     char glob[256];
     if (index_glob(c, glob, sizeof glob) < 0)
         return -1;
+    const kind *k = kind_of(c);
     return buf_printf(out,
-                      "{\"index_patterns\":[\"%s\"],\"priority\":200,\"version\":%d,%s"
+                      "{\"index_patterns\":[\"%s\"],\"priority\":%d,\"version\":%d,%s"
                       "\"_meta\":{\"managed_by\":\"tetra-sink\"},"
                       "\"template\":{\"settings\":{\"index\":{\"mapping\":{\"total_fields\":"
                       "{\"limit\":5000}},\"refresh_interval\":\"5s\"}},\"mappings\":%s}}",
-                      glob, TEMPLATE_VERSION, c->data_stream ? "\"data_stream\":{}," : "",
-                      mappings);
+                      glob, k->priority, k->version, c->data_stream ? "\"data_stream\":{}," : "",
+                      k->mappings);
 }
 
 /* One request to the cluster: method on the base URL plus path, with an
@@ -175,8 +241,9 @@ int template_install(const template_conf *c, const char **note, char *err, size_
         return -1;
     /* Same version for another --index pattern still needs the update,
      * or the new indices would get dynamic mappings. */
-    if (have > TEMPLATE_VERSION || (have == TEMPLATE_VERSION && strcmp(pat, glob) == 0)) {
-        *note = have == TEMPLATE_VERSION ? "current" : "newer version kept";
+    int want = kind_of(c)->version;
+    if (have > want || (have == want && strcmp(pat, glob) == 0)) {
+        *note = have == want ? "current" : "newer version kept";
         return 0;
     }
     buf body = BUF_INIT;
@@ -235,8 +302,11 @@ int template_retention(const template_conf *c, char *err, size_t errlen)
     if (have <= 0)
         return have;
     char glob[256], path[300];
-    if (index_glob(c, glob, sizeof glob) < 0)
+    if (index_glob(c, glob, sizeof glob) < 0) {
+        snprintf(err, errlen, "index pattern %s has no fixed prefix before its first %%",
+                 c->index_pattern);
         return -1;
+    }
     buf body = BUF_INIT;
     int r =
         buf_printf(&body,
@@ -245,8 +315,9 @@ int template_retention(const template_conf *c, char *err, size_t errlen)
                    "{\"name\":\"hot\",\"actions\":[],\"transitions\":[{\"state_name\":\"delete\","
                    "\"conditions\":{\"min_index_age\":\"%dd\"}}]},"
                    "{\"name\":\"delete\",\"actions\":[{\"delete\":{}}],\"transitions\":[]}],"
-                   "\"ism_template\":[{\"index_patterns\":[\"%s\"],\"priority\":100}]}}",
-                   c->retention_days, c->retention_days, glob);
+                   "\"ism_template\":[{\"index_patterns\":[\"%s\"],\"priority\":%d}]}}",
+                   c->retention_days, c->retention_days, glob,
+                   kind_of(c)->priority - 100); /* the templates' order, for the same reason */
     snprintf(path, sizeof path, "/_plugins/_ism/policies/%s-retention", c->name);
     if (r == 0)
         r = put_ism(c, path, &body, err, errlen);

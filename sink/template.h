@@ -18,6 +18,8 @@
 /* Raise when the template changes: a running cluster with a lower version
  * gets ours at the next start; one with a higher version is left alone. */
 #define TEMPLATE_VERSION 2
+/* The same for the incident template (tetragon-incidents-*). */
+#define INCIDENT_TEMPLATE_VERSION 1
 
 typedef struct template_conf {
     const char *url; /* cluster base URL */
@@ -26,6 +28,7 @@ typedef struct template_conf {
     const char *index_pattern; /* strftime pattern of daily indices */
     const char *data_stream;   /* or a data stream name */
     int retention_days;        /* 0: no ISM policy */
+    int incidents;             /* 1: the incident template (incident.h) */
 } template_conf;
 
 /* Append the template body to out.  Returns 0 or -1 (out of memory, or a

@@ -56,7 +56,7 @@ int follow_wait(follow *f, int ms);
  * the previous successful save: positions only move forward, and files
  * before the saved one are forgotten.  No-op without a state file or
  * before anything was opened (pos all zero).  Returns 0, or -1 with err filled.  The state format
- * and the resume rules are described atop follow.c. */
+ * and the resume rules are described atop follow_state.c. */
 int follow_save(follow *f, follow_pos pos, char *err, size_t errlen);
 
 /* Bytes read, rotations and truncations seen, for the summary line. */

@@ -11,6 +11,7 @@
  * restarted tetra-capture resumes from what was delivered. */
 #include "k8s.h"
 #include "util/msg.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +20,6 @@
 
 #define SYNC_INTERVAL_MS 1000
 #define POLL_MS 200
-
-uint64_t k8s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 unsigned k8s_backoff(unsigned cur, unsigned cap)
 {
@@ -317,7 +311,7 @@ static void reap(k8s *k)
 static int turn(k8s *k, uint64_t *last_sync)
 {
     int running;
-    uint64_t now = k8s_now_ms();
+    uint64_t now = mono_ms();
     if (k8s_watch_step(k, now) < 0)
         return -1;
     start_streams(k, now);
@@ -328,7 +322,7 @@ static int turn(k8s *k, uint64_t *last_sync)
     reap(k);
     if (k->fatal)
         return -1;
-    now = k8s_now_ms();
+    now = mono_ms();
     int due = now - *last_sync >= SYNC_INTERVAL_MS;
     if (due)
         *last_sync = now;
@@ -353,7 +347,7 @@ int k8s_capture(capture *c, int (*finish)(capture *, int))
     if (k8s_open(&k, c) < 0)
         status = EXIT_RUNTIME;
     else {
-        uint64_t last_sync = k8s_now_ms();
+        uint64_t last_sync = mono_ms();
         while (!*c->stop)
             if (turn(&k, &last_sync) < 0) {
                 status = EXIT_RUNTIME;

@@ -80,7 +80,6 @@ typedef struct k8s {
  * summary step.  Returns the exit status. */
 int k8s_capture(capture *c, int (*finish)(capture *, int));
 
-uint64_t k8s_now_ms(void);
 /* Exponential backoff: the next delay after cur (0 = first), at most cap. */
 unsigned k8s_backoff(unsigned cur, unsigned cap);
 

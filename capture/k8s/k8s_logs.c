@@ -11,6 +11,7 @@
  * pod is wanted: a clean end soon, an error after a growing backoff. */
 #include "k8s.h"
 #include "util/msg.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,7 +247,7 @@ void k8s_logs_done(k8s *k, k8s_pod *p, CURLcode rc)
         (void)curl_easy_getinfo(p->h, CURLINFO_RESPONSE_CODE, &status);
     p->status = status;
     k8s_logs_close(k, p);
-    uint64_t now = k8s_now_ms();
+    uint64_t now = mono_ms();
     if (got > 0)
         p->backoff = 0;
     if (status == 200 && rc == CURLE_OK) { /* clean end: a cut stream or a container restart */

@@ -10,6 +10,8 @@
  * missing from a fresh list were deleted while we were not watching. */
 #include "k8s.h"
 #include "util/msg.h"
+#include "util/clock.h"
+#include "util/hash.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -29,18 +31,10 @@ static const char *jstr(json_t *o, const char *a, const char *b)
     return json_string_value(v);
 }
 
-static unsigned fnv1a(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static int in_shard(const k8s *k, const char *node)
 {
     const capture_opts *o = k->c->opts;
-    return o->shard_n == 0 || fnv1a(node) % o->shard_n == o->shard_i;
+    return o->shard_n == 0 || fnv1a32(node, strlen(node)) % o->shard_n == o->shard_i;
 }
 
 static void set_rv(k8s *k, json_t *obj)
@@ -86,7 +80,7 @@ static void gone(k8s *k, k8s_pod *p)
     if (p->h == NULL)
         k8s_pod_remove(k, p);
     else if (p->close_at == 0)
-        p->close_at = k8s_now_ms() + DELETE_GRACE_MS;
+        p->close_at = mono_ms() + DELETE_GRACE_MS;
 }
 
 static int apply_list(k8s *k, json_t *list)
@@ -108,7 +102,7 @@ static int apply_list(k8s *k, json_t *list)
 static void fail_later(k8s *k, const char *what)
 {
     k->watch_backoff = k8s_backoff(k->watch_backoff, BACKOFF_CAP_MS);
-    k->watch_at = k8s_now_ms() + k->watch_backoff;
+    k->watch_at = mono_ms() + k->watch_backoff;
     errorf("%s; retrying in %u ms", what, k->watch_backoff);
 }
 
@@ -279,7 +273,7 @@ void k8s_watch_done(k8s *k, CURLcode rc)
         return;
     }
     k->watch_backoff = k8s_backoff(k->watch_backoff, BACKOFF_CAP_MS);
-    k->watch_at = k8s_now_ms() + k->watch_backoff;
+    k->watch_at = mono_ms() + k->watch_backoff;
     if (!*k->c->stop)
         notef("pod watch broke (%s); again in %u ms", curl_easy_strerror(rc), k->watch_backoff);
 }

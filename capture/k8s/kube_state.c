@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/fsutil.h"
 
 #define MAGIC "tetra-capture-k8s-state 1"
 
@@ -122,46 +124,28 @@ int kube_state_load(const char *path, kube_pos **v, size_t *n, char *err, size_t
     return rc;
 }
 
-static int write_all(FILE *f, const kube_pos *v, size_t n)
+/* The file's text: the version line, then one line per stream. */
+static int format(buf *b, const kube_pos *v, size_t n)
 {
-    if (fprintf(f, "%s\n", MAGIC) < 0)
+    if (buf_printf(b, "%s\n", MAGIC) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (fprintf(f, "%s %s %" PRId64 " %" PRIu64 " %s\n", v[i].uid, v[i].container, v[i].ts,
-                    v[i].count, v[i].name[0] ? v[i].name : "-") < 0)
+        if (buf_printf(b, "%s %s %" PRId64 " %" PRIu64 " %s\n", v[i].uid, v[i].container, v[i].ts,
+                       v[i].count, v[i].name[0] ? v[i].name : "-") < 0)
             return -1;
-    return fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
+    return 0;
 }
 
 int kube_state_save(const char *path, const kube_pos *v, size_t n, char *err, size_t errlen)
 {
-    size_t tl = strlen(path) + 8;
-    char *tmp = malloc(tl);
-    if (tmp == NULL) {
+    buf text = BUF_INIT;
+    int rc;
+    if (format(&text, v, n) < 0) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        rc = -1;
+    } else {
+        rc = fs_replace_file(path, text.p, text.len, "state file", err, errlen);
     }
-    snprintf(tmp, tl, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int rc = -1;
-    if (f == NULL)
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-    else {
-        int w = write_all(f, v, n);
-        int saved = errno;
-        if (fclose(f) != 0 && w == 0) {
-            w = -1;
-            saved = errno;
-        }
-        if (w < 0)
-            snprintf(err, errlen, "%s: %s", tmp, strerror(saved));
-        else if (rename(tmp, path) < 0)
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        else
-            rc = 0;
-        if (rc < 0)
-            (void)unlink(tmp);
-    }
-    free(tmp);
+    buf_free(&text);
     return rc;
 }

@@ -7,8 +7,9 @@
  * The file is text, one stream a line after a version line:
  *   tetra-capture-k8s-state 1
  *   <uid> <container> <ts-ns> <count> <namespace>/<pod>
- * and is replaced atomically (temporary file, fsync, rename), so a crash
- * leaves the old or the new file, never a mix.  Nothing here prints. */
+ * and is replaced atomically (util/fsutil.h: temporary file, fsync, rename,
+ * fsync of the directory), so a crash leaves the old or the new file,
+ * never a mix.  Nothing here prints. */
 #ifndef TETRA_KUBE_STATE_H
 #define TETRA_KUBE_STATE_H
 

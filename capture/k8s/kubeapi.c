@@ -1,6 +1,7 @@
 /* kubeapi.c - credentials, TLS and error messages for the Kubernetes API
  * (see kubeapi.h). */
 #include "kubeapi.h"
+#include "http/http.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -113,47 +114,19 @@ static int refresh_token(kube_client *k, char *err, size_t errlen)
     return 0;
 }
 
-static struct curl_slist *auth_header(const char *token)
-{
-    size_t n = strlen(token) + 32;
-    char *h = malloc(n);
-    if (h == NULL)
-        return NULL;
-    snprintf(h, n, "Authorization: Bearer %s", token);
-    struct curl_slist *l = curl_slist_append(NULL, h);
-    memset(h, 0, n);
-    free(h);
-    return l;
-}
-
 static CURLcode set_tls(CURL *h, const kube_conf *kc)
 {
-    CURLcode r = CURLE_OK;
-    if (kc->insecure) {
-        r |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        r |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (kc->ca_file != NULL)
-        r |= curl_easy_setopt(h, CURLOPT_CAINFO, kc->ca_file);
-    if (kc->ca_data != NULL) {
-        struct curl_blob b = {kc->ca_data, kc->ca_len, CURL_BLOB_NOCOPY};
-        r |= curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
-    }
-    if (kc->cert_file != NULL)
-        r |= curl_easy_setopt(h, CURLOPT_SSLCERT, kc->cert_file);
-    if (kc->key_file != NULL)
-        r |= curl_easy_setopt(h, CURLOPT_SSLKEY, kc->key_file);
-    if (kc->cert_data != NULL) {
-        struct curl_blob b = {kc->cert_data, kc->cert_len, CURL_BLOB_NOCOPY};
-        r |= curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
-        r |= curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-    }
-    if (kc->key_data != NULL) {
-        struct curl_blob b = {kc->key_data, kc->key_len, CURL_BLOB_NOCOPY};
-        r |= curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
-        r |= curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-    }
-    return r;
+    http_tls t = {.ca_file = kc->ca_file,
+                  .cert_file = kc->cert_file,
+                  .key_file = kc->key_file,
+                  .ca_pem = kc->ca_data,
+                  .cert_pem = kc->cert_data,
+                  .key_pem = kc->key_data,
+                  .ca_len = kc->ca_len,
+                  .cert_len = kc->cert_len,
+                  .key_len = kc->key_len,
+                  .insecure = kc->insecure};
+    return http_set_tls(h, &t);
 }
 
 int kube_client_setup(kube_client *k, CURL *h, const char *path, struct curl_slist **hdrs,
@@ -163,7 +136,7 @@ int kube_client_setup(kube_client *k, CURL *h, const char *path, struct curl_sli
     if (refresh_token(k, err, errlen) < 0)
         return -1;
     const char *token = k->token != NULL ? k->token : k->kc.token;
-    if (token != NULL && (*hdrs = auth_header(token)) == NULL) {
+    if (token != NULL && http_add_auth(hdrs, "Bearer", token) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }

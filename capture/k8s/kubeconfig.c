@@ -7,6 +7,7 @@
  * exec or auth-provider user is refused with a message saying so, rather
  * than silently sending no credentials. */
 #include "kubeconfig.h"
+#include "util/base64.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,55 +42,20 @@ void kube_conf_free(kube_conf *kc)
     memset(kc, 0, sizeof(*kc));
 }
 
-static int b64_value(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 int kube_b64_decode(const char *s, size_t n, char **out, size_t *outlen)
 {
-    char *o = malloc(n / 4 * 3 + 4);
-    size_t len = 0;
-    unsigned acc = 0, bits = 0, pad = 0;
+    char *o = malloc(B64_DECODED_MAX(n) + 1);
     if (o == NULL)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-            continue;
-        int v = b64_value(c);
-        if (c == '=') {
-            pad++;
-            continue;
-        }
-        if (v < 0 || pad > 0)
-            goto bad;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            o[len++] = (char)((acc >> bits) & 0xff);
-        }
+    long len = b64_decode(s, n, (unsigned char *)o, B64_SKIP_SPACE);
+    if (len < 0) {
+        free(o);
+        return -1;
     }
-    if (pad > 2 || bits >= 6)
-        goto bad;
     o[len] = '\0';
     *out = o;
-    *outlen = len;
+    *outlen = (size_t)len;
     return 0;
-bad:
-    free(o);
-    return -1;
 }
 
 /* --- walking the YAML document ------------------------------------------- */

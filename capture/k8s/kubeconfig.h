@@ -45,7 +45,7 @@ int kube_conf_parse(kube_conf *kc, const char *text, size_t len, const char *dir
  * KUBE_SA_DIR).  Returns 0, or -1 with err filled when not in a cluster. */
 int kube_conf_in_cluster(kube_conf *kc, const char *sa_dir, char *err, size_t errlen);
 
-/* Decode standard base64 (white space ignored) into a new NUL-terminated
+/* Decode base64 (util/base64.h; white space ignored) into a new NUL-terminated
  * buffer.  Returns 0 with *out (caller frees) and *outlen, or -1 when the
  * text is not base64 or memory ran out. */
 int kube_b64_decode(const char *s, size_t n, char **out, size_t *outlen);

@@ -38,6 +38,8 @@ static int put_escape(buf *b, unsigned char c)
 }
 
 /* Bytes that cannot be copied as they are into a JSON string. */
+/* kept in rows of 16 bytes by hand */
+/* clang-format off */
 static const unsigned char esc_stop[256] = {
     ROW16(1), ROW16(1),                             /* 0x00-0x1f: control */
     0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x22 '"' */
@@ -47,6 +49,7 @@ static const unsigned char esc_stop[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, /* 0x7f DEL */
     ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), ROW16(1), /* 0x80-0xff */
 };
+/* clang-format on */
 
 int pj_put_string(buf *b, const char *str, size_t n)
 {

@@ -4,6 +4,7 @@
  * timegm()/gmtime_r() so the full protobuf range (years 1-9999) works the
  * same on every libc and nothing touches the process's time zone. */
 #include "pjson_wkt.h"
+#include "util/base64.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -235,66 +236,13 @@ int wkt_put_duration(buf *b, int64_t sec, int32_t nanos)
     return buf_append(b, "s\"", 2);
 }
 
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-long wkt_base64_decode(const char *s, size_t n, unsigned char *dst)
-{
-    while (n > 0 && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
-        return -1;
-    long o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val((unsigned char)s[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            dst[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    return o;
-}
-
 int wkt_put_base64(buf *b, const unsigned char *d, size_t n)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (buf_reserve(b, (n + 2) / 3 * 4 + 2) < 0)
+    if (buf_reserve(b, B64_ENCODED_LEN(n) + 2) < 0)
         return -1;
     char *o = b->p + b->len;
     *o++ = '"';
-    size_t i = 0;
-    for (; i + 2 < n; i += 3) {
-        uint32_t v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 | d[i + 2];
-        *o++ = tab[v >> 18];
-        *o++ = tab[(v >> 12) & 63];
-        *o++ = tab[(v >> 6) & 63];
-        *o++ = tab[v & 63];
-    }
-    if (i < n) {
-        uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0);
-        *o++ = tab[v >> 18];
-        *o++ = tab[(v >> 12) & 63];
-        *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-        *o++ = '=';
-    }
+    o += b64_encode(o, d, n);
     *o++ = '"';
     b->len = (size_t)(o - b->p);
     b->p[b->len] = '\0';

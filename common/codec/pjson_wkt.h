@@ -27,9 +27,6 @@ int wkt_duration_ok(int64_t sec, int32_t nanos);
 int wkt_parse_duration(const char *s, size_t n, int64_t *sec, int32_t *nanos);
 int wkt_put_duration(buf *b, int64_t sec, int32_t nanos);
 
-/* Decode standard or URL-safe base64, padded or not, into dst (room for
- * n * 3 / 4 + 3 bytes).  Returns the length, or -1 when malformed. */
-long wkt_base64_decode(const char *s, size_t n, unsigned char *dst);
 /* Append standard padded base64 of data, quoted.  Returns 0 or -1. */
 int wkt_put_base64(buf *b, const unsigned char *data, size_t n);
 

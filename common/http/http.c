@@ -59,25 +59,29 @@ int http_secret(const char *env, const char *file, char **out, char *err, size_t
     return 0;
 }
 
-static int add_header(http_conf *c, const char *scheme, const char *secret, char *err,
-                      size_t errlen)
+int http_add_auth(struct curl_slist **list, const char *scheme, const char *secret)
 {
     size_t n = strlen(scheme) + strlen(secret) + 24;
     char *h = malloc(n);
-    if (!h) {
-        snprintf(err, errlen, "out of memory");
+    if (!h)
         return -1;
-    }
     snprintf(h, n, "Authorization: %s %s", scheme, secret);
-    struct curl_slist *l = curl_slist_append(c->headers, h);
+    struct curl_slist *l = curl_slist_append(*list, h);
     memset(h, 0, n);
     free(h);
-    if (!l) {
-        snprintf(err, errlen, "out of memory");
+    if (!l)
         return -1;
-    }
-    c->headers = l;
+    *list = l;
     return 0;
+}
+
+static int add_header(http_conf *c, const char *scheme, const char *secret, char *err,
+                      size_t errlen)
+{
+    if (http_add_auth(&c->headers, scheme, secret) == 0)
+        return 0;
+    snprintf(err, errlen, "out of memory");
+    return -1;
 }
 
 int http_conf_finish(http_conf *c, char *err, size_t errlen)
@@ -115,20 +119,41 @@ void http_conf_free(http_conf *c)
     memset(c, 0, sizeof *c);
 }
 
-static int set_tls(CURL *h, const http_conf *c)
+CURLcode http_set_tls(CURL *h, const http_tls *t)
 {
     CURLcode r = CURLE_OK;
-    if (c->insecure) {
+    if (t->insecure) {
         r |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         r |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (c->ca_file)
-        r |= curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-    if (c->cert) {
-        r |= curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert);
-        r |= curl_easy_setopt(h, CURLOPT_SSLKEY, c->key);
+    if (t->ca_file)
+        r |= curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_file);
+    if (t->ca_pem) {
+        struct curl_blob b = {(void *)t->ca_pem, t->ca_len, CURL_BLOB_NOCOPY};
+        r |= curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
     }
-    return r == CURLE_OK ? 0 : -1;
+    if (t->cert_file)
+        r |= curl_easy_setopt(h, CURLOPT_SSLCERT, t->cert_file);
+    if (t->key_file)
+        r |= curl_easy_setopt(h, CURLOPT_SSLKEY, t->key_file);
+    if (t->cert_pem) {
+        struct curl_blob b = {(void *)t->cert_pem, t->cert_len, CURL_BLOB_NOCOPY};
+        r |= curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+        r |= curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (t->key_pem) {
+        struct curl_blob b = {(void *)t->key_pem, t->key_len, CURL_BLOB_NOCOPY};
+        r |= curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+        r |= curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    return r;
+}
+
+static int set_tls(CURL *h, const http_conf *c)
+{
+    http_tls t = {
+        .ca_file = c->ca_file, .cert_file = c->cert, .key_file = c->key, .insecure = c->insecure};
+    return http_set_tls(h, &t) == CURLE_OK ? 0 : -1;
 }
 
 int http_setup(CURL *h, const http_conf *c, struct curl_slist *extra, char *err, size_t errlen)

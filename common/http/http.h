@@ -26,6 +26,27 @@ typedef struct http_conf {
     struct curl_slist *headers; /* built by http_conf_finish, owned */
 } http_conf;
 
+/* Where the TLS material of a connection comes from: for each of the CA,
+ * the client certificate and its key, a file or PEM bytes in memory
+ * (kubeconfig's *-data fields), or neither.  Nothing is owned. */
+typedef struct http_tls {
+    const char *ca_file, *cert_file, *key_file;
+    const void *ca_pem, *cert_pem, *key_pem;
+    size_t ca_len, cert_len, key_len;
+    int insecure; /* 1: do not verify the server certificate */
+} http_tls;
+
+/* Apply t to an easy handle: the one place verification may be switched
+ * off.  PEM bytes are not copied (CURL_BLOB_NOCOPY): they must outlive the
+ * transfer.  Returns CURLE_OK, or the error of an option libcurl rejected
+ * (in-memory PEM needs libcurl >= 7.77). */
+CURLcode http_set_tls(CURL *h, const http_tls *t);
+
+/* Append the header "Authorization: <scheme> <secret>" to *list; the
+ * temporary copy of the secret is wiped.  Returns 0, or -1 when out of
+ * memory (*list unchanged). */
+int http_add_auth(struct curl_slist **list, const char *scheme, const char *secret);
+
 /* Read a secret: the first line of file when one is named (the option
  * wins, as options do over the environment), else the value of
  * environment variable env if set and non-empty.  *out is NULL when

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "codec/utf8.h"
+#include "util/base64.h"
 
 typedef struct dlq_ops {
     int (*write)(dlq *d, const char *line, size_t len, char *err, size_t errlen);
@@ -69,18 +70,12 @@ static void put_json_string(out *o, const unsigned char *s, size_t n)
 
 static void put_base64(out *o, const unsigned char *s, size_t n)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    put(o, "\"", 1);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)s[i + 1] << 8;
-        if (i + 2 < n)
-            v |= s[i + 2];
-        char q[4] = {tab[(v >> 18) & 63], tab[(v >> 12) & 63],
-                     i + 1 < n ? tab[(v >> 6) & 63] : '=', i + 2 < n ? tab[v & 63] : '='};
-        put(o, q, 4);
+    if (o->overflow || o->cap - o->len < B64_ENCODED_LEN(n) + 2) {
+        o->overflow = 1;
+        return;
     }
+    put(o, "\"", 1);
+    o->len += b64_encode(o->p + o->len, s, n);
     put(o, "\"", 1);
 }
 

@@ -1,5 +1,6 @@
 /* offsets.c - commit points per partition (see offsets.h for the design). */
 #include "offsets.h"
+#include "util/ring.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -72,16 +73,10 @@ static entry *at(const part *p, size_t i)
 
 static int grow(part *p)
 {
-    size_t cap = p->cap ? p->cap * 2 : 256;
-    entry *r = malloc(cap * sizeof *r);
+    entry *r = ring_grow(p->ring, sizeof *r, &p->cap, &p->head, p->len);
     if (!r)
         return -1;
-    for (size_t i = 0; i < p->len; i++)
-        r[i] = *at(p, i);
-    free(p->ring);
     p->ring = r;
-    p->cap = cap;
-    p->head = 0;
     return 0;
 }
 

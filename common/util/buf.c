@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int buf_reserve(buf *b, size_t n)
+int buf_grow(buf *b, size_t n)
 {
     if (b->cap - b->len > n)
         return 0;
@@ -25,22 +25,6 @@ int buf_reserve(buf *b, size_t n)
     b->p = p;
     b->cap = cap;
     return 0;
-}
-
-int buf_append(buf *b, const void *data, size_t n)
-{
-    if (buf_reserve(b, n) < 0)
-        return -1;
-    if (n)
-        memcpy(b->p + b->len, data, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-int buf_puts(buf *b, const char *s)
-{
-    return buf_append(b, s, strlen(s));
 }
 
 int buf_printf(buf *b, const char *fmt, ...)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct buf {
     char *p;    /* bytes, always NUL-terminated after a successful append */
@@ -17,14 +18,37 @@ typedef struct buf {
     size_t cap; /* bytes allocated */
 } buf;
 
+/* clang-format 14 would split this braced initializer */
+/* clang-format off */
 #define BUF_INIT {NULL, 0, 0}
+/* clang-format on */
 
+/* The slow path of buf_reserve: grow b to hold n more bytes and a NUL.
+ * Returns 0, or -1 when out of memory (the buffer is unchanged then). */
+int buf_grow(buf *b, size_t n);
 /* Make room for n more bytes. Returns 0, or -1 when out of memory (the
- * buffer is unchanged then). */
-int buf_reserve(buf *b, size_t n);
+ * buffer is unchanged then).  Inline, as buf_append and buf_puts are: the
+ * encoders append a few hundred pieces per event, and a call to check for
+ * room that is nearly always there cost more than the copying. */
+static inline int buf_reserve(buf *b, size_t n)
+{
+    return b->cap - b->len > n ? 0 : buf_grow(b, n);
+}
 /* Append n bytes / a NUL-terminated string / one byte. Return 0 or -1 (ENOMEM). */
-int buf_append(buf *b, const void *data, size_t n);
-int buf_puts(buf *b, const char *s);
+static inline int buf_append(buf *b, const void *data, size_t n)
+{
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+static inline int buf_puts(buf *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}
 /* Inline: the encoders write a few hundred single bytes (quotes, colons,
  * commas) per event, and a call per byte cost more than the writing. */
 static inline int buf_putc(buf *b, char c)

@@ -146,9 +146,9 @@ void opts_help(FILE *fp, const opt_def *defs, size_t n)
             continue;
         left_column(d, left, sizeof(left));
         if (d->def != NULL)
-            fprintf(fp, "  %-32s %s (default %s)\n", left, d->help, d->def);
+            fprintf(fp, "  %-36s %s (default %s)\n", left, d->help, d->def);
         else
-            fprintf(fp, "  %-32s %s\n", left, d->help);
+            fprintf(fp, "  %-36s %s\n", left, d->help);
     }
 }
 

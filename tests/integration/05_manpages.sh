@@ -18,7 +18,7 @@ rc=0
 # "  -b, --brokers BROKERS   text (default x)" -> "-b --brokers arg=brokers default=x"
 help_opts() {
     awk '/^  -|^      --/ {
-        left = substr($0, 3, 32); text = substr($0, 36)
+        left = substr($0, 3, 36); text = substr($0, 40)
         n = split(left, w, /[ ,]+/); names = ""; arg = "-"
         for (i = 1; i <= n; i++)
             if (w[i] ~ /^-/) names = names w[i] " "
@@ -31,7 +31,7 @@ help_opts() {
 
 # Help text that names a default not from the table.
 help_stray_defaults() {
-    awk '/^  -|^      --/ { t = substr($0, 36); sub(/ \(default [^)]*\)$/, "", t)
+    awk '/^  -|^      --/ { t = substr($0, 40); sub(/ \(default [^)]*\)$/, "", t)
         if (tolower(t) ~ /default/) print }' "$1"
 }
 

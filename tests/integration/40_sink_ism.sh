@@ -43,7 +43,8 @@ sh "$GEN" "$N" "$RUN" >"$T/events"
 cat "$T/e1"
 grep -q "ISM plugin is not installed" "$T/e1" && fail "the sink did not see the (emulated) ISM plugin"
 grep -q "retention policy:" "$T/e1" && fail "first start: $(grep "retention policy:" "$T/e1")"
-[ "$(ism_log 0 'select(.path | startswith("/_plugins/_ism/explain/")) | .status')" = 404 ] ||
+# (one probe per template: events and incidents)
+[ "$(ism_log 0 'select(.path | startswith("/_plugins/_ism/explain/")) | .status' | sort -u)" = 404 ] ||
     fail "no ISM probe answered with 404: $(cat "$T/ism.log")"
 put1=$(ism_log 0 "$puts")
 [ "$(echo "$put1" | jq -s 'length')" = 1 ] || fail "first start: want one policy PUT, got: $put1"
@@ -51,6 +52,11 @@ put1=$(ism_log 0 "$puts")
 echo "$put1" | jq -e '.query == ""' >/dev/null ||
     fail "first start: a create must not carry if_seq_no: $put1"
 ok "first start created the policy $POLICY"
+# the incident indices get theirs, ranked above the events' like the templates
+ip=$(ism_log 0 'select(.method == "PUT" and .path == "/_plugins/_ism/policies/tetragon-incidents-retention")
+    | .request.policy.ism_template[0] | "\(.index_patterns[0]) \(.priority)"' | tail -n 1 | tr -d '"')
+[ "$ip" = "tetragon-incidents-* 110" ] || fail "incident retention policy: '$ip'"
+ok "the incident indices get a retention policy too, at priority 110"
 
 # what was stored: hot -> delete at "7d", delete state deletes, ism_template on the glob
 pol=$(curl -sS "$P/_plugins/_ism/policies/$POLICY")

@@ -17,14 +17,6 @@ N=${SINK_TEST_N:-3000}
 M=${SINK_TEST_M:-20000}
 PID=
 
-stop_sink() { # signal: stop the background sink and return its status
-    [ -n "$PID" ] || return 0
-    kill "-$1" "$PID" 2>/dev/null
-    wait "$PID"
-    rc=$?
-    PID=
-    return $rc
-}
 start_sink() { # log-file extra-options...
     log=$1; shift
     "$SINK" -b "$KAFKA_BROKERS" -t "$TOPIC" -G "$GROUP" --opensearch "$OS" --index "$INDEX" \

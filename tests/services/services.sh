@@ -3,7 +3,7 @@
 # demo run against: Apache Kafka (KRaft), OpenSearch, an OpenAI-compatible
 # LLM server (llama-cpp-python), or librdkafka's mock cluster.
 #
-# usage: services.sh up [kafka] [opensearch] [llm] [mock] [kafka-cluster] [kafka-tls]
+# usage: services.sh up [kafka] [opensearch] [llm] [mock] [kafka-cluster] [kafka-tls] [alertmanager]
 #                                                            (none named: the first three)
 #        services.sh down [NAME...]                          (none named: all)
 #        services.sh bounce opensearch|llm SECONDS [kill]    (stop or kill, wait, start again)
@@ -39,7 +39,7 @@ SVC=$ROOT/build/services
 ENVF=$ROOT/build/services.env
 OS_USER=${TETRA_OS_USER:-tetra-os}
 ALL="kafka opensearch llm"
-KNOWN="kafka opensearch llm mock kafka-cluster kafka-tls"
+KNOWN="kafka opensearch llm mock kafka-cluster kafka-tls alertmanager"
 
 say() { echo "services.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -167,6 +167,7 @@ mvn_get() {
 . "$HERE/opensearch.sh"
 . "$HERE/llm.sh"
 . "$HERE/mock.sh"
+. "$HERE/alertmanager.sh"
 
 # --- locks -----------------------------------------------------------------
 
@@ -341,7 +342,7 @@ cmd_status() {
 }
 
 usage() {
-    echo "usage: services.sh up [kafka] [opensearch] [llm] [mock] [kafka-cluster] [kafka-tls] | down [NAME...] |" \
+    echo "usage: services.sh up [kafka] [opensearch] [llm] [mock] [kafka-cluster] [kafka-tls] [alertmanager] | down [NAME...] |" \
         "bounce opensearch|llm SECONDS [kill] | node kafka-cluster N kill|stop|start | status" >&2
     exit 2
 }

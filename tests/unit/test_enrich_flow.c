@@ -187,7 +187,7 @@ static void add(flow *f, const char *name, int pid, int32_t lane, int64_t off) {
     int rc = event_from_json(a, text, strlen(text), &ev, &reason, &perr, NULL);
     ck_assert_msg(rc == 0, "%s: %s: %s %s", name, reason, perr.path, perr.msg);
     free(text);
-    ck_assert_int_eq(flow_add(f, (flow_tag){lane, off}, ev), 0);
+    ck_assert_int_eq(flow_add(f, (flow_tag){.lane = lane, .off = off}, ev), 0);
 }
 
 static uint64_t now_ms(void) {

@@ -170,6 +170,32 @@ static int validates(const char *s) {
 
 /* --- tests ----------------------------------------------------------------------- */
 
+/* The template gives prompt_build's bytes for every mode and for data
+ * with quotes, backslashes, a placeholder and non-ASCII or control bytes
+ * (those go through prompt_build). */
+START_TEST(template_fills_like_build)
+{
+    static const char *const datas[] = {
+        data, "{}", "{\"a\":\"\\\\ \\\"q\\\" <redacted:option> \\u00e9\"}",
+        "{\"raw\":\"caf\xc3\xa9\"}", "{\"ctl\":\"a\tb\"}", "@@tetra-enrich-data@@",
+    };
+    for (int mode = PROMPT_JSON_SCHEMA; mode <= PROMPT_GRAMMAR; mode++) {
+        prompt_tmpl *t = prompt_tmpl_new("m-1", mode, 300);
+        ck_assert_ptr_nonnull(t);
+        for (size_t i = 0; i < sizeof datas / sizeof datas[0]; i++) {
+            char *const d[1] = {(char *)datas[i]};
+            char *want = prompt_build(d, 1, "m-1", mode, 300), *got = prompt_fill(t, datas[i]);
+            ck_assert_ptr_nonnull(want);
+            ck_assert_ptr_nonnull(got);
+            ck_assert_str_eq(got, want);
+            free(want);
+            free(got);
+        }
+        prompt_tmpl_free(t);
+    }
+}
+END_TEST
+
 START_TEST(mode_names)
 {
     ck_assert_int_eq(prompt_mode_parse("json_schema"), PROMPT_JSON_SCHEMA);
@@ -399,6 +425,7 @@ END_TEST
 
 static void add_tests(TCase *tc) {
     tcase_add_test(tc, mode_names);
+    tcase_add_test(tc, template_fills_like_build);
     tcase_add_test(tc, body_per_mode);
     tcase_add_test(tc, messages_fence_the_data);
     tcase_add_test(tc, example_is_valid);

@@ -3,6 +3,7 @@
  * arguments pass through untouched; in an event, the environment, every
  * process and the traced-call arguments are redacted too. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,37 @@ START_TEST(idempotent)
     ck_assert_str_eq(once, twice);
     free(once);
     free(twice);
+}
+END_TEST
+
+/* A text seen before gets the result and count it got then (the redactor
+ * keeps recent results), also after many other texts went through and
+ * after texts that only differ in the secret; the pointer returned for an
+ * unchanged text is the text itself. */
+START_TEST(repeated_texts)
+{
+    char in[96], want[600][96];
+    unsigned want_n[600];
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 600; i++) {
+            snprintf(in, sizeof in, "app --password=s3cret%d --url https://svc:8443/v%d", i, i);
+            unsigned n = 0;
+            char *out = red(in, &n);
+            ck_assert_msg(strstr(out, "s3cret") == NULL, "secret survived: %s", out);
+            if (round == 0) {
+                snprintf(want[i], sizeof want[i], "%s", out);
+                want_n[i] = n;
+            } else {
+                ck_assert_str_eq(out, want[i]);
+                ck_assert_uint_eq(n, want_n[i]);
+            }
+            free(out);
+        }
+    const char *plain = "mysql --host db --user app";   /* a regex runs, finds nothing */
+    unsigned n = 0;
+    ck_assert_ptr_eq(redact_view(R, plain, &n), plain);
+    ck_assert_ptr_eq(redact_view(R, plain, &n), plain);
+    ck_assert_uint_eq(n, 0);
 }
 END_TEST
 
@@ -164,6 +196,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, secret_shapes);
     tcase_add_test(tc, ordinary_arguments_untouched);
     tcase_add_test(tc, idempotent);
+    tcase_add_test(tc, repeated_texts);
     tcase_add_test(tc, event_fields);
 }
 

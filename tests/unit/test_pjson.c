@@ -404,6 +404,51 @@ START_TEST(roundtrip_shared_samples)
 }
 END_TEST
 
+/* A Timestamp out of protojson's range is refused wherever it sits in a
+ * binary event, however deep: the check only walks the fields whose types
+ * can hold one, and must still find these. */
+static void proto_refused(tetra_event *ev, const char *want_path)
+{
+    size_t n = protobuf_c_message_get_packed_size(&ev->base);
+    uint8_t *pb = malloc(n);
+    ck_assert_ptr_nonnull(pb);
+    protobuf_c_message_pack(&ev->base, pb);
+    tetra_event *back;
+    const char *reason = NULL;
+    pj_error err;
+    ck_assert_int_eq(event_from_proto(A, pb, n, &back, &reason, &err), -1);
+    ck_assert_str_eq(reason, "bad_value");
+    ck_assert_str_eq(err.path, want_path);
+    free(pb);
+}
+
+START_TEST(proto_time_ranges_nested)
+{
+    const char *js = "{\"process_exec\":{\"process\":{\"binary\":\"/bin/a\",\"pod\":{\"container\":"
+                     "{\"start_time\":\"2024-01-01T00:00:00Z\"}}},\"ancestors\":[{\"binary\":\"/b\"},"
+                     "{\"start_time\":\"2024-01-01T00:00:00Z\"}]},\"time\":\"2024-01-01T00:00:00Z\"}";
+    tetra_event *ev;
+    const char *reason = NULL;
+    pj_error err;
+    ck_assert_int_eq(event_from_json(A, js, strlen(js), &ev, &reason, &err, NULL), 0);
+    size_t n = protobuf_c_message_get_packed_size(&ev->base);
+    uint8_t *pb = malloc(n);
+    ck_assert_ptr_nonnull(pb);
+    protobuf_c_message_pack(&ev->base, pb);
+    tetra_event *back;
+    ck_assert_int_eq(event_from_proto(A, pb, n, &back, &reason, &err), 0);   /* in range */
+    free(pb);
+    ev->process_exec->process->pod->container->start_time->seconds = 253402300800LL;
+    proto_refused(ev, "process_exec.process.pod.container.start_time");
+    ev->process_exec->process->pod->container->start_time->seconds = 0;
+    ev->process_exec->ancestors[1]->start_time->nanos = -1;
+    proto_refused(ev, "process_exec.ancestors.start_time");
+    ev->process_exec->ancestors[1]->start_time->nanos = 0;
+    ev->time->seconds = -62135596801LL;
+    proto_refused(ev, "time");
+}
+END_TEST
+
 START_TEST(roundtrip_fixtures)
 {
     int n = roundtrip_dir("tests/fixtures/kinds");
@@ -530,6 +575,7 @@ static void add_tests(TCase *t)
     tcase_add_test(t, floats_like_go);
     tcase_add_test(t, arena_reuse_many_records);
     tcase_add_test(t, event_reasons);
+    tcase_add_test(t, proto_time_ranges_nested);
     tcase_add_test(t, roundtrip_shared_samples);
     tcase_add_test(t, roundtrip_fixtures);
     tcase_add_test(t, wkt_text_helpers);

@@ -66,6 +66,17 @@ start_py() {
     [ -n "$PPORT" ] || fail "the $sp_name did not start: $(cat "$T/proxy.err")"
 }
 
+# stop_sink SIGNAL: stop the background sink whose pid is in PID and
+# return its exit status (0 when none runs)
+stop_sink() {
+    [ -n "${PID:-}" ] || return 0
+    kill "-$1" "$PID" 2>/dev/null
+    wait "$PID"
+    rc=$?
+    PID=
+    return $rc
+}
+
 # summary_value FILE KEY: the value of KEY= in the last summary line
 summary_value() {
     grep 'read=' "$1" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"

@@ -51,12 +51,15 @@ ATTRIBUTES = {
                       "uiStateJSON", "version", "visState"},
     "dashboard": {"title", "description", "hits", "kibanaSavedObjectMeta", "optionsJSON",
                   "panelsJSON", "refreshInterval", "timeFrom", "timeRestore", "timeTo", "version"},
+    "search": {"title", "description", "hits", "columns", "sort", "version",
+               "kibanaSavedObjectMeta"},
 }
 # attributes stored as JSON text, with the JSON type they must hold
 JSON_TEXT = {
     "index-pattern": {"fields": list, "fieldFormatMap": dict, "sourceFilters": list},
     "visualization": {"visState": dict, "uiStateJSON": dict},
     "dashboard": {"panelsJSON": list, "optionsJSON": dict},
+    "search": {},
 }
 # schemas each vis type registers (vis_type_vislib, vis_type_table, ...)
 POINT_SERIES = {"metric", "radius", "segment", "group", "split"}
@@ -190,6 +193,38 @@ def check_index_pattern(o, byid, fields, problems):
     if tf is not None and fields.get(tf) not in DATES:
         problems.append(f"{name(o)}: time field {tf} is {fields.get(tf) or 'unmapped'} in the template")
     check_references(o, byid, set(), problems)
+
+
+def check_field_formats(o, fields, problems):
+    """fieldFormatMap: formats of mapped fields; a url format's template uses {{value}}."""
+    text = o["attributes"].get("fieldFormatMap")
+    if text is None:
+        return
+    for field, fmt in json.loads(text).items():
+        if field not in fields:
+            problems.append(f"{name(o)}: format for {field}, which the template does not map")
+        if not isinstance(fmt, dict) or not isinstance(fmt.get("id"), str):
+            problems.append(f"{name(o)}: format for {field} has no id")
+        elif fmt["id"] == "url" and "{{value}}" not in (fmt.get("params") or {}).get("urlTemplate", ""):
+            problems.append(f"{name(o)}: url format for {field} has no {{{{value}}}} in its urlTemplate")
+
+
+def check_search(o, byid, fields, problems):
+    """A saved search (Discover): its columns mapped, its sort on sortable fields."""
+    a = o["attributes"]
+    for c in a.get("columns", []):
+        if c != "_source" and c not in fields:
+            problems.append(f"{name(o)}: column {c} is not mapped in the template")
+    for srt in a.get("sort", []):
+        if not (isinstance(srt, list) and len(srt) == 2 and srt[1] in ("asc", "desc")):
+            problems.append(f"{name(o)}: sort {srt} is not [field, asc|desc]")
+        elif fields.get(srt[0]) not in AGGREGATABLE:
+            problems.append(f"{name(o)}: sorts on {srt[0]}, which is not sortable")
+    refs = refs_by_name(o)
+    ref = search_source(o).get("indexRefName")
+    if ref not in refs or refs[ref]["type"] != "index-pattern":
+        problems.append(f"{name(o)}: indexRefName {ref} names no index-pattern reference")
+    check_references(o, byid, {ref}, problems)
 
 
 def check_visualization(o, byid, fields, problems, charted):
@@ -349,6 +384,9 @@ def check(objs, fields):
     for o in objs:
         if o["type"] == "index-pattern":
             check_index_pattern(o, byid, fields, problems)
+            check_field_formats(o, fields, problems)
+        elif o["type"] == "search":
+            check_search(o, byid, fields, problems)
         elif o["type"] == "visualization":
             check_visualization(o, byid, fields, problems, charted)
         elif o["type"] == "dashboard":
