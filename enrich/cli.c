@@ -80,10 +80,8 @@ static int add_rules(void *cfg, const opt_def *d, const char *a, char *err, size
 static int set_ca_file(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_azure(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_mode(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
-static int set_min_severity(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
+static int set_severity(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_incident_topic(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
-static int set_incident_min_severity(void *cfg, const opt_def *d, const char *a, char *err,
-                                     size_t n);
 static int set_seconds_as_ms(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_property(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
 static int set_config(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
@@ -153,7 +151,7 @@ static const opt_def options[] = {
     {O_ORDERED, "ordered", NULL, "write records in input order, not each as soon as it is ready",
      opt_set_true, AT(ordered)},
     {O_MINSEV, "min-severity", "SEVERITY", "ask the LLM for rules severity >= SEVERITY",
-     set_min_severity, .def = "medium"},
+     set_severity, AT(ec.min_severity), .def = "medium"},
     {O_DAILY, "daily-tokens", "N", "LLM token budget per UTC day, 0: none", opt_set_u64,
      AT(ec.daily_tokens), 0, MANY, .def = "0"},
     {O_RPM, "rpm", "N", "at most N LLM requests per minute, 0: no limit", opt_set_double,
@@ -176,14 +174,17 @@ static const opt_def options[] = {
     {O_INC, "incidents", NULL, "group events into incidents and write incident records",
      opt_set_true, AT(incidents)},
     {O_INC_TOPIC, "incident-topic", "TOPIC",
-     "with -t: produce incident records to this topic (implies --incidents)", .set = set_incident_topic},
-    {O_INC_MINSEV, "incident-min-severity", "SEVERITY", "an event at or above SEVERITY opens an incident",
-     set_incident_min_severity, .def = "low"},
+     "with -t: produce incident records to this topic (implies --incidents)",
+     .set = set_incident_topic},
+    {O_INC_MINSEV, "incident-min-severity", "SEVERITY",
+     "an event at or above SEVERITY opens an incident", set_severity, AT(incident_min_severity),
+     .def = "low"},
     {O_INC_IDLE, "incident-idle", "SECONDS",
      "close an incident after SECONDS of event time without events", set_seconds_as_ms,
      AT(incident_idle_ms), 1, 86400, .def = "60"},
-    {O_INC_MAX, "incident-max", "SECONDS", "close an incident SECONDS of event time after it opened",
-     set_seconds_as_ms, AT(incident_max_ms), 1, 604800, .def = "900"},
+    {O_INC_MAX, "incident-max", "SECONDS",
+     "close an incident SECONDS of event time after it opened", set_seconds_as_ms,
+     AT(incident_max_ms), 1, 604800, .def = "900"},
     {O_INC_EVENTS, "incident-max-events", "N",
      "timeline entries kept per incident; the rest are counted", opt_set_size,
      AT(incident_max_events), 1, 10000, .def = "100"},
@@ -314,18 +315,17 @@ static int set_mode(void *cfg, const opt_def *d, const char *a, char *err, size_
     return 0;
 }
 
-static int set_min_severity(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
+/* --min-severity and --incident-min-severity: a severity name into the
+ * int at d->off */
+static int set_severity(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
-    (void)d;
     int sev = sev_parse(a);
     if (sev < 0) {
-        snprintf(err, n,
-                 "--min-severity: '%s' is not a severity (info, low, medium, high, "
-                 "critical)",
-                 a);
+        snprintf(err, n, "--%s: '%s' is not a severity (info, low, medium, high, critical)",
+                 d->name, a);
         return -1;
     }
-    ((enrich_opts *)cfg)->ec.min_severity = sev;
+    *(int *)(void *)((char *)cfg + d->off) = sev;
     return 0;
 }
 
@@ -335,22 +335,6 @@ static int set_incident_topic(void *cfg, const opt_def *d, const char *a, char *
     (void)d, (void)err, (void)n;
     o->incident_topic = a;
     o->incidents = 1;
-    return 0;
-}
-
-static int set_incident_min_severity(void *cfg, const opt_def *d, const char *a, char *err,
-                                     size_t n)
-{
-    (void)d;
-    int sev = sev_parse(a);
-    if (sev < 0) {
-        snprintf(err, n,
-                 "--incident-min-severity: '%s' is not a severity (info, low, medium, high, "
-                 "critical)",
-                 a);
-        return -1;
-    }
-    ((enrich_opts *)cfg)->incident_min_severity = sev;
     return 0;
 }
 
