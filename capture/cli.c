@@ -1,7 +1,8 @@
 /* cli.c - tetra-capture's option table and its one path into the settings.
  *
- * The table below is the only list of options: getopt_long's tables and
- * --help are built from it, and tests/integration/05_manpages.sh
+ * The table below is the only list of options: each row carries its
+ * default, its range and its setter; getopt_long's tables, the defaults
+ * and --help are built from it, and tests/integration/05_manpages.sh
  * checks man/tetra-capture.1 against --help. */
 #include "cli.h"
 #include "kafka/kafka_out.h"
@@ -10,6 +11,7 @@
 #include "util/options.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,47 +20,92 @@
 #endif
 
 enum {
-    OPT_STATE = OPT_LONG_ONLY, OPT_DLQ, OPT_MAX_RECORD, OPT_FROM_END, OPT_K8S, OPT_KUBECONFIG,
-    OPT_NAMESPACE, OPT_SELECTOR, OPT_CONTAINER, OPT_SHARD, OPT_METRICS_ADDR, OPT_LOG_FORMAT
+    OPT_STATE = OPT_LONG_ONLY,
+    OPT_DLQ,
+    OPT_MAX_RECORD,
+    OPT_FROM_END,
+    OPT_K8S,
+    OPT_KUBECONFIG,
+    OPT_NAMESPACE,
+    OPT_SELECTOR,
+    OPT_CONTAINER,
+    OPT_SHARD,
+    OPT_METRICS_ADDR,
+    OPT_LOG_FORMAT
 };
 
+/* Setters; defined below the table. */
+static int set_key(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
+static int set_brokers(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
+static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
+static int show_version(void *cfg, const opt_def *d, const char *a, char *err, size_t n);
+
+#define AT(field) .off = offsetof(capture_opts, field)
+
+/* An option with .key is a spelling of that conf key: its setter hands the
+ * value to conf_set(), so "-t x", "-X topic=x", "topic=x" in a -c file and
+ * TETRA_CAPTURE_TOPIC=x are one path; owner() below stores the keys, and
+ * takes a number's range from this table. */
 static const opt_def options[] = {
-    {'b', "brokers", "BROKERS", "produce to these Kafka brokers (host:port,...)"},
-    {'t', "topic", "TOPIC", "produce to this Kafka topic"},
-    {'X', "property", "KEY=VALUE", "set a setting or librdkafka property; -X list shows them"},
-    {'z', "compression", "CODEC", "Kafka compression: none, gzip, snappy, lz4 (default), zstd"},
-    {'F', "format", "FORMAT", "stdout format: json (default) or proto (length-delimited)"},
-    {'I', "input-format", "FORMAT", "input format: json (default) or proto (length-delimited)"},
-    {'c', "config", "FILE", "read key=value settings from FILE"},
-    {'f', "follow", NULL, "follow FILE like tail -F, across rotation and truncation"},
-    {OPT_STATE, "state", "FILE", "with --follow or --k8s: resume from and save positions in FILE"},
-    {OPT_FROM_END, "from-end", NULL, "with --follow and no saved state: start at the end"},
-    {OPT_K8S, "k8s", NULL, "follow the Tetragon pods' logs through the Kubernetes API"},
-    {OPT_KUBECONFIG, "kubeconfig", "FILE", "with --k8s: use FILE (default: in cluster, $KUBECONFIG)"},
-    {OPT_NAMESPACE, "namespace", "NS", "with --k8s: the pods' namespace (default kube-system)"},
-    {OPT_SELECTOR, "selector", "SEL", "with --k8s: label selector (app.kubernetes.io/name=tetragon)"},
-    {OPT_CONTAINER, "container", "NAME", "with --k8s: the container to follow (export-stdout)"},
-    {OPT_SHARD, "shard", "I/N", "with --k8s: take only the pods of nodes hashing to I of N"},
-    {OPT_DLQ, "dlq", "FILE", "append rejected records to FILE as JSON lines"},
-    {OPT_MAX_RECORD, "max-record-bytes", "N", "reject records over N bytes (default 1M)"},
-{OPT_METRICS_ADDR, "metrics-addr", "HOST:PORT", "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)"},
-    {OPT_LOG_FORMAT, "log-format", "FORMAT", "log lines as text (default) or json, one object per line"},
-    {'q', "quiet", NULL, "print errors only: no warnings, no summary"},
-    {'v', "verbose", NULL, "print notes, and every rejected record"},
-    {'h', "help", NULL, "show this help and exit"},
-    {'V', "version", NULL, "show the version and exit"},
+    {'b', "brokers", "BROKERS", "produce to these Kafka brokers (host:port,...)",
+     .set = set_brokers},
+    {'t', "topic", "TOPIC", "produce to this Kafka topic", set_key, .key = "topic"},
+    {'X', "property", "KEY=VALUE", "set a setting or librdkafka property; -X list shows them",
+     opt_set_property, AT(conf)},
+    {'z', "compression", "CODEC", "Kafka compression: none, gzip, snappy, lz4, zstd", set_key,
+     .def = "lz4", .key = "compression.codec"},
+    {'F', "format", "FORMAT", "stdout format: json or proto (length-delimited)", set_key,
+     .def = "json", .key = "format"},
+    {'I', "input-format", "FORMAT", "input format: json or proto (length-delimited)", set_key,
+     .def = "json", .key = "input.format"},
+    {'c', "config", "FILE", "read key=value settings from FILE", opt_set_config_file, AT(conf)},
+    {'f', "follow", NULL, "follow FILE like tail -F, across rotation and truncation", opt_set_true,
+     AT(follow)},
+    {OPT_STATE, "state", "FILE", "with --follow or --k8s: resume from and save positions in FILE",
+     set_key, .key = "state"},
+    {OPT_FROM_END, "from-end", NULL, "with --follow and no saved state: start at the end",
+     opt_set_true, AT(from_end)},
+    {OPT_K8S, "k8s", NULL, "follow the Tetragon pods' logs through the Kubernetes API",
+     opt_set_true, AT(k8s)},
+    {OPT_KUBECONFIG, "kubeconfig", "FILE",
+     "with --k8s: use FILE, else $KUBECONFIG, else in cluster", set_key, .key = "kubeconfig"},
+    {OPT_NAMESPACE, "namespace", "NS", "with --k8s: the pods' namespace", set_key,
+     .def = "kube-system", .key = "k8s.namespace"},
+    {OPT_SELECTOR, "selector", "SELECTOR", "with --k8s: label selector", set_key,
+     .def = "app.kubernetes.io/name=tetragon", .key = "k8s.selector"},
+    {OPT_CONTAINER, "container", "NAME", "with --k8s: the container to follow", set_key,
+     .def = "export-stdout", .key = "k8s.container"},
+    {OPT_SHARD, "shard", "I/N", "with --k8s: take only the pods of nodes hashing to I of N",
+     set_key, .key = "k8s.shard"},
+    {OPT_DLQ, "dlq", "FILE", "append rejected records to FILE as JSON lines", set_key,
+     .key = "dlq"},
+    {OPT_MAX_RECORD, "max-record-bytes", "N", "reject records over N bytes", set_key, .min = 16,
+     .max = 1 << 30, .def = "1m", .key = "max.record.bytes"},
+    {OPT_METRICS_ADDR, "metrics-addr", "HOST:PORT",
+     "serve /metrics, /healthz and /readyz there (:PORT: all interfaces)", metrics_opt_set,
+     AT(metrics_addr)},
+    {OPT_LOG_FORMAT, "log-format", "FORMAT", "log lines as text or json, one object per line",
+     opt_set_log_format, .def = "text"},
+    {'q', "quiet", NULL, "print errors only: no warnings, no summary", opt_set_quiet,
+     AT(verbosity)},
+    {'v', "verbose", NULL, "print notes, and every rejected record", opt_set_verbose,
+     AT(verbosity)},
+    {'h', "help", NULL, "show this help and exit", .set = show_help},
+    {'V', "version", NULL, "show the version and exit", .set = show_version},
 };
 #define NOPTS (sizeof(options) / sizeof(options[0]))
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: %s [OPTIONS] [FILE...]\n"
-                "       %s --k8s [OPTIONS]\n"
-                "Read Tetragon JSON events from FILEs or stdin (-) and write them as\n"
-                "tetragon.GetEventsResponse messages to stdout or to a Kafka topic.\n\n"
-                "options:\n",
+    fprintf(fp,
+            "usage: %s [OPTIONS] [FILE...]\n"
+            "       %s --k8s [OPTIONS]\n"
+            "Read Tetragon JSON events from FILEs or stdin (-) and write them as\n"
+            "tetragon.GetEventsResponse messages to stdout or to a Kafka topic.\n\n"
+            "options:\n",
             msg_progname(), msg_progname());
     opts_help(fp, options, NOPTS);
+    opts_help_aliases(fp, options, NOPTS);
     fprintf(fp, "\nenvironment: TETRA_CAPTURE_<KEY> and TETRA_KAFKA_<PROPERTY> set keys the\n"
                 "way -X does (TETRA_KAFKA_SASL_PASSWORD is sasl.password).\n"
                 "exit status: 0 ok, 1 runtime failure, 2 usage error.\n");
@@ -139,105 +186,44 @@ static int owner(void *ctx, const char *key, const char *val, char *err, size_t 
     if (strcmp(key, "input.format") == 0)
         return set_format(o, val, 1, err, errlen);
     if (strcmp(key, "max.record.bytes") == 0) {
-        if (opts_parse_size(val, 16, 1ULL << 30, &o->max_record) < 0) {
-            snprintf(err, errlen, "max.record.bytes: \"%s\" is not a size from 16 to 1G", val);
+        const opt_def *d = opts_find(options, NOPTS, OPT_MAX_RECORD);
+        double v;
+        char why[256];
+        if (opts_number(d, val, &v, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "max.record.bytes: %s", why);
             return -1;
         }
+        o->max_record = (unsigned long long)v;
         return 1;
     }
     return 0;
 }
 
-static int apply(capture_opts *o, const char *key, const char *val)
+static int set_key(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
-    char err[512];
-    if (conf_set(&o->conf, key, val, err, sizeof(err)) == 0)
-        return 0;
-    errorf("%s", err);
-    return -1;
+    return conf_set(&((capture_opts *)cfg)->conf, d->key, a, err, n);
 }
 
-/* One option from getopt; returns -1 to go on, or an exit status. */
-static int option(capture_opts *o, int c, const char *arg)
+static int set_brokers(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
-    char err[512];
-    switch (c) {
-    case 'b':
-        o->brokers_given = 1;
-        return apply(o, "bootstrap.servers", arg) < 0 ? EXIT_USAGE : -1;
-    case 't': return apply(o, "topic", arg) < 0 ? EXIT_USAGE : -1;
-    case 'z': return apply(o, "compression.codec", arg) < 0 ? EXIT_USAGE : -1;
-    case 'F': return apply(o, "format", arg) < 0 ? EXIT_USAGE : -1;
-    case 'I': return apply(o, "input.format", arg) < 0 ? EXIT_USAGE : -1;
-    case OPT_STATE: return apply(o, "state", arg) < 0 ? EXIT_USAGE : -1;
-    case OPT_DLQ: return apply(o, "dlq", arg) < 0 ? EXIT_USAGE : -1;
-    case OPT_MAX_RECORD: return apply(o, "max.record.bytes", arg) < 0 ? EXIT_USAGE : -1;
-    case OPT_KUBECONFIG: return apply(o, "kubeconfig", arg) < 0 ? EXIT_USAGE : -1;
-    case OPT_NAMESPACE: return apply(o, "k8s.namespace", arg) < 0 ? EXIT_USAGE : -1;
-    case OPT_SELECTOR: return apply(o, "k8s.selector", arg) < 0 ? EXIT_USAGE : -1;
-    case OPT_CONTAINER: return apply(o, "k8s.container", arg) < 0 ? EXIT_USAGE : -1;
-    case OPT_SHARD: return apply(o, "k8s.shard", arg) < 0 ? EXIT_USAGE : -1;
-    case OPT_K8S: o->k8s = 1; return -1;
-    case OPT_METRICS_ADDR:
-        if (metrics_addr_check(arg, err, sizeof(err)) == 0) {
-            o->metrics_addr = arg;
-            return -1;
-        }
-        errorf("%s", err);
-        return EXIT_USAGE;
-    case OPT_LOG_FORMAT: return msg_format_option(arg) < 0 ? EXIT_USAGE : -1;
-    case 'f': o->follow = 1; return -1;
-    case OPT_FROM_END: o->from_end = 1; return -1;
-    case 'q': o->verbosity = MSG_QUIET; msg_set_level(MSG_QUIET); return -1;
-    case 'v': o->verbosity = MSG_VERBOSE; msg_set_level(MSG_VERBOSE); return -1;
-    case 'h': usage(stdout); return EXIT_OK;
-    case 'V': printf("tetra-capture %s (librdkafka %s)\n", TETRA_VERSION, rd_kafka_version_str());
-              return EXIT_OK;
-    case 'X':
-        if (strcmp(arg, "list") == 0) {
-            conf_list(stdout);
-            return EXIT_OK;
-        }
-        if (conf_set_kv(&o->conf, arg, err, sizeof(err)) == 0)
-            return -1;
-        errorf("-X %s", err);
-        return EXIT_USAGE;
-    case 'c':
-        if (conf_read_file(&o->conf, arg, err, sizeof(err)) == 0)
-            return -1;
-        errorf("%s", err);
-        return EXIT_USAGE;
-    default:
-        return EXIT_USAGE;
-    }
+    capture_opts *o = cfg;
+    (void)d;
+    o->brokers_given = 1;
+    return conf_set(&o->conf, "bootstrap.servers", a, err, n);
 }
 
-static int bad_option(int c, char **argv)
+static int show_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
-    char msg[256];
-    opts_error(options, NOPTS, c, optopt, argv[optind - 1], msg, sizeof msg);
-    errorf("%s", msg);
-    msg_try_help();
-    return EXIT_USAGE;
+    (void)cfg, (void)d, (void)a, (void)err, (void)n;
+    usage(stdout);
+    return OPT_DONE;
 }
 
-static int parse_argv(capture_opts *o, int argc, char **argv)
+static int show_version(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
 {
-    struct option lo[NOPTS + 1];
-    char so[3 * NOPTS + 2];
-    if (opts_build(options, NOPTS, lo, NOPTS + 1, so, sizeof(so)) < 0)
-        return EXIT_RUNTIME;
-    int c;
-    while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-        if (c == '?' || c == ':')
-            return bad_option(c, argv);
-        int rc = option(o, c, optarg);
-        if (rc >= 0)
-            return rc;
-    }
-    o->files = argv + optind;
-    o->nfiles = argc - optind;
-    return -1;
+    (void)cfg, (void)d, (void)a, (void)err, (void)n;
+    printf("tetra-capture %s (librdkafka %s)\n", TETRA_VERSION, rd_kafka_version_str());
+    return OPT_DONE;
 }
 
 static int has_kafka_target(capture_opts *o)
@@ -267,8 +253,7 @@ static int check(capture_opts *o)
         if (!has_kafka_target(o))
             return usage_error("-t needs brokers (-b)");
         o->format = OUTPUT_KAFKA;
-    }
-    else if (o->brokers_given)
+    } else if (o->brokers_given)
         return usage_error("-b needs a topic (-t)");
     if (o->k8s && (o->follow || o->nfiles > 0))
         return usage_error("--k8s reads the pods' logs, not FILEs: it cannot go with FILE or -f");
@@ -287,22 +272,22 @@ int cli_parse(capture_opts *o, int argc, char **argv, char **envp)
 {
     char err[512];
     memset(o, 0, sizeof(*o));
-    o->format = OUTPUT_JSON;
-    o->input = FRAMER_JSON;
-    o->max_record = CAPTURE_DEFAULT_MAX_RECORD;
     o->verbosity = MSG_NORMAL;
     snprintf(err, sizeof(err), "out of memory");
-    if (conf_init(&o->conf, owner, o) < 0 ||
-        kafka_out_defaults(o->conf.rk, err, sizeof(err)) < 0) {
-        errorf("cannot set up the Kafka configuration: %s", err);
+    if (conf_init(&o->conf, owner, o) < 0 || kafka_out_defaults(o->conf.rk, err, sizeof(err)) < 0 ||
+        opts_defaults(options, NOPTS, o, err, sizeof(err)) < 0) {
+        errorf("cannot set up the configuration: %s", err);
         return EXIT_RUNTIME;
     }
+    o->format_given = 0; /* the default json is no -F: -t may still pick Kafka */
     if (conf_read_env(&o->conf, envp, "TETRA_CAPTURE_", err, sizeof(err)) < 0 ||
         conf_read_env(&o->conf, envp, "TETRA_KAFKA_", err, sizeof(err)) < 0) {
         errorf("environment: %s", err);
         return EXIT_USAGE;
     }
-    int rc = parse_argv(o, argc, argv);
+    int rc = opts_parse(options, NOPTS, o, argc, argv);
+    o->files = argv + optind;
+    o->nfiles = argc - optind;
     if (rc < 0 && o->metrics_addr && metrics_kafka_conf(o->conf.rk, err, sizeof(err)) < 0) {
         errorf("--metrics-addr: %s", err);
         return EXIT_USAGE;

@@ -11,11 +11,7 @@
 #include "util/conf.h"
 #include "codec/framer.h"
 #include "output.h"
-
-/* Exit statuses, documented in tetra-capture(1). */
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
-
-#define CAPTURE_DEFAULT_MAX_RECORD (1024 * 1024)
+#include "util/prog.h"
 
 typedef struct capture_opts {
     output_kind format;      /* -F; OUTPUT_KAFKA when a topic is set */

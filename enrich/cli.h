@@ -12,6 +12,7 @@
 typedef struct enrich_opts {
     engine_conf ec;
     const char *rules[CLI_MAX_RULES + 1];
+    size_t nrules;
     framer_mode input;        /* JSON lines or varint-delimited protobuf */
     int output_proto;         /* 1: varint-delimited EnrichedEvent on stdout */
     int list_rules;
@@ -40,8 +41,10 @@ typedef struct enrich_opts {
     rd_kafka_conf_t *consumer; /* with -t: the input consumer's, whoever uses it takes it */
 } enrich_opts;
 
-/* Parse argv into o.  Returns 0 to run, 1 when --help/--version was
- * handled (exit 0), or 2 after printing a usage error. */
+/* Parse argv into o (the table's defaults, the environment, then argv).
+ * Returns -1 to run, EXIT_OK when --help, --version or -X list was
+ * served, or EXIT_USAGE after the error and the "Try ... --help" line
+ * were printed. */
 int cli_parse(int argc, char **argv, enrich_opts *o);
 void cli_free(enrich_opts *o);
 

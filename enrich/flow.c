@@ -176,7 +176,7 @@ static void release(flow *f, rec *r) {
 }
 
 /* Emit what may leave from the head of r's lane. */
-static int pump(flow *f, const rec *r0) {
+static int emit_in_order(flow *f, const rec *r0) {
     lane_q *l = &f->lanes[r0->tag.lane];
     while (l->head && l->head->state == R_DONE) {
         rec *r = l->head;
@@ -195,7 +195,7 @@ static int finish(flow *f, rec *r, Tetragonsidekick__EnrichedEvent *ee) {
     if (f->c.ordered) {
         r->state = R_DONE;
         r->ee = ee;
-        return pump(f, r);
+        return emit_in_order(f, r);
     }
     int rc = f->io->emit(f->ctx, r->tag, ee);
     release(f, r);
@@ -373,9 +373,19 @@ void flow_drop(flow *f, int32_t lane) {
     }
 }
 
+/* A second stop signal (util/prog.h): leave now.  Records still held are
+ * not written; that is a failure to report unless there were none. */
+static int stopped_now(const flow *f) {
+    if (f->held == 0) return 0;
+    errorf("stopped by a second signal: %zu held record%s not written", f->held,
+           f->held == 1 ? " was" : "s were");
+    return -1;
+}
+
 int flow_run(flow *f, volatile sig_atomic_t *stop) {
     int eof = 0;
     for (;;) {
+        if (*stop > 1) return stopped_now(f);
         if (*stop && !eof) {
             if (!f->io->drain_on_stop) return 0;
             eof = 1;

@@ -84,7 +84,9 @@ size_t flow_held(const flow *f);
 int flow_full(const flow *f);
 
 /* Read, enrich and emit until the input ends (and everything held left)
- * or *stop.  Returns 0, or -1 on a failure (reported). */
+ * or *stop: 1 stops reading (and drains when the io says so), 2 stops at
+ * once (prog_stop's second signal).  Returns 0, or -1 on a failure
+ * (reported; a stop at once with records still held is one). */
 int flow_run(flow *f, volatile sig_atomic_t *stop);
 
 #endif

@@ -159,7 +159,7 @@ static void on_done(void *ctx, void *ud, int rc, llm_reply *rep, const char *err
             notef("LLM reply for incident rejected: %s", why);
     }
     if (!in->queued && settle(x, in) < 0)
-        x->failed = 1; /* a queued one is settled by pump */
+        x->failed = 1; /* a queued one is settled by settle_ready */
 }
 
 /* --- incidents that changed --------------------------------------------------------- */
@@ -188,7 +188,8 @@ static int settle(incflow *x, incident *in)
     return rc;
 }
 
-static int pump(incflow *x)
+/* Settle every incident update the store has ready, in its order. */
+static int settle_ready(incflow *x)
 {
     incident *in;
     while ((in = inc_next(x->s)) != NULL)
@@ -216,7 +217,7 @@ static int x_emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
         errorf("out of memory");
         return -1;
     }
-    return pump(x);
+    return settle_ready(x);
 }
 
 static int drive_llm(incflow *x, int wait_ms)
@@ -234,7 +235,7 @@ static int x_tick(void *ctx, flow *f)
     if (drive_llm(x, 0) < 0)
         return -1;
     inc_advance(x->s, mono_ms());
-    if (pump(x) < 0)
+    if (settle_ready(x) < 0)
         return -1;
     if (x->kout)
         kafka_out_poll(x->kout, 0);
@@ -307,7 +308,7 @@ fail:
 void incflow_revoke(incflow *x, int32_t lane)
 {
     inc_close_all(x->s, lane, INC_PARTIAL);
-    if (pump(x) < 0)
+    if (settle_ready(x) < 0)
         x->failed = 1;
     if (x->kout)
         kafka_out_flush(x->kout, x->stop);
@@ -350,8 +351,8 @@ static int write_waiting(incflow *x)
 int incflow_finish(incflow *x, int stopped)
 {
     inc_close_all(x->s, -1, stopped ? INC_PARTIAL : INC_CLOSED);
-    int rc = pump(x) < 0 || finish_requests(x, stopped) < 0 ? -1 : 0;
-    if (rc == 0 && (pump(x) < 0 || write_waiting(x) < 0))
+    int rc = settle_ready(x) < 0 || finish_requests(x, stopped) < 0 ? -1 : 0;
+    if (rc == 0 && (settle_ready(x) < 0 || write_waiting(x) < 0))
         rc = -1;
     if (x->kout) {
         uint64_t lost = kafka_out_flush(x->kout, NULL);

@@ -32,6 +32,7 @@
 #include "kafka/kafka_in.h"
 #include "kafka/kafka_out.h"
 #include "util/msg.h"
+#include "util/prog.h"
 #include "kafka/offsets.h"
 #include "flow.h"
 #include "incflow.h"
@@ -169,13 +170,13 @@ int kafka_cache_load(const enrich_opts *o, engine *e, uint64_t *loaded) {
 
 /* A produced record waiting for its delivery: done once kafka_out_done()
  * reaches need. */
-typedef struct pend {
+typedef struct awaiting_delivery {
     uint64_t need;
     int32_t part;
     int64_t off;
-} pend;
+} awaiting_delivery;
 
-typedef struct kloop {
+typedef struct kafka_run {
     enrich_opts *o;
     stats *st;
     kafka_in *in;
@@ -184,33 +185,33 @@ typedef struct kloop {
     flow *f;
     incflow *inc;            /* --incidents, else NULL */
     buf val;
-    pend *q;                 /* in produce order, so in need order */
+    awaiting_delivery *q;                 /* in produce order, so in need order */
     size_t head, n, cap;
     rd_kafka_message_t *stash; /* consumed while the flow was full: next in */
     uint64_t last_commit, last_msg, would;
     int paused;
     volatile sig_atomic_t *stop;
-} kloop;
+} kafka_run;
 
-static int pend_push(kloop *k, uint64_t need, int32_t part, int64_t off) {
+static int await_delivery(kafka_run *k, uint64_t need, int32_t part, int64_t off) {
     if (k->head + k->n == k->cap) {
         if (k->head > 0) {
             memmove(k->q, k->q + k->head, k->n * sizeof *k->q);
             k->head = 0;
         } else {
             size_t cap = k->cap ? k->cap * 2 : 1024;
-            pend *nq = realloc(k->q, cap * sizeof *nq);
+            awaiting_delivery *nq = realloc(k->q, cap * sizeof *nq);
             if (nq == NULL) return -1;
             k->q = nq;
             k->cap = cap;
         }
     }
-    k->q[k->head + k->n++] = (pend){need, part, off};
+    k->q[k->head + k->n++] = (awaiting_delivery){need, part, off};
     return 0;
 }
 
 /* Records whose output was delivered are finished. */
-static void advance(kloop *k) {
+static void advance(kafka_run *k) {
     uint64_t done = k->out ? kafka_out_done(k->out) : 0;
     while (k->n > 0 && k->q[k->head].need <= done) {
         offsets_done(k->offs, k->q[k->head].part, k->q[k->head].off);
@@ -221,7 +222,7 @@ static void advance(kloop *k) {
 
 /* Commit every partition's floor: the oldest record not finished.  A dry
  * run commits nothing. */
-static void commit(kloop *k) {
+static void commit(kafka_run *k) {
     int32_t parts[MAX_PARTS];
     int64_t offs[MAX_PARTS];
     char err[256];
@@ -240,7 +241,7 @@ static void commit(kloop *k) {
  * floor, and drop their records still waiting (the next owner reads them
  * again from the floor; their requests still fill the cache). */
 static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_t n) {
-    kloop *k = opaque;
+    kafka_run *k = opaque;
     if (assigned) return;
     if (k->out) kafka_out_flush(k->out, k->stop);
     commit(k);
@@ -255,7 +256,7 @@ static void on_rebalance(void *opaque, int assigned, const int32_t *parts, size_
     }
 }
 
-static int produce(kloop *k, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
+static int produce(kafka_run *k, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
     char key[300], err[256];
     const char *kind = event_kind(ee->event);
     if (kind == NULL) kind = "";
@@ -287,7 +288,7 @@ void kafka_would_produce(const enrich_opts *o, flow_tag tag, const Tetragonsidek
 }
 
 static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
-    kloop *k = ctx;
+    kafka_run *k = ctx;
     if (ee == NULL || k->out == NULL) {
         if (ee) kafka_would_produce(k->o, tag, ee);
         k->would += ee != NULL;
@@ -296,14 +297,14 @@ static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
     }
     if (produce(k, tag, ee) < 0) return -1;
     stats_add(k->st, "written", 1);
-    if (pend_push(k, kafka_out_produced(k->out), tag.lane, tag.off) == 0) return 0;
+    if (await_delivery(k, kafka_out_produced(k->out), tag.lane, tag.off) == 0) return 0;
     errorf("out of memory");
     return -1;
 }
 
 /* One consumed record into the flow; a record that is not an event is
  * finished at once (nothing to produce, its offset may be committed). */
-static int take(kloop *k, flow *f, const rd_kafka_message_t *m) {
+static int take(kafka_run *k, flow *f, const rd_kafka_message_t *m) {
     tetra_event *ev;
     const char *reason;
     pj_error perr;
@@ -326,7 +327,7 @@ static int take(kloop *k, flow *f, const rd_kafka_message_t *m) {
 }
 
 /* One record from the consumer into the flow, and it is destroyed. */
-static int take_one(kloop *k, flow *f, rd_kafka_message_t *m) {
+static int take_one(kafka_run *k, flow *f, rd_kafka_message_t *m) {
     int rc = take(k, f, m);
     rd_kafka_message_destroy(m);
     k->last_msg = mono_ms(); /* idle means no input, not a slow LLM call */
@@ -336,7 +337,7 @@ static int take_one(kloop *k, flow *f, rd_kafka_message_t *m) {
 /* Up to a few hundred records per pass, the first waited for up to
  * wait_ms.  The end of the input is --idle-exit with nothing held. */
 static int read_kafka(void *ctx, flow *f, int wait_ms) {
-    kloop *k = ctx;
+    kafka_run *k = ctx;
     char err[256];
     if (k->stash) {
         rd_kafka_message_t *m = k->stash;
@@ -365,7 +366,7 @@ static int read_kafka(void *ctx, flow *f, int wait_ms) {
  * fetched before the pause) is kept aside and goes in first when a slot
  * frees; on resume librdkafka fetches again from after the last record
  * polled, so nothing is skipped. */
-static int hold_back(kloop *k, flow *f) {
+static int hold_back(kafka_run *k, flow *f) {
     char err[256];
     int full = flow_full(f);
     if (full && !k->paused) stats_add(k->st, "pauses", 1);
@@ -378,7 +379,7 @@ static int hold_back(kloop *k, flow *f) {
 }
 
 static int tick(void *ctx, flow *f) {
-    kloop *k = ctx;
+    kafka_run *k = ctx;
     if (hold_back(k, f) < 0) return -1;
     if (k->out) kafka_out_poll(k->out, 0);
     advance(k);
@@ -391,7 +392,7 @@ static int tick(void *ctx, flow *f) {
 
 static const flow_io kafka_ops = {.read = read_kafka, .emit = emit, .tick = tick};
 
-static int open_clients(kloop *k, char *err, size_t errlen) {
+static int open_clients(kafka_run *k, char *err, size_t errlen) {
     rd_kafka_conf_t *cc = k->o->consumer;
     if (!k->o->ec.dry_run) {
         rd_kafka_conf_t *pc = kafka_producer_conf(k->o, err, errlen);
@@ -403,9 +404,9 @@ static int open_clients(kloop *k, char *err, size_t errlen) {
     return k->in ? 0 : -1;
 }
 
-static void finish(kloop *k, int *rc) {
+static void finish(kafka_run *k, int *rc) {
     if (k->out) {
-        uint64_t lost = kafka_out_flush(k->out, NULL);
+        uint64_t lost = kafka_out_flush(k->out, &prog_stop_now);
         if (lost > 0) {
             errorf("%" PRIu64 " enriched records not delivered: %s", lost, kafka_out_error(k->out));
             *rc = 1;
@@ -418,11 +419,11 @@ static void finish(kloop *k, int *rc) {
 }
 
 int run_kafka(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop) {
-    kloop *k = calloc(1, sizeof *k);
+    kafka_run *k = calloc(1, sizeof *k);
     char err[512];
     int rc = 1;
     if (k == NULL) return 1;
-    *k = (kloop){.o = o, .st = st, .stop = stop, .offs = offsets_new(),
+    *k = (kafka_run){.o = o, .st = st, .stop = stop, .offs = offsets_new(),
                  .last_commit = mono_ms(), .last_msg = mono_ms()};
     flow_conf fc = {.max_pending = o->max_pending, .ordered = o->ordered, .wake_fd = -1};
     err[0] = '\0';

@@ -166,8 +166,6 @@ void llm_free(llm *l) {
     free(l);
 }
 
-const char *llm_endpoint(const llm *l) { return l->endpoint; }
-
 unsigned llm_backoff_ms(const llm_conf *c, int attempt, long retry_after_s, unsigned rnd) {
     uint64_t ms;
     if (retry_after_s >= 0) {

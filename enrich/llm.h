@@ -49,8 +49,6 @@ enum { LLM_OK = 0, LLM_FAIL = -1 };
 llm *llm_new(const llm_conf *c, char *err, size_t errlen);
 void llm_free(llm *l);
 
-/* The URL requests go to. */
-const char *llm_endpoint(const llm *l);
 /* Write the chat-completions URL for c into out.  Returns 0, or -1 when it
  * does not fit. */
 int llm_endpoint_url(const llm_conf *c, char *out, size_t cap);

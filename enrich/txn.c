@@ -58,7 +58,7 @@
 #define MAX_PARTS 1024
 #define TYPE_ENRICHED "tetragonsidekick.EnrichedEvent"
 
-typedef struct tx {
+typedef struct txn_run {
     enrich_opts *o;
     stats *st;
     rd_kafka_t *c, *p;      /* p is NULL in a dry run */
@@ -73,9 +73,9 @@ typedef struct tx {
     int paused;               /* fetching is paused: the flow is full */
     rd_kafka_message_t *stash; /* consumed while the flow was full: next in */
     uint64_t last_msg, would;
-} tx;
+} txn_run;
 
-static void clear_batch(tx *t)
+static void clear_batch(txn_run *t)
 {
     for (int i = 0; i < MAX_PARTS; i++)
         t->next[i] = -1;
@@ -85,7 +85,7 @@ static void clear_batch(tx *t)
 
 /* Back to the committed offsets of every assigned partition (after an
  * abort the batch's records are read again). */
-static void rewind_consumer(tx *t)
+static void rewind_consumer(txn_run *t)
 {
     rd_kafka_topic_partition_list_t *a = NULL;
     if (rd_kafka_assignment(t->c, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || a == NULL)
@@ -105,7 +105,7 @@ static void rewind_consumer(tx *t)
 
 /* Pause (paused != 0) or resume fetching for the partitions of l, or of
  * the whole assignment when l is NULL. */
-static void pause_fetch(tx *t, rd_kafka_topic_partition_list_t *l, int paused)
+static void pause_fetch(txn_run *t, rd_kafka_topic_partition_list_t *l, int paused)
 {
     rd_kafka_topic_partition_list_t *all = NULL;
     if (l == NULL && (rd_kafka_assignment(t->c, &all) != RD_KAFKA_RESP_ERR_NO_ERROR || all == NULL))
@@ -118,7 +118,7 @@ static void pause_fetch(tx *t, rd_kafka_topic_partition_list_t *l, int paused)
         rd_kafka_topic_partition_list_destroy(all);
 }
 
-static void drop_stash(tx *t, int32_t part)
+static void drop_stash(txn_run *t, int32_t part)
 {
     if (t->stash && (part < 0 || t->stash->partition == part)) {
         rd_kafka_message_destroy(t->stash);
@@ -128,7 +128,7 @@ static void drop_stash(tx *t, int32_t part)
 
 /* Decide what an error of the transactional API means.  Returns 0 when the
  * batch was aborted and rewound (go on), -1 when fatal. */
-static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what)
+static int txn_failed(txn_run *t, rd_kafka_error_t *err, const char *what)
 {
     int abortable = rd_kafka_error_txn_requires_abort(err);
     warnf("transaction %s: %s", what, rd_kafka_error_string(err));
@@ -154,7 +154,7 @@ static int txn_failed(tx *t, rd_kafka_error_t *err, const char *what)
     return 0;
 }
 
-static rd_kafka_topic_partition_list_t *batch_offsets(tx *t)
+static rd_kafka_topic_partition_list_t *batch_offsets(txn_run *t)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
     for (int i = 0; l && i < MAX_PARTS; i++)
@@ -164,7 +164,7 @@ static rd_kafka_topic_partition_list_t *batch_offsets(tx *t)
 }
 
 /* Send the batch's offsets and commit.  Returns 0 or -1 (fatal). */
-static int commit_batch(tx *t)
+static int commit_batch(txn_run *t)
 {
     if (t->p == NULL)
         clear_batch(t);
@@ -197,7 +197,7 @@ static int commit_batch(tx *t)
     return 0;
 }
 
-static int begin(tx *t)
+static int begin(txn_run *t)
 {
     if (t->open || t->p == NULL)
         return 0;
@@ -218,7 +218,7 @@ static int begin(tx *t)
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
-    tx *t = opaque;
+    txn_run *t = opaque;
     int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         if (coop) {
@@ -256,7 +256,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         warnf("delivery: %s (the transaction will abort)", rd_kafka_err2str(m->err));
 }
 
-static int produce(tx *t, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
+static int produce(txn_run *t, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 {
     char key[300];
     const char *kind = event_kind(ee->event);
@@ -289,7 +289,7 @@ static int produce(tx *t, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 /* A finished record, in input order: into the open transaction. */
 static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 {
-    tx *t = ctx;
+    txn_run *t = ctx;
     if (t->p == NULL) {
         t->would += ee != NULL;
         if (ee)
@@ -311,7 +311,7 @@ static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
 
 /* One consumed record into the flow; one that is not an event goes in
  * as such (its offset is committed in its turn). */
-static int take(tx *t, flow *f, const rd_kafka_message_t *m)
+static int take(txn_run *t, flow *f, const rd_kafka_message_t *m)
 {
     tetra_event *ev = NULL;
     const char *reason;
@@ -336,7 +336,7 @@ static int take(tx *t, flow *f, const rd_kafka_message_t *m)
 
 /* A polled message: a record into the flow, or an error warned about;
  * destroyed either way. */
-static int take_one(tx *t, flow *f, rd_kafka_message_t *m)
+static int take_one(txn_run *t, flow *f, rd_kafka_message_t *m)
 {
     int rc = 0;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -353,7 +353,7 @@ static int take_one(tx *t, flow *f, rd_kafka_message_t *m)
 
 static int read_txn(void *ctx, flow *f, int wait_ms)
 {
-    tx *t = ctx;
+    txn_run *t = ctx;
     if (t->stash) {
         rd_kafka_message_t *m = t->stash;
         t->stash = NULL;
@@ -378,7 +378,7 @@ static int read_txn(void *ctx, flow *f, int wait_ms)
 /* While --max-pending records are held, fetching pauses but the
  * consumer is still polled: rebalances are served and the member stays in
  * its group however long the LLM takes (see kafka.c's hold_back). */
-static void hold_back(tx *t, flow *f)
+static void hold_back(txn_run *t, flow *f)
 {
     int full = flow_full(f);
     if (full != t->paused) {
@@ -393,7 +393,7 @@ static void hold_back(tx *t, flow *f)
 
 static int tick(void *ctx, flow *f)
 {
-    tx *t = ctx;
+    txn_run *t = ctx;
     hold_back(t, f);
     if (t->p)
         rd_kafka_poll(t->p, 0);
@@ -405,7 +405,7 @@ static int tick(void *ctx, flow *f)
 
 static const flow_io txn_ops = {.read = read_txn, .emit = emit, .tick = tick};
 
-static int open_producer(tx *t, char *err, size_t errlen)
+static int open_producer(txn_run *t, char *err, size_t errlen)
 {
     if (t->o->ec.dry_run)
         return 0;
@@ -430,7 +430,7 @@ static int open_producer(tx *t, char *err, size_t errlen)
     return 0;
 }
 
-static int open_consumer(tx *t, char *err, size_t errlen)
+static int open_consumer(txn_run *t, char *err, size_t errlen)
 {
     rd_kafka_conf_t *kc = t->o->consumer;
     t->o->consumer = NULL; /* ours now */
@@ -454,7 +454,7 @@ static int open_consumer(tx *t, char *err, size_t errlen)
     return e ? -1 : 0;
 }
 
-static void close_all(tx *t)
+static void close_all(txn_run *t)
 {
     if (t->c) {
         rd_kafka_consumer_close(t->c); /* may call on_rebalance: the batch is committed */
@@ -472,12 +472,12 @@ static void close_all(tx *t)
 
 int run_kafka_txn(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop)
 {
-    tx *t = calloc(1, sizeof *t);
+    txn_run *t = calloc(1, sizeof *t);
     char err[512];
     int rc = 1;
     if (t == NULL)
         return 1;
-    *t = (tx){.o = o, .st = st, .stop = stop, .last_msg = mono_ms()};
+    *t = (txn_run){.o = o, .st = st, .stop = stop, .last_msg = mono_ms()};
     clear_batch(t);
     flow_conf fc = {.max_pending = o->max_pending, .ordered = 1, .wake_fd = -1};
     if ((t->f = flow_new(e, &fc, &txn_ops, t)) == NULL)

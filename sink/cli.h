@@ -14,7 +14,7 @@
 
 typedef struct sink_opts {
     const char *brokers, *topic, *group; /* Kafka input when topic is set */
-    int proto;                           /* -F proto: binary length-delimited stdin */
+    int proto;                           /* -I proto: binary length-delimited stdin */
     record_type input_type;
     const char *url; /* --opensearch or OPENSEARCH_URL */
     const char *index_pattern, *data_stream, *template_name, *cluster_name;
@@ -26,7 +26,9 @@ typedef struct sink_opts {
     int inflight, gzip;
     size_t max_record;
     int verbosity;
-    const char *metrics_addr;   /* --metrics-addr, NULL: no server */
+    const char *metrics_addr; /* --metrics-addr, NULL: no server */
+    /* --password-file, --api-key-file, --bearer-file: read after parsing */
+    const char *password_file, *api_key_file, *bearer_file, *webhook_secret_file;
     const char *incident_topic; /* Kafka topic of incident records */
     const char *incident_index; /* strftime pattern of incident indices */
     const char *alertmanager;   /* Alertmanager base URL, NULL: none */
@@ -41,9 +43,10 @@ typedef struct sink_opts {
 extern const opt_def sink_opt_defs[];
 extern const size_t sink_opt_count;
 
-/* Parse argv into o (defaults first, then the environment, then options).
- * Returns 0 to run, 1 when --help/--version/-X list was served (exit 0),
- * 2 on a usage error (message already written to stderr). */
+/* Parse argv into o (the table's defaults first, then the environment,
+ * then options).  Returns -1 to run, EXIT_OK when --help, --version or
+ * -X list was served, or EXIT_USAGE/EXIT_RUNTIME after the message (and
+ * the "Try ... --help" line of a usage error) was written to stderr. */
 int cli_parse(sink_opts *o, int argc, char **argv);
 
 /* Free what cli_parse allocated. */

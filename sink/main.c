@@ -5,22 +5,16 @@
 
 #include "cli.h"
 #include "util/msg.h"
+#include "util/prog.h"
 #include "run.h"
 
 int main(int argc, char **argv)
 {
     msg_init("tetra-sink", MSG_NORMAL);
     sink_opts o;
-    int r = cli_parse(&o, argc, argv);
-    if (r != 0) {
-        cli_free(&o);
-        if (r == 2)
-            msg_try_help();
-        return r == 2 ? EXIT_USAGE : EXIT_OK;
-    }
-    int status = sink_run(&o);
+    int status = cli_parse(&o, argc, argv);
+    if (status < 0)
+        status = sink_run(&o);
     cli_free(&o);
-    if (fclose(stdout) != 0 && status == EXIT_OK)
-        status = EXIT_RUNTIME;
-    return status;
+    return prog_close_stdout(status);
 }

@@ -34,14 +34,6 @@ extern char **environ; /* POSIX; glibc declares it only for _GNU_SOURCE */
 /* Incidents the alert book remembers: far more than are open at once. */
 enum { ALERT_BOOK_CAP = 100000 };
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
-
 typedef struct sink {
     sink_opts *o;
     stats st;
@@ -92,7 +84,7 @@ static void drop(sink *s, const char *reason, const char *error, const origin *o
 /* Write a dead-letter entry for the record rec of len bytes from o, or
  * drop it when there is no dead-letter destination.  Returns 1 when the
  * record is finished now, 0 when its entry is on its way to the topic
- * (pump() finishes it on delivery), -1 when the entry could not be
+ * (drive_bulk() finishes it on delivery), -1 when the entry could not be
  * written: the record then stays unfinished so its offset is never
  * committed. */
 static int dead_letter(sink *s, const char *reason, const char *error, const void *rec, size_t len,
@@ -307,9 +299,9 @@ static int install_one(const template_conf *tc, int version)
             return -1;
         }
         warnf("index template %s: %s; trying again", tc->name, err);
-        for (long t = 0; t < delay && !stop_flag; t += 100)
+        for (long t = 0; t < delay && !prog_stop; t += 100)
             usleep(100000);
-        if (stop_flag)
+        if (prog_stop)
             return 1;
         if (delay < 15000)
             delay *= 2;
@@ -545,7 +537,7 @@ static int setup(sink *s)
  * -------------------------------------------------------------------------------------------------
  */
 
-static int pump(sink *s, int timeout_ms, int flush)
+static int drive_bulk(sink *s, int timeout_ms, int flush)
 {
     char err[600];
     int fd = s->n_in == 1 && !input_full(s) ? sink_input_fd(s->in[0]) : -1;
@@ -574,25 +566,26 @@ static int wait_ms(const sink *s, int got, int ended)
 
 static void loop(sink *s)
 {
-    while (!stop_flag && !s->fatal) {
+    while (!prog_stop && !s->fatal) {
         int got = read_inputs(s);
         int ended = inputs_ended(s);
         if (ended && !pending(s))
             break;
-        pump(s, wait_ms(s, got, ended), ended);
+        drive_bulk(s, wait_ms(s, got, ended), ended);
     }
 }
 
 /* After input ends or a stop was asked: send everything held, wait for it
- * up to --drain-ms, then commit what finished. */
+ * up to --drain-ms (or until a second stop signal), then commit what
+ * finished. */
 static void drain(sink *s)
 {
     int64_t deadline = bulk_now_ms() + s->o->drain_ms;
-    while (!s->fatal && pending(s) && bulk_now_ms() < deadline)
-        pump(s, 50, 1);
+    while (!s->fatal && pending(s) && bulk_now_ms() < deadline && !prog_stop_now)
+        drive_bulk(s, 50, 1);
     commit(s, 1);
     /* alerts get what is left of the same wait, never more */
-    while (alerting_pending(s->alerts) && bulk_now_ms() < deadline)
+    while (alerting_pending(s->alerts) && bulk_now_ms() < deadline && !prog_stop_now)
         usleep(50000);
 }
 
@@ -626,17 +619,6 @@ static int print_template(sink_opts *o)
     if (r < 0)
         errorf("cannot write the template");
     return r < 0 ? EXIT_RUNTIME : EXIT_OK;
-}
-
-static void signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    (void)sigaction(SIGTERM, &sa, NULL); /* cannot fail for these signals */
-    (void)sigaction(SIGINT, &sa, NULL);
-    (void)signal(SIGPIPE, SIG_IGN);
 }
 
 /* /readyz: OpenSearch answers.  Runs on the metrics thread with its own
@@ -684,7 +666,9 @@ int sink_run(sink_opts *o)
         errorf("cannot initialise libcurl");
         return EXIT_RUNTIME;
     }
-    signals();
+    /* cannot fail for these signals */
+    (void)prog_signals();
+    (void)prog_ignore_sigpipe();
     sink s;
     memset(&s, 0, sizeof s);
     s.o = o;
@@ -699,7 +683,9 @@ int sink_run(sink_opts *o)
         /* no drain runs after a fatal error: say which ended the wait */
         if (left)
             errorf("%zu record%s not delivered %s%s", left, left == 1 ? " was" : "s were",
-                   s.fatal ? "because of the error above" : "before --drain-ms ran out",
+                   s.fatal          ? "because of the error above"
+                   : prog_stop_now ? "before a second stop signal"
+                                   : "before --drain-ms ran out",
                    inputs_commit(&s) ? "; their offsets were not committed" : "");
         if (left || s.fatal)
             status = EXIT_RUNTIME;

@@ -8,9 +8,7 @@
 #define TETRA_SINK_RUN_H
 
 #include "cli.h"
-
-/* Exit statuses, as documented in tetra-sink(1). */
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+#include "util/prog.h"
 
 /* Run with parsed options until end of input or SIGTERM/SIGINT.  Returns
  * an exit status; prints its own diagnostics and the summary line. */

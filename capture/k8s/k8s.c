@@ -20,9 +20,6 @@
 
 #define SYNC_INTERVAL_MS 1000
 #define POLL_MS 200
-#define DEFAULT_NAMESPACE "kube-system"
-#define DEFAULT_SELECTOR "app.kubernetes.io/name=tetragon"
-#define DEFAULT_CONTAINER "export-stdout"
 
 unsigned k8s_backoff(unsigned cur, unsigned cap)
 {
@@ -214,9 +211,10 @@ static int k8s_open(k8s *k, capture *c)
     char err[1024];
     kube_conf kc;
     k->c = c;
-    k->ns = o->k8s_namespace ? o->k8s_namespace : DEFAULT_NAMESPACE;
-    k->selector = o->k8s_selector ? o->k8s_selector : DEFAULT_SELECTOR;
-    k->container = o->k8s_container ? o->k8s_container : DEFAULT_CONTAINER;
+    /* never NULL: cli.c's option table gives each its default */
+    k->ns = o->k8s_namespace;
+    k->selector = o->k8s_selector;
+    k->container = o->k8s_container;
     if (kube_escape(k->selector, k->selector_q, sizeof(k->selector_q)) < 0) {
         errorf("--selector is too long");
         return -1;

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "util/msg.h"
+#include "util/options.h"
 
 #define NAME_MAX_LEN 48
 #define HIST_MAX 8
@@ -435,6 +436,13 @@ static int resolve(const char *addr, struct sockaddr_storage *sa, char *err, siz
     memcpy(sa, res->ai_addr, res->ai_addrlen);
     freeaddrinfo(res);
     return 0;
+}
+
+int metrics_opt_set(void *cfg, const struct opt_def *d, const char *a, char *err, size_t n)
+{
+    if (metrics_addr_check(a, err, n) < 0)
+        return -1;
+    return opt_set_str(cfg, d, a, err, n);
 }
 
 int metrics_addr_check(const char *addr, char *err, size_t errlen)

@@ -41,6 +41,11 @@ typedef struct metrics_conf {
  * lookup, no bind).  Returns 0, or -1 with err filled. */
 int metrics_addr_check(const char *addr, char *err, size_t errlen);
 
+/* --metrics-addr as an option-table setter (util/options.h): checks the
+ * address with metrics_addr_check and stores the pointer at d->off. */
+struct opt_def;
+int metrics_opt_set(void *cfg, const struct opt_def *d, const char *a, char *err, size_t n);
+
 /* Start serving.  Returns 0, or -1 with err filled (bad address, port in
  * use).  The strings and pointers in c must outlive metrics_stop(). */
 int metrics_start(const metrics_conf *c, char *err, size_t errlen);

@@ -8,8 +8,9 @@
  * A record that is not valid UTF-8 (it cannot sit in a JSON string) is
  * written as "record_base64" instead of "record"; a too-long record keeps
  * only its first bytes and says "truncated":true and its full "size".
- * Backends sit behind a const table of functions: a file now, a Kafka
- * topic later. */
+ * Backends sit behind a const table of functions; the file is the only
+ * one here.  tetra-sink's --dlq-topic produces the same entries to Kafka
+ * (sink/deadletter.c), formatted by this module's dlq_format. */
 #ifndef TETRA_DLQ_H
 #define TETRA_DLQ_H
 

@@ -84,7 +84,7 @@ rd_kafka_conf_t *kafka_in_conf(const rd_kafka_conf_t *user, const char *brokers,
     return c;
 }
 
-static void tell(kafka_in *k, int assigned, rd_kafka_topic_partition_list_t *l)
+static void notify_partitions(kafka_in *k, int assigned, rd_kafka_topic_partition_list_t *l)
 {
     if (!k->cb || !l->cnt)
         return;
@@ -116,10 +116,10 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_part
             rd_kafka_error_destroy(er);
         if (k->paused)
             rd_kafka_pause_partitions(rk, l);
-        tell(k, 1, l);
+        notify_partitions(k, 1, l);
         return;
     }
-    tell(k, 0, l);
+    notify_partitions(k, 0, l);
     if (coop) {
         rd_kafka_error_t *er = rd_kafka_incremental_unassign(rk, l);
         if (er)

@@ -33,6 +33,8 @@ expect 2 "option '--topic' needs a value" --topic
 expect 2 'unknown format "xml"' -F xml
 expect 2 "max.record.bytes" --max-record-bytes 12abc
 expect 2 "max.record.bytes" --max-record-bytes 8
+expect 2 "expected a number from 16 to 1g, got '2g'" --max-record-bytes 2g
+expect 2 "expected a number from 16 to 1g, got '8'" -X max.record.bytes=8
 expect 2 "needs brokers" -t topic
 expect 2 "needs a topic" -b localhost:9092
 expect 2 "cannot go with -t" -b localhost:9092 -t topic -F proto
@@ -54,6 +56,9 @@ echo "ok: config file and environment errors name their source"
 
 "$CAP" --help >"$T/out" 2>"$T/err" || fail "--help exit $?"
 grep -q -- '--max-record-bytes' "$T/out" && [ ! -s "$T/err" ] || fail "--help not on stdout"
+# defaults are printed from the option table, which also applies them
+grep -q -- '--namespace NS .*(default kube-system)$' "$T/out" || fail "--help: no default for --namespace"
+grep -q -- '--max-record-bytes N .*(default 1m)$' "$T/out" || fail "--help: no default for --max-record-bytes"
 "$CAP" -V >"$T/out" || fail "-V exit $?"
 grep -q '^tetra-capture [0-9]' "$T/out" || fail "-V: $(cat "$T/out")"
 "$CAP" -X list >"$T/out" || fail "-X list exit $?"

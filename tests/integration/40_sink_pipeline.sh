@@ -21,7 +21,7 @@ trap 'rm -rf "$T"' EXIT
 
 sh "$GEN" "$N" "$RUN" plain >"$T/plain"
 "$BIN/tetra-sink" --emit-bulk <"$T/plain" 2>/dev/null | sed -n '1~2p' | jq -r .create._id | sort >"$T/ids-direct"
-"$BIN/tetra-enrich" -q -n -F proto <"$T/plain" | "$BIN/tetra-sink" -F proto --emit-bulk 2>"$T/err" >"$T/bulk" ||
+"$BIN/tetra-enrich" -q -n -F proto <"$T/plain" | "$BIN/tetra-sink" -I proto --emit-bulk 2>"$T/err" >"$T/bulk" ||
     fail "enrich | sink: $(cat "$T/err")"
 sed -n '1~2p' "$T/bulk" | jq -r .create._id | sort >"$T/ids-enriched"
 [ "$(wc -l <"$T/ids-direct")" = "$N" ] || fail "direct: $(wc -l <"$T/ids-direct") ids"

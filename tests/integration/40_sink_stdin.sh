@@ -47,7 +47,7 @@ jq -e -s 'any(.[]; .reason == "invalid_json" and .line == '"$((N + 2))"')' "$T/d
     head -n 2 "$T/events"
     awk 'BEGIN { s = "{\"process_exec\":{\"process\":{\"binary\":\""; for (i = 0; i < 10000; i++) s = s "x"; print s "\"}}}" }'
 } >"$T/long"
-"$SINK" --emit-bulk --max-record 1024 --dlq "$T/dlq-long" <"$T/long" >/dev/null 2>"$T/errl"
+"$SINK" --emit-bulk --max-record-bytes 1024 --dlq "$T/dlq-long" <"$T/long" >/dev/null 2>"$T/errl"
 jq -e 'select(.reason == "too_long") | .truncated == true and .size > 10000 and .line == 3' \
     "$T/dlq-long" >/dev/null || fail "too_long entry: $(cut -c1-300 "$T/dlq-long")"
 ok "a too long record's entry says truncated, its size and its line"
@@ -145,7 +145,7 @@ if [ -x "$BIN/tetra-capture" ]; then
     grep -v '^{"event"' "$T/events" | head -n -2 >"$T/plain"
     k=$(wc -l <"$T/plain")
     "$BIN/tetra-capture" -F proto <"$T/plain" 2>/dev/null |
-        "$SINK" -F proto --input-type event --opensearch "$OS" --index "$INDEX" \
+        "$SINK" -I proto --input-type event --opensearch "$OS" --index "$INDEX" \
             --template-name "$TEMPLATE" 2>"$T/err3"
     cat "$T/err3"
     [ "$(summary_value "$T/err3" duplicates)" = "$k" ] || fail "proto: duplicates != $k"

@@ -1,9 +1,12 @@
 /* test_options.c - the option table becomes correct getopt tables and help
  * lines, a refused option is named the way it was written (run through the
  * real getopt_long, whose optopt and optind rules the message depends on),
- * sizes parse strictly, and the rate limiter of msg.c logs the first
+ * sizes parse strictly, defaults, ranges and aliases come from the table
+ * and are applied by its setters, and the rate limiter of msg.c logs the first
  * occurrence of each reason and then stays quiet. */
 #include <check.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +16,10 @@
 #include "util/options.h"
 
 static const opt_def defs[] = {
-    {'b', "brokers", "BROKERS", "brokers"},
-    {'f', "follow", NULL, "follow"},
-    {OPT_LONG_ONLY, "state", "FILE", "state file"},
-    {'q', NULL, NULL, "quiet"},
+    {'b', "brokers", "BROKERS", "brokers", .def = "localhost:9092"},
+    {'f', "follow", NULL, "follow", .set = opt_set_true},
+    {OPT_LONG_ONLY, "state", "FILE", "state file", .set = opt_set_str},
+    {'q', NULL, NULL, "quiet", .set = opt_set_quiet},
 };
 
 START_TEST(build_tables)
@@ -42,6 +45,8 @@ START_TEST(help_lines)
     opts_help(fp, defs, 4);
     fclose(fp);
     ck_assert_ptr_nonnull(strstr(text, "  -b, --brokers BROKERS"));
+    ck_assert_ptr_nonnull(strstr(text, " brokers (default localhost:9092)\n"));
+    ck_assert_ptr_null(strstr(text, "follow (default"));
     ck_assert_ptr_nonnull(strstr(text, "  -f, --follow "));
     ck_assert_ptr_nonnull(strstr(text, "      --state FILE"));
     ck_assert_ptr_nonnull(strstr(text, "  -q  "));
@@ -50,11 +55,11 @@ START_TEST(help_lines)
 END_TEST
 
 static const opt_def edefs[] = {
-    {'b', "brokers", "BROKERS", "brokers"},
-    {'q', "quiet", NULL, "quiet"},
-    {OPT_LONG_ONLY, "batch-docs", "N", "documents"},
-    {OPT_LONG_ONLY + 1, "no-gzip", NULL, "plain"},
-    {OPT_LONG_ONLY + 2, "state", "FILE", "state file"},
+    {'b', "brokers", "BROKERS", "brokers", .set = opt_set_str},
+    {'q', "quiet", NULL, "quiet", .set = opt_set_quiet},
+    {OPT_LONG_ONLY, "batch-docs", "N", "documents", .set = opt_set_size},
+    {OPT_LONG_ONLY + 1, "no-gzip", NULL, "plain", .set = opt_set_false},
+    {OPT_LONG_ONLY + 2, "state", "FILE", "state file", .set = opt_set_str},
 };
 #define NEDEFS (sizeof edefs / sizeof edefs[0])
 
@@ -159,16 +164,181 @@ START_TEST(ratelimit)
 }
 END_TEST
 
+/* A settings struct as a program has one, and its table: every kind of
+ * setter, a default for each, ranges, and two old spellings. */
+typedef struct tcfg {
+    const char *topic;
+    int gzip, verbose, level;
+    size_t batch;
+    long linger;
+    unsigned conc;
+    uint64_t ttl;
+    double price;
+    int helped;
+} tcfg;
+
+static int tshow_help(void *cfg, const opt_def *d, const char *a, char *err, size_t n)
+{
+    (void)d, (void)a, (void)err, (void)n;
+    ((tcfg *)cfg)->helped = 1;
+    return OPT_DONE;
+}
+
+enum { T_BATCH = OPT_LONG_ONLY, T_LINGER, T_NOGZIP, T_CONC, T_TTL, T_PRICE, T_OLD_BATCH };
+#define TAT(f) .off = offsetof(tcfg, f)
+static const opt_def tdefs[] = {
+    {'t', "topic", "TOPIC", "topic", opt_set_str, TAT(topic), .def = "events"},
+    {'I', "input-format", "FORMAT", "input", opt_set_str, TAT(topic)},
+    {T_BATCH, "batch-docs", "N", "docs", opt_set_size, TAT(batch), 1, 100000, .def = "1000"},
+    {T_LINGER, "linger-ms", "MS", "wait", opt_set_long, TAT(linger), 0, 600000, .def = "200"},
+    {T_NOGZIP, "no-gzip", NULL, "plain", opt_set_false, TAT(gzip)},
+    {T_CONC, "concurrency", "N", "at once", opt_set_unsigned, TAT(conc), 1, 64, .def = "4"},
+    {T_TTL, "ttl", "SIZE", "ttl", opt_set_u64, TAT(ttl), 1024, 1 << 30, .def = "4m"},
+    {T_PRICE, "price", "PRICE", "price", opt_set_double, TAT(price), 0, 1000, .def = "0.5"},
+    {'v', "verbose", NULL, "notes", opt_set_verbose, TAT(level)},
+    {'h', "help", NULL, "help", .set = tshow_help},
+    {'F', "format", NULL, NULL, .alias_of = 'I'},
+    {T_OLD_BATCH, "batch", NULL, NULL, .alias_of = T_BATCH},
+};
+#define NT (sizeof tdefs / sizeof tdefs[0])
+
+/* Run opts_parse on "p" and args, quietly; returns its result.  The
+ * words stay until the next call: opt_set_str keeps pointers into them. */
+static char *targv[20];
+static int targc;
+
+static int tparse(tcfg *c, const char *const *args)
+{
+    for (int i = 0; i < targc; i++)
+        free(targv[i]);
+    targc = 0;
+    targv[targc++] = strdup("p");
+    for (; *args && targc < 19; args++)
+        targv[targc++] = strdup(*args);
+    targv[targc] = NULL;
+    char err[256];
+    memset(c, 0, sizeof *c);
+    c->gzip = 1;
+    ck_assert_int_eq(opts_defaults(tdefs, NT, c, err, sizeof err), 0);
+    msg_init("test", MSG_QUIET);
+    optind = 0;
+    return opts_parse(tdefs, NT, c, targc, targv);
+}
+#define TPARSE(c, ...) tparse(c, (const char *const[]){__VA_ARGS__, NULL})
+
+START_TEST(defaults_from_the_table)
+{
+    tcfg c;
+    ck_assert_int_eq(TPARSE(&c, "file"), -1);
+    ck_assert_str_eq(c.topic, "events");
+    ck_assert_uint_eq(c.batch, 1000);
+    ck_assert_int_eq(c.linger, 200);
+    ck_assert_uint_eq(c.conc, 4);
+    ck_assert_uint_eq(c.ttl, 4u << 20);
+    ck_assert_double_eq(c.price, 0.5);
+    ck_assert_int_eq(c.gzip, 1);
+    /* every default of the programs' tables is accepted by its setter:
+     * here, one that is not is reported, naming the option */
+    static const opt_def bad[] = {
+        {'n', "n", "N", "n", opt_set_size, TAT(batch), 1, 10, .def = "11"}};
+    char err[128];
+    ck_assert_int_eq(opts_defaults(bad, 1, &c, err, sizeof err), -1);
+    ck_assert_str_eq(err, "-n: expected a number from 1 to 10, got '11'");
+}
+END_TEST
+
+START_TEST(setters_and_ranges)
+{
+    tcfg c;
+    ck_assert_int_eq(TPARSE(&c, "-t", "x", "--batch-docs", "2k", "--linger-ms=0", "--no-gzip",
+                            "--concurrency", "64", "--ttl", "1g", "--price", "2.25", "-v"),
+                     -1);
+    ck_assert_str_eq(c.topic, "x");
+    ck_assert_uint_eq(c.batch, 2048);
+    ck_assert_int_eq(c.linger, 0);
+    ck_assert_int_eq(c.gzip, 0);
+    ck_assert_uint_eq(c.conc, 64);
+    ck_assert_uint_eq(c.ttl, 1u << 30);
+    ck_assert_double_eq(c.price, 2.25);
+    ck_assert_int_eq(c.level, MSG_VERBOSE);
+    /* out of range, not a number, a suffix where decimals go: usage errors */
+    ck_assert_int_eq(TPARSE(&c, "--batch-docs", "0"), 2);
+    ck_assert_int_eq(TPARSE(&c, "--batch-docs", "100001"), 2);
+    ck_assert_int_eq(TPARSE(&c, "--concurrency", "65"), 2);
+    ck_assert_int_eq(TPARSE(&c, "--linger-ms", "-1"), 2);
+    ck_assert_int_eq(TPARSE(&c, "--linger-ms", "1e3"), 2);
+    ck_assert_int_eq(TPARSE(&c, "--ttl", "1023"), 2);
+    ck_assert_int_eq(TPARSE(&c, "--price", "1001"), 2);
+    ck_assert_int_eq(TPARSE(&c, "--price", "nan"), 2);
+    ck_assert_int_eq(TPARSE(&c, "--price", "1k"), 2);
+    ck_assert_int_eq(TPARSE(&c, "--bogus"), 2);
+    ck_assert_int_eq(TPARSE(&c, "-h"), 0);
+    ck_assert_int_eq(c.helped, 1);
+    char err[128];
+    double v;
+    ck_assert_int_eq(opts_number(&tdefs[6], "5", &v, err, sizeof err), -1);
+    ck_assert_str_eq(err, "--ttl: expected a number from 1024 to 1g, got '5'");
+}
+END_TEST
+
+START_TEST(aliases)
+{
+    tcfg c;
+    ck_assert_int_eq(TPARSE(&c, "-F", "proto"), -1);
+    ck_assert_str_eq(c.topic, "proto");
+    ck_assert_int_eq(TPARSE(&c, "--format=json"), -1);
+    ck_assert_str_eq(c.topic, "json");
+    ck_assert_int_eq(TPARSE(&c, "--batch", "7"), -1);
+    ck_assert_uint_eq(c.batch, 7);
+    ck_assert_int_eq(TPARSE(&c, "--batch", "0"), 2); /* the target's range */
+    ck_assert_ptr_eq(opts_find(tdefs, NT, 'F'), &tdefs[1]);
+    /* hidden from the list, named on their own line */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    opts_help(fp, tdefs, NT);
+    fclose(fp);
+    ck_assert_ptr_null(strstr(text, "--format"));
+    ck_assert_ptr_null(strstr(text, "--batch "));
+    ck_assert_ptr_nonnull(strstr(text, "--batch-docs N"));
+    ck_assert_ptr_nonnull(strstr(text, "docs (default 1000)\n"));
+    free(text);
+    fp = open_memstream(&text, &len);
+    opts_help_aliases(fp, tdefs, NT);
+    fclose(fp);
+    ck_assert_str_eq(text, "old spellings, accepted for this release: -F, --format (now -I); "
+                           "--batch (now --batch-docs)\n");
+    free(text);
+    /* an alias takes a value when its target does */
+    struct option lo[NT + 1];
+    char so[3 * NT + 2];
+    ck_assert_int_eq(opts_build(tdefs, NT, lo, NT + 1, so, sizeof so), 0);
+    ck_assert_ptr_nonnull(strstr(so, "F:"));
+    ck_assert_int_eq(lo[NT - 1].has_arg, required_argument);
+}
+END_TEST
+
 static void add_tests(TCase *t)
 {
     tcase_add_test(t, build_tables);
     tcase_add_test(t, help_lines);
     tcase_add_test(t, error_names_the_option);
     tcase_add_test(t, sizes);
+    tcase_add_test(t, defaults_from_the_table);
+    tcase_add_test(t, setters_and_ranges);
+    tcase_add_test(t, aliases);
     tcase_add_test(t, ratelimit);
+}
+
+static void free_words(void)
+{
+    for (int i = 0; i < targc; i++)
+        free(targv[i]);
+    targc = 0;
 }
 
 int main(void)
 {
+    atexit(free_words);
     return check_main("options", add_tests);
 }

@@ -92,7 +92,7 @@ docs() {
     keys "$1" | offsets >"$T/doc-offsets"
     kcat -C -q -b "$KAFKA_BROKERS" -t "$OUT" -o beginning -e -X "isolation.level=$1" -f '%R%s' 2>/dev/null |
         python3 "$ROOT/tests/kcat-reframe.py" |
-        "$BIN/tetra-sink" -F proto --emit-bulk --no-template 2>/dev/null | sed -n '2~2p' |
+        "$BIN/tetra-sink" -I proto --emit-bulk --no-template 2>/dev/null | sed -n '2~2p' |
         jq -r '"\(.enrichment.llm_status) \(.enrichment.source)"' >"$T/doc-status"
     [ "$(wc -l <"$T/doc-offsets")" -eq "$(wc -l <"$T/doc-status")" ] ||
         bad "decoded $(wc -l <"$T/doc-status") of $(wc -l <"$T/doc-offsets") enriched records"
