@@ -24,9 +24,15 @@ sink_stdin() { # log: stdin into the test's indices
     "$SINK" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE" \
         --incident-index "$INC-%Y.%m.%d" 2>"$1"
 }
-doc() { # index id: the stored incident's "version status" and _version
+doc() { # index id: the stored incident's "version status" and the update
+    # number inside _version (tetra-sink's order key: last event time in ms,
+    # status, update number in the low 18 bits; read as text, since jq's
+    # doubles cannot hold it)
     os POST "/$1/_refresh" >/dev/null
-    os GET "/$1/_doc/$2" | jq -r '"\(._source.incident.version) \(._source.incident.status) \(._version)"'
+    os GET "/$1/_doc/$2" >"$T/doc.json"
+    v=$(grep -o '"_version":[0-9]*' "$T/doc.json" | cut -d: -f2)
+    printf '%s %s\n' "$(jq -r '"\(._source.incident.version) \(._source.incident.status)"' "$T/doc.json")" \
+        "$(( ${v:-0} & 262143 ))"
 }
 
 # 1. events and incident lines interleaved on stdin
