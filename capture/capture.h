@@ -23,9 +23,9 @@ typedef struct capture {
     dlq *dlq;
     stats st;
     pj_arena *arena;
-    input *in;             /* the input being read */
-    follow_pos file;       /* followed file: which file the framer is reading */
-    ckpt_q ckpts;          /* followed file with --state: positions awaiting delivery */
+    input *in;       /* the input being read */
+    follow_pos file; /* followed file: which file the framer is reading */
+    ckpt_q ckpts;    /* followed file with --state: positions awaiting delivery */
     follow_pos saved;
     int have_saved;
     uint64_t last_sync_ms;
@@ -38,7 +38,6 @@ typedef struct capture {
 int record_handle(capture *c, const framer_record *r);
 
 /* Run the whole capture described by opts.  Returns the exit status. */
-int capture_run(capture_opts *opts, volatile sig_atomic_t *stop,
-                volatile sig_atomic_t *abort);
+int capture_run(capture_opts *opts, volatile sig_atomic_t *stop, volatile sig_atomic_t *abort);
 
 #endif

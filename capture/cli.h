@@ -14,26 +14,26 @@
 #include "util/prog.h"
 
 typedef struct capture_opts {
-    output_kind format;      /* -F; OUTPUT_KAFKA when a topic is set */
+    output_kind format; /* -F; OUTPUT_KAFKA when a topic is set */
     int format_given;
-    framer_mode input;       /* -I json|proto */
-    char *topic;             /* -t, topic= */
-    char *dlq;               /* --dlq, dlq= */
-    char *state;             /* --state, state= */
+    framer_mode input;             /* -I json|proto */
+    char *topic;                   /* -t, topic= */
+    char *dlq;                     /* --dlq, dlq= */
+    char *state;                   /* --state, state= */
     unsigned long long max_record; /* --max-record-bytes, max.record.bytes= */
     int follow, from_end;
-    int k8s;                 /* --k8s: follow Tetragon pods through the Kubernetes API */
-    char *kubeconfig;        /* --kubeconfig, kubeconfig= (NULL: in cluster or default) */
-    char *k8s_namespace;     /* --namespace, k8s.namespace= */
-    char *k8s_selector;      /* --selector, k8s.selector= */
-    char *k8s_container;     /* --container, k8s.container= */
+    int k8s;                   /* --k8s: follow Tetragon pods through the Kubernetes API */
+    char *kubeconfig;          /* --kubeconfig, kubeconfig= (NULL: in cluster or default) */
+    char *k8s_namespace;       /* --namespace, k8s.namespace= */
+    char *k8s_selector;        /* --selector, k8s.selector= */
+    char *k8s_container;       /* --container, k8s.container= */
     unsigned shard_i, shard_n; /* --shard I/N, k8s.shard=; n 0 = no sharding */
-    int brokers_given;       /* -b on the command line */
+    int brokers_given;         /* -b on the command line */
     int verbosity;
     const char *metrics_addr; /* --metrics-addr, NULL: no server */
-    char **files;            /* FILE... (points into argv) */
+    char **files;             /* FILE... (points into argv) */
     int nfiles;
-    conf conf;               /* librdkafka settings */
+    conf conf; /* librdkafka settings */
 } capture_opts;
 
 /* Parse the command line and the environment into o.  Returns -1 when the

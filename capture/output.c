@@ -135,8 +135,8 @@ static int kafka_write(output *o, const tetra_event *ev, char *err, size_t errle
     const kafka_hdr *hp = kind != NULL ? h : h + 1;
     size_t nh = kind != NULL ? 2 : 1;
     int has_key = node != NULL && *node != '\0';
-    if (kafka_out_produce(o->k, o->b.p, o->b.len, has_key ? node : NULL,
-                          has_key ? strlen(node) : 0, hp, nh, o->stop, err, errlen) != 0)
+    if (kafka_out_produce(o->k, o->b.p, o->b.len, has_key ? node : NULL, has_key ? strlen(node) : 0,
+                          hp, nh, o->stop, err, errlen) != 0)
         return -1;
     o->written++;
     return 0;
@@ -162,9 +162,8 @@ static uint64_t kafka_flush(output *o, volatile sig_atomic_t *abort, int *failed
     uint64_t lost = kafka_out_flush(o->k, abort);
     if (lost > 0) {
         const char *why = kafka_out_error(o->k);
-        snprintf(err, errlen, "%llu of %llu messages not delivered%s%s",
-                 (unsigned long long)lost, (unsigned long long)kafka_out_produced(o->k),
-                 *why ? ": " : "", why);
+        snprintf(err, errlen, "%llu of %llu messages not delivered%s%s", (unsigned long long)lost,
+                 (unsigned long long)kafka_out_produced(o->k), *why ? ": " : "", why);
     }
     return lost;
 }

@@ -23,9 +23,9 @@ typedef enum output_kind {
 
 typedef struct output_conf {
     output_kind kind;
-    FILE *fp;              /* JSON/PROTO: where to write (stdout) */
-    const char *topic;     /* KAFKA */
-    rd_kafka_conf_t *kconf; /* KAFKA: taken over by output_open in every case */
+    FILE *fp;                    /* JSON/PROTO: where to write (stdout) */
+    const char *topic;           /* KAFKA */
+    rd_kafka_conf_t *kconf;      /* KAFKA: taken over by output_open in every case */
     volatile sig_atomic_t *stop; /* give up waiting for a full queue when set; may be NULL */
 } output_conf;
 

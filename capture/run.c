@@ -99,8 +99,7 @@ static int place_chunk(capture *c, framer **fr, size_t n)
     }
     follow_pos p = input_tell(c->in);
     uint64_t start = p.offset - n;
-    if (*fr != NULL && p.dev == c->file.dev && p.ino == c->file.ino &&
-        start == c->file.offset) {
+    if (*fr != NULL && p.dev == c->file.dev && p.ino == c->file.ino && start == c->file.offset) {
         c->file = p;
         return 0;
     }
@@ -295,8 +294,11 @@ static void live_written(void *ctx, stats *snap)
 static int start_metrics(capture *c)
 {
     char err[512];
-    metrics_conf mc = {.addr = c->opts->metrics_addr, .prog = "tetra-capture", .st = &c->st,
-                       .extra = live_written, .extra_ctx = c,
+    metrics_conf mc = {.addr = c->opts->metrics_addr,
+                       .prog = "tetra-capture",
+                       .st = &c->st,
+                       .extra = live_written,
+                       .extra_ctx = c,
                        .need_kafka = c->opts->format == OUTPUT_KAFKA};
     if (!mc.addr || metrics_start(&mc, err, sizeof(err)) == 0)
         return 0;

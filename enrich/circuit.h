@@ -12,11 +12,11 @@ enum { CIRCUIT_CLOSED, CIRCUIT_OPEN, CIRCUIT_HALF_OPEN };
 
 typedef struct circuit {
     int state;
-    unsigned failures;      /* consecutive failures while closed */
-    unsigned threshold;     /* failures that open the circuit (>= 1) */
+    unsigned failures;  /* consecutive failures while closed */
+    unsigned threshold; /* failures that open the circuit (>= 1) */
     uint64_t cooldown_ms;
     uint64_t opened_at;
-    uint64_t opens;         /* how many times it opened, for the summary */
+    uint64_t opens; /* how many times it opened, for the summary */
 } circuit;
 
 void circuit_init(circuit *c, unsigned threshold, uint64_t cooldown_ms);

@@ -13,14 +13,14 @@ typedef struct enrich_opts {
     engine_conf ec;
     const char *rules[CLI_MAX_RULES + 1];
     size_t nrules;
-    framer_mode input;        /* JSON lines or varint-delimited protobuf */
-    int output_proto;         /* 1: varint-delimited EnrichedEvent on stdout */
+    framer_mode input; /* JSON lines or varint-delimited protobuf */
+    int output_proto;  /* 1: varint-delimited EnrichedEvent on stdout */
     int list_rules;
     int verbosity;
     size_t max_record;
-    size_t max_pending;       /* records held at once (waiting for the LLM or for order) */
-    int ordered;              /* --ordered: output in input order */
-    char *api_key;            /* from OPENAI_API_KEY or --llm-key-file, owned */
+    size_t max_pending; /* records held at once (waiting for the LLM or for order) */
+    int ordered;        /* --ordered: output in input order */
+    char *api_key;      /* from OPENAI_API_KEY or --llm-key-file, owned */
     const char *key_file;
     const char *brokers, *in_topic, *group, *out_topic, *cache_topic;
     const char *txn_id;       /* --transactional-id: exactly-once mode */
@@ -37,7 +37,7 @@ typedef struct enrich_opts {
      * consumer defaults (kafka_in_defaults) so that a topic-level value
      * such as -X auto.offset.reset=latest is known to be the user's. */
     conf kconf, kconf_in;
-    rd_kafka_conf_t *kafka;   /* taken from kconf once parsing is done */
+    rd_kafka_conf_t *kafka;    /* taken from kconf once parsing is done */
     rd_kafka_conf_t *consumer; /* with -t: the input consumer's, whoever uses it takes it */
 } enrich_opts;
 

@@ -26,14 +26,14 @@
 #include "tetragonsidekick/enriched.pb-c.h"
 
 typedef struct engine_conf {
-    const char *const *rules_files;  /* NULL-terminated, loaded before the built-ins */
+    const char *const *rules_files; /* NULL-terminated, loaded before the built-ins */
     int no_builtin;
-    int use_llm;                     /* 0: --no-llm */
-    int dry_run;                     /* print requests to dry_out instead of sending */
+    int use_llm; /* 0: --no-llm */
+    int dry_run; /* print requests to dry_out instead of sending */
     FILE *dry_out;
-    int redact_event;                /* also redact arguments in the outgoing event */
+    int redact_event; /* also redact arguments in the outgoing event */
     const char *model;
-    int mode;                        /* PROMPT_JSON_SCHEMA, _JSON_OBJECT or _GRAMMAR */
+    int mode; /* PROMPT_JSON_SCHEMA, _JSON_OBJECT or _GRAMMAR */
     int max_tokens;
     llm_conf llm;
     int min_severity;
@@ -43,7 +43,7 @@ typedef struct engine_conf {
     uint64_t cache_ttl_s;
     unsigned breaker_failures;
     uint64_t breaker_cooldown_ms;
-    double price_in, price_out;      /* currency units per 1M tokens */
+    double price_in, price_out; /* currency units per 1M tokens */
     /* Called with every new LLM explanation put in the cache, so it can be
      * shared (the compacted Kafka topic); may be NULL. */
     void (*publish)(void *ctx, const char *key, const char *value);
@@ -71,16 +71,16 @@ typedef struct enrich_job {
     pj_arena *a;
     tetra_event *ev;
     verdict v;
-    finding rf, got;      /* the rules' finding; the LLM's or the cache's */
-    int have;             /* got is set */
-    int need_llm;         /* a cache miss: waiting for the LLM */
-    int source, status;   /* TETRAGONSIDEKICK__SOURCE__*, __LLM_STATUS__* */
+    finding rf, got;    /* the rules' finding; the LLM's or the cache's */
+    int have;           /* got is set */
+    int need_llm;       /* a cache miss: waiting for the LLM */
+    int source, status; /* TETRAGONSIDEKICK__SOURCE__*, __LLM_STATUS__* */
     unsigned tokens_in, tokens_out;
     char fp[17];
     char key[256];
-    char *data;           /* the prompt data block while need_llm */
+    char *data;                 /* the prompt data block while need_llm */
     char *red_args, *red_pargs; /* redacted process/parent arguments (in a), NULL if unchanged */
-    int event_changed;    /* engine_end altered ev (redaction): its input bytes are stale */
+    int event_changed;          /* engine_end altered ev (redaction): its input bytes are stale */
     uint64_t t0;
 } enrich_job;
 

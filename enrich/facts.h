@@ -15,28 +15,28 @@
 #define FACTS_MAX_KARGS 8
 
 typedef enum fact_field {
-    F_KIND,       /* "process_exec", "process_kprobe", ... */
-    F_BINARY,     /* process.binary */
-    F_ARGS,       /* process.arguments */
+    F_KIND,   /* "process_exec", "process_kprobe", ... */
+    F_BINARY, /* process.binary */
+    F_ARGS,   /* process.arguments */
     F_CWD,
-    F_FLAGS,      /* process.flags, e.g. "execve rootcwd clone" */
-    F_PARENT,     /* parent.binary */
+    F_FLAGS,  /* process.flags, e.g. "execve rootcwd clone" */
+    F_PARENT, /* parent.binary */
     F_PARENT_ARGS,
-    F_NAMESPACE,  /* pod.namespace */
-    F_POD,        /* pod.name */
-    F_WORKLOAD,   /* pod.workload, or the pod name with its hashes cut */
-    F_CONTAINER,  /* pod.container.name */
-    F_IMAGE,      /* pod.container.image.name */
-    F_FUNCTION,   /* process_kprobe.function_name (also tracepoint event) */
-    F_POLICY,     /* process_kprobe.policy_name */
-    F_KARGS,      /* kprobe arguments rendered as text, joined by " | " */
-    F_CAPS,       /* effective capabilities, space separated */
-    F_UID,        /* process.uid as decimal text */
-    F_IN_CONTAINER, /* "yes" or "no" */
-    F_EXEC_PROBE,   /* "yes" when Tetragon marked the exec as a probe */
+    F_NAMESPACE,      /* pod.namespace */
+    F_POD,            /* pod.name */
+    F_WORKLOAD,       /* pod.workload, or the pod name with its hashes cut */
+    F_CONTAINER,      /* pod.container.name */
+    F_IMAGE,          /* pod.container.image.name */
+    F_FUNCTION,       /* process_kprobe.function_name (also tracepoint event) */
+    F_POLICY,         /* process_kprobe.policy_name */
+    F_KARGS,          /* kprobe arguments rendered as text, joined by " | " */
+    F_CAPS,           /* effective capabilities, space separated */
+    F_UID,            /* process.uid as decimal text */
+    F_IN_CONTAINER,   /* "yes" or "no" */
+    F_EXEC_PROBE,     /* "yes" when Tetragon marked the exec as a probe */
     F_CONTAINER_INIT, /* "yes" when the process is PID 1 of its container */
-    F_PRIVILEGED,   /* "yes" when the container's security context is privileged */
-    F_ANY,          /* binary, args and kargs joined by spaces, for path rules */
+    F_PRIVILEGED,     /* "yes" when the container's security context is privileged */
+    F_ANY,            /* binary, args and kargs joined by spaces, for path rules */
     F_NFIELDS
 } fact_field;
 

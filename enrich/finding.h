@@ -17,14 +17,14 @@
 #define FINDING_MAX_ITEM 300
 
 typedef struct finding {
-    char *summary;                      /* owned, never NULL after a parse */
-    int severity;                       /* SEV_* */
-    double confidence;                  /* 0..1 */
+    char *summary;     /* owned, never NULL after a parse */
+    int severity;      /* SEV_* */
+    double confidence; /* 0..1 */
     technique tech[FINDING_MAX_TECH];
     int ntech;
     char *indicators[FINDING_MAX_LIST]; /* owned */
     int nind;
-    char *next[FINDING_MAX_LIST];       /* owned */
+    char *next[FINDING_MAX_LIST]; /* owned */
     int nnext;
 } finding;
 

@@ -31,7 +31,7 @@ typedef struct rec {
     Tetragonsidekick__EnrichedEvent *ee; /* R_DONE: what to emit, NULL for nothing */
     struct req *req;                     /* R_WAIT: the request waited for */
     struct rec *next_waiter;
-    struct rec *next_in_lane;            /* ordered mode: the lane's next record */
+    struct rec *next_in_lane; /* ordered mode: the lane's next record */
     int in_lane;
 } rec;
 
@@ -55,56 +55,72 @@ struct flow {
     void *ctx;
     rec *recs;
     size_t *free_slots, nfree;
-    rec *next;              /* reserved by flow_arena for the next flow_add */
+    rec *next; /* reserved by flow_arena for the next flow_add */
     req *buckets[NBUCKETS];
-    lane_q *lanes;            /* ordered mode: held records per lane, in arrival order */
+    lane_q *lanes; /* ordered mode: held records per lane, in arrival order */
     size_t nlanes;
     size_t held;
     int failed;
 };
 
-flow *flow_new(engine *e, const flow_conf *c, const flow_io *io, void *ctx) {
+flow *flow_new(engine *e, const flow_conf *c, const flow_io *io, void *ctx)
+{
     flow *f = calloc(1, sizeof *f);
-    if (f == NULL) return NULL;
+    if (f == NULL)
+        return NULL;
     *f = (flow){.e = e, .llm = engine_llm(e), .c = *c, .io = io, .ctx = ctx};
-    if (f->c.max_pending == 0) f->c.max_pending = 1;
+    if (f->c.max_pending == 0)
+        f->c.max_pending = 1;
     f->recs = calloc(f->c.max_pending, sizeof *f->recs);
     f->free_slots = calloc(f->c.max_pending, sizeof *f->free_slots);
     if (f->recs == NULL || f->free_slots == NULL) {
         flow_free(f);
         return NULL;
     }
-    for (size_t i = 0; i < f->c.max_pending; i++) f->free_slots[f->nfree++] = f->c.max_pending - 1 - i;
+    for (size_t i = 0; i < f->c.max_pending; i++)
+        f->free_slots[f->nfree++] = f->c.max_pending - 1 - i;
     return f;
 }
 
-void flow_free(flow *f) {
-    if (f == NULL) return;
+void flow_free(flow *f)
+{
+    if (f == NULL)
+        return;
     flow_drop(f, -1);
     for (size_t b = 0; b < NBUCKETS; b++)
         while (f->buckets[b]) {
             req *q = f->buckets[b];
             f->buckets[b] = q->hnext;
-            free(q);  /* the LLM client still has q as ud: freed after it below */
+            free(q); /* the LLM client still has q as ud: freed after it below */
         }
-    for (size_t i = 0; f->recs && i < f->c.max_pending; i++) pj_arena_free(f->recs[i].a);
+    for (size_t i = 0; f->recs && i < f->c.max_pending; i++)
+        pj_arena_free(f->recs[i].a);
     free(f->recs);
     free(f->free_slots);
     free(f->lanes);
     free(f);
 }
 
-size_t flow_held(const flow *f) { return f->held; }
+size_t flow_held(const flow *f)
+{
+    return f->held;
+}
 
-int flow_full(const flow *f) { return f->next == NULL && f->nfree == 0; }
+int flow_full(const flow *f)
+{
+    return f->next == NULL && f->nfree == 0;
+}
 
 /* --- slots ------------------------------------------------------------------- */
 
-pj_arena *flow_arena(flow *f) {
+pj_arena *flow_arena(flow *f)
+{
     if (f->next == NULL) {
-        if (f->nfree == 0) return NULL;
+        if (f->nfree == 0)
+            return NULL;
         rec *r = &f->recs[f->free_slots[f->nfree - 1]];
-        if (r->a == NULL && (r->a = pj_arena_new()) == NULL) return NULL;
+        if (r->a == NULL && (r->a = pj_arena_new()) == NULL)
+            return NULL;
         f->nfree--;
         f->next = r;
         pj_arena_reset(r->a);
@@ -116,7 +132,8 @@ pj_arena *flow_arena(flow *f) {
 
 /* The lane of tag, grown on first use; NULL when out of memory or out of
  * range (reported). */
-static lane_q *lane_of(flow *f, int32_t id) {
+static lane_q *lane_of(flow *f, int32_t id)
+{
     if (id < 0 || id >= MAX_LANES) {
         errorf("record lane %d out of range", (int)id);
         return NULL;
@@ -135,39 +152,51 @@ static lane_q *lane_of(flow *f, int32_t id) {
     return &f->lanes[id];
 }
 
-static void lane_push(lane_q *l, rec *r) {
+static void lane_push(lane_q *l, rec *r)
+{
     r->next_in_lane = NULL;
     r->in_lane = 1;
-    if (l->tail) l->tail->next_in_lane = r;
-    else l->head = r;
+    if (l->tail)
+        l->tail->next_in_lane = r;
+    else
+        l->head = r;
     l->tail = r;
 }
 
 /* Take r out of its lane wherever it is (a record given up on a failure). */
-static void lane_unlink(flow *f, rec *r) {
+static void lane_unlink(flow *f, rec *r)
+{
     lane_q *l = &f->lanes[r->tag.lane];
     rec *prev = NULL;
     for (rec *w = l->head; w; prev = w, w = w->next_in_lane)
         if (w == r) {
-            if (prev) prev->next_in_lane = w->next_in_lane;
-            else l->head = w->next_in_lane;
-            if (l->tail == w) l->tail = prev;
+            if (prev)
+                prev->next_in_lane = w->next_in_lane;
+            else
+                l->head = w->next_in_lane;
+            if (l->tail == w)
+                l->tail = prev;
             break;
         }
     r->in_lane = 0;
 }
 
 /* Empty the lane id, or every lane when id < 0 (its records are dropped). */
-static void lane_clear(flow *f, int32_t id) {
+static void lane_clear(flow *f, int32_t id)
+{
     for (size_t i = 0; i < f->nlanes; i++) {
-        if (id >= 0 && (size_t)id != i) continue;
-        for (rec *r = f->lanes[i].head; r; r = r->next_in_lane) r->in_lane = 0;
+        if (id >= 0 && (size_t)id != i)
+            continue;
+        for (rec *r = f->lanes[i].head; r; r = r->next_in_lane)
+            r->in_lane = 0;
         f->lanes[i].head = f->lanes[i].tail = NULL;
     }
 }
 
-static void release(flow *f, rec *r) {
-    if (r->in_lane) lane_unlink(f, r);
+static void release(flow *f, rec *r)
+{
+    if (r->in_lane)
+        lane_unlink(f, r);
     r->state = R_FREE;
     r->ee = NULL;
     r->req = NULL;
@@ -176,22 +205,26 @@ static void release(flow *f, rec *r) {
 }
 
 /* Emit what may leave from the head of r's lane. */
-static int emit_in_order(flow *f, const rec *r0) {
+static int emit_in_order(flow *f, const rec *r0)
+{
     lane_q *l = &f->lanes[r0->tag.lane];
     while (l->head && l->head->state == R_DONE) {
         rec *r = l->head;
         l->head = r->next_in_lane;
-        if (l->head == NULL) l->tail = NULL;
+        if (l->head == NULL)
+            l->tail = NULL;
         r->in_lane = 0;
         int rc = f->io->emit(f->ctx, r->tag, r->ee);
         release(f, r);
-        if (rc < 0) return -1;
+        if (rc < 0)
+            return -1;
     }
     return 0;
 }
 
 /* r is finished with ee (NULL: nothing to write). */
-static int finish(flow *f, rec *r, Tetragonsidekick__EnrichedEvent *ee) {
+static int finish(flow *f, rec *r, Tetragonsidekick__EnrichedEvent *ee)
+{
     if (f->c.ordered) {
         r->state = R_DONE;
         r->ee = ee;
@@ -202,7 +235,8 @@ static int finish(flow *f, rec *r, Tetragonsidekick__EnrichedEvent *ee) {
     return rc;
 }
 
-static int complete(flow *f, rec *r) {
+static int complete(flow *f, rec *r)
+{
     Tetragonsidekick__EnrichedEvent *ee;
     char err[256];
     if (engine_end(f->e, &r->j, &ee, err, sizeof err) < 0) {
@@ -210,23 +244,28 @@ static int complete(flow *f, rec *r) {
         release(f, r);
         return -1;
     }
-    if (r->j.event_changed) r->tag.event_pb = NULL;   /* its bytes are stale */
+    if (r->j.event_changed)
+        r->tag.event_pb = NULL; /* its bytes are stale */
     return finish(f, r, ee);
 }
 
 /* --- requests in flight ------------------------------------------------------------ */
 
-static size_t bucket(const char *key) {
+static size_t bucket(const char *key)
+{
     return (size_t)(fnv1a64(key, strlen(key)) % NBUCKETS);
 }
 
-static req *find(const flow *f, const char *key) {
+static req *find(const flow *f, const char *key)
+{
     for (req *q = f->buckets[bucket(key)]; q; q = q->hnext)
-        if (strcmp(q->key, key) == 0) return q;
+        if (strcmp(q->key, key) == 0)
+            return q;
     return NULL;
 }
 
-static void unlink_req(flow *f, req *q) {
+static void unlink_req(flow *f, req *q)
+{
     for (req **pp = &f->buckets[bucket(q->key)]; *pp; pp = &(*pp)->hnext)
         if (*pp == q) {
             *pp = q->hnext;
@@ -234,27 +273,35 @@ static void unlink_req(flow *f, req *q) {
         }
 }
 
-static void join(req *q, rec *r) {
+static void join(req *q, rec *r)
+{
     r->req = q;
     r->next_waiter = NULL;
-    if (q->last) q->last->next_waiter = r;
-    else q->first = r;
+    if (q->last)
+        q->last->next_waiter = r;
+    else
+        q->first = r;
     q->last = r;
 }
 
-static void leave(req *q, rec *r) {
+static void leave(req *q, rec *r)
+{
     rec *prev = NULL;
     for (rec *w = q->first; w; prev = w, w = w->next_waiter)
         if (w == r) {
-            if (prev) prev->next_waiter = w->next_waiter;
-            else q->first = w->next_waiter;
-            if (q->last == w) q->last = prev;
+            if (prev)
+                prev->next_waiter = w->next_waiter;
+            else
+                q->first = w->next_waiter;
+            if (q->last == w)
+                q->last = prev;
             return;
         }
 }
 
 /* Make the request r's job needs; r is its first waiter. */
-static int ask(flow *f, rec *r) {
+static int ask(flow *f, rec *r)
+{
     req *q = calloc(1, sizeof *q);
     char *body = q ? engine_request(f->e, &r->j) : NULL;
     if (body == NULL) {
@@ -266,7 +313,8 @@ static int ask(flow *f, rec *r) {
     q->hnext = f->buckets[b];
     f->buckets[b] = q;
     join(q, r);
-    if (llm_submit(f->llm, body, q) == 0) return 0;
+    if (llm_submit(f->llm, body, q) == 0)
+        return 0;
     unlink_req(f, q);
     free(q);
     r->req = NULL;
@@ -274,7 +322,8 @@ static int ask(flow *f, rec *r) {
 }
 
 /* The outcome of q: the answer goes to the cache and to every waiter. */
-static void on_done(void *ctx, void *ud, int rc, llm_reply *rep, const char *err) {
+static void on_done(void *ctx, void *ud, int rc, llm_reply *rep, const char *err)
+{
     flow *f = ctx;
     req *q = ud;
     enrich_job lead;
@@ -288,7 +337,8 @@ static void on_done(void *ctx, void *ud, int rc, llm_reply *rep, const char *err
         w->req = NULL;
         oom |= engine_share(f->e, &lead, &w->j, first) < 0;
         first = 0;
-        if (complete(f, w) < 0) f->failed = 1;
+        if (complete(f, w) < 0)
+            f->failed = 1;
     }
     engine_discard(&lead);
     free(q);
@@ -300,43 +350,52 @@ static void on_done(void *ctx, void *ud, int rc, llm_reply *rep, const char *err
 
 /* --- records in ---------------------------------------------------------------- */
 
-static int begin(flow *f, rec *r, tetra_event *ev) {
+static int begin(flow *f, rec *r, tetra_event *ev)
+{
     char err[256];
     if (engine_begin(f->e, r->a, ev, &r->j, err, sizeof err) < 0) {
         engine_discard(&r->j);
         errorf("%s", err);
         return -1;
     }
-    if (!r->j.need_llm) return complete(f, r);
+    if (!r->j.need_llm)
+        return complete(f, r);
     req *q = find(f, r->j.key);
-    if (q != NULL) {            /* single flight: wait for the request in flight */
+    if (q != NULL) { /* single flight: wait for the request in flight */
         join(q, r);
         return 0;
     }
     int g = engine_gate(f->e, &r->j);
-    if (g == 0) return complete(f, r);
-    if (g > 0 && ask(f, r) == 0) return 0;
+    if (g == 0)
+        return complete(f, r);
+    if (g > 0 && ask(f, r) == 0)
+        return 0;
     engine_discard(&r->j);
     errorf("out of memory");
     return -1;
 }
 
-int flow_add(flow *f, flow_tag tag, tetra_event *ev) {
+int flow_add(flow *f, flow_tag tag, tetra_event *ev)
+{
     if (f->next == NULL && flow_arena(f) == NULL) {
         errorf("out of memory, or a record past --max-pending");
         return -1;
     }
     lane_q *l = f->c.ordered ? lane_of(f, tag.lane) : NULL;
-    if (f->c.ordered && l == NULL) return -1;
+    if (f->c.ordered && l == NULL)
+        return -1;
     rec *r = f->next;
     f->next = NULL;
     r->state = R_WAIT;
     r->tag = tag;
     f->held++;
-    if (l) lane_push(l, r);
-    if (ev == NULL) return finish(f, r, NULL);
+    if (l)
+        lane_push(l, r);
+    if (ev == NULL)
+        return finish(f, r, NULL);
     int rc = begin(f, r, ev);
-    if (rc < 0 && r->state == R_WAIT && r->req == NULL) release(f, r);
+    if (rc < 0 && r->state == R_WAIT && r->req == NULL)
+        release(f, r);
     return rc;
 }
 
@@ -345,7 +404,8 @@ int flow_add(flow *f, flow_tag tag, tetra_event *ev) {
 /* wake_fd: the input's descriptor while reading it would take a record,
  * else -1 (at its end it would wake the wait at once, and so would a full
  * flow's unread input). */
-static int step(flow *f, int wait_ms, int wake_fd) {
+static int step(flow *f, int wait_ms, int wake_fd)
+{
     if (f->llm && llm_pending(f->llm) > 0) {
         if (llm_run(f->llm, wait_ms, wake_fd, on_done, f) < 0) {
             errorf("LLM client: curl failed");
@@ -358,15 +418,21 @@ static int step(flow *f, int wait_ms, int wake_fd) {
     return f->failed ? -1 : 0;
 }
 
-int flow_step(flow *f, int wait_ms) { return step(f, wait_ms, -1); }
+int flow_step(flow *f, int wait_ms)
+{
+    return step(f, wait_ms, -1);
+}
 
-void flow_drop(flow *f, int32_t lane) {
+void flow_drop(flow *f, int32_t lane)
+{
     lane_clear(f, lane);
     for (size_t i = 0; f->recs && i < f->c.max_pending; i++) {
         rec *r = &f->recs[i];
-        if (r->state == R_FREE || (lane >= 0 && r->tag.lane != lane)) continue;
+        if (r->state == R_FREE || (lane >= 0 && r->tag.lane != lane))
+            continue;
         if (r->state == R_WAIT) {
-            if (r->req) leave(r->req, r);
+            if (r->req)
+                leave(r->req, r);
             engine_discard(&r->j);
         }
         release(f, r);
@@ -375,27 +441,35 @@ void flow_drop(flow *f, int32_t lane) {
 
 /* A second stop signal (util/prog.h): leave now.  Records still held are
  * not written; that is a failure to report unless there were none. */
-static int stopped_now(const flow *f) {
-    if (f->held == 0) return 0;
+static int stopped_now(const flow *f)
+{
+    if (f->held == 0)
+        return 0;
     errorf("stopped by a second signal: %zu held record%s not written", f->held,
            f->held == 1 ? " was" : "s were");
     return -1;
 }
 
-int flow_run(flow *f, volatile sig_atomic_t *stop) {
+int flow_run(flow *f, volatile sig_atomic_t *stop)
+{
     int eof = 0;
     for (;;) {
-        if (*stop > 1) return stopped_now(f);
+        if (*stop > 1)
+            return stopped_now(f);
         if (*stop && !eof) {
-            if (!f->io->drain_on_stop) return 0;
+            if (!f->io->drain_on_stop)
+                return 0;
             eof = 1;
         }
-        if (eof && f->held == 0) return 0;
+        if (eof && f->held == 0)
+            return 0;
         int busy = f->llm && llm_pending(f->llm) > 0;
         if (!eof && !flow_full(f)) {
             int r = f->io->read(f->ctx, f, busy ? 0 : 100);
-            if (r < 0) return -1;
-            if (r == 0) eof = 1;
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                eof = 1;
         }
         /* waiting: on the LLM, and on the input when it has a descriptor;
          * without one (Kafka) come back to it every 10 ms */

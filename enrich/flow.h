@@ -7,9 +7,9 @@
  * is the loop they share.  A record that needs no LLM call leaves at once
  * (io->emit from inside flow_add); one that waits leaves when its answer,
  * failure or timeout comes, so output order is not input order unless
- * the flow is ordered, and then only within a lane (a partition).  Records of one behaviour share one request (single
- * flight).  At most max_pending records are held; flow_full() says when
- * the input must stop reading. */
+ * the flow is ordered, and then only within a lane (a partition).  Records of one behaviour share
+ * one request (single flight).  At most max_pending records are held; flow_full() says when the
+ * input must stop reading. */
 #ifndef TETRA_ENRICH_FLOW_H
 #define TETRA_ENRICH_FLOW_H
 
@@ -45,7 +45,7 @@ typedef struct flow_io {
     /* Periodic work between reads: delivery reports, commits, flushing.
      * Returns 0, or -1 on a failure it reported. */
     int (*tick)(void *ctx, flow *f);
-    int drain_on_stop;  /* 1: on a stop, finish the held records first */
+    int drain_on_stop; /* 1: on a stop, finish the held records first */
 } flow_io;
 
 typedef struct flow_conf {

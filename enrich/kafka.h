@@ -25,7 +25,8 @@ rd_kafka_conf_t *kafka_producer_conf(const enrich_opts *o, char *err, size_t err
 
 /* A dry run's line on stderr for the record it would have produced for
  * the input record at tag. */
-void kafka_would_produce(const enrich_opts *o, flow_tag tag, const Tetragonsidekick__EnrichedEvent *ee);
+void kafka_would_produce(const enrich_opts *o, flow_tag tag,
+                         const Tetragonsidekick__EnrichedEvent *ee);
 
 /* Consume, enrich and produce until *stop or --idle-exit; the consumer is
  * built from o->consumer (taken).  Returns 0 or 1. */

@@ -23,24 +23,27 @@
 
 struct litscan {
     int fold, built;
-    uint32_t nstates, cap;   /* states in use and allocated while adding */
-    uint32_t *go;            /* adding: 256 next states per state, NONE for no edge */
-    uint32_t *lit_state;     /* the state each literal ends in, per literal */
+    uint32_t nstates, cap; /* states in use and allocated while adding */
+    uint32_t *go;          /* adding: 256 next states per state, NONE for no edge */
+    uint32_t *lit_state;   /* the state each literal ends in, per literal */
     unsigned *lit_id;
     size_t nlit, litcap, nids;
     /* built */
     uint16_t cls[256];
     uint32_t ncls;
-    uint32_t *delta;         /* nstates * ncls entries: next row's offset << 1 | its mark */
-    uint32_t *dict;          /* next state with literals down the failure chain */
+    uint32_t *delta;           /* nstates * ncls entries: next row's offset << 1 | its mark */
+    uint32_t *dict;            /* next state with literals down the failure chain */
     uint32_t *own_off, *own_n; /* this state's ids in own[] */
     unsigned *own;
-    unsigned char *mark;     /* 1 when the state or its dict chain ends a literal */
+    unsigned char *mark; /* 1 when the state or its dict chain ends a literal */
 };
 
 /* A delta entry: the next state's row offset, shifted, and in bit 0
  * whether it ends a literal, so the scan loop reads one table only. */
-static uint32_t entry(const litscan *ls, uint32_t s) { return (s * ls->ncls) << 1 | ls->mark[s]; }
+static uint32_t entry(const litscan *ls, uint32_t s)
+{
+    return (s * ls->ncls) << 1 | ls->mark[s];
+}
 
 static unsigned char fold_byte(const litscan *ls, unsigned char c)
 {
@@ -134,7 +137,10 @@ int litscan_add(litscan *ls, const char *lit, size_t n, unsigned id)
     return remember(ls, s, id);
 }
 
-size_t litscan_ids(const litscan *ls) { return ls->nids; }
+size_t litscan_ids(const litscan *ls)
+{
+    return ls->nids;
+}
 
 /* Byte classes: 0 for bytes of no literal, one class per byte that occurs
  * (upper-case letters share their lower-case class when folding). */
@@ -218,7 +224,7 @@ int litscan_build(litscan *ls)
     int rc = -1;
     if (fail && ls->dict && ls->own_off && ls->own_n && ls->mark && make_outputs(ls) == 0) {
         make_classes(ls);
-        if (n * ls->ncls < (1u << 31))   /* entries hold offsets shifted by one */
+        if (n * ls->ncls < (1u << 31)) /* entries hold offsets shifted by one */
             ls->delta = malloc(n * ls->ncls * sizeof *ls->delta);
         if (ls->delta && make_dfa(ls, fail) == 0)
             rc = 0;
@@ -226,7 +232,7 @@ int litscan_build(litscan *ls)
     free(fail);
     if (rc < 0)
         return -1;
-    unsigned rep[257];   /* a byte of each class */
+    unsigned rep[257]; /* a byte of each class */
     for (unsigned c = 256; c-- > 0;)
         rep[ls->cls[c]] = fold_byte(ls, (unsigned char)c);
     for (size_t s = 0; s < n; s++)
@@ -281,7 +287,7 @@ void litscan_scan_more(const litscan *ls, const char *s, litscan_hits *h)
 
 void litscan_scan(const litscan *ls, const char *s, litscan_hits *h)
 {
-    if (++h->gen == 0) {   /* wrapped: an old mark could read as new */
+    if (++h->gen == 0) { /* wrapped: an old mark could read as new */
         memset(h->seen, 0, h->n * sizeof *h->seen);
         h->gen = 1;
     }

@@ -22,7 +22,7 @@ typedef struct litscan litscan;
 typedef struct litscan_hits {
     uint32_t *seen; /* owned, one per id */
     size_t n;
-    uint32_t gen;   /* bumped by every litscan_scan, so nothing is cleared */
+    uint32_t gen; /* bumped by every litscan_scan, so nothing is cleared */
 } litscan_hits;
 
 /* A new, empty scanner; fold != 0 for ASCII case-insensitive matching.

@@ -20,13 +20,13 @@
 #include "util/clock.h"
 
 typedef struct req {
-    struct req *next;       /* in the queue */
+    struct req *next; /* in the queue */
     void *ud;
     char *body;
-    CURL *h;                /* while a transfer runs */
+    CURL *h; /* while a transfer runs */
     buf raw;
-    long retry_after;       /* seconds from the last response, -1 when none */
-    uint64_t due_ms;        /* a retry does not start before */
+    long retry_after; /* seconds from the last response, -1 when none */
+    uint64_t due_ms;  /* a retry does not start before */
     int attempts;
     unsigned retried_429;
 } req;
@@ -37,53 +37,63 @@ struct llm {
     http_conf hc;
     struct curl_slist *hdr;
     char endpoint[1024];
-    req *qhead, *qtail;     /* waiting to start, in submission order */
-    req **run;              /* the transfers in the multi handle, concurrency slots */
+    req *qhead, *qtail; /* waiting to start, in submission order */
+    req **run;          /* the transfers in the multi handle, concurrency slots */
     unsigned running;
-    size_t pending;         /* submitted, outcome not reported */
-    uint64_t hold_until;    /* after a 429 with Retry-After: start nothing before */
+    size_t pending;      /* submitted, outcome not reported */
+    uint64_t hold_until; /* after a 429 with Retry-After: start nothing before */
     llm_gate_fn gate;
     void *gate_ctx;
 };
 
-static size_t on_header(char *p, size_t size, size_t n, void *ud) {
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
     req *l = ud;
     size_t len = size * n;
     static const char name[] = "retry-after:";
     if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
         char tmp[32];
         size_t m = len - (sizeof name - 1);
-        if (m >= sizeof tmp) m = sizeof tmp - 1;
+        if (m >= sizeof tmp)
+            m = sizeof tmp - 1;
         memcpy(tmp, p + sizeof name - 1, m);
         tmp[m] = '\0';
         char *end;
         long v = strtol(tmp, &end, 10);
-        if (end != tmp && v >= 0 && v < 86400) l->retry_after = v;
+        if (end != tmp && v >= 0 && v < 86400)
+            l->retry_after = v;
     }
     return len;
 }
 
-static int build_headers(llm *l, char *err, size_t errlen) {
+static int build_headers(llm *l, char *err, size_t errlen)
+{
     l->hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    if (l->hdr == NULL) goto oom;
+    if (l->hdr == NULL)
+        goto oom;
     if (l->c.api_key && l->c.api_key[0] && l->c.azure) {
         size_t n = strlen(l->c.api_key) + 16;
         char *h = malloc(n);
-        if (h == NULL) goto oom;
+        if (h == NULL)
+            goto oom;
         snprintf(h, n, "api-key: %s", l->c.api_key);
         struct curl_slist *nl = curl_slist_append(l->hdr, h);
         memset(h, 0, n);
         free(h);
-        if (nl == NULL) goto oom;
+        if (nl == NULL)
+            goto oom;
         l->hdr = nl;
     } else if (l->c.api_key && l->c.api_key[0]) {
-        if ((l->hc.bearer = strdup(l->c.api_key)) == NULL) goto oom;
+        if ((l->hc.bearer = strdup(l->c.api_key)) == NULL)
+            goto oom;
     }
-    if (http_conf_finish(&l->hc, err, errlen) < 0) return -1;
+    if (http_conf_finish(&l->hc, err, errlen) < 0)
+        return -1;
     /* http_setup sends our list instead of the conf's, so carry its auth over */
     for (struct curl_slist *h = l->hc.headers; h; h = h->next) {
         struct curl_slist *nl = curl_slist_append(l->hdr, h->data);
-        if (nl == NULL) goto oom;
+        if (nl == NULL)
+            goto oom;
         l->hdr = nl;
     }
     return 0;
@@ -92,17 +102,20 @@ oom:
     return -1;
 }
 
-int llm_endpoint_url(const llm_conf *c, char *out, size_t cap) {
+int llm_endpoint_url(const llm_conf *c, char *out, size_t cap)
+{
     const char *u = c->url;
     size_t n = strlen(u);
-    while (n > 0 && u[n - 1] == '/') n--;
+    while (n > 0 && u[n - 1] == '/')
+        n--;
     int w = c->azure ? snprintf(out, cap, "%.*s/chat/completions?api-version=%s", (int)n, u,
                                 c->azure_api_version)
                      : snprintf(out, cap, "%.*s/chat/completions", (int)n, u);
     return (w < 0 || (size_t)w >= cap) ? -1 : 0;
 }
 
-static int build_endpoint(llm *l, char *err, size_t errlen) {
+static int build_endpoint(llm *l, char *err, size_t errlen)
+{
     if (llm_endpoint_url(&l->c, l->endpoint, sizeof l->endpoint) < 0) {
         snprintf(err, errlen, "LLM URL too long");
         return -1;
@@ -110,7 +123,8 @@ static int build_endpoint(llm *l, char *err, size_t errlen) {
     return 0;
 }
 
-llm *llm_new(const llm_conf *c, char *err, size_t errlen) {
+llm *llm_new(const llm_conf *c, char *err, size_t errlen)
+{
     llm *l = calloc(1, sizeof *l);
     if (l == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -123,8 +137,10 @@ llm *llm_new(const llm_conf *c, char *err, size_t errlen) {
     }
     l->hc.timeout_ms = c->timeout_ms;
     l->hc.connect_timeout_ms = c->connect_timeout_ms;
-    if (build_endpoint(l, err, errlen) < 0 || build_headers(l, err, errlen) < 0) goto fail;
-    if (l->c.concurrency == 0) l->c.concurrency = 1;
+    if (build_endpoint(l, err, errlen) < 0 || build_headers(l, err, errlen) < 0)
+        goto fail;
+    if (l->c.concurrency == 0)
+        l->c.concurrency = 1;
     if ((l->run = calloc(l->c.concurrency, sizeof *l->run)) == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -139,7 +155,8 @@ fail:
     return NULL;
 }
 
-static void req_free(llm *l, req *r) {
+static void req_free(llm *l, req *r)
+{
     if (r->h) {
         curl_multi_remove_handle(l->m, r->h);
         curl_easy_cleanup(r->h);
@@ -150,23 +167,28 @@ static void req_free(llm *l, req *r) {
 }
 
 /* Requests still queued or running are dropped without an outcome. */
-void llm_free(llm *l) {
-    if (l == NULL) return;
+void llm_free(llm *l)
+{
+    if (l == NULL)
+        return;
     while (l->qhead) {
         req *r = l->qhead;
         l->qhead = r->next;
         req_free(l, r);
     }
     for (unsigned i = 0; l->run && i < l->c.concurrency; i++)
-        if (l->run[i]) req_free(l, l->run[i]);
+        if (l->run[i])
+            req_free(l, l->run[i]);
     free(l->run);
-    if (l->m) curl_multi_cleanup(l->m);
+    if (l->m)
+        curl_multi_cleanup(l->m);
     curl_slist_free_all(l->hdr);
     http_conf_free(&l->hc);
     free(l);
 }
 
-unsigned llm_backoff_ms(const llm_conf *c, int attempt, long retry_after_s, unsigned rnd) {
+unsigned llm_backoff_ms(const llm_conf *c, int attempt, long retry_after_s, unsigned rnd)
+{
     uint64_t ms;
     if (retry_after_s >= 0) {
         ms = (uint64_t)retry_after_s * 1000;
@@ -178,7 +200,8 @@ unsigned llm_backoff_ms(const llm_conf *c, int attempt, long retry_after_s, unsi
 }
 
 /* Pull content and usage out of the completion envelope. */
-static int parse_envelope(const buf *raw, llm_reply *r, char *err, size_t errlen) {
+static int parse_envelope(const buf *raw, llm_reply *r, char *err, size_t errlen)
+{
     json_error_t je;
     json_t *o = json_loadb(raw->p ? raw->p : "", raw->len, 0, &je);
     const char *content = NULL;
@@ -198,12 +221,14 @@ static int parse_envelope(const buf *raw, llm_reply *r, char *err, size_t errlen
     }
     int rc = buf_puts(&r->content, content);
     json_decref(o);
-    if (rc < 0) snprintf(err, errlen, "out of memory");
+    if (rc < 0)
+        snprintf(err, errlen, "out of memory");
     return rc;
 }
 
 /* Start r's next attempt.  Returns 0, or -1 with err filled. */
-static int start(llm *l, req *r, char *err, size_t errlen) {
+static int start(llm *l, req *r, char *err, size_t errlen)
+{
     buf_reset(&r->raw);
     r->retry_after = -1;
     r->attempts++;
@@ -211,7 +236,8 @@ static int start(llm *l, req *r, char *err, size_t errlen) {
         snprintf(err, errlen, "curl_easy_init failed");
         return -1;
     }
-    if (http_setup(r->h, &l->hc, l->hdr, err, errlen) < 0) return -1;
+    if (http_setup(r->h, &l->hc, l->hdr, err, errlen) < 0)
+        return -1;
     if (curl_easy_setopt(r->h, CURLOPT_URL, l->endpoint) != CURLE_OK ||
         curl_easy_setopt(r->h, CURLOPT_POSTFIELDS, r->body) != CURLE_OK ||
         curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, http_buf_writer) != CURLE_OK ||
@@ -232,14 +258,18 @@ static int start(llm *l, req *r, char *err, size_t errlen) {
     return 0;
 }
 
-static void enqueue(llm *l, req *r) {
+static void enqueue(llm *l, req *r)
+{
     r->next = NULL;
-    if (l->qtail) l->qtail->next = r;
-    else l->qhead = r;
+    if (l->qtail)
+        l->qtail->next = r;
+    else
+        l->qhead = r;
     l->qtail = r;
 }
 
-int llm_submit(llm *l, char *body, void *ud) {
+int llm_submit(llm *l, char *body, void *ud)
+{
     req *r = calloc(1, sizeof *r);
     if (r == NULL) {
         free(body);
@@ -253,15 +283,20 @@ int llm_submit(llm *l, char *body, void *ud) {
     return 0;
 }
 
-size_t llm_pending(const llm *l) { return l->pending; }
+size_t llm_pending(const llm *l)
+{
+    return l->pending;
+}
 
-void llm_set_gate(llm *l, llm_gate_fn fn, void *ctx) {
+void llm_set_gate(llm *l, llm_gate_fn fn, void *ctx)
+{
     l->gate = fn;
     l->gate_ctx = ctx;
 }
 
 static void report(llm *l, req *r, int rc, llm_reply *rep, const char *err, llm_done_fn done,
-                   void *ctx) {
+                   void *ctx)
+{
     rep->attempts = r->attempts;
     rep->retried_429 = r->retried_429;
     l->pending--;
@@ -269,14 +304,17 @@ static void report(llm *l, req *r, int rc, llm_reply *rep, const char *err, llm_
     req_free(l, r);
 }
 
-static int retryable(int transport_failed, long status) {
+static int retryable(int transport_failed, long status)
+{
     return transport_failed || status == 429 || status >= 500;
 }
 
 /* 1 while a request waits for a retry: the server is failing. */
-static int retrying(const llm *l) {
+static int retrying(const llm *l)
+{
     for (const req *r = l->qhead; r; r = r->next)
-        if (r->attempts > 0) return 1;
+        if (r->attempts > 0)
+            return 1;
     return 0;
 }
 
@@ -285,7 +323,8 @@ static int retrying(const llm *l) {
  * new request while one waits for a retry (a failing server gets its
  * retries, not a burst of new requests, and the circuit breaker gets the
  * failures before the burst is sent). */
-static void start_due(llm *l, llm_done_fn done, void *ctx) {
+static void start_due(llm *l, llm_done_fn done, void *ctx)
+{
     uint64_t now = mono_ms();
     int hold_new = retrying(l);
     req **pp = &l->qhead, *last = NULL;
@@ -298,7 +337,8 @@ static void start_due(llm *l, llm_done_fn done, void *ctx) {
             continue;
         }
         *pp = r->next;
-        if (l->qtail == r) l->qtail = last;
+        if (l->qtail == r)
+            l->qtail = last;
         if (l->gate && !l->gate(l->gate_ctx)) {
             llm_reply rep = {.refused = 1};
             report(l, r, LLM_FAIL, &rep, "circuit open", done, ctx);
@@ -311,7 +351,8 @@ static void start_due(llm *l, llm_done_fn done, void *ctx) {
 }
 
 /* A transfer ended: report it, or queue its retry. */
-static void finished(llm *l, req *r, CURLcode cc, llm_done_fn done, void *ctx) {
+static void finished(llm *l, req *r, CURLcode cc, llm_done_fn done, void *ctx)
+{
     llm_reply rep = {0};
     char err[256] = "";
     int tf = cc != CURLE_OK;
@@ -323,7 +364,8 @@ static void finished(llm *l, req *r, CURLcode cc, llm_done_fn done, void *ctx) {
     curl_easy_cleanup(r->h);
     r->h = NULL;
     for (unsigned i = 0; i < l->c.concurrency; i++)
-        if (l->run[i] == r) l->run[i] = NULL;
+        if (l->run[i] == r)
+            l->run[i] = NULL;
     l->running--;
     if (tf) {
         rep.status = 0;
@@ -340,46 +382,56 @@ static void finished(llm *l, req *r, CURLcode cc, llm_done_fn done, void *ctx) {
     if (retryable(tf, rep.status) && r->attempts <= l->c.max_retries &&
         r->retry_after * 1000 <= (long)l->c.max_wait_ms) {
         uint64_t now = mono_ms();
-        if (rep.status == 429) r->retried_429++;
+        if (rep.status == 429)
+            r->retried_429++;
         if (rep.status == 429 && r->retry_after >= 0 &&
             now + (uint64_t)r->retry_after * 1000 > l->hold_until)
             l->hold_until = now + (uint64_t)r->retry_after * 1000;
         r->due_ms = now + llm_backoff_ms(&l->c, r->attempts - 1, r->retry_after, (unsigned)rand());
-        r->next = l->qhead;         /* a retry keeps its turn before what came later */
+        r->next = l->qhead; /* a retry keeps its turn before what came later */
         l->qhead = r;
-        if (l->qtail == NULL) l->qtail = r;
+        if (l->qtail == NULL)
+            l->qtail = r;
         return;
     }
     report(l, r, LLM_FAIL, &rep, err, done, ctx);
 }
 
 /* How long the first queued request has to wait, capped at cap. */
-static int queue_wait(const llm *l, int cap) {
+static int queue_wait(const llm *l, int cap)
+{
     uint64_t now = mono_ms(), best = now + (uint64_t)cap;
-    if (l->running >= l->c.concurrency) return cap;
+    if (l->running >= l->c.concurrency)
+        return cap;
     int hold_new = retrying(l);
     for (const req *r = l->qhead; r; r = r->next) {
-        if (hold_new && r->attempts == 0) continue;
+        if (hold_new && r->attempts == 0)
+            continue;
         uint64_t t = r->due_ms > l->hold_until ? r->due_ms : l->hold_until;
-        if (t < best) best = t;
+        if (t < best)
+            best = t;
     }
     return best <= now ? 0 : (int)(best - now);
 }
 
-int llm_run(llm *l, int wait_ms, int wake_fd, llm_done_fn done, void *ctx) {
+int llm_run(llm *l, int wait_ms, int wake_fd, llm_done_fn done, void *ctx)
+{
     int still, numfds;
     struct curl_waitfd wfd = {.fd = wake_fd, .events = CURL_WAIT_POLLIN};
     start_due(l, done, ctx);
-    if (curl_multi_perform(l->m, &still) != CURLM_OK) return -1;
-    int wait = l->qhead ? queue_wait(l, wait_ms) : wait_ms;
-    if (wait > 0 && curl_multi_poll(l->m, wake_fd >= 0 ? &wfd : NULL, wake_fd >= 0, wait,
-                                    &numfds) != CURLM_OK)
+    if (curl_multi_perform(l->m, &still) != CURLM_OK)
         return -1;
-    if (curl_multi_perform(l->m, &still) != CURLM_OK) return -1;
+    int wait = l->qhead ? queue_wait(l, wait_ms) : wait_ms;
+    if (wait > 0 &&
+        curl_multi_poll(l->m, wake_fd >= 0 ? &wfd : NULL, wake_fd >= 0, wait, &numfds) != CURLM_OK)
+        return -1;
+    if (curl_multi_perform(l->m, &still) != CURLM_OK)
+        return -1;
     CURLMsg *msg;
     int left;
     while ((msg = curl_multi_info_read(l->m, &left)) != NULL) {
-        if (msg->msg != CURLMSG_DONE) continue;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
         req *r = NULL;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
         finished(l, r, msg->data.result, done, ctx);

@@ -19,28 +19,28 @@
 #include "util/buf.h"
 
 typedef struct llm_conf {
-    const char *url;        /* base URL ending in /v1, or the Azure deployment URL */
-    const char *api_key;    /* may be NULL (local servers) */
-    int azure;              /* 1: "api-key" header and ?api-version= */
+    const char *url;     /* base URL ending in /v1, or the Azure deployment URL */
+    const char *api_key; /* may be NULL (local servers) */
+    int azure;           /* 1: "api-key" header and ?api-version= */
     const char *azure_api_version;
-    const char *ca_file;    /* CA bundle to verify the server with, NULL: system store */
-    long timeout_ms;        /* per attempt */
+    const char *ca_file; /* CA bundle to verify the server with, NULL: system store */
+    long timeout_ms;     /* per attempt */
     long connect_timeout_ms;
-    int max_retries;        /* attempts after the first */
-    unsigned backoff_ms;    /* first backoff; doubles per retry */
-    unsigned max_wait_ms;   /* longest single wait, also the Retry-After cap */
-    unsigned concurrency;   /* requests in flight at once (>= 1) */
+    int max_retries;      /* attempts after the first */
+    unsigned backoff_ms;  /* first backoff; doubles per retry */
+    unsigned max_wait_ms; /* longest single wait, also the Retry-After cap */
+    unsigned concurrency; /* requests in flight at once (>= 1) */
 } llm_conf;
 
 typedef struct llm llm;
 
 typedef struct llm_reply {
-    buf content;            /* choices[0].message.content */
+    buf content; /* choices[0].message.content */
     unsigned tokens_in, tokens_out;
-    long status;            /* last HTTP status, 0 when none */
-    int attempts;           /* requests actually sent */
+    long status;  /* last HTTP status, 0 when none */
+    int attempts; /* requests actually sent */
     unsigned retried_429;
-    int refused;            /* the gate said no before an attempt could start */
+    int refused; /* the gate said no before an attempt could start */
 } llm_reply;
 
 enum { LLM_OK = 0, LLM_FAIL = -1 };

@@ -11,11 +11,11 @@
 enum { POLICY_CALL, POLICY_SKIP, POLICY_BUDGET, POLICY_RATE };
 
 typedef struct policy {
-    int min_severity;        /* SEV_*: events below it are skipped */
-    uint64_t daily_tokens;   /* 0: unlimited */
+    int min_severity;      /* SEV_*: events below it are skipped */
+    uint64_t daily_tokens; /* 0: unlimited */
     uint64_t used_today;
-    uint64_t day;            /* days since the epoch of used_today */
-    double rpm, tpm;         /* requests / tokens per minute, 0: unlimited */
+    uint64_t day;    /* days since the epoch of used_today */
+    double rpm, tpm; /* requests / tokens per minute, 0: unlimited */
     double req_bucket, tok_bucket;
     uint64_t last_ms;
 } policy;

@@ -29,8 +29,8 @@
 typedef struct prefilter {
     char **lit; /* owned; NULL when there is no filter */
     size_t n;
-    int exact;  /* the regex is nothing but lit[0]|lit[1]|...: it matches
-                 * exactly when one of them occurs, no regexec needed */
+    int exact; /* the regex is nothing but lit[0]|lit[1]|...: it matches
+                * exactly when one of them occurs, no regexec needed */
 } prefilter;
 
 /* Read the ERE re and fill pf with its required literals (pf->n == 0 when

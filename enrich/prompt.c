@@ -44,12 +44,14 @@ static const char example_reply[] =
     "\"confidence\":0.7}";
 
 static const fact_field data_fields[] = {
-    F_KIND, F_BINARY, F_ARGS, F_CWD, F_FLAGS, F_UID, F_PARENT, F_PARENT_ARGS, F_NAMESPACE,
-    F_WORKLOAD, F_CONTAINER, F_IMAGE, F_FUNCTION, F_POLICY, F_KARGS, F_IN_CONTAINER,
-    F_EXEC_PROBE, F_CONTAINER_INIT, F_PRIVILEGED,
+    F_KIND,         F_BINARY,     F_ARGS,           F_CWD,        F_FLAGS,
+    F_UID,          F_PARENT,     F_PARENT_ARGS,    F_NAMESPACE,  F_WORKLOAD,
+    F_CONTAINER,    F_IMAGE,      F_FUNCTION,       F_POLICY,     F_KARGS,
+    F_IN_CONTAINER, F_EXEC_PROBE, F_CONTAINER_INIT, F_PRIVILEGED,
 };
 
-static json_t *rules_json(const verdict *v) {
+static json_t *rules_json(const verdict *v)
+{
     json_t *names = json_array(), *techs = json_array();
     int rc = names && techs ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < v->nmatched; i++) {
@@ -68,14 +70,17 @@ static json_t *rules_json(const verdict *v) {
                      names, "rules_techniques", techs);
 }
 
-static json_t *data_json(const facts *fx, const verdict *v, const char *summary) {
+static json_t *data_json(const facts *fx, const verdict *v, const char *summary)
+{
     json_t *o = rules_json(v);
-    if (o == NULL) return NULL;
+    if (o == NULL)
+        return NULL;
     json_t *ev = json_object();
     int rc = ev && json_object_set_new(o, "rules_summary", json_string(summary)) == 0 ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < sizeof data_fields / sizeof data_fields[0]; i++) {
         const char *s = fx->f[data_fields[i]];
-        if (s[0] != '\0') rc = json_object_set_new(ev, facts_field_name(data_fields[i]), json_string(s));
+        if (s[0] != '\0')
+            rc = json_object_set_new(ev, facts_field_name(data_fields[i]), json_string(s));
     }
     if (rc < 0 || json_object_set_new(o, "event", ev) < 0) {
         json_decref(o);
@@ -84,16 +89,19 @@ static json_t *data_json(const facts *fx, const verdict *v, const char *summary)
     return o;
 }
 
-char *prompt_data(const facts *fx, const verdict *v, const char *summary) {
+char *prompt_data(const facts *fx, const verdict *v, const char *summary)
+{
     json_t *o = data_json(fx, v, summary);
-    if (o == NULL) return NULL;
+    if (o == NULL)
+        return NULL;
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     json_decref(o);
     return s;
 }
 
 /* The reply constraint for mode, as the members it adds to the body. */
-int prompt_put_constraint(json_t *body, int mode) {
+int prompt_put_constraint(json_t *body, int mode)
+{
     switch (mode) {
     case PROMPT_GRAMMAR: {
         char *g = schema_gbnf();
@@ -106,17 +114,18 @@ int prompt_put_constraint(json_t *body, int mode) {
                                    json_pack("{s:s,s:o*}", "type", "json_object", "schema",
                                              schema_json(SCHEMA_NO_MAXLENGTH)));
     default:
-        return json_object_set_new(
-            body, "response_format",
-            json_pack("{s:s,s:{s:s,s:b,s:o*}}", "type", "json_schema", "json_schema", "name",
-                      "enrichment", "strict", 1, "schema", schema_json(SCHEMA_NO_MAXLENGTH)));
+        return json_object_set_new(body, "response_format",
+                                   json_pack("{s:s,s:{s:s,s:b,s:o*}}", "type", "json_schema",
+                                             "json_schema", "name", "enrichment", "strict", 1,
+                                             "schema", schema_json(SCHEMA_NO_MAXLENGTH)));
     }
 }
 
-static char *user_text(const char *data) {
+static char *user_text(const char *data)
+{
     buf b = BUF_INIT;
-    if (buf_puts(&b, "Explain this event.\nBEGIN UNTRUSTED EVENT DATA\n") < 0 || buf_puts(&b, data) < 0 ||
-        buf_puts(&b, "\nEND UNTRUSTED EVENT DATA") < 0) {
+    if (buf_puts(&b, "Explain this event.\nBEGIN UNTRUSTED EVENT DATA\n") < 0 ||
+        buf_puts(&b, data) < 0 || buf_puts(&b, "\nEND UNTRUSTED EVENT DATA") < 0) {
         buf_free(&b);
         return NULL;
     }
@@ -124,23 +133,30 @@ static char *user_text(const char *data) {
 }
 
 /* The worked example as one earlier turn: the example event and its answer. */
-static int put_example(json_t *msgs) {
+static int put_example(json_t *msgs)
+{
     char *user = user_text(example_data);
     int rc = user ? 0 : -1;
     if (rc == 0)
         rc = json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", user)) |
-             json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "assistant", "content", example_reply));
+             json_array_append_new(
+                 msgs, json_pack("{s:s,s:s}", "role", "assistant", "content", example_reply));
     free(user);
     return rc;
 }
 
-static json_t *messages(const char *data) {
+static json_t *messages(const char *data)
+{
     char *user = user_text(data);
     json_t *msgs = json_array();
     int rc = user && msgs ? 0 : -1;
-    if (rc == 0) rc = json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "system", "content", system_text));
-    if (rc == 0) rc = put_example(msgs);
-    if (rc == 0) rc = json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", user));
+    if (rc == 0)
+        rc = json_array_append_new(
+            msgs, json_pack("{s:s,s:s}", "role", "system", "content", system_text));
+    if (rc == 0)
+        rc = put_example(msgs);
+    if (rc == 0)
+        rc = json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user", "content", user));
     free(user);
     if (rc < 0) {
         json_decref(msgs);
@@ -149,10 +165,12 @@ static json_t *messages(const char *data) {
     return msgs;
 }
 
-char *prompt_build(const char *data, const char *model, int mode, int max_tokens) {
+char *prompt_build(const char *data, const char *model, int mode, int max_tokens)
+{
     json_t *body = json_pack("{s:s,s:o*,s:f,s:i}", "model", model, "messages", messages(data),
                              "temperature", 0.0, "max_tokens", max_tokens);
-    if (body == NULL || json_object_get(body, "messages") == NULL || prompt_put_constraint(body, mode) < 0) {
+    if (body == NULL || json_object_get(body, "messages") == NULL ||
+        prompt_put_constraint(body, mode) < 0) {
         json_decref(body);
         return NULL;
     }
@@ -168,14 +186,16 @@ char *prompt_build(const char *data, const char *model, int mode, int max_tokens
 #define DATA_MARK "@@tetra-enrich-data@@"
 
 struct prompt_tmpl {
-    const char *model;   /* the caller's, outlives t */
+    const char *model; /* the caller's, outlives t */
     int mode, max_tokens;
-    char *head, *tail;   /* the body before and after the escaped data; NULL: no template */
+    char *head, *tail; /* the body before and after the escaped data; NULL: no template */
 };
 
-prompt_tmpl *prompt_tmpl_new(const char *model, int mode, int max_tokens) {
+prompt_tmpl *prompt_tmpl_new(const char *model, int mode, int max_tokens)
+{
     prompt_tmpl *t = calloc(1, sizeof *t);
-    if (t == NULL) return NULL;
+    if (t == NULL)
+        return NULL;
     *t = (prompt_tmpl){.model = model, .mode = mode, .max_tokens = max_tokens};
     char *body = prompt_build(DATA_MARK, model, mode, max_tokens);
     char *at = body ? strstr(body, DATA_MARK) : NULL;
@@ -195,8 +215,10 @@ prompt_tmpl *prompt_tmpl_new(const char *model, int mode, int max_tokens) {
     return t;
 }
 
-void prompt_tmpl_free(prompt_tmpl *t) {
-    if (t == NULL) return;
+void prompt_tmpl_free(prompt_tmpl *t)
+{
+    if (t == NULL)
+        return;
     free(t->head);
     free(t->tail);
     free(t);
@@ -205,22 +227,27 @@ void prompt_tmpl_free(prompt_tmpl *t) {
 /* 1 when jansson, writing s inside a string without JSON_ENSURE_ASCII,
  * escapes only quotes and backslashes in it: printable ASCII, as
  * prompt_data's output (written with JSON_ENSURE_ASCII) always is. */
-static int plain_ascii(const char *s) {
+static int plain_ascii(const char *s)
+{
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p >= 0x7f) return 0;
+        if (*p < 0x20 || *p >= 0x7f)
+            return 0;
     return 1;
 }
 
-char *prompt_fill(const prompt_tmpl *t, const char *data) {
+char *prompt_fill(const prompt_tmpl *t, const char *data)
+{
     if (t->head == NULL || !plain_ascii(data)) {
         return prompt_build(data, t->model, t->mode, t->max_tokens);
     }
     buf b = BUF_INIT;
     int rc = buf_reserve(&b, strlen(t->head) + 2 * strlen(data) + strlen(t->tail));
-    if (rc == 0) rc = buf_puts(&b, t->head);
+    if (rc == 0)
+        rc = buf_puts(&b, t->head);
     for (const char *p = data; rc == 0 && *p; p++)
         rc = (*p == '"' || *p == '\\') ? buf_putc(&b, '\\') | buf_putc(&b, *p) : buf_putc(&b, *p);
-    if (rc == 0) rc = buf_puts(&b, t->tail);
+    if (rc == 0)
+        rc = buf_puts(&b, t->tail);
     if (rc < 0) {
         buf_free(&b);
         return NULL;
@@ -229,12 +256,15 @@ char *prompt_fill(const prompt_tmpl *t, const char *data) {
 }
 
 static const char *const mode_names[] = {
-    [PROMPT_JSON_SCHEMA] = "json_schema", [PROMPT_JSON_OBJECT] = "json_object",
+    [PROMPT_JSON_SCHEMA] = "json_schema",
+    [PROMPT_JSON_OBJECT] = "json_object",
     [PROMPT_GRAMMAR] = "grammar",
 };
 
-int prompt_mode_parse(const char *name) {
+int prompt_mode_parse(const char *name)
+{
     for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++)
-        if (strcmp(mode_names[i], name) == 0) return (int)i;
+        if (strcmp(mode_names[i], name) == 0)
+            return (int)i;
     return -1;
 }

@@ -18,11 +18,11 @@
 #include "redact.h"
 
 typedef struct pattern {
-    const char *kind;    /* placeholder label */
-    const char *hints;   /* '|'-separated literals, one must occur (case-insensitive) */
+    const char *kind;  /* placeholder label */
+    const char *hints; /* '|'-separated literals, one must occur (case-insensitive) */
     const char *re;
     int icase;
-    int group;           /* subexpression to replace, 0 for the whole match */
+    int group;                      /* subexpression to replace, 0 for the whole match */
     int (*gate)(const char *lower); /* NULL, or 0 when re cannot match */
 } pattern;
 
@@ -35,25 +35,28 @@ static int user_gate(const char *lower);
 
 static const pattern patterns[] = {
     {"private-key", "PRIVATE KEY",
-     "-----BEGIN[A-Z ]*PRIVATE KEY-----([^-]|-[^-])*(-----END[A-Z ]*PRIVATE KEY-----)?", 0, 0, NULL},
+     "-----BEGIN[A-Z ]*PRIVATE KEY-----([^-]|-[^-])*(-----END[A-Z ]*PRIVATE KEY-----)?", 0, 0,
+     NULL},
     {"bearer", "bearer|basic|token |digest",
      "(bearer|basic|token|digest)[ ]+([A-Za-z0-9._~+/=:-]{6,})", 1, 2, NULL},
     {"url-password", "://", "://[^/:@ \"']+:([^/@ \"']+)@", 0, 1, url_gate},
     {"jwt", "eyJ", "eyJ[A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]*", 0, 0, NULL},
-    {"aws-key", "AKIA|ASIA|AIDA|AROA|AGPA|ANPA",
-     "(AKIA|ASIA|AIDA|AROA|AGPA|ANPA)[A-Z0-9]{16}", 0, 0, NULL},
+    {"aws-key", "AKIA|ASIA|AIDA|AROA|AGPA|ANPA", "(AKIA|ASIA|AIDA|AROA|AGPA|ANPA)[A-Z0-9]{16}", 0,
+     0, NULL},
     {"gcp-key", "AIza", "AIza[0-9A-Za-z_-]{35}", 0, 0, NULL},
     {"gcp-token", "ya29.", "ya29[.][0-9A-Za-z_-]{10,}", 0, 0, NULL},
     {"token", "ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|xox|sk-|glpat-",
      "(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}"
-     "|sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,})", 0, 0, NULL},
+     "|sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,})",
+     0, 0, NULL},
     {"option", SECRET_WORDS,
      "(^|[ \"'])--?[A-Za-z0-9_-]*(" SECRET_WORDS ")[A-Za-z0-9_-]*([= ]+)['\"]?([^ \"'&;|]+)", 1, 4,
      option_gate},
     {"key-value", SECRET_WORDS,
      "[A-Za-z0-9_.-]*(" SECRET_WORDS ")[A-Za-z0-9_.-]*[\"']?[=:][\"']?([^ \"'&;|,]+)", 1, 2,
      key_value_gate},
-    {"mysql-password", "mysql|mariadb", "(mysql|mysqldump|mariadb|mysqladmin)[^|;]* -p([^ \"';|]+)", 0, 2, NULL},
+    {"mysql-password", "mysql|mariadb", "(mysql|mysqldump|mariadb|mysqladmin)[^|;]* -p([^ \"';|]+)",
+     0, 2, NULL},
     {"sshpass", "sshpass", "sshpass[^|;]* -p[ ]*['\"]?([^ \"';|]+)", 0, 1, NULL},
     {"redis-password", "redis-cli", "redis-cli[^|;]* -a[ ]+['\"]?([^ \"';|]+)", 0, 1, NULL},
     {"user-password", "curl|wget", "(curl|wget)[^|;]* (-u|--user)[ =]+[^: ]+:([^ \"';|]+)", 0, 3,
@@ -73,17 +76,17 @@ static const pattern patterns[] = {
 #define MEMO_TEXT_MAX 4096
 typedef struct memo_slot {
     uint64_t hash;
-    char *text;          /* NULL: empty slot */
-    char *result;        /* NULL: the text came out unchanged */
-    unsigned count;      /* replacements made */
+    char *text;     /* NULL: empty slot */
+    char *result;   /* NULL: the text came out unchanged */
+    unsigned count; /* replacements made */
 } memo_slot;
 
 struct redactor {
     regex_t re[NPATTERNS];
-    litscan *hints;      /* every pattern's hints, case-folded, the pattern's index as id */
-    litscan_hits hit;    /* the hints found in the current text */
-    buf a, b, low;       /* scratch, reused across calls */
-    int have_low;        /* low holds the current text lower-cased */
+    litscan *hints;   /* every pattern's hints, case-folded, the pattern's index as id */
+    litscan_hits hit; /* the hints found in the current text */
+    buf a, b, low;    /* scratch, reused across calls */
+    int have_low;     /* low holds the current text lower-cased */
     memo_slot memo[MEMO_SLOTS];
 };
 
@@ -92,84 +95,111 @@ struct redactor {
 static const char *const secret_words[] = {"pass", "pwd",  "secret", "token",   "key",
                                            "auth", "cred", "psk",    "session", "cookie"};
 
-static int is_name_char(unsigned char c, int dot) {
+static int is_name_char(unsigned char c, int dot)
+{
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
            (dot && c == '.');
 }
 
 /* Call ok(lower, at, end) for every secret word found at [at, end); 1 as
  * soon as one call says 1. */
-static int any_word(const char *lower, int (*ok)(const char *, const char *, const char *)) {
+static int any_word(const char *lower, int (*ok)(const char *, const char *, const char *))
+{
     for (size_t i = 0; i < sizeof secret_words / sizeof secret_words[0]; i++) {
         size_t n = strlen(secret_words[i]);
         for (const char *p = strstr(lower, secret_words[i]); p; p = strstr(p + 1, secret_words[i]))
-            if (ok(lower, p, p + n)) return 1;
+            if (ok(lower, p, p + n))
+                return 1;
     }
     return 0;
 }
 
 /* "option": the word sits in a name that starts with '-' right after the
  * start, a blank or a quote, and the name is followed by '=' or ' '. */
-static int option_at(const char *lower, const char *at, const char *end) {
+static int option_at(const char *lower, const char *at, const char *end)
+{
     const char *a = at;
-    while (a > lower && is_name_char((unsigned char)a[-1], 0)) a--;
-    if (*a != '-' || (a > lower && a[-1] != ' ' && a[-1] != '"' && a[-1] != '\'')) return 0;
-    while (is_name_char((unsigned char)*end, 0)) end++;
+    while (a > lower && is_name_char((unsigned char)a[-1], 0))
+        a--;
+    if (*a != '-' || (a > lower && a[-1] != ' ' && a[-1] != '"' && a[-1] != '\''))
+        return 0;
+    while (is_name_char((unsigned char)*end, 0))
+        end++;
     return *end == '=' || *end == ' ';
 }
 
 /* "key-value": the name holding the word is followed by '=' or ':',
  * perhaps after a quote. */
-static int key_value_at(const char *lower, const char *at, const char *end) {
+static int key_value_at(const char *lower, const char *at, const char *end)
+{
     (void)lower;
     (void)at;
-    while (is_name_char((unsigned char)*end, 1)) end++;
-    if (*end == '"' || *end == '\'') end++;
+    while (is_name_char((unsigned char)*end, 1))
+        end++;
+    if (*end == '"' || *end == '\'')
+        end++;
     return *end == '=' || *end == ':';
 }
 
-static int option_gate(const char *lower) { return any_word(lower, option_at); }
+static int option_gate(const char *lower)
+{
+    return any_word(lower, option_at);
+}
 
 /* "url-password": "://", a user name, ':', a password, '@'. */
-static int url_gate(const char *lower) {
+static int url_gate(const char *lower)
+{
     for (const char *p = strstr(lower, "://"); p; p = strstr(p + 1, "://")) {
         const char *q = p + 3;
         size_t n = strcspn(q, "/:@ \"'");
-        if (n == 0 || q[n] != ':') continue;
+        if (n == 0 || q[n] != ':')
+            continue;
         q += n + 1;
         n = strcspn(q, "/@ \"'");
-        if (n > 0 && q[n] == '@') return 1;
+        if (n > 0 && q[n] == '@')
+            return 1;
     }
     return 0;
 }
 
 /* "user-password": the -u or --user option. */
-static int user_gate(const char *lower) {
+static int user_gate(const char *lower)
+{
     return strstr(lower, " -u") != NULL || strstr(lower, " --user") != NULL;
 }
-static int key_value_gate(const char *lower) { return any_word(lower, key_value_at); }
+static int key_value_gate(const char *lower)
+{
+    return any_word(lower, key_value_at);
+}
 
 /* --- set-up -------------------------------------------------------------------- */
 
 /* Add pattern i's '|'-separated hints to the scanner under id i. */
-static int add_hints(litscan *ls, const char *hints, unsigned i) {
+static int add_hints(litscan *ls, const char *hints, unsigned i)
+{
     for (const char *h = hints; *h != '\0';) {
         size_t n = strcspn(h, "|");
-        if (litscan_add(ls, h, n, i) < 0) return -1;
+        if (litscan_add(ls, h, n, i) < 0)
+            return -1;
         h += n + (h[n] == '|');
     }
     return 0;
 }
 
-static int build_hints(redactor *r) {
-    if ((r->hints = litscan_new(1)) == NULL) return -1;
+static int build_hints(redactor *r)
+{
+    if ((r->hints = litscan_new(1)) == NULL)
+        return -1;
     for (size_t i = 0; i < NPATTERNS; i++)
-        if (add_hints(r->hints, patterns[i].hints, (unsigned)i) < 0) return -1;
-    if (litscan_build(r->hints) < 0) return -1;
+        if (add_hints(r->hints, patterns[i].hints, (unsigned)i) < 0)
+            return -1;
+    if (litscan_build(r->hints) < 0)
+        return -1;
     return litscan_hits_init(&r->hit, r->hints);
 }
 
-redactor *redact_new(char *err, size_t errlen) {
+redactor *redact_new(char *err, size_t errlen)
+{
     redactor *r = calloc(1, sizeof *r);
     if (r == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -189,7 +219,8 @@ redactor *redact_new(char *err, size_t errlen) {
             char m[128];
             regerror(rc, &r->re[i], m, sizeof m);
             snprintf(err, errlen, "redaction pattern %s: %s", patterns[i].kind, m);
-            for (size_t j = 0; j < i; j++) regfree(&r->re[j]);
+            for (size_t j = 0; j < i; j++)
+                regfree(&r->re[j]);
             litscan_free(r->hints);
             litscan_hits_free(&r->hit);
             free(r);
@@ -199,9 +230,12 @@ redactor *redact_new(char *err, size_t errlen) {
     return r;
 }
 
-void redact_free(redactor *r) {
-    if (r == NULL) return;
-    for (size_t i = 0; i < NPATTERNS; i++) regfree(&r->re[i]);
+void redact_free(redactor *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < NPATTERNS; i++)
+        regfree(&r->re[i]);
     litscan_free(r->hints);
     litscan_hits_free(&r->hit);
     buf_free(&r->a);
@@ -216,10 +250,12 @@ void redact_free(redactor *r) {
 
 /* --- redaction ----------------------------------------------------------------- */
 
-static int lower_copy(buf *dst, const char *s) {
+static int lower_copy(buf *dst, const char *s)
+{
     size_t n = strlen(s);
     buf_reset(dst);
-    if (buf_reserve(dst, n + 1) < 0) return -1;
+    if (buf_reserve(dst, n + 1) < 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         dst->p[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
@@ -232,26 +268,34 @@ static int lower_copy(buf *dst, const char *s) {
 /* 1 when one of pattern i's hints occurs in s (found by the last scan of
  * s, case-insensitive) and its gate, if any, agrees on the lower-cased
  * text, which is made only for a gate.  0 or 1, or -1 out of memory. */
-static int may_match(redactor *r, size_t i, const char *s) {
-    if (!litscan_hit(&r->hit, (unsigned)i)) return 0;
-    if (patterns[i].gate == NULL) return 1;
-    if (!r->have_low && lower_copy(&r->low, s) < 0) return -1;
+static int may_match(redactor *r, size_t i, const char *s)
+{
+    if (!litscan_hit(&r->hit, (unsigned)i))
+        return 0;
+    if (patterns[i].gate == NULL)
+        return 1;
+    if (!r->have_low && lower_copy(&r->low, s) < 0)
+        return -1;
     r->have_low = 1;
     return patterns[i].gate(r->low.p);
 }
 
 /* One pass of pattern i over s into out; *done counts replacements. */
-static int apply(const regex_t *re, const pattern *p, const char *s, buf *out, unsigned *done) {
+static int apply(const regex_t *re, const pattern *p, const char *s, buf *out, unsigned *done)
+{
     regmatch_t m[8];
     const char *cur = s;
     int eflags = 0;
     while (*cur != '\0' && regexec(re, cur, 8, m, eflags) == 0) {
         regmatch_t g = m[p->group];
-        if (g.rm_so < 0 || m[0].rm_eo == 0) break;
+        if (g.rm_so < 0 || m[0].rm_eo == 0)
+            break;
         int skip = strncmp(cur + g.rm_so, "<redacted", 9) == 0;
-        if (buf_append(out, cur, (size_t)(skip ? g.rm_eo : g.rm_so)) < 0) return -1;
+        if (buf_append(out, cur, (size_t)(skip ? g.rm_eo : g.rm_so)) < 0)
+            return -1;
         if (!skip) {
-            if (buf_puts(out, "<redacted:") < 0 || buf_puts(out, p->kind) < 0 || buf_putc(out, '>') < 0)
+            if (buf_puts(out, "<redacted:") < 0 || buf_puts(out, p->kind) < 0 ||
+                buf_putc(out, '>') < 0)
                 return -1;
             (*done)++;
         }
@@ -263,24 +307,29 @@ static int apply(const regex_t *re, const pattern *p, const char *s, buf *out, u
 
 /* Run the patterns over s; the result is s itself (nothing found) or one
  * of r's scratch buffers. */
-static const char *redact_all(redactor *r, const char *s, unsigned *count) {
+static const char *redact_all(redactor *r, const char *s, unsigned *count)
+{
     const char *cur = s;
     litscan_scan(r->hints, cur, &r->hit);
     r->have_low = 0;
     for (size_t i = 0; i < NPATTERNS; i++) {
         int may = may_match(r, i, cur);
-        if (may < 0) return NULL;
-        if (!may) continue;
+        if (may < 0)
+            return NULL;
+        if (!may)
+            continue;
         unsigned done = 0;
         buf_reset(&r->b);
-        if (apply(&r->re[i], &patterns[i], cur, &r->b, &done) < 0) return NULL;
-        if (done == 0) continue;   /* unchanged: keep cur, its hits and lower-cased copy */
+        if (apply(&r->re[i], &patterns[i], cur, &r->b, &done) < 0)
+            return NULL;
+        if (done == 0)
+            continue; /* unchanged: keep cur, its hits and lower-cased copy */
         *count += done;
         buf tmp = r->a;
         r->a = r->b;
         r->b = tmp;
         cur = r->a.p;
-        litscan_scan(r->hints, cur, &r->hit);   /* a placeholder holds words too */
+        litscan_scan(r->hints, cur, &r->hit); /* a placeholder holds words too */
         r->have_low = 0;
     }
     return cur;
@@ -288,26 +337,31 @@ static const char *redact_all(redactor *r, const char *s, unsigned *count) {
 
 /* 1 when some pattern would run its regex on s (a hint found, the gate
  * agreeing), 0 when none would, -1 out of memory. */
-static int any_may_match(redactor *r, const char *s) {
+static int any_may_match(redactor *r, const char *s)
+{
     litscan_scan(r->hints, s, &r->hit);
     r->have_low = 0;
     for (size_t i = 0; i < NPATTERNS; i++) {
         int may = may_match(r, i, s);
-        if (may != 0) return may;
+        if (may != 0)
+            return may;
     }
     return 0;
 }
 
-static uint64_t text_hash(const char *s, size_t n) {
-    uint64_t h = 14695981039346656037ULL;   /* FNV-1a */
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+static uint64_t text_hash(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
     return h;
 }
 
 static void memo_put(memo_slot *m, uint64_t h, const char *s, size_t n, const char *res,
-                     unsigned count) {
+                     unsigned count)
+{
     char *text = malloc(n + 1), *result = res == s ? NULL : strdup(res);
-    if (text == NULL || (res != s && result == NULL)) {   /* not kept: no harm */
+    if (text == NULL || (res != s && result == NULL)) { /* not kept: no harm */
         free(text);
         free(result);
         return;
@@ -318,26 +372,34 @@ static void memo_put(memo_slot *m, uint64_t h, const char *s, size_t n, const ch
     *m = (memo_slot){h, text, result, count};
 }
 
-const char *redact_view(redactor *r, const char *s, unsigned *count) {
+const char *redact_view(redactor *r, const char *s, unsigned *count)
+{
     unsigned n = 0;
-    if (s[0] == '\0') return s;
+    if (s[0] == '\0')
+        return s;
     int may = any_may_match(r, s);
-    if (may <= 0) return may < 0 ? NULL : s;
+    if (may <= 0)
+        return may < 0 ? NULL : s;
     size_t len = strlen(s);
     uint64_t h = len <= MEMO_TEXT_MAX ? text_hash(s, len) : 0;
     memo_slot *m = len <= MEMO_TEXT_MAX ? &r->memo[h % MEMO_SLOTS] : NULL;
     if (m && m->text && m->hash == h && strcmp(m->text, s) == 0) {
-        if (count) *count += m->count;
+        if (count)
+            *count += m->count;
         return m->result ? m->result : s;
     }
     const char *res = redact_all(r, s, &n);
-    if (res == NULL) return NULL;
-    if (m) memo_put(m, h, s, len, res, n);
-    if (count) *count += n;
+    if (res == NULL)
+        return NULL;
+    if (m)
+        memo_put(m, h, s, len, res, n);
+    if (count)
+        *count += n;
     return res;
 }
 
-int redact_text(redactor *r, const char *s, buf *out, unsigned *count) {
+int redact_text(redactor *r, const char *s, buf *out, unsigned *count)
+{
     const char *res = redact_view(r, s, count);
     return res == NULL ? -1 : buf_puts(out, res);
 }

@@ -18,7 +18,7 @@
  * arguments of the nskip Processes in skip are left alone (the caller has
  * redacted them already).  *count grows by the replacements.  Returns 0,
  * or -1 when out of memory (m may then be partly redacted). */
-int redact_event_tree(redactor *r, pj_arena *a, ProtobufCMessage *m,
-                      const void *const *skip, size_t nskip, unsigned *count);
+int redact_event_tree(redactor *r, pj_arena *a, ProtobufCMessage *m, const void *const *skip,
+                      size_t nskip, unsigned *count);
 
 #endif

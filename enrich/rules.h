@@ -25,9 +25,9 @@ int sev_parse(const char *s);
 const char *sev_name(int sev);
 
 typedef struct technique {
-    char id[16];      /* T1059 or T1059.004 */
+    char id[16]; /* T1059 or T1059.004 */
     char name[80];
-    char tactic[40];  /* ATT&CK tactic short name, e.g. "execution" */
+    char tactic[40]; /* ATT&CK tactic short name, e.g. "execution" */
 } technique;
 
 /* 1 when id looks like an ATT&CK technique id (T1234 or T1234.567). */
@@ -43,7 +43,7 @@ typedef struct rule_cond {
     prefilter pf; /* literals the regex needs, checked before regexec */
     int scanned;  /* 1 when pf's literals are in the ruleset's scanner under lit_id */
     unsigned lit_id;
-    int eq_id;    /* = and !=: the (field, value) pair's number in rules_scan, or -1 */
+    int eq_id; /* = and !=: the (field, value) pair's number in rules_scan, or -1 */
 } rule_cond;
 
 #define RULE_MAX_CONDS 8
@@ -51,13 +51,13 @@ typedef struct rule_cond {
 
 typedef struct rule {
     char *name;
-    char *origin;        /* "builtin:N" or "path:line", for messages */
-    char *indicator;     /* "rule NAME (severity)", made once for every finding */
+    char *origin;    /* "builtin:N" or "path:line", for messages */
+    char *indicator; /* "rule NAME (severity)", made once for every finding */
     int severity;
-    int final;           /* stop evaluating further rules when this matches */
-    double confidence;   /* 0..1, default 0.6 */
-    technique tech;      /* tech.id[0] == 0 when the rule names none */
-    char *summary;       /* template with ${field} references */
+    int final;         /* stop evaluating further rules when this matches */
+    double confidence; /* 0..1, default 0.6 */
+    technique tech;    /* tech.id[0] == 0 when the rule names none */
+    char *summary;     /* template with ${field} references */
     char *next[RULE_MAX_NEXT];
     int nnext;
     rule_cond cond[RULE_MAX_CONDS];
@@ -82,9 +82,9 @@ typedef struct rules_scan {
 typedef struct ruleset {
     rule *v;
     size_t n, cap;
-    char **disabled;     /* names turned off by "disable=NAME" lines */
+    char **disabled; /* names turned off by "disable=NAME" lines */
     size_t ndisabled;
-    rules_scan *scan;    /* NULL until rules_prepare; mutated by rules_eval */
+    rules_scan *scan; /* NULL until rules_prepare; mutated by rules_eval */
 } ruleset;
 
 /* clang-format 14 would split this braced initializer */
@@ -103,7 +103,8 @@ int rules_load_file(ruleset *rs, const char *path, char *err, size_t errlen);
 /* Call fn for every line of the file at path, with its origin
  * "path:line"; stop at the first that fails (err then names
  * "path:line: what").  Returns 0, or -1 with err. */
-typedef int (*rules_line_fn)(void *ctx, const char *line, const char *origin, char *err, size_t errlen);
+typedef int (*rules_line_fn)(void *ctx, const char *line, const char *origin, char *err,
+                             size_t errlen);
 int rules_file_lines(const char *path, rules_line_fn fn, void *ctx, char *err, size_t errlen);
 /* Build the one-pass literal search over every regex loaded so far
  * (rules_load_builtin and rules_load_file call it; rules added later
@@ -115,9 +116,9 @@ void rules_free(ruleset *rs);
 
 /* The outcome of evaluating every rule against one event. */
 typedef struct verdict {
-    int severity;                 /* highest of the matched rules, SEV_INFO if none */
+    int severity; /* highest of the matched rules, SEV_INFO if none */
     double confidence;
-    const rule *top;              /* the rule whose summary stands, NULL if none */
+    const rule *top; /* the rule whose summary stands, NULL if none */
     const rule *matched[VERDICT_MAX];
     size_t nmatched;
 } verdict;

@@ -86,11 +86,13 @@ const char *const rules_builtin[] = {
     " next=\"Check the peer address and port in the arguments against known services\"",
 
     /* --- discovery ------------------------------------------------------------- */
-    "name=network-scanner " EXEC "binary~=\"/(nmap|masscan|zmap|rustscan|naabu|unicornscan|hping3?|fping|arp-scan)$\""
+    "name=network-scanner " EXEC
+    "binary~=\"/(nmap|masscan|zmap|rustscan|naabu|unicornscan|hping3?|fping|arp-scan)$\""
     " severity=high technique=T1046 technique_name=\"Network Service Discovery\" tactic=discovery"
     " summary=\"Network scanner ${binary} ran in ${namespace}/${workload}.\""
     " next=\"Check which address ranges it probed and whether the workload has any reason to scan\"",
-    "name=recon-commands " EXEC INCT "container_init=no binary~=\"/(whoami|id|uname|hostname|ifconfig|ip|netstat|ss|ps|env|printenv)$\""
+    "name=recon-commands " EXEC INCT
+    "container_init=no binary~=\"/(whoami|id|uname|hostname|ifconfig|ip|netstat|ss|ps|env|printenv)$\""
     " severity=low technique=T1082 technique_name=\"System Information Discovery\" tactic=discovery"
     " summary=\"Discovery command ${binary} ran inside ${namespace}/${workload}.\"",
 
@@ -109,7 +111,8 @@ const char *const rules_builtin[] = {
     " severity=high technique=T1105 technique_name=\"Ingress Tool Transfer\" tactic=command-and-control"
     " summary=\"${binary} downloaded a file into a world-writable directory in ${namespace}/${workload}.\""
     " next=\"Fetch the downloaded file's hash and check what executed it next\"",
-    "name=download-in-container " EXEC INCT "container_init=no binary~=\"/(curl|wget|fetch|aria2c)$\""
+    "name=download-in-container " EXEC INCT
+    "container_init=no binary~=\"/(curl|wget|fetch|aria2c)$\""
     " severity=low technique=T1105 technique_name=\"Ingress Tool Transfer\" tactic=command-and-control"
     " summary=\"${binary} ran inside ${namespace}/${workload}.\"",
     "name=exec-from-writable-dir " NOEXIT "binary~=\"^/(tmp|dev/shm|var/tmp)/\" severity=high"
@@ -118,11 +121,13 @@ const char *const rules_builtin[] = {
     " next=\"Collect the binary, hash it and find how it got there\"",
 
     /* --- decoding and piping into shells ----------------------------------------- */
-    "name=decode-pipe-shell " EXEC "args~=\"(base64 +(-d|--decode|-D)|openssl +(enc|base64).*-d|xxd +-r).*[|] *(sudo +)?(ba|da|z)?sh\""
+    "name=decode-pipe-shell " EXEC
+    "args~=\"(base64 +(-d|--decode|-D)|openssl +(enc|base64).*-d|xxd +-r).*[|] *(sudo +)?(ba|da|z)?sh\""
     " severity=high confidence=0.85 technique=T1140 technique_name=\"Deobfuscate/Decode Files or Information\""
     " tactic=defense-evasion summary=\"Encoded content is decoded and piped into a shell in ${namespace}/${workload}.\""
     " next=\"Decode the payload offline and review what it does\"",
-    "name=download-pipe-shell " EXEC "args~=\"(curl|wget)[^|]*[|] *(sudo +)?(ba|da|z)?sh\" severity=high"
+    "name=download-pipe-shell " EXEC
+    "args~=\"(curl|wget)[^|]*[|] *(sudo +)?(ba|da|z)?sh\" severity=high"
     " technique=T1059.004 technique_name=\"Unix Shell\" tactic=execution"
     " summary=\"A download is piped straight into a shell in ${namespace}/${workload}.\"",
     "name=base64-decode " EXEC INCT "binary~=/base64$ args~=\"(^| )(-d|--decode)\" severity=medium"
@@ -130,7 +135,8 @@ const char *const rules_builtin[] = {
     " summary=\"base64 decoding inside ${namespace}/${workload}.\"",
 
     /* --- credential access ------------------------------------------------------- */
-    "name=shadow-read " NOEXIT "any~=\"(^|[ /])etc/(g?shadow|security/opasswd)( |$|[|])\" severity=high"
+    "name=shadow-read " NOEXIT
+    "any~=\"(^|[ /])etc/(g?shadow|security/opasswd)( |$|[|])\" severity=high"
     " technique=T1003.008 technique_name=\"/etc/passwd and /etc/shadow\" tactic=credential-access"
     " summary=\"${binary} accessed the password hash file in ${namespace}/${workload}.\""
     " next=\"Check whether the process legitimately needs password hashes; rotate local passwords if not\"",
@@ -141,21 +147,26 @@ const char *const rules_builtin[] = {
     "name=passwd-access " NOEXIT "any~=\"(^|[ /])etc/passwd( |$|[|])\" severity=medium"
     " technique=T1087.001 technique_name=\"Local Account\" tactic=discovery"
     " summary=\"${binary} accessed /etc/passwd in ${namespace}/${workload}.\"",
-    "name=ssh-private-key " NOEXIT "any~=\"[.]ssh/(id_(rsa|dsa|ecdsa|ed25519)|identity)( |$|[|])\" severity=high"
+    "name=ssh-private-key " NOEXIT
+    "any~=\"[.]ssh/(id_(rsa|dsa|ecdsa|ed25519)|identity)( |$|[|])\" severity=high"
     " technique=T1552.004 technique_name=\"Private Keys\" tactic=credential-access"
     " summary=\"${binary} used or read an SSH private key in ${namespace}/${workload}.\""
     " next=\"Check where the key grants access and rotate it if the use is not expected\"",
-    "name=serviceaccount-token " NOEXIT "any~=\"(/var)?/run/secrets/(kubernetes[.]io/serviceaccount|eks[.]amazonaws[.]com)\""
+    "name=serviceaccount-token " NOEXIT
+    "any~=\"(/var)?/run/secrets/(kubernetes[.]io/serviceaccount|eks[.]amazonaws[.]com)\""
     " severity=high technique=T1528 technique_name=\"Steal Application Access Token\" tactic=credential-access"
     " summary=\"${binary} read the pod's service-account token in ${namespace}/${workload}.\""
     " next=\"Check the RBAC rights of the pod's service account and API audit logs for its use\"",
-    "name=cloud-credentials " NOEXIT "any~=\"[.]aws/credentials|[.]aws/config|[.]config/gcloud|application_default_credentials[.]json|[.]azure/|[.]kube/config|[.]docker/config[.]json\""
+    "name=cloud-credentials " NOEXIT
+    "any~=\"[.]aws/credentials|[.]aws/config|[.]config/gcloud|application_default_credentials[.]json|[.]azure/|[.]kube/config|[.]docker/config[.]json\""
     " severity=high technique=T1552.001 technique_name=\"Credentials In Files\" tactic=credential-access"
     " summary=\"${binary} accessed a cloud or cluster credentials file in ${namespace}/${workload}.\"",
-    "name=instance-metadata " EXEC "args~=\"169[.]254[.]169[.]254|metadata[.]google[.]internal|100[.]100[.]100[.]200\""
+    "name=instance-metadata " EXEC
+    "args~=\"169[.]254[.]169[.]254|metadata[.]google[.]internal|100[.]100[.]100[.]200\""
     " severity=high technique=T1552.005 technique_name=\"Cloud Instance Metadata API\" tactic=credential-access"
     " summary=\"${binary} queried the cloud instance metadata service from ${namespace}/${workload}.\"",
-    "name=keystore-access " NOEXIT "any~=\"[.](keystore|jks|p12|pfx)( |$|[|])|/etc/ssl/private/\" severity=medium"
+    "name=keystore-access " NOEXIT
+    "any~=\"[.](keystore|jks|p12|pfx)( |$|[|])|/etc/ssl/private/\" severity=medium"
     " technique=T1552.001 technique_name=\"Credentials In Files\" tactic=credential-access"
     " summary=\"${binary} accessed a key store in ${namespace}/${workload}.\"",
 
@@ -164,7 +175,8 @@ const char *const rules_builtin[] = {
     " technique=T1053.003 technique_name=Cron tactic=persistence"
     " summary=\"${binary} touched cron configuration in ${namespace}/${workload}.\""
     " next=\"List cron entries on the node or container and compare with the image\"",
-    "name=systemd-unit " NOEXIT "any~=\"/(etc|lib|usr/lib|run)/systemd/system/|systemctl +(enable|link|daemon-reload)\""
+    "name=systemd-unit " NOEXIT
+    "any~=\"/(etc|lib|usr/lib|run)/systemd/system/|systemctl +(enable|link|daemon-reload)\""
     " severity=high technique=T1543.002 technique_name=\"Systemd Service\" tactic=persistence"
     " summary=\"${binary} changed systemd units in ${namespace}/${workload}.\"",
     "name=authorized-keys " NOEXIT "any~=authorized_keys2? severity=high"
@@ -177,7 +189,8 @@ const char *const rules_builtin[] = {
     " next=\"Inspect /etc/ld.so.preload and the libraries it names\"",
 
     /* --- privilege escalation ------------------------------------------------------ */
-    "name=setuid-chmod " EXEC "binary~=/chmod$ args~=\"(^| )([ugoa]*[+][rwxXt]*s|[0-7]?[4267][0-7][0-7][0-7])( |$)\""
+    "name=setuid-chmod " EXEC
+    "binary~=/chmod$ args~=\"(^| )([ugoa]*[+][rwxXt]*s|[0-7]?[4267][0-7][0-7][0-7])( |$)\""
     " severity=high technique=T1548.001 technique_name=\"Setuid and Setgid\" tactic=privilege-escalation"
     " summary=\"chmod set a setuid or setgid bit in ${namespace}/${workload}.\"",
     "name=sudo-su " EXEC "binary~=\"/(sudo|su|doas|pkexec|runuser)$\" severity=medium"
@@ -211,16 +224,19 @@ const char *const rules_builtin[] = {
     " summary=\"Kernel module unloaded (${function}) by ${binary}.\"",
 
     /* --- escape to host -------------------------------------------------------------- */
-    "name=nsenter-host " EXEC "binary~=/nsenter$ args~=\"(^| )(-t|--target)[ =]?1( |$)\" severity=critical"
+    "name=nsenter-host " EXEC
+    "binary~=/nsenter$ args~=\"(^| )(-t|--target)[ =]?1( |$)\" severity=critical"
     " confidence=0.9 technique=T1611 technique_name=\"Escape to Host\" tactic=privilege-escalation"
     " summary=\"nsenter entered the namespaces of the host's PID 1 from ${namespace}/${workload}.\""
     " next=\"Treat the node as compromised: cordon it and review the pod's privileges\"",
-    "name=nsenter " EXEC "binary~=/nsenter$ severity=high technique=T1611 technique_name=\"Escape to Host\""
+    "name=nsenter " EXEC
+    "binary~=/nsenter$ severity=high technique=T1611 technique_name=\"Escape to Host\""
     " tactic=privilege-escalation summary=\"nsenter entered other namespaces (${args}) in ${namespace}/${workload}.\"",
     "name=setns kind=process_kprobe function~=setns severity=high technique=T1611"
     " technique_name=\"Escape to Host\" tactic=privilege-escalation"
     " summary=\"${binary} switched namespaces (${function}) in ${namespace}/${workload}.\"",
-    "name=runtime-socket " NOEXIT INCT "any~=\"/(var/)?run/(containerd/containerd|docker|crio/crio|cri-dockerd|podman/podman)[.]sock\""
+    "name=runtime-socket " NOEXIT INCT
+    "any~=\"/(var/)?run/(containerd/containerd|docker|crio/crio|cri-dockerd|podman/podman)[.]sock\""
     " severity=critical technique=T1611 technique_name=\"Escape to Host\" tactic=privilege-escalation"
     " summary=\"${binary} in ${namespace}/${workload} uses the container runtime's socket.\""
     " next=\"Remove the runtime socket mount from the pod; check what containers it started\"",
@@ -236,7 +252,8 @@ const char *const rules_builtin[] = {
     " next=\"Check why the pod is privileged; a shell there is one step from the node\"",
 
     /* --- Kubernetes API from pods ------------------------------------------------------ */
-    "name=kubectl-in-pod " EXEC INCT "binary~=\"/(kubectl|oc|helm|crictl|ctr|docker)$\" severity=high"
+    "name=kubectl-in-pod " EXEC INCT
+    "binary~=\"/(kubectl|oc|helm|crictl|ctr|docker)$\" severity=high"
     " technique=T1609 technique_name=\"Container Administration Command\" tactic=execution"
     " summary=\"${binary} ran inside ${namespace}/${workload}: cluster administration from a pod.\""
     " next=\"Check the pod service account's RBAC and the API audit log\"",
@@ -246,11 +263,13 @@ const char *const rules_builtin[] = {
     " summary=\"${binary} called the Kubernetes API server from ${namespace}/${workload}.\"",
 
     /* --- crypto miners ----------------------------------------------------------------- */
-    "name=crypto-miner-binary " NOEXIT "binary~=\"/(xmrig|xmr-stak|minerd|cpuminer|ethminer|nbminer|t-rex|lolminer|cgminer|bfgminer|ccminer|nanominer)$\""
+    "name=crypto-miner-binary " NOEXIT
+    "binary~=\"/(xmrig|xmr-stak|minerd|cpuminer|ethminer|nbminer|t-rex|lolminer|cgminer|bfgminer|ccminer|nanominer)$\""
     " severity=critical technique=T1496 technique_name=\"Resource Hijacking\" tactic=impact"
     " summary=\"Crypto-miner ${binary} ran in ${namespace}/${workload}.\""
     " next=\"Kill the workload, find the entry point and check node CPU usage\"",
-    "name=crypto-miner-args " EXEC "args~=\"stratum[+](tcp|ssl|tls)://|--donate-level|supportxmr|minexmr|nicehash|nanopool|--coin[= ]|randomx|cryptonight\""
+    "name=crypto-miner-args " EXEC
+    "args~=\"stratum[+](tcp|ssl|tls)://|--donate-level|supportxmr|minexmr|nicehash|nanopool|--coin[= ]|randomx|cryptonight\""
     " severity=critical technique=T1496 technique_name=\"Resource Hijacking\" tactic=impact"
     " summary=\"Mining pool arguments in ${binary} in ${namespace}/${workload}.\"",
 
@@ -263,21 +282,26 @@ const char *const rules_builtin[] = {
     " kargs!~\":(80|443|53|8080|8443|6443|2379|2380|9092|9093|5432|3306|6379|27017|9200|9300|10250|123|22)( |$|[|])\""
     " severity=low technique=T1571 technique_name=\"Non-Standard Port\" tactic=command-and-control"
     " summary=\"${binary} connected to an unusual port from ${namespace}/${workload}.\"",
-    "name=url-unusual-port " EXEC "args~=\"://[^/ ]+:(4444|4445|1337|31337|5555|6666|6667|9001|3333|14444|45700)\""
+    "name=url-unusual-port " EXEC
+    "args~=\"://[^/ ]+:(4444|4445|1337|31337|5555|6666|6667|9001|3333|14444|45700)\""
     " severity=high technique=T1571 technique_name=\"Non-Standard Port\" tactic=command-and-control"
     " summary=\"${binary} addressed a URL on a port typical of backdoors or mining pools.\"",
-    "name=remote-copy " EXEC "binary~=\"/(scp|rsync|sftp|rclone)$\" args~=\"@[^ ]+:\" severity=medium"
+    "name=remote-copy " EXEC
+    "binary~=\"/(scp|rsync|sftp|rclone)$\" args~=\"@[^ ]+:\" severity=medium"
     " technique=T1048 technique_name=\"Exfiltration Over Alternative Protocol\" tactic=exfiltration"
     " summary=\"${binary} copies files to a remote host from ${namespace}/${workload}.\"",
-    "name=archive " EXEC "binary~=\"/(7z|7za|zip|rar|tar)$\" args~=\"(^| )(a|c[a-z]*f?|-r)( |$)\" container_init=no"
+    "name=archive " EXEC
+    "binary~=\"/(7z|7za|zip|rar|tar)$\" args~=\"(^| )(a|c[a-z]*f?|-r)( |$)\" container_init=no"
     " severity=low technique=T1560.001 technique_name=\"Archive via Utility\" tactic=collection"
     " summary=\"${binary} created an archive in ${namespace}/${workload}.\"",
 
     /* --- covering tracks -------------------------------------------------------------- */
-    "name=clear-history " NOEXIT "any~=\"(rm|shred|truncate|unlink|>)[^|;]*[.](bash|zsh|ash|sh|python)_history|history +-c|HISTFILE=/dev/null|unset +HISTFILE|HISTSIZE=0\""
+    "name=clear-history " NOEXIT
+    "any~=\"(rm|shred|truncate|unlink|>)[^|;]*[.](bash|zsh|ash|sh|python)_history|history +-c|HISTFILE=/dev/null|unset +HISTFILE|HISTSIZE=0\""
     " severity=high technique=T1070.003 technique_name=\"Clear Command History\" tactic=defense-evasion"
     " summary=\"${binary} cleared shell history in ${namespace}/${workload}.\"",
-    "name=clear-logs " NOEXIT "any~=\"(rm|shred|truncate|unlink|journalctl +--vacuum|> *)[^|;]*/var/log|(wtmp|btmp|lastlog)( |$)\""
+    "name=clear-logs " NOEXIT
+    "any~=\"(rm|shred|truncate|unlink|journalctl +--vacuum|> *)[^|;]*/var/log|(wtmp|btmp|lastlog)( |$)\""
     " severity=high technique=T1070.002 technique_name=\"Clear Linux or Mac System Logs\" tactic=defense-evasion"
     " summary=\"${binary} removed or truncated system logs in ${namespace}/${workload}.\"",
     "name=log-unlink kind=process_kprobe function~=unlink kargs~=\"/var/log/|_history\" severity=high"

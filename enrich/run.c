@@ -35,29 +35,35 @@ typedef struct in_stdio {
     int64_t n;          /* records read, for the tags */
 } in_stdio;
 
-static int write_record(in_stdio *s, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
+static int write_record(in_stdio *s, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
+{
     buf_reset(&s->out);
     if (s->o->output_proto) {
-        if (record_pack(&s->out, ee, tag.event_pb, tag.event_pb_len, 1) < 0) return -1;
+        if (record_pack(&s->out, ee, tag.event_pb, tag.event_pb_len, 1) < 0)
+            return -1;
     } else if (pj_encode(&ee->base, &s->out) < 0 || buf_putc(&s->out, '\n') < 0) {
         return -1;
     }
     return fwrite(s->out.p, 1, s->out.len, stdout) == s->out.len ? 0 : -1;
 }
 
-static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee) {
+static int emit(void *ctx, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee)
+{
     in_stdio *s = ctx;
-    if (ee == NULL || s->o->ec.dry_run) return 0;   /* dry-run prints requests, not records */
+    if (ee == NULL || s->o->ec.dry_run)
+        return 0; /* dry-run prints requests, not records */
     if (write_record(s, tag, ee) < 0) {
         errorf("writing to stdout: %s", errno ? strerror(errno) : "out of memory");
         return -1;
     }
-    if (s->unflushed == 0) s->unflushed = mono_ms();
+    if (s->unflushed == 0)
+        s->unflushed = mono_ms();
     stats_add(s->st, "written", 1);
     return 0;
 }
 
-static void reject(in_stdio *s, const framer_record *r, const char *reason, const pj_error *pe) {
+static void reject(in_stdio *s, const framer_record *r, const char *reason, const pj_error *pe)
+{
     uint64_t skipped;
     stats_add(s->st, "rejected", 1);
     stats_add(s->st, reason, 1);
@@ -73,13 +79,16 @@ static void reject(in_stdio *s, const framer_record *r, const char *reason, cons
           pe->path[0] ? ": " : "", pe->msg);
 }
 
-static const void *keep(pj_arena *a, const framer_record *r) {
+static const void *keep(pj_arena *a, const framer_record *r)
+{
     void *p = pj_arena_alloc(a, r->len ? r->len : 1);
-    if (p != NULL && r->len) memcpy(p, r->data, r->len);
+    if (p != NULL && r->len)
+        memcpy(p, r->data, r->len);
     return p;
 }
 
-static int take(in_stdio *s, flow *f, const framer_record *r) {
+static int take(in_stdio *s, flow *f, const framer_record *r)
+{
     tetra_event *ev;
     const char *reason;
     pj_error perr = {0};
@@ -111,31 +120,39 @@ static int take(in_stdio *s, flow *f, const framer_record *r) {
 
 /* Hand the framer's records to the flow while it has room.  Returns 1 when
  * the framer has no complete record left, 0 when the flow is full. */
-static int drain(in_stdio *s, flow *f) {
+static int drain(in_stdio *s, flow *f)
+{
     framer_record r;
     int rc;
     while (!flow_full(f)) {
-        if ((rc = framer_next(s->fr, &r)) == 0) return 1;
+        if ((rc = framer_next(s->fr, &r)) == 0)
+            return 1;
         if (rc < 0) {
             errorf("input: malformed length prefix; cannot resynchronise");
             return -1;
         }
-        if (take(s, f, &r) < 0) return -1;
+        if (take(s, f, &r) < 0)
+            return -1;
     }
     return 0;
 }
 
-static int read_stdin(void *ctx, flow *f, int wait_ms) {
+static int read_stdin(void *ctx, flow *f, int wait_ms)
+{
     in_stdio *s = ctx;
     char chunk[65536];
     int d = drain(s, f);
-    if (d <= 0) return d < 0 ? -1 : 1;   /* failed, or full: come back later */
-    if (s->ended) return 0;
+    if (d <= 0)
+        return d < 0 ? -1 : 1; /* failed, or full: come back later */
+    if (s->ended)
+        return 0;
     struct pollfd p = {STDIN_FILENO, POLLIN, 0};
     int ready = poll(&p, 1, wait_ms);
-    if (ready == 0 || (ready < 0 && errno == EINTR)) return 1;   /* a signal: let the loop see it, not block in read */
+    if (ready == 0 || (ready < 0 && errno == EINTR))
+        return 1; /* a signal: let the loop see it, not block in read */
     ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) return 1;
+    if (n < 0 && errno == EINTR)
+        return 1;
     if (n < 0) {
         errorf("reading stdin: %s", strerror(errno));
         return -1;
@@ -157,33 +174,46 @@ static int read_stdin(void *ctx, flow *f, int wait_ms) {
  * input keeps it busy but leaves the output buffer half full (records
  * that wait for the LLM write nothing meanwhile).  At most one poll and
  * one write per pass, not per record. */
-static int tick(void *ctx, flow *f) {
+static int tick(void *ctx, flow *f)
+{
     in_stdio *s = ctx;
     struct pollfd p = {STDIN_FILENO, POLLIN, 0};
     (void)f;
-    if (s->unflushed == 0) return 0;
-    if (!s->ended && mono_ms() - s->unflushed < FLUSH_MS && poll(&p, 1, 0) != 0) return 0;
+    if (s->unflushed == 0)
+        return 0;
+    if (!s->ended && mono_ms() - s->unflushed < FLUSH_MS && poll(&p, 1, 0) != 0)
+        return 0;
     s->unflushed = 0;
-    if (fflush(stdout) == 0) return 0;
+    if (fflush(stdout) == 0)
+        return 0;
     errorf("writing to stdout: %s", strerror(errno));
     return -1;
 }
 
 static const flow_io stdio_ops = {
-    .read = read_stdin, .emit = emit, .tick = tick, .drain_on_stop = 1,
+    .read = read_stdin,
+    .emit = emit,
+    .tick = tick,
+    .drain_on_stop = 1,
 };
 
-int run_stdio(const enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop) {
+int run_stdio(const enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *stop)
+{
     in_stdio s = {.o = o, .st = st, .fr = framer_new(o->input, o->max_record, 0)};
     flow_conf fc = {.max_pending = o->max_pending, .ordered = o->ordered, .wake_fd = STDIN_FILENO};
     char err[512] = "";
-    incflow *ix = o->incidents && s.fr ? incflow_new(o, e, &stdio_ops, &s, stop, err, sizeof err) : NULL;
+    incflow *ix =
+        o->incidents && s.fr ? incflow_new(o, e, &stdio_ops, &s, stop, err, sizeof err) : NULL;
     int ok = !o->incidents || ix;
-    flow *f = s.fr && ok ? flow_new(e, &fc, ix ? incflow_ops(ix) : &stdio_ops, ix ? (void *)ix : &s) : NULL;
+    flow *f = s.fr && ok ? flow_new(e, &fc, ix ? incflow_ops(ix) : &stdio_ops, ix ? (void *)ix : &s)
+                         : NULL;
     int rc = 1;
-    if (f == NULL) errorf("%s", err[0] ? err : "out of memory");
-    else rc = flow_run(f, stop) == 0 ? 0 : 1;
-    if (ix && rc == 0 && incflow_finish(ix, *stop != 0) < 0) rc = 1;
+    if (f == NULL)
+        errorf("%s", err[0] ? err : "out of memory");
+    else
+        rc = flow_run(f, stop) == 0 ? 0 : 1;
+    if (ix && rc == 0 && incflow_finish(ix, *stop != 0) < 0)
+        rc = 1;
     incflow_free(ix, st);
     if (fflush(stdout) != 0 && rc == 0) {
         errorf("writing to stdout: %s", strerror(errno));

@@ -16,11 +16,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define SCHEMA_ASK_SUMMARY 200  /* bytes; finding.c accepts FINDING_MAX_SUMMARY */
-#define SCHEMA_ASK_NAME 48      /* technique name */
-#define SCHEMA_ASK_ITEM 80      /* one indicator or next step */
-#define SCHEMA_ASK_TECH 3       /* techniques */
-#define SCHEMA_ASK_LIST 3       /* indicators, next steps */
+#define SCHEMA_ASK_SUMMARY 200 /* bytes; finding.c accepts FINDING_MAX_SUMMARY */
+#define SCHEMA_ASK_NAME 48     /* technique name */
+#define SCHEMA_ASK_ITEM 80     /* one indicator or next step */
+#define SCHEMA_ASK_TECH 3      /* techniques */
+#define SCHEMA_ASK_LIST 3      /* indicators, next steps */
 
 /* Which length keywords the JSON Schema carries. */
 enum {

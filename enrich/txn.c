@@ -18,9 +18,9 @@
  * gathered in batches (up to TXN_BATCH records or TXN_MS milliseconds); a
  * batch's enriched records and the consumer offsets after it travel in one
  * transaction (send_offsets_to_transaction), so the output of a batch and
- * the commit of its input become visible together or not at all.  Readers of the enriched topic must read with
- * isolation.level=read_committed: librdkafka's default (tetra-sink), not
- * every client's (kcat needs -X isolation.level=read_committed).
+ * the commit of its input become visible together or not at all.  Readers of the enriched topic
+ * must read with isolation.level=read_committed: librdkafka's default (tetra-sink), not every
+ * client's (kcat needs -X isolation.level=read_committed).
  *
  * Errors: an abortable one aborts the transaction, drops the records held
  * in the flow and rewinds the consumer to the committed offsets, so the
@@ -61,7 +61,7 @@
 typedef struct txn_run {
     enrich_opts *o;
     stats *st;
-    rd_kafka_t *c, *p;      /* p is NULL in a dry run */
+    rd_kafka_t *c, *p; /* p is NULL in a dry run */
     flow *f;
     buf val;
     int open; /* a transaction is begun */
@@ -70,7 +70,7 @@ typedef struct txn_run {
     int64_t next[MAX_PARTS]; /* offset after the last record of the batch, -1 none */
     volatile sig_atomic_t *stop;
     int fatal;
-    int paused;               /* fetching is paused: the flow is full */
+    int paused;                /* fetching is paused: the flow is full */
     rd_kafka_message_t *stash; /* consumed while the flow was full: next in */
     uint64_t last_msg, would;
 } txn_run;
@@ -328,8 +328,8 @@ static int take(txn_run *t, flow *f, const rd_kafka_message_t *m)
         stats_add(t->st, "rejected", 1);
         stats_add(t->st, reason, 1);
         if (msg_ratelimit(reason, 10, &skipped))
-            warnf("%s/%d@%lld: %s: %s%s%s", t->o->in_topic, (int)m->partition,
-                  (long long)m->offset, reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
+            warnf("%s/%d@%lld: %s: %s%s%s", t->o->in_topic, (int)m->partition, (long long)m->offset,
+                  reason, perr.path, perr.path[0] ? ": " : "", perr.msg);
     }
     return flow_add(f, (flow_tag){.lane = m->partition, .off = m->offset}, ev);
 }
@@ -489,7 +489,8 @@ int run_kafka_txn(enrich_opts *o, engine *e, stats *st, volatile sig_atomic_t *s
     close_all(t);
     if (o->ec.dry_run && t->c)
         infof("dry run: %" PRIu64 " records would have been produced to %s; nothing was produced"
-              " or committed", t->would, o->out_topic);
+              " or committed",
+              t->would, o->out_topic);
     drop_stash(t, -1);
     flow_free(t->f);
     buf_free(&t->val);

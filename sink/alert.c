@@ -18,8 +18,8 @@
 
 typedef struct entry {
     struct entry *next; /* in its bucket */
-    uint64_t order; /* incident_order() of the newest update seen */
-    unsigned alerted; /* bit s: severity s was alerted */
+    uint64_t order;     /* incident_order() of the newest update seen */
+    unsigned alerted;   /* bit s: severity s was alerted */
     int seen, over;
     char id[];
 } entry;

@@ -265,7 +265,8 @@ static void finish(bulk *b, item *it, bulk_outcome o, int status, const char *re
 {
     bulk_result r = {o, status, reason, it->data, it->len, it->part, it->off};
     count(b, o == BULK_INDEXED ? "indexed" : o == BULK_DUPLICATE ? "duplicates" : "rejected", 1);
-    if (o == BULK_REJECTED && status > 0) { /* item errors by status, for the summary and /metrics */
+    if (o == BULK_REJECTED &&
+        status > 0) { /* item errors by status, for the summary and /metrics */
         char name[32];
         snprintf(name, sizeof name, "rejected_http_%d", status);
         count(b, name, 1);

@@ -858,8 +858,7 @@ int doc_build(const doc_conf *c, const tetra_ev *ev, const tetra_enr *e, buf *ou
      * pattern, and hex */
     if (buf_puts(out, "{\"create\":{\"_index\":\"") < 0 || buf_puts(out, m->index) < 0 ||
         buf_puts(out, "\",\"_id\":\"") < 0 || buf_puts(out, m->id) < 0 ||
-        buf_puts(out, "\"}}\n") < 0 ||
-        put_doc(&w, c, ev, e, m->kind, pl, &at) < 0)
+        buf_puts(out, "\"}}\n") < 0 || put_doc(&w, c, ev, e, m->kind, pl, &at) < 0)
         return doc_fail(out, start, reason, "no_memory");
     return 0;
 }

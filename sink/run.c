@@ -683,7 +683,7 @@ int sink_run(sink_opts *o)
         /* no drain runs after a fatal error: say which ended the wait */
         if (left)
             errorf("%zu record%s not delivered %s%s", left, left == 1 ? " was" : "s were",
-                   s.fatal          ? "because of the error above"
+                   s.fatal         ? "because of the error above"
                    : prog_stop_now ? "before a second stop signal"
                                    : "before --drain-ms ran out",
                    inputs_commit(&s) ? "; their offsets were not committed" : "");

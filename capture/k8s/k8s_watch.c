@@ -89,7 +89,9 @@ static int apply_list(k8s *k, json_t *list)
     size_t i;
     for (size_t j = 0; j < k->npods; j++)
         k->pods[j]->seen = 0;
-    json_array_foreach(items, i, it) if (upsert(k, it) < 0) return -1;
+    json_array_foreach(items, i, it)
+        if (upsert(k, it) < 0)
+            return -1;
     for (size_t j = 0; j < k->npods; j++)
         if (k->pods[j]->used && !k->pods[j]->seen)
             gone(k, k->pods[j]);

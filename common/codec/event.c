@@ -23,8 +23,8 @@ int event_from_json(pj_arena *a, const char *json, size_t len, tetra_event **out
     if (!info)
         info = &local;
     ProtobufCMessage *m = NULL;
-    pj_status st = pj_decode(a, &tetragon__get_events_response__descriptor, json, len, &m, info,
-                             err);
+    pj_status st =
+        pj_decode(a, &tetragon__get_events_response__descriptor, json, len, &m, info, err);
     if (st != PJ_OK) {
         /* valid JSON but not an object (an array, a string): no event */
         *reason = st == PJ_ERR_TYPE && !err->path[0] ? "not_event" : pj_status_name(st);

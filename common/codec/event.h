@@ -12,8 +12,8 @@
 #include "tetragon/events.pb-c.h"
 
 /* Kafka record headers written by tetra-capture and read downstream. */
-#define TETRA_HDR_KIND "tetragon-event-kind"   /* e.g. "process_exec" */
-#define TETRA_HDR_TYPE "message-type"          /* TETRA_TYPE_EVENT */
+#define TETRA_HDR_KIND "tetragon-event-kind" /* e.g. "process_exec" */
+#define TETRA_HDR_TYPE "message-type"        /* TETRA_TYPE_EVENT */
 #define TETRA_TYPE_EVENT "tetragon.GetEventsResponse"
 
 typedef Tetragon__GetEventsResponse tetra_event;

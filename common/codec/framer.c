@@ -20,9 +20,9 @@ struct framer {
     char *p;
     size_t len, cap;
     size_t start, scan;
-    uint64_t base;   /* stream offset of p[0] */
-    uint64_t line;   /* line number of p[scan] */
-    int col0;        /* p[scan] is the first byte of a line */
+    uint64_t base; /* stream offset of p[0] */
+    uint64_t line; /* line number of p[scan] */
+    int col0;      /* p[scan] is the first byte of a line */
     int finished, dead;
     uint64_t resume;
     /* the record being assembled */
@@ -169,7 +169,6 @@ static void advance(framer *f, char c)
     }
 }
 
-
 /* One byte inside an object.  Returns 1 when the record ends before this
  * byte (not consumed), 2 when it ends with this byte, 0 otherwise. */
 static int object_byte(framer *f, char c)
@@ -204,7 +203,6 @@ static int object_byte(framer *f, char c)
         return 0;
     }
 }
-
 
 static int too_big(const framer *f)
 {

@@ -32,13 +32,13 @@ typedef enum framer_mode {
 typedef struct framer framer;
 
 typedef struct framer_record {
-    const char *data;    /* the record's bytes; valid until the next framer call */
-    size_t len;          /* bytes in data (for too_long: only the kept head) */
-    uint64_t size;       /* the record's full size in the stream */
-    uint64_t line;       /* 1-based line where it starts (JSON mode), 0 in varint mode */
-    uint64_t start;      /* stream offset of its first byte */
-    uint64_t end;        /* stream offset just past its last byte */
-    const char *reject;  /* NULL, or "too_long" / "truncated" (cut off by end of input) */
+    const char *data;   /* the record's bytes; valid until the next framer call */
+    size_t len;         /* bytes in data (for too_long: only the kept head) */
+    uint64_t size;      /* the record's full size in the stream */
+    uint64_t line;      /* 1-based line where it starts (JSON mode), 0 in varint mode */
+    uint64_t start;     /* stream offset of its first byte */
+    uint64_t end;       /* stream offset just past its last byte */
+    const char *reject; /* NULL, or "too_long" / "truncated" (cut off by end of input) */
 } framer_record;
 
 /* Bytes of an over-long record kept for the dead-letter output. */

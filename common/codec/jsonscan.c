@@ -96,7 +96,14 @@ static int scan_escape(scanner *p)
     if (i >= p->len)
         return fail(p, PJ_ERR_SYNTAX, "unterminated string");
     switch (s[i]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
         p->pos = i + 1;
         return 0;
     case 'u':
@@ -319,8 +326,8 @@ static int scan_after(scanner *p, uint32_t *stack, int *depth, int *want_value)
             close_container(p, stack, depth);
             continue;
         }
-        return fail(p, PJ_ERR_SYNTAX, top->type == JT_OBJ ? "',' or '}' expected"
-                                                          : "',' or ']' expected");
+        return fail(p, PJ_ERR_SYNTAX,
+                    top->type == JT_OBJ ? "',' or '}' expected" : "',' or ']' expected");
     }
 }
 
@@ -413,12 +420,18 @@ static size_t put_utf8(char *d, unsigned long cp)
 static char unescape_simple(unsigned char c)
 {
     switch (c) {
-    case 'b': return '\b';
-    case 'f': return '\f';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    default: return (char)c; /* '"', '\\', '/' */
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return (char)c; /* '"', '\\', '/' */
     }
 }
 

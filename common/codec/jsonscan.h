@@ -22,7 +22,7 @@ typedef struct jtok {
     uint32_t next;  /* index of the first token after this subtree */
     uint32_t size;  /* objects: members; arrays: elements */
     uint8_t type;
-    uint8_t esc;    /* strings: contains a backslash escape */
+    uint8_t esc; /* strings: contains a backslash escape */
 } jtok;
 
 typedef struct jscan {

@@ -34,27 +34,27 @@ void *pj_arena_alloc(pj_arena *a, size_t n);
 /* Why a decode failed; each maps to a counter name (pj_status_name). */
 typedef enum pj_status {
     PJ_OK = 0,
-    PJ_ERR_SYNTAX,   /* not JSON: "invalid_json" */
-    PJ_ERR_UTF8,     /* invalid UTF-8 or a lone surrogate escape: "invalid_utf8" */
-    PJ_ERR_DEPTH,    /* nested deeper than PJ_MAX_DEPTH: "too_deep" */
-    PJ_ERR_TYPE,     /* a value of the wrong JSON type for its field: "wrong_type" */
-    PJ_ERR_RANGE,    /* a number out of range, a bad timestamp or base64: "bad_value" */
-    PJ_ERR_NOMEM     /* out of memory: "no_memory" */
+    PJ_ERR_SYNTAX, /* not JSON: "invalid_json" */
+    PJ_ERR_UTF8,   /* invalid UTF-8 or a lone surrogate escape: "invalid_utf8" */
+    PJ_ERR_DEPTH,  /* nested deeper than PJ_MAX_DEPTH: "too_deep" */
+    PJ_ERR_TYPE,   /* a value of the wrong JSON type for its field: "wrong_type" */
+    PJ_ERR_RANGE,  /* a number out of range, a bad timestamp or base64: "bad_value" */
+    PJ_ERR_NOMEM   /* out of memory: "no_memory" */
 } pj_status;
 
 #define PJ_MAX_DEPTH 64
 
 typedef struct pj_error {
     pj_status status;
-    size_t offset;      /* byte offset into the input where it went wrong */
-    char path[160];     /* field path, e.g. "process_exec.process.pid" */
-    char msg[160];      /* what was wrong, for a log line */
+    size_t offset;  /* byte offset into the input where it went wrong */
+    char path[160]; /* field path, e.g. "process_exec.process.pid" */
+    char msg[160];  /* what was wrong, for a log line */
 } pj_error;
 
 /* Counts a decode keeps besides the message. */
 typedef struct pj_decode_info {
-    unsigned unknown_fields;  /* fields skipped because the schema lacks them */
-    char first_unknown[64];   /* name of the first unknown top-level field, "" if none */
+    unsigned unknown_fields; /* fields skipped because the schema lacks them */
+    char first_unknown[64];  /* name of the first unknown top-level field, "" if none */
 } pj_decode_info;
 
 /* Decode one JSON value (an object) of len bytes into a new message of type

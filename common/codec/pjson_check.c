@@ -78,7 +78,8 @@ static const ProtobufCMessageDescriptor *field_type(const ProtobufCFieldDescript
 
 /* Every message type reachable from root into set (root first); the
  * count, or 0 when more than TYPES_MAX. */
-static size_t closure(const ProtobufCMessageDescriptor *root, const ProtobufCMessageDescriptor **set)
+static size_t closure(const ProtobufCMessageDescriptor *root,
+                      const ProtobufCMessageDescriptor **set)
 {
     size_t n = 1;
     set[0] = root;
@@ -173,8 +174,8 @@ static int check_one(const ProtobufCMessage *m, pj_error *err, int depth)
         if (wkt_timestamp_ok(t->seconds, t->nanos))
             return 0;
         snprintf(err->msg, sizeof err->msg,
-                 "timestamp seconds=%lld nanos=%d is outside years 1-9999",
-                 (long long)t->seconds, (int)t->nanos);
+                 "timestamp seconds=%lld nanos=%d is outside years 1-9999", (long long)t->seconds,
+                 (int)t->nanos);
         return -1;
     }
     if (k == WKT_DURATION) {

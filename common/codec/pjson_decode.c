@@ -72,9 +72,9 @@ static void fill_path(dctx *c)
     int n = c->depth < (int)(sizeof c->path / sizeof c->path[0]) ? c->depth : PJ_MAX_DEPTH;
     c->err->path[0] = '\0';
     for (int i = 0; i < n && o < cap; i++) {
-        int w = c->idx[i] >= 0 ? snprintf(c->err->path + o, cap - o, "[%ld]", c->idx[i])
-                               : snprintf(c->err->path + o, cap - o, "%s%s", o ? "." : "",
-                                          c->path[i]);
+        int w = c->idx[i] >= 0
+                    ? snprintf(c->err->path + o, cap - o, "[%ld]", c->idx[i])
+                    : snprintf(c->err->path + o, cap - o, "%s%s", o ? "." : "", c->path[i]);
         if (w < 0)
             break;
         o += (size_t)w;
@@ -105,12 +105,18 @@ static int nomem(dctx *c, uint32_t ti)
 static const char *type_word(const jtok *t)
 {
     switch (t->type) {
-    case JT_OBJ: return "an object";
-    case JT_ARR: return "an array";
-    case JT_STR: return "a string";
-    case JT_NUM: return "a number";
-    case JT_NULL: return "null";
-    default: return "a boolean";
+    case JT_OBJ:
+        return "an object";
+    case JT_ARR:
+        return "an array";
+    case JT_STR:
+        return "a string";
+    case JT_NUM:
+        return "a number";
+    case JT_NULL:
+        return "null";
+    default:
+        return "a boolean";
     }
 }
 
@@ -239,7 +245,7 @@ static int parse_integer(const char *s, size_t n, int *neg, uint64_t *mag)
     }
     /* the mantissa's digits, integer part then fraction, are d[0..len) */
     size_t ilen = int1 - int0, flen = frac1 - frac0, len = ilen + flen;
-#define DIGIT(k) ((unsigned)(s[(k) < ilen ? int0 + (k) : frac0 + (k) - ilen] - '0'))
+#define DIGIT(k) ((unsigned)(s[(k) < ilen ? int0 + (k) : frac0 + (k)-ilen] - '0'))
     long shift = exp - (long)flen; /* value = d * 10^shift */
     size_t keep = shift >= 0 ? len : (size_t)-shift >= len ? 0 : len - (size_t)-shift;
     for (size_t k = keep; k < len; k++) /* what a negative shift cuts off */
@@ -489,7 +495,8 @@ static int dec_list(dctx *c, uint32_t ti, Google__Protobuf__ListValue *l)
         return nomem(c, ti);
     uint32_t e = ti + 1;
     for (uint32_t i = 0; i < t->size; i++, e = c->t[e].next) {
-        l->values[i] = (Google__Protobuf__Value *)new_message(c, &google__protobuf__value__descriptor);
+        l->values[i] =
+            (Google__Protobuf__Value *)new_message(c, &google__protobuf__value__descriptor);
         if (!l->values[i])
             return nomem(c, e);
         push(c, NULL, (long)i);
@@ -513,8 +520,8 @@ static int dec_struct(dctx *c, uint32_t ti, Google__Protobuf__Struct *s)
     uint32_t k = ti + 1;
     for (uint32_t i = 0; i < t->size; i++) {
         uint32_t v = k + 1;
-        Google__Protobuf__Struct__FieldsEntry *e = (void *)new_message(
-            c, &google__protobuf__struct__fields_entry__descriptor);
+        Google__Protobuf__Struct__FieldsEntry *e =
+            (void *)new_message(c, &google__protobuf__struct__fields_entry__descriptor);
         if (!e || !(e->key = str_dup(c, k, NULL)))
             return nomem(c, k);
         e->value = (Google__Protobuf__Value *)new_message(c, &google__protobuf__value__descriptor);
@@ -722,8 +729,8 @@ static void note_unknown(dctx *c, uint32_t ki)
     c->info->unknown_fields++;
     if (c->depth == 0 && !c->info->first_unknown[0]) {
         const jtok *k = &c->t[ki];
-        size_t n = k->len < sizeof c->info->first_unknown - 1 ? k->len
-                                                              : sizeof c->info->first_unknown - 1;
+        size_t n =
+            k->len < sizeof c->info->first_unknown - 1 ? k->len : sizeof c->info->first_unknown - 1;
         memcpy(c->info->first_unknown, c->js + k->start, n);
         c->info->first_unknown[n] = '\0';
     }
@@ -789,13 +796,20 @@ pj_status pj_decode(pj_arena *a, const ProtobufCMessageDescriptor *desc, const c
 const char *pj_status_name(pj_status s)
 {
     switch (s) {
-    case PJ_OK: return "ok";
-    case PJ_ERR_SYNTAX: return "invalid_json";
-    case PJ_ERR_UTF8: return "invalid_utf8";
-    case PJ_ERR_DEPTH: return "too_deep";
-    case PJ_ERR_TYPE: return "wrong_type";
-    case PJ_ERR_RANGE: return "bad_value";
-    case PJ_ERR_NOMEM: return "no_memory";
+    case PJ_OK:
+        return "ok";
+    case PJ_ERR_SYNTAX:
+        return "invalid_json";
+    case PJ_ERR_UTF8:
+        return "invalid_utf8";
+    case PJ_ERR_DEPTH:
+        return "too_deep";
+    case PJ_ERR_TYPE:
+        return "wrong_type";
+    case PJ_ERR_RANGE:
+        return "bad_value";
+    case PJ_ERR_NOMEM:
+        return "no_memory";
     }
     return "unknown";
 }

@@ -64,9 +64,8 @@ const ProtobufCFieldDescriptor *pjd_field(const ProtobufCMessageDescriptor *d, c
     return NULL;
 }
 
-const ProtobufCFieldDescriptor *pjd_field_next(const ProtobufCMessageDescriptor *d,
-                                               const char *key, size_t len,
-                                               const ProtobufCFieldDescriptor **hint)
+const ProtobufCFieldDescriptor *pjd_field_next(const ProtobufCMessageDescriptor *d, const char *key,
+                                               size_t len, const ProtobufCFieldDescriptor **hint)
 {
     const ProtobufCFieldDescriptor *f = *hint;
     if (!f || strncmp(f->name, key, len) != 0 || f->name[len] != '\0')

@@ -25,9 +25,8 @@ const ProtobufCFieldDescriptor *pjd_field(const ProtobufCMessageDescriptor *d, c
 /* The same, trying *hint first and leaving there the field after the one
  * found: writers emit fields in declaration order, so walking an object
  * this way mostly costs one compare per key.  *hint starts at NULL. */
-const ProtobufCFieldDescriptor *pjd_field_next(const ProtobufCMessageDescriptor *d,
-                                               const char *key, size_t len,
-                                               const ProtobufCFieldDescriptor **hint);
+const ProtobufCFieldDescriptor *pjd_field_next(const ProtobufCMessageDescriptor *d, const char *key,
+                                               size_t len, const ProtobufCFieldDescriptor **hint);
 /* Non-zero when d is the synthetic entry message of a map field. */
 int pjd_is_map_entry(const ProtobufCMessageDescriptor *d);
 pjd_wkt pjd_wkt_kind(const ProtobufCMessageDescriptor *d);

@@ -26,14 +26,22 @@ static int put_escape(buf *b, unsigned char c)
     static const char hex[] = "0123456789abcdef";
     char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
     switch (c) {
-    case '"': return buf_append(b, "\\\"", 2);
-    case '\\': return buf_append(b, "\\\\", 2);
-    case '\b': return buf_append(b, "\\b", 2);
-    case '\f': return buf_append(b, "\\f", 2);
-    case '\n': return buf_append(b, "\\n", 2);
-    case '\r': return buf_append(b, "\\r", 2);
-    case '\t': return buf_append(b, "\\t", 2);
-    default: return buf_append(b, e, 6);
+    case '"':
+        return buf_append(b, "\\\"", 2);
+    case '\\':
+        return buf_append(b, "\\\\", 2);
+    case '\b':
+        return buf_append(b, "\\b", 2);
+    case '\f':
+        return buf_append(b, "\\f", 2);
+    case '\n':
+        return buf_append(b, "\\n", 2);
+    case '\r':
+        return buf_append(b, "\\r", 2);
+    case '\t':
+        return buf_append(b, "\\t", 2);
+    default:
+        return buf_append(b, e, 6);
     }
 }
 
@@ -75,7 +83,8 @@ int pj_put_string(buf *b, const char *str, size_t n)
         int r;
         if (k == 0)
             r = buf_append(b, "\xEF\xBF\xBD", 3), k = 1;
-        else if (k == 3 && s[i] == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9))
+        else if (k == 3 && s[i] == 0xE2 && s[i + 1] == 0x80 &&
+                 (s[i + 2] == 0xA8 || s[i + 2] == 0xA9))
             r = buf_puts(b, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
         else
             r = buf_append(b, s + i, k);
@@ -364,7 +373,7 @@ static int enc_message(const ProtobufCMessage *m, buf *b)
             return -1;
         first = 0;
         int r = f->label == PROTOBUF_C_LABEL_REPEATED ? enc_repeated(f, m, b)
-                                                       : enc_value(f, PJD_CAT(m, f->offset), b);
+                                                      : enc_value(f, PJD_CAT(m, f->offset), b);
         if (r < 0)
             return -1;
     }

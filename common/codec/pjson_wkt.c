@@ -286,7 +286,8 @@ static int put_positional(buf *b, const char *e)
     for (int i = 0; i < point; i++)
         if (buf_putc(b, i < nd ? dig[i] : '0') < 0)
             return -1;
-    if (nd > point && (buf_putc(b, '.') < 0 || buf_append(b, dig + point, (size_t)(nd - point)) < 0))
+    if (nd > point &&
+        (buf_putc(b, '.') < 0 || buf_append(b, dig + point, (size_t)(nd - point)) < 0))
         return -1;
     return 0;
 }

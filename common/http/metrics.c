@@ -32,7 +32,7 @@
 
 /* Seconds: from a fast bulk request to a slow CPU-only LLM. */
 static const double bucket_le[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-                                   2.5,   5,    10,    30,   60,  120, 300};
+                                   2.5,   5,    10,    30,   60,  120,  300};
 #define NBUCKETS (sizeof bucket_le / sizeof bucket_le[0])
 
 typedef struct hist {
@@ -277,8 +277,8 @@ static int put_kafka(buf *out, const char *pre, const client *cs, int n)
                           : f == 1 ? (long long)cs[i].tx_errors
                           : f == 2 ? (long long)cs[i].rx_errors
                                    : cs[i].queued;
-            r = buf_printf(out, "%s_%s%s{client=\"%s\"} %lld\n", pre, fam[f].name, sfx,
-                           cs[i].name, v);
+            r = buf_printf(out, "%s_%s%s{client=\"%s\"} %lld\n", pre, fam[f].name, sfx, cs[i].name,
+                           v);
         }
     }
     if (r == 0)
@@ -288,8 +288,8 @@ static int put_kafka(buf *out, const char *pre, const client *cs, int n)
                        pre, pre);
     for (int i = 0; i < n && r == 0; i++)
         for (int k = 0; k < cs[i].nlag && r == 0; k++)
-            r = buf_printf(out, "%s_kafka_consumer_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
-                           pre, cs[i].lags[k].topic, (int)cs[i].lags[k].partition,
+            r = buf_printf(out, "%s_kafka_consumer_lag{topic=\"%s\",partition=\"%d\"} %lld\n", pre,
+                           cs[i].lags[k].topic, (int)cs[i].lags[k].partition,
                            (long long)cs[i].lags[k].lag);
     return r;
 }
@@ -341,8 +341,9 @@ static int readiness(char *why, size_t n)
         }
     for (int i = 0; i < ngauge; i++)
         if (state == 0 && strcmp(gauges[i].name, "llm_circuit_open") == 0 && gauges[i].value > 0) {
-            snprintf(why, n, "degraded: the LLM circuit breaker is open; events get the rules' "
-                             "enrichment");
+            snprintf(why, n,
+                     "degraded: the LLM circuit breaker is open; events get the rules' "
+                     "enrichment");
             state = 1;
         }
     pthread_mutex_unlock(&mu);
@@ -461,8 +462,8 @@ int metrics_start(const metrics_conf *c, char *err, size_t errlen)
     if (sa.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     daemon_ = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
-                               (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT,
-                               (unsigned)10, MHD_OPTION_END);
+                               (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                               MHD_OPTION_END);
     if (!daemon_) {
         snprintf(err, errlen, "--metrics-addr '%s': cannot listen there (in use?)", c->addr);
         return -1;

@@ -20,14 +20,14 @@
 typedef struct dlq dlq;
 
 typedef struct dlq_entry {
-    const char *reason;  /* counter name, e.g. "invalid_json" */
-    const char *source;  /* file name, "-" for stdin, or a topic/partition */
-    uint64_t line;       /* 1-based line, 0 when not line-oriented */
-    uint64_t offset;     /* byte offset of the record in its source */
-    const char *error;   /* decoder message, may be NULL */
-    const void *record;  /* the record's bytes as read */
+    const char *reason; /* counter name, e.g. "invalid_json" */
+    const char *source; /* file name, "-" for stdin, or a topic/partition */
+    uint64_t line;      /* 1-based line, 0 when not line-oriented */
+    uint64_t offset;    /* byte offset of the record in its source */
+    const char *error;  /* decoder message, may be NULL */
+    const void *record; /* the record's bytes as read */
     size_t len;
-    uint64_t size;       /* full size when record holds only a head, else len */
+    uint64_t size; /* full size when record holds only a head, else len */
 } dlq_entry;
 
 /* Open the dead-letter file at path for appending (created 0644 if

@@ -48,11 +48,11 @@ rd_kafka_conf_t *kafka_conf_layer(const rd_kafka_conf_t *user, kafka_conf_fill_f
  * environment.  Returns 0, or -1 with err as "NAME: message". */
 int kafka_conf_env(rd_kafka_conf_t *rk, char *const *envp, char *err, size_t errlen);
 
-/* 1 when err (with librdkafka's reason, may be NULL) says the broker refused us for a reason only a configuration
- * change fixes: SASL authentication failed (wrong user or password) or the
- * TLS handshake failed (a CA we do not trust, a client certificate the
- * broker does not accept).  librdkafka retries these forever, so a client
- * that waited for them to pass would hang; the callers stop instead. */
+/* 1 when err (with librdkafka's reason, may be NULL) says the broker refused us for a reason only a
+ * configuration change fixes: SASL authentication failed (wrong user or password) or the TLS
+ * handshake failed (a CA we do not trust, a client certificate the broker does not accept).
+ * librdkafka retries these forever, so a client that waited for them to pass would hang; the
+ * callers stop instead. */
 int kafka_refused(rd_kafka_resp_err_t err, const char *reason);
 
 #endif

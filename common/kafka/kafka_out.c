@@ -151,9 +151,8 @@ static rd_kafka_headers_t *make_headers(const kafka_hdr *h, size_t n)
     return hs;
 }
 
-static rd_kafka_resp_err_t produce_once(kafka_out *k, const void *val, size_t len,
-                                        const void *key, size_t klen, const kafka_hdr *h,
-                                        size_t nh)
+static rd_kafka_resp_err_t produce_once(kafka_out *k, const void *val, size_t len, const void *key,
+                                        size_t klen, const kafka_hdr *h, size_t nh)
 {
     size_t kl = key != NULL ? klen : 0;
     rd_kafka_headers_t *hs = make_headers(h, nh);
@@ -186,8 +185,8 @@ static int fatal(kafka_out *k, char *err, size_t errlen)
 }
 
 int kafka_out_produce(kafka_out *k, const void *val, size_t len, const void *key, size_t klen,
-                      const kafka_hdr *hdrs, size_t nhdrs, volatile sig_atomic_t *stop,
-                      char *err, size_t errlen)
+                      const kafka_hdr *hdrs, size_t nhdrs, volatile sig_atomic_t *stop, char *err,
+                      size_t errlen)
 {
     if (fatal(k, err, errlen) < 0)
         return -1;

@@ -44,8 +44,8 @@ kafka_out *kafka_out_new(rd_kafka_conf_t *conf, const char *topic, char *err, si
  * that must not wait passes a flag already set, and tries again later);
  * or -1 with err filled.  Unless it returns 0 the message was not queued. */
 int kafka_out_produce(kafka_out *k, const void *val, size_t len, const void *key, size_t klen,
-                      const kafka_hdr *hdrs, size_t nhdrs, volatile sig_atomic_t *stop,
-                      char *err, size_t errlen);
+                      const kafka_hdr *hdrs, size_t nhdrs, volatile sig_atomic_t *stop, char *err,
+                      size_t errlen);
 
 /* Serve delivery reports, waiting at most ms milliseconds. */
 void kafka_out_poll(kafka_out *k, int ms);

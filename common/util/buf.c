@@ -44,7 +44,6 @@ int buf_printf(buf *b, const char *fmt, ...)
     return 0;
 }
 
-
 /* Decimal digits of v at the end of tmp[24]; returns where they start. */
 static char *digits(char tmp[24], int64_t v)
 {

@@ -76,13 +76,12 @@ static int split_kv(char *line, char **key, char **val)
 }
 
 /* Keys whose values are secrets: librdkafka's passwords, passphrases,
- * client secrets and PEM private keys (not the paths to key files), and any program key named alike.  A
- * substring test on purpose, so a property librdkafka adds later under the
- * same naming is refused too. */
+ * client secrets and PEM private keys (not the paths to key files), and any program key named
+ * alike.  A substring test on purpose, so a property librdkafka adds later under the same naming is
+ * refused too. */
 int conf_key_is_secret(const char *key)
 {
-    static const char *const marks[] = {"password", "secret", "passphrase", "key.pem",
-                                        "api.key"};
+    static const char *const marks[] = {"password", "secret", "passphrase", "key.pem", "api.key"};
     char low[256];
     size_t n = strlen(key);
     if (n >= sizeof(low))

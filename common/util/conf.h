@@ -19,8 +19,7 @@
 /* A program's own keys.  Return 1 when the key was handled, 0 when it is
  * not the program's (it then goes to librdkafka), -1 with err filled when
  * the value is bad. */
-typedef int (*conf_owner_fn)(void *ctx, const char *key, const char *val, char *err,
-                             size_t errlen);
+typedef int (*conf_owner_fn)(void *ctx, const char *key, const char *val, char *err, size_t errlen);
 
 typedef struct conf {
     rd_kafka_conf_t *rk; /* librdkafka settings; NULL after conf_take_kafka */

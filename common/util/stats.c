@@ -101,8 +101,8 @@ static int by_name(const void *a, const void *b)
 static size_t put(char *out, size_t n, size_t at, const char *name, uint64_t v)
 {
     char item[STATS_NAME_MAX + 24];
-    int len = snprintf(item, sizeof(item), "%s%s=%llu", at > 0 ? " " : "", name,
-                       (unsigned long long)v);
+    int len =
+        snprintf(item, sizeof(item), "%s%s=%llu", at > 0 ? " " : "", name, (unsigned long long)v);
     if (len < 0)
         return at;
     if (at + (size_t)len < n) /* whole items only: a cut line stays parseable */

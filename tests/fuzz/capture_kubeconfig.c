@@ -14,10 +14,9 @@
 
 static int all_null(const kube_conf *kc)
 {
-    return kc->server == NULL && kc->ca_file == NULL && kc->ca_data == NULL &&
-           kc->token == NULL && kc->token_file == NULL && kc->cert_file == NULL &&
-           kc->key_file == NULL && kc->cert_data == NULL && kc->key_data == NULL &&
-           kc->namespace == NULL;
+    return kc->server == NULL && kc->ca_file == NULL && kc->ca_data == NULL && kc->token == NULL &&
+           kc->token_file == NULL && kc->cert_file == NULL && kc->key_file == NULL &&
+           kc->cert_data == NULL && kc->key_data == NULL && kc->namespace == NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -25,8 +25,8 @@ static void note_record(buf *log, const framer_record *r)
     FUZZ_CHECK(buf_append(log, r->data, r->len) == 0);
 }
 
-static void check_record(framer_mode mode, const framer_record *r, const uint8_t *in,
-                         size_t n, uint64_t *last_end)
+static void check_record(framer_mode mode, const framer_record *r, const uint8_t *in, size_t n,
+                         uint64_t *last_end)
 {
     FUZZ_CHECK(r->len <= r->size);
     FUZZ_CHECK(r->start <= r->end && r->end <= n);
@@ -59,8 +59,8 @@ static int drain(framer_mode mode, framer *f, buf *log, const uint8_t *in, size_
 }
 
 /* Frame in[0..n) with chunks of at most chunk_max bytes (0: all at once). */
-static void frame_all(framer_mode mode, size_t max, const uint8_t *in, size_t n,
-                      unsigned seed, size_t chunk_max, buf *log)
+static void frame_all(framer_mode mode, size_t max, const uint8_t *in, size_t n, unsigned seed,
+                      size_t chunk_max, buf *log)
 {
     framer *f = framer_new(mode, max, 0);
     FUZZ_CHECK(f != NULL);
@@ -89,8 +89,8 @@ static void frame_all(framer_mode mode, size_t max, const uint8_t *in, size_t n,
 static void framer_fuzz(framer_mode mode, const uint8_t *data, size_t size)
 {
     /* limits around the head kept for the dead-letter output, and tiny ones */
-    static const size_t limits[] = {1, 2, 8, 64, 300, FRAMER_HEAD_KEEP - 1, FRAMER_HEAD_KEEP,
-                                    FRAMER_HEAD_KEEP + 1, 1 << 20};
+    static const size_t limits[] = {
+        1, 2, 8, 64, 300, FRAMER_HEAD_KEEP - 1, FRAMER_HEAD_KEEP, FRAMER_HEAD_KEEP + 1, 1 << 20};
     if (size < 2)
         return;
     size_t max = limits[data[0] % (sizeof(limits) / sizeof(limits[0]))];

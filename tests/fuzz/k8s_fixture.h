@@ -26,7 +26,7 @@ typedef struct k8s_fixture {
 /* Set up f for records of at most max_record bytes, following shard
  * shard_i of shard_n (0: all pods). */
 static inline void fixture_open(k8s_fixture *f, unsigned long long max_record, unsigned shard_i,
-                         unsigned shard_n)
+                                unsigned shard_n)
 {
     char err[256];
     msg_init("fuzz-k8s", MSG_QUIET);

@@ -70,8 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (canonical(&s, (const char *)data, size, &s.first) == 0) {
         buf_reset(&s.again);
         FUZZ_CHECK(canonical(&s, s.first.p, s.first.len, &s.again) == 0);
-        FUZZ_CHECK(s.again.len == s.first.len &&
-                   memcmp(s.again.p, s.first.p, s.first.len) == 0);
+        FUZZ_CHECK(s.again.len == s.first.len && memcmp(s.again.p, s.first.p, s.first.len) == 0);
         binary_matches(&s, (const char *)data, size);
     }
     pj_arena_reset(s.arena);

@@ -49,10 +49,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&hc, 0, sizeof(hc));
     seen s;
     memset(&s, 0, sizeof(s));
-    bulk_conf bc = {.url = "http://127.0.0.1:9/", .http = &hc, .max_docs = MAX_DOCS,
-                    .max_bytes = 1 << 20, .linger_ms = 0, .max_inflight = 1, .gzip = 0,
-                    .backoff_ms = 100, .backoff_max_ms = 1000, .max_queued = 64,
-                    .done = on_done, .opaque = &s, .st = NULL};
+    bulk_conf bc = {.url = "http://127.0.0.1:9/",
+                    .http = &hc,
+                    .max_docs = MAX_DOCS,
+                    .max_bytes = 1 << 20,
+                    .linger_ms = 0,
+                    .max_inflight = 1,
+                    .gzip = 0,
+                    .backoff_ms = 100,
+                    .backoff_max_ms = 1000,
+                    .max_queued = 64,
+                    .done = on_done,
+                    .opaque = &s,
+                    .st = NULL};
     char err[600];
     bulk *b = bulk_new(&bc, err, sizeof(err));
     FUZZ_CHECK(b != NULL);

@@ -41,8 +41,15 @@ END_TEST
 
 START_TEST(record_keys_like_snprintf)
 {
-    static const struct { const char *topic; int32_t part; int64_t off; } k[] = {
-        {"raw", 0, 0}, {"tetragon-raw", 11, 123456789012}, {"t", -1, -1001}, {"", INT32_MAX, INT64_MIN},
+    static const struct {
+        const char *topic;
+        int32_t part;
+        int64_t off;
+    } k[] = {
+        {"raw", 0, 0},
+        {"tetragon-raw", 11, 123456789012},
+        {"t", -1, -1001},
+        {"", INT32_MAX, INT64_MIN},
     };
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
         for (size_t cap = 1; cap <= 48; cap++) {

@@ -22,8 +22,8 @@ static json_t *parse_line(const char *line)
 START_TEST(format_text_record)
 {
     const char rec[] = "{\"a\":\"q\\\"\"\n\t\x01 caf\xc3\xa9}";
-    dlq_entry e = {"invalid_json", "in.log", 7, 120, "bad \"thing\"", rec, sizeof(rec) - 1,
-                   sizeof(rec) - 1};
+    dlq_entry e = {"invalid_json",  "in.log",       7, 120, "bad \"thing\"", rec,
+                   sizeof(rec) - 1, sizeof(rec) - 1};
     char out[1024];
     size_t n = dlq_format(&e, out, sizeof(out));
     ck_assert_uint_ne(n, (size_t)-1);
@@ -65,7 +65,7 @@ START_TEST(utf8_validation)
 {
     ck_assert_uint_eq(dlq_utf8_valid((const unsigned char *)"abc", 3), 3);
     ck_assert_uint_eq(dlq_utf8_valid((const unsigned char *)"\xe2\x82\xac", 3), 3);
-    ck_assert_uint_eq(dlq_utf8_valid((const unsigned char *)"a\xc0\x80", 3), 1);     /* overlong */
+    ck_assert_uint_eq(dlq_utf8_valid((const unsigned char *)"a\xc0\x80", 3), 1);    /* overlong */
     ck_assert_uint_eq(dlq_utf8_valid((const unsigned char *)"\xed\xa0\x80", 3), 0); /* surrogate */
     ck_assert_uint_eq(dlq_utf8_valid((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);
     ck_assert_uint_eq(dlq_utf8_valid((const unsigned char *)"ab\xe2\x82", 4), 2); /* cut */

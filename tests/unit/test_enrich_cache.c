@@ -16,15 +16,15 @@ START_TEST(lru_order)
     ck_assert_int_eq(cache_put(c, "a", "1", 0), 0);
     ck_assert_int_eq(cache_put(c, "b", "2", 0), 0);
     ck_assert_int_eq(cache_put(c, "c", "3", 0), 0);
-    ck_assert_str_eq(cache_get(c, "a", 0), "1");        /* a is now most recent */
-    ck_assert_int_eq(cache_put(c, "d", "4", 0), 0);     /* evicts b */
+    ck_assert_str_eq(cache_get(c, "a", 0), "1");    /* a is now most recent */
+    ck_assert_int_eq(cache_put(c, "d", "4", 0), 0); /* evicts b */
     ck_assert_ptr_null(cache_get(c, "b", 0));
     ck_assert_str_eq(cache_get(c, "a", 0), "1");
     ck_assert_str_eq(cache_get(c, "c", 0), "3");
     ck_assert_str_eq(cache_get(c, "d", 0), "4");
     ck_assert_uint_eq(cache_size(c), 3);
     ck_assert_uint_eq(cache_evictions(c), 1);
-    ck_assert_int_eq(cache_put(c, "c", "33", 0), 0);    /* replace, no eviction */
+    ck_assert_int_eq(cache_put(c, "c", "33", 0), 0); /* replace, no eviction */
     ck_assert_str_eq(cache_get(c, "c", 0), "33");
     ck_assert_uint_eq(cache_size(c), 3);
     cache_free(c);
@@ -60,7 +60,8 @@ END_TEST
 
 static int memo_frees;
 
-static void count_free(void *p) {
+static void count_free(void *p)
+{
     memo_frees++;
     free(p);
 }
@@ -76,18 +77,18 @@ START_TEST(memo_follows_value)
     ck_assert_ptr_null(*m);
     *m = strdup("parsed 1");
     ck_assert_str_eq(cache_get_memo(c, "a", 1, &m), "1");
-    ck_assert_str_eq(*m, "parsed 1");              /* kept across hits */
-    ck_assert_int_eq(cache_put(c, "a", "2", 1), 0);  /* a new value drops the old parse */
+    ck_assert_str_eq(*m, "parsed 1");               /* kept across hits */
+    ck_assert_int_eq(cache_put(c, "a", "2", 1), 0); /* a new value drops the old parse */
     ck_assert_int_eq(memo_frees, 1);
     ck_assert_str_eq(cache_get_memo(c, "a", 1, &m), "2");
     ck_assert_ptr_null(*m);
     *m = strdup("parsed 2");
-    ck_assert_ptr_null(cache_get_memo(c, "a", 20, &m));  /* expired: entry and memo go */
+    ck_assert_ptr_null(cache_get_memo(c, "a", 20, &m)); /* expired: entry and memo go */
     ck_assert_int_eq(memo_frees, 2);
     ck_assert_int_eq(cache_put(c, "b", "3", 20), 0);
     ck_assert_ptr_nonnull(cache_get_memo(c, "b", 20, &m));
     *m = strdup("parsed 3");
-    cache_free(c);                                   /* and on free */
+    cache_free(c); /* and on free */
     ck_assert_int_eq(memo_frees, 3);
 }
 END_TEST
@@ -97,12 +98,13 @@ START_TEST(key_format)
     char k[64];
     ck_assert_int_eq(cache_key(k, sizeof k, "0123456789abcdef", "gpt", "p1"), 0);
     ck_assert_str_eq(k, "0123456789abcdef|gpt|p1");
-    volatile size_t small = 8;   /* volatile: keep the compiler from proving the cut */
+    volatile size_t small = 8; /* volatile: keep the compiler from proving the cut */
     ck_assert_int_eq(cache_key(k, small, "0123456789abcdef", "gpt", "p1"), -1);
 }
 END_TEST
 
-static void add_tests(TCase *tc) {
+static void add_tests(TCase *tc)
+{
     tcase_add_test(tc, lru_order);
     tcase_add_test(tc, ttl_expiry);
     tcase_add_test(tc, many_keys);
@@ -110,6 +112,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, memo_follows_value);
 }
 
-int main(void) {
+int main(void)
+{
     return check_main("enrich_cache", add_tests);
 }

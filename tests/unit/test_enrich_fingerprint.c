@@ -9,7 +9,8 @@
 #include "../../enrich/facts.h"
 #include "../../enrich/fingerprint.h"
 
-static char *norm(const char *in) {
+static char *norm(const char *in)
+{
     buf b = BUF_INIT;
     ck_assert_int_eq(fp_normalize(in, 512, &b), 0);
     char *s = strdup(b.p ? b.p : "");
@@ -17,7 +18,8 @@ static char *norm(const char *in) {
     return s;
 }
 
-static void expect_norm(const char *in, const char *want) {
+static void expect_norm(const char *in, const char *want)
+{
     char *s = norm(in);
     ck_assert_str_eq(s, want);
     free(s);
@@ -36,7 +38,8 @@ START_TEST(masks)
 }
 END_TEST
 
-static facts base(void) {
+static facts base(void)
+{
     facts fx;
     facts_clear(&fx);
     fx.f[F_KIND] = "process_exec";
@@ -56,8 +59,8 @@ START_TEST(same_behaviour_same_key)
     facts fx = base();
     ck_assert_int_eq(fp_compute(&fx, &b, a), 0);
     ck_assert_uint_eq(strlen(a), 16);
-    fx.f[F_POD] = "web-7d4b9c8f6d-k8d7z";               /* another replica */
-    fx.f[F_ARGS] = "-s http://10.0.0.2:8081/health";    /* other numbers */
+    fx.f[F_POD] = "web-7d4b9c8f6d-k8d7z";            /* another replica */
+    fx.f[F_ARGS] = "-s http://10.0.0.2:8081/health"; /* other numbers */
     ck_assert_int_eq(fp_compute(&fx, &b, c), 0);
     ck_assert_str_eq(a, c);
     fx.f[F_BINARY] = "/usr/bin/wget";
@@ -75,11 +78,13 @@ START_TEST(same_behaviour_same_key)
 }
 END_TEST
 
-static void add_tests(TCase *tc) {
+static void add_tests(TCase *tc)
+{
     tcase_add_test(tc, masks);
     tcase_add_test(tc, same_behaviour_same_key);
 }
 
-int main(void) {
+int main(void)
+{
     return check_main("enrich_fingerprint", add_tests);
 }

@@ -18,10 +18,12 @@ static const char good[] =
     "\"name\":\"Unix Shell\",\"tactic\":\"execution\"}],\"indicators\":[\"/dev/tcp\"],"
     "\"next_steps\":[\"isolate the pod\"],\"confidence\":0.9}";
 
-static int parses(const char *json, char *err, size_t errlen) {
+static int parses(const char *json, char *err, size_t errlen)
+{
     finding f;
     int rc = finding_from_json(json, strlen(json), &f, err, errlen);
-    if (rc == 0) finding_free(&f);
+    if (rc == 0)
+        finding_free(&f);
     return rc;
 }
 
@@ -45,7 +47,9 @@ END_TEST
 
 START_TEST(bad_replies_rejected)
 {
-    static const struct { const char *from, *to, *why; } mut[] = {
+    static const struct {
+        const char *from, *to, *why;
+    } mut[] = {
         {"\"critical\"", "\"urgent\"", "severity"},
         {"\"T1059.004\"", "\"T59\"", "id"},
         {"\"T1059.004\"", "\"T1059.4\"", "id"},
@@ -59,7 +63,8 @@ START_TEST(bad_replies_rejected)
     for (size_t i = 0; i < sizeof mut / sizeof mut[0]; i++) {
         const char *at = strstr(good, mut[i].from);
         ck_assert_ptr_nonnull(at);
-        snprintf(json, sizeof json, "%.*s%s%s", (int)(at - good), good, mut[i].to, at + strlen(mut[i].from));
+        snprintf(json, sizeof json, "%.*s%s%s", (int)(at - good), good, mut[i].to,
+                 at + strlen(mut[i].from));
         ck_assert_msg(parses(json, err, sizeof err) == -1, "accepted: %s", json);
         ck_assert_msg(strstr(err, mut[i].why) != NULL, "%s: reason was %s", mut[i].why, err);
     }
@@ -87,16 +92,16 @@ START_TEST(breaker_states)
     circuit_record(&c, 0, 10);
     circuit_record(&c, 0, 20);
     ck_assert(circuit_allow(&c, 30));
-    circuit_record(&c, 0, 30);                /* third failure opens */
+    circuit_record(&c, 0, 30); /* third failure opens */
     ck_assert_int_eq(c.state, CIRCUIT_OPEN);
     ck_assert(!circuit_allow(&c, 500));
-    ck_assert(circuit_allow(&c, 1030));       /* cool-down over: one trial */
+    ck_assert(circuit_allow(&c, 1030)); /* cool-down over: one trial */
     ck_assert_int_eq(c.state, CIRCUIT_HALF_OPEN);
-    ck_assert(!circuit_allow(&c, 1031));      /* only one trial at a time */
-    circuit_record(&c, 0, 1040);              /* trial failed: open again */
+    ck_assert(!circuit_allow(&c, 1031)); /* only one trial at a time */
+    circuit_record(&c, 0, 1040);         /* trial failed: open again */
     ck_assert(!circuit_allow(&c, 1500));
     ck_assert(circuit_allow(&c, 2040));
-    circuit_record(&c, 1, 2050);              /* trial succeeded: closed */
+    circuit_record(&c, 1, 2050); /* trial succeeded: closed */
     ck_assert_int_eq(c.state, CIRCUIT_CLOSED);
     ck_assert(circuit_allow(&c, 2051));
     ck_assert_uint_eq(c.opens, 2);
@@ -112,12 +117,12 @@ START_TEST(policy_threshold_budget_rate)
     ck_assert_int_eq(policy_decide(&p, SEV_HIGH, t), POLICY_CALL);
     policy_charge(&p, 1000, t);
     ck_assert_int_eq(policy_decide(&p, SEV_HIGH, t + 1), POLICY_BUDGET);
-    ck_assert_int_eq(policy_decide(&p, SEV_HIGH, t + 86400000ULL), POLICY_CALL);  /* next day */
+    ck_assert_int_eq(policy_decide(&p, SEV_HIGH, t + 86400000ULL), POLICY_CALL); /* next day */
     policy_init(&p, SEV_INFO, 0, 2, 0);                                          /* 2 per minute */
     ck_assert_int_eq(policy_decide(&p, SEV_INFO, t), POLICY_CALL);
     ck_assert_int_eq(policy_decide(&p, SEV_INFO, t), POLICY_CALL);
     ck_assert_int_eq(policy_decide(&p, SEV_INFO, t), POLICY_RATE);
-    ck_assert_int_eq(policy_decide(&p, SEV_INFO, t + 30000), POLICY_CALL);         /* refilled one */
+    ck_assert_int_eq(policy_decide(&p, SEV_INFO, t + 30000), POLICY_CALL); /* refilled one */
 }
 END_TEST
 
@@ -128,12 +133,13 @@ START_TEST(backoff)
     ck_assert_uint_eq(llm_backoff_ms(&c, 2, -1, 0), 400);
     ck_assert_uint_le(llm_backoff_ms(&c, 2, -1, 12345), 500);
     ck_assert_uint_ge(llm_backoff_ms(&c, 2, -1, 12345), 400);
-    ck_assert_uint_eq(llm_backoff_ms(&c, 0, 3, 0), 3000);      /* Retry-After wins */
-    ck_assert_uint_eq(llm_backoff_ms(&c, 10, -1, 0), 5000);    /* capped */
+    ck_assert_uint_eq(llm_backoff_ms(&c, 0, 3, 0), 3000);   /* Retry-After wins */
+    ck_assert_uint_eq(llm_backoff_ms(&c, 10, -1, 0), 5000); /* capped */
 }
 END_TEST
 
-static void add_tests(TCase *tc) {
+static void add_tests(TCase *tc)
+{
     tcase_add_test(tc, valid_reply_accepted);
     tcase_add_test(tc, bad_replies_rejected);
     tcase_add_test(tc, schema_is_json);
@@ -142,6 +148,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, backoff);
 }
 
-int main(void) {
+int main(void)
+{
     return check_main("enrich_llm", add_tests);
 }

@@ -19,7 +19,8 @@ static Tetragonsidekick__Enrichment en;
 static char *rules[] = {"shell-in-container"};
 static Tetragonsidekick__EnrichedEvent ee;
 
-static void make(void) {
+static void make(void)
+{
     tetragon__process__init(&proc);
     proc.binary = "/bin/sh";
     proc.arguments = "-c id";
@@ -45,7 +46,8 @@ static void make(void) {
 }
 
 /* protobuf-c's own bytes for m, malloc'ed, length in *n. */
-static uint8_t *reference(const ProtobufCMessage *m, size_t *n) {
+static uint8_t *reference(const ProtobufCMessage *m, size_t *n)
+{
     *n = protobuf_c_message_get_packed_size(m);
     uint8_t *p = malloc(*n ? *n : 1);
     ck_assert_ptr_nonnull(p);
@@ -54,7 +56,8 @@ static uint8_t *reference(const ProtobufCMessage *m, size_t *n) {
 }
 
 /* record_pack without event bytes gives protobuf-c's bytes for ee. */
-static void packs_as_reference(void) {
+static void packs_as_reference(void)
+{
     size_t n;
     uint8_t *want = reference(&ee.base, &n);
     buf out = BUF_INIT;
@@ -65,20 +68,22 @@ static void packs_as_reference(void) {
     buf_free(&out);
 }
 
-START_TEST(packs_like_protobuf_c) {
+START_TEST(packs_like_protobuf_c)
+{
     make();
     packs_as_reference();
 }
 END_TEST
 
-START_TEST(event_bytes_stand_in_for_the_event) {
+START_TEST(event_bytes_stand_in_for_the_event)
+{
     make();
     size_t n, evn;
     uint8_t *want = reference(&ee.base, &n);
     uint8_t *evb = reference(&ev.base, &evn);
     buf out = BUF_INIT;
     ck_assert_int_eq(record_pack(&out, &ee, evb, evn, 1), 0);
-    ck_assert_uint_eq((unsigned char)out.p[0], n);   /* the prefix: n < 128 here */
+    ck_assert_uint_eq((unsigned char)out.p[0], n); /* the prefix: n < 128 here */
     ck_assert_uint_eq(out.len, n + 1);
     ck_assert_mem_eq(out.p + 1, want, n);
     free(want);
@@ -90,7 +95,8 @@ END_TEST
 /* The bytes given are written as they are: the caller must not pass them
  * once the event changed (flow.c clears them), and record_pack must not
  * silently pack the event instead. */
-START_TEST(event_bytes_are_written_as_given) {
+START_TEST(event_bytes_are_written_as_given)
+{
     make();
     size_t evn;
     uint8_t *evb = reference(&ev.base, &evn);
@@ -111,7 +117,8 @@ START_TEST(event_bytes_are_written_as_given) {
 }
 END_TEST
 
-START_TEST(missing_parts_are_left_out) {
+START_TEST(missing_parts_are_left_out)
+{
     make();
     ee.event = NULL;
     packs_as_reference();
@@ -121,11 +128,15 @@ START_TEST(missing_parts_are_left_out) {
 }
 END_TEST
 
-static void add(TCase *tc) {
+static void add(TCase *tc)
+{
     tcase_add_test(tc, packs_like_protobuf_c);
     tcase_add_test(tc, event_bytes_stand_in_for_the_event);
     tcase_add_test(tc, event_bytes_are_written_as_given);
     tcase_add_test(tc, missing_parts_are_left_out);
 }
 
-int main(void) { return check_main("enrich_record", add); }
+int main(void)
+{
+    return check_main("enrich_record", add);
+}

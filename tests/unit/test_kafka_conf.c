@@ -213,8 +213,9 @@ START_TEST(refusals_stop_other_errors_are_retried)
 {
     ck_assert(kafka_refused(RD_KAFKA_RESP_ERR__AUTHENTICATION, "SASL authentication error"));
     ck_assert(kafka_refused(RD_KAFKA_RESP_ERR__SSL, "certificate verify failed"));
-    ck_assert(kafka_refused(RD_KAFKA_RESP_ERR__TRANSPORT,
-                            "Receive failed: error:0A000412:SSL routines::sslv3 alert bad certificate"));
+    ck_assert(
+        kafka_refused(RD_KAFKA_RESP_ERR__TRANSPORT,
+                      "Receive failed: error:0A000412:SSL routines::sslv3 alert bad certificate"));
     ck_assert(!kafka_refused(RD_KAFKA_RESP_ERR__TRANSPORT, "Connection refused"));
     ck_assert(!kafka_refused(RD_KAFKA_RESP_ERR__TRANSPORT, NULL));
     ck_assert(!kafka_refused(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, "1/1 brokers are down"));

@@ -60,9 +60,9 @@ static void produce_n(kafka_out *k, int n)
     for (int i = 0; i < n; i++) {
         int kl = snprintf(key, sizeof(key), "node-%d", i % 7);
         int vl = snprintf(val, sizeof(val), "value-%d", i);
-        ck_assert_int_eq(kafka_out_produce(k, val, (size_t)vl, key, (size_t)kl, &h, 1, NULL, err,
-                                           sizeof(err)),
-                         0);
+        ck_assert_int_eq(
+            kafka_out_produce(k, val, (size_t)vl, key, (size_t)kl, &h, 1, NULL, err, sizeof(err)),
+            0);
     }
 }
 

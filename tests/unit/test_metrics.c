@@ -160,7 +160,8 @@ START_TEST(json_log_line)
     fclose(f);
     close(fd);
     unlink(path);
-    has(text, "\"level\":\"warning\",\"program\":\"tetra-sink\",\"message\":\"a \\\"quoted\\\"\\tline\"}\n");
+    has(text,
+        "\"level\":\"warning\",\"program\":\"tetra-sink\",\"message\":\"a \\\"quoted\\\"\\tline\"}\n");
     has(text, "{\"time\":\"20");
     has(text, "tetra-sink: warning: plain\n");
     ck_assert_ptr_null(strstr(text, "hidden"));

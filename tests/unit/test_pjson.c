@@ -3,10 +3,9 @@
  * Tetragon samples and of our own fixtures.
  *
  * Round trips compare JSON values with jansson, an independent parser, so
- * the codec does not judge its own output.  Most cases go through pjtest.All (tests/proto/pjtest.proto), which has one
- * field of every kind, so a rule is tested on its own, independent of
- * Tetragon's schema; the round trips then prove the rules compose on real
- * events. */
+ * the codec does not judge its own output.  Most cases go through pjtest.All
+ * (tests/proto/pjtest.proto), which has one field of every kind, so a rule is tested on its own,
+ * independent of Tetragon's schema; the round trips then prove the rules compose on real events. */
 #include <check.h>
 #include <jansson.h>
 #include <dirent.h>
@@ -160,10 +159,11 @@ END_TEST
 
 START_TEST(maps_as_objects)
 {
-    roundtrip_is("{\"m_str\":{\"app.kubernetes.io/name\":\"x\",\"b\":\"\"},\"m_int\":{\"-3\":\"4\"},"
-                 "\"m_msg\":{\"k\":{\"n\":1}}}",
-                 "{\"m_str\":{\"app.kubernetes.io/name\":\"x\",\"b\":\"\"},\"m_msg\":{\"k\":{\"n\":1}},"
-                 "\"m_int\":{\"-3\":\"4\"}}");
+    roundtrip_is(
+        "{\"m_str\":{\"app.kubernetes.io/name\":\"x\",\"b\":\"\"},\"m_int\":{\"-3\":\"4\"},"
+        "\"m_msg\":{\"k\":{\"n\":1}}}",
+        "{\"m_str\":{\"app.kubernetes.io/name\":\"x\",\"b\":\"\"},\"m_msg\":{\"k\":{\"n\":1}},"
+        "\"m_int\":{\"-3\":\"4\"}}");
     rejects("{\"m_int\":{\"x\":1}}", PJ_ERR_RANGE, "m_int");
     rejects("{\"m_str\":{\"a\":null}}", PJ_ERR_TYPE, "m_str");
     rejects("{\"m_str\":[]}", PJ_ERR_TYPE, "m_str");
@@ -181,9 +181,10 @@ END_TEST
 
 START_TEST(null_is_absent_and_zero_omitted)
 {
-    roundtrip_is("{\"f_msg\":null,\"f_string\":null,\"r_int32\":null,\"f_int32\":0,\"f_bool\":false,"
-                 "\"f_string\":\"\",\"r_string\":[],\"f_enum\":\"COLOR_UNSPECIFIED\"}",
-                 "{}");
+    roundtrip_is(
+        "{\"f_msg\":null,\"f_string\":null,\"r_int32\":null,\"f_int32\":0,\"f_bool\":false,"
+        "\"f_string\":\"\",\"r_string\":[],\"f_enum\":\"COLOR_UNSPECIFIED\"}",
+        "{}");
     rejects("{\"r_int32\":[1,null]}", PJ_ERR_TYPE, "r_int32[1]");
 }
 END_TEST
@@ -193,8 +194,8 @@ START_TEST(unknown_fields_counted)
     Pjtest__All *m;
     pj_error err;
     pj_decode_info info;
-    ck_assert_int_eq(dec("{\"zz_new\":{\"a\":[1,{\"b\":2}]},\"f_int32\":1,\"f_msg\":{\"nn\":1}}", &m,
-                         &err, &info),
+    ck_assert_int_eq(dec("{\"zz_new\":{\"a\":[1,{\"b\":2}]},\"f_int32\":1,\"f_msg\":{\"nn\":1}}",
+                         &m, &err, &info),
                      PJ_OK);
     ck_assert_int_eq(m->f_int32, 1);
     ck_assert_uint_eq(info.unknown_fields, 2);
@@ -218,8 +219,8 @@ START_TEST(strings_escapes_and_utf8)
                  "{\"f_string\":\"a\\\"b\\\\c/\xc3\xa9\xf0\x9f\x98\x80\\n\\u0001\\u007f<>&\"}");
     roundtrip_is("{\"f_string\":\"\xe2\x80\xa8\"}", "{\"f_string\":\"\\u2028\"}");
     rejects("{\"f_string\":\"\xff\"}", PJ_ERR_UTF8, NULL);
-    rejects("{\"f_string\":\"\xc0\xaf\"}", PJ_ERR_UTF8, NULL);         /* overlong */
-    rejects("{\"f_string\":\"\xed\xa0\x80\"}", PJ_ERR_UTF8, NULL);     /* surrogate */
+    rejects("{\"f_string\":\"\xc0\xaf\"}", PJ_ERR_UTF8, NULL);     /* overlong */
+    rejects("{\"f_string\":\"\xed\xa0\x80\"}", PJ_ERR_UTF8, NULL); /* surrogate */
     rejects("{\"f_string\":\"\\ud800x\"}", PJ_ERR_UTF8, NULL);
     rejects("{\"f_string\":\"\\udc00\"}", PJ_ERR_UTF8, NULL);
     rejects("{\"f_string\":\"a\tb\"}", PJ_ERR_SYNTAX, NULL);
@@ -229,9 +230,10 @@ END_TEST
 
 START_TEST(syntax_is_strict)
 {
-    const char *bad[] = {"", "{", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":tru}", "{\"a\":01}",
-                         "{\"a\":1.}", "{\"a\":-}", "{\"a\":1e}", "{} x", "{\"a\":[1,]}",
-                         "{\"a\":NaN}", "{'a':1}", "{\"a\":1}}", "{\"a\":[}"};
+    const char *bad[] = {
+        "",           "{",          "{\"a\":1,}", "{\"a\" 1}", "{\"a\":tru}",  "{\"a\":01}",
+        "{\"a\":1.}", "{\"a\":-}",  "{\"a\":1e}", "{} x",      "{\"a\":[1,]}", "{\"a\":NaN}",
+        "{'a':1}",    "{\"a\":1}}", "{\"a\":[}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         rejects(bad[i], PJ_ERR_SYNTAX, NULL);
     roundtrip_is(" \r\n\t{ \"f_int32\" : 1 } \n", "{\"f_int32\":1}");
@@ -353,8 +355,8 @@ static int roundtrip_file(const char *path)
         ck_assert_int_eq(pj_encode(&ev->base, &b), 0);
         json_t *back = json_loadb(b.p, b.len, 0, &jerr);
         ck_assert_msg(back != NULL, "%s: our output is not JSON: %s", path, b.p);
-        ck_assert_msg(json_equal(orig, back), "%s: round trip differs at byte %zu:\n%s", path,
-                      off, b.p);
+        ck_assert_msg(json_equal(orig, back), "%s: round trip differs at byte %zu:\n%s", path, off,
+                      b.p);
         json_decref(orig);
         json_decref(back);
         buf_free(&b);
@@ -396,7 +398,8 @@ START_TEST(roundtrip_shared_samples)
            their absence means the test did not run, which is a failure */
         const char *ci = getenv("CI");
         if (ci && strcmp(ci, "true") == 0)
-            ck_abort_msg("%s is absent and CI=true: the real Tetragon samples must be round-tripped", dir);
+            ck_abort_msg(
+                "%s is absent and CI=true: the real Tetragon samples must be round-tripped", dir);
         printf("NOTICE: %s is absent; the real Tetragon samples were not round-tripped\n", dir);
         return;
     }
@@ -424,9 +427,10 @@ static void proto_refused(tetra_event *ev, const char *want_path)
 
 START_TEST(proto_time_ranges_nested)
 {
-    const char *js = "{\"process_exec\":{\"process\":{\"binary\":\"/bin/a\",\"pod\":{\"container\":"
-                     "{\"start_time\":\"2024-01-01T00:00:00Z\"}}},\"ancestors\":[{\"binary\":\"/b\"},"
-                     "{\"start_time\":\"2024-01-01T00:00:00Z\"}]},\"time\":\"2024-01-01T00:00:00Z\"}";
+    const char *js =
+        "{\"process_exec\":{\"process\":{\"binary\":\"/bin/a\",\"pod\":{\"container\":"
+        "{\"start_time\":\"2024-01-01T00:00:00Z\"}}},\"ancestors\":[{\"binary\":\"/b\"},"
+        "{\"start_time\":\"2024-01-01T00:00:00Z\"}]},\"time\":\"2024-01-01T00:00:00Z\"}";
     tetra_event *ev;
     const char *reason = NULL;
     pj_error err;
@@ -436,7 +440,7 @@ START_TEST(proto_time_ranges_nested)
     ck_assert_ptr_nonnull(pb);
     protobuf_c_message_pack(&ev->base, pb);
     tetra_event *back;
-    ck_assert_int_eq(event_from_proto(A, pb, n, &back, &reason, &err), 0);   /* in range */
+    ck_assert_int_eq(event_from_proto(A, pb, n, &back, &reason, &err), 0); /* in range */
     free(pb);
     ev->process_exec->process->pod->container->start_time->seconds = 253402300800LL;
     proto_refused(ev, "process_exec.process.pod.container.start_time");
@@ -550,7 +554,8 @@ START_TEST(nul_escape_refused)
     pj_error err;
     pj_arena_reset(a);
     ck_assert_int_eq(event_from_json(a, ok, strlen(ok), &ev, &reason, &err, NULL), 0);
-    ck_assert_str_eq(ev->node_name, "a\xc3\xa9" "b");
+    ck_assert_str_eq(ev->node_name, "a\xc3\xa9"
+                                    "b");
     pj_arena_free(a);
 }
 END_TEST

@@ -311,8 +311,8 @@ START_TEST(index_pattern_conversions)
     ck_assert_int_eq(doc_index_pattern_check("t-%%", err, sizeof err), 0);
     ck_assert_int_eq(doc_index_pattern_check("t", err, sizeof err), 0);
     /* names, upper case, spaces, colons, hours the day does not have */
-    const char *bad[] = {"t-%Y-%b", "t-%B", "t-%c", "t-%Z", "t-%p", "t-%H", "t-%s",
-                         "t-%e", "t-%-d", "t-%Ey", "t-%F"};
+    const char *bad[] = {"t-%Y-%b", "t-%B", "t-%c",  "t-%Z",  "t-%p", "t-%H",
+                         "t-%s",    "t-%e", "t-%-d", "t-%Ey", "t-%F"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = 0;
         ck_assert_int_eq(doc_index_pattern_check(bad[i], err, sizeof err), -1);

@@ -41,7 +41,7 @@ START_TEST(cut_and_bad_names)
     stats_add(&s, "read", 123456789);
     size_t n = stats_format(&s, line, sizeof(line));
     ck_assert_uint_eq(n, strlen("read=123456789"));
-    ck_assert_str_eq(line, "");  /* an item that does not fit is left out whole */
+    ck_assert_str_eq(line, ""); /* an item that does not fit is left out whole */
     ck_assert_int_eq(stats_add(&s, "Bad Name", 1), -1);
     ck_assert_int_eq(stats_add(&s, "", 1), -1);
     ck_assert_int_eq(stats_add(&s, "a=b", 1), -1);

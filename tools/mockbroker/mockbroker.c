@@ -36,11 +36,13 @@ struct config {
 
 static volatile sig_atomic_t stop_signal;
 
-static void on_signal(int sig) {
+static void on_signal(int sig)
+{
     stop_signal = sig;
 }
 
-static void usage(FILE *fp) {
+static void usage(FILE *fp)
+{
     fprintf(fp,
             "usage: tetra-mockbroker [-n BROKERS] [-t TOPIC[:PARTITIONS]]...\n"
             "\n"
@@ -59,7 +61,8 @@ static void usage(FILE *fp) {
 }
 
 /* parse_int: whole-string decimal in [lo, hi]; 0 on success, -1 otherwise. */
-static int parse_int(const char *s, int lo, int hi, int *out) {
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
     char *end;
     long v;
 
@@ -73,7 +76,8 @@ static int parse_int(const char *s, int lo, int hi, int *out) {
 
 /* parse_topic: "name" or "name:partitions" into *t; -1 with a message on
  * a bad spec. */
-static int parse_topic(const char *arg, struct topic_spec *t) {
+static int parse_topic(const char *arg, struct topic_spec *t)
+{
     const char *colon = strrchr(arg, ':');
     size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
 
@@ -93,7 +97,8 @@ static int parse_topic(const char *arg, struct topic_spec *t) {
 
 /* parse_args: fill *cfg; returns -1 to exit with usage error, 1 after
  * --help, 0 to run. */
-static int parse_args(int argc, char **argv, struct config *cfg) {
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
     static const struct option longopts[] = {
         {"brokers", required_argument, NULL, 'n'},
         {"topic", required_argument, NULL, 't'},
@@ -135,7 +140,8 @@ static int parse_args(int argc, char **argv, struct config *cfg) {
     return 0;
 }
 
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
     (void)rk;
     if (level <= 4)
         warnf("librdkafka: %s: %s", fac, buf);
@@ -144,7 +150,8 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
 }
 
 /* new_handle: the client handle that owns the mock cluster's threads. */
-static rd_kafka_t *new_handle(void) {
+static rd_kafka_t *new_handle(void)
+{
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_t *rk;
@@ -158,7 +165,8 @@ static rd_kafka_t *new_handle(void) {
     return rk;
 }
 
-static int create_topics(rd_kafka_mock_cluster_t *mc, const struct config *cfg) {
+static int create_topics(rd_kafka_mock_cluster_t *mc, const struct config *cfg)
+{
     int rf = cfg->brokers < 3 ? cfg->brokers : 3;
 
     for (int i = 0; i < cfg->ntopics; i++) {
@@ -175,7 +183,8 @@ static int create_topics(rd_kafka_mock_cluster_t *mc, const struct config *cfg) 
 
 /* install_signals: INT and TERM set stop_signal; both stay blocked (saved
  * mask in *old) until wait_for_signal() so none can slip past. */
-static int install_signals(sigset_t *old) {
+static int install_signals(sigset_t *old)
+{
     struct sigaction sa;
     sigset_t block;
 
@@ -193,7 +202,8 @@ static int install_signals(sigset_t *old) {
     return 0;
 }
 
-static void wait_for_signal(const sigset_t *old) {
+static void wait_for_signal(const sigset_t *old)
+{
     sigset_t wait_mask = *old;
 
     sigdelset(&wait_mask, SIGINT);
@@ -203,7 +213,8 @@ static void wait_for_signal(const sigset_t *old) {
 }
 
 /* announce: the bootstrap address, the only line on stdout. */
-static int announce(const rd_kafka_mock_cluster_t *mc) {
+static int announce(const rd_kafka_mock_cluster_t *mc)
+{
     const char *bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
 
     if (!bootstraps || printf("%s\n", bootstraps) < 0 || fflush(stdout) != 0) {
@@ -213,7 +224,8 @@ static int announce(const rd_kafka_mock_cluster_t *mc) {
     return 0;
 }
 
-static int serve(const struct config *cfg, const sigset_t *old) {
+static int serve(const struct config *cfg, const sigset_t *old)
+{
     rd_kafka_t *rk = new_handle();
     rd_kafka_mock_cluster_t *mc;
     int rc = EXIT_RUNTIME;
@@ -237,7 +249,8 @@ static int serve(const struct config *cfg, const sigset_t *old) {
     return rc;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     struct config cfg;
     sigset_t old;
     int rc;
