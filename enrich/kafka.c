@@ -35,6 +35,7 @@
 #include "util/prog.h"
 #include "kafka/offsets.h"
 #include "flow.h"
+#include "record.h"
 #include "incflow.h"
 #include "util/clock.h"
 
@@ -300,13 +301,12 @@ static int produce(kafka_run *k, flow_tag tag, Tetragonsidekick__EnrichedEvent *
     const char *kind = event_kind(ee->event);
     if (kind == NULL)
         kind = "";
-    size_t sz = protobuf_c_message_get_packed_size(&ee->base);
     buf_reset(&k->val);
-    if (buf_reserve(&k->val, sz) < 0) {
+    if (record_pack(&k->val, ee, NULL, 0, 0) < 0) { /* the event measured once */
         errorf("out of memory");
         return -1;
     }
-    protobuf_c_message_pack(&ee->base, (uint8_t *)k->val.p);
+    size_t sz = k->val.len;
     buf_fmt_record_key(key, sizeof key, k->o->in_topic, tag.lane, tag.off);
     kafka_hdr h[2] = {{"message-type", TYPE_ENRICHED, strlen(TYPE_ENRICHED)},
                       {"tetragon-event-kind", kind, strlen(kind)}};

@@ -48,6 +48,7 @@
 #include <time.h>
 #include <librdkafka/rdkafka.h>
 #include "flow.h"
+#include "record.h"
 #include "kafka.h"
 #include "util/msg.h"
 #include "util/clock.h"
@@ -262,13 +263,12 @@ static int produce(txn_run *t, flow_tag tag, Tetragonsidekick__EnrichedEvent *ee
     const char *kind = event_kind(ee->event);
     if (kind == NULL)
         kind = "";
-    size_t sz = protobuf_c_message_get_packed_size(&ee->base);
     buf_reset(&t->val);
-    if (buf_reserve(&t->val, sz) < 0) {
+    if (record_pack(&t->val, ee, NULL, 0, 0) < 0) { /* the event measured once */
         errorf("out of memory");
         return -1;
     }
-    protobuf_c_message_pack(&ee->base, (uint8_t *)t->val.p);
+    size_t sz = t->val.len;
     buf_fmt_record_key(key, sizeof key, t->o->in_topic, tag.lane, tag.off);
     for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(
