@@ -31,12 +31,10 @@ struct alert_book {
     size_t cap, head, n;
 };
 
-static const char *const sev_names[] = {"unspecified", "info", "low", "medium", "high", "critical"};
-
 int alert_severity_of(const char *s)
 {
     for (int i = 1; i <= 5; i++)
-        if (!strcmp(s, sev_names[i]))
+        if (!strcmp(s, incident_severity_name(i)))
             return i;
     return 0;
 }
@@ -201,7 +199,7 @@ static char *technique_text(const incident *inc)
 static json_t *labels(const incident *inc, const alert_notice *n)
 {
     json_t *l = json_pack("{s:s, s:s, s:s}", "alertname", ALERT_NAME, "severity",
-                          sev_names[n->severity], "incident_id", inc->id);
+                          incident_severity_name(n->severity), "incident_id", inc->id);
     if (!l)
         return NULL;
     int r = add(l, "namespace", inc->namespace_) | add(l, "pod", inc->pod) |
@@ -277,11 +275,11 @@ int alert_webhook_body(const incident *inc, const alert_notice *n, int64_t now_s
     buf enc = BUF_INIT;
     json_t *whole = pj_encode(&inc->base, &enc) == 0 ? json_loadb(enc.p, enc.len, 0, NULL) : NULL;
     buf_free(&enc);
-    json_t *body =
-        json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:o*, s:o*, s:o*}", "status",
-                  n->resolved ? "resolved" : "firing", "incident_id", inc->id, "severity",
-                  sev_names[n->severity], "labels", labels(inc, n), "annotations", annotations(inc),
-                  "startsAt", starts_at(inc, now_s), "sentAt", stamp(now_s, 0), "incident", whole);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:o*, s:o*, s:o*}", "status",
+                             n->resolved ? "resolved" : "firing", "incident_id", inc->id,
+                             "severity", incident_severity_name(n->severity), "labels",
+                             labels(inc, n), "annotations", annotations(inc), "startsAt",
+                             starts_at(inc, now_s), "sentAt", stamp(now_s, 0), "incident", whole);
     if (body && json_object_size(body) != 8) {
         json_decref(body);
         body = NULL;
