@@ -32,7 +32,8 @@ static int set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err, s
 
 int kafka_out_defaults(rd_kafka_conf_t *conf, char *err, size_t errlen)
 {
-    if (set(conf, "enable.idempotence", "true", err, errlen) < 0)
+    if (set(conf, "enable.idempotence", "true", err, errlen) < 0 ||
+        set(conf, "linger.ms", KAFKA_OUT_DEFAULT_LINGER_MS, err, errlen) < 0)
         return -1;
     return set(conf, "compression.codec", KAFKA_OUT_DEFAULT_COMPRESSION, err, errlen);
 }

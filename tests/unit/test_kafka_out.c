@@ -122,6 +122,9 @@ START_TEST(bad_config)
     n = sizeof(v);
     ck_assert_int_eq(rd_kafka_conf_get(c, "compression.codec", v, &n), RD_KAFKA_CONF_OK);
     ck_assert_str_eq(v, KAFKA_OUT_DEFAULT_COMPRESSION);
+    n = sizeof(v);
+    ck_assert_int_eq(rd_kafka_conf_get(c, "linger.ms", v, &n), RD_KAFKA_CONF_OK);
+    ck_assert_str_eq(v, KAFKA_OUT_DEFAULT_LINGER_MS);
     /* idempotence needs acks=all: librdkafka refuses the pair at creation */
     ck_assert_int_eq(rd_kafka_conf_set(c, "acks", "1", err, sizeof(err)), RD_KAFKA_CONF_OK);
     ck_assert_ptr_null(kafka_out_new(c, "t", err, sizeof(err)));
