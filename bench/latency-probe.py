@@ -14,18 +14,20 @@ milliseconds on this machine:
   fed      the line was written to tetra-capture's stdin
   raw      its record's timestamp in the raw topic: when tetra-capture
            produced it (CreateTime, the topics' default)
-  raw_seen when a consumer of the raw topic (kcat, here) got it: linger,
-           the broker's append and a fetch
-  enriched, enriched_seen   the same for the enriched topic
+  enriched the same in the enriched topic: when tetra-enrich produced it,
+           so raw -> enriched is the producer's linger, the broker's
+           append, enrich's fetch and its work
   found    when a search (no _refresh: what a user's search sees) first
-           returned it; searched every 50 ms.  enriched_seen -> found is
-           tetra-sink's fetch, its bulk linger, the _bulk request and the
-           index's refresh (the test OpenSearch has no ingest processors to
-           stamp the indexing itself, and a document's event.ingested is
-           set only for events without a time of their own; latency.sh
+           returned it; searched every 50 ms.  enriched -> found is the
+           linger, the broker, tetra-sink's fetch, its bulk linger, the
+           _bulk request and the index's refresh (the test OpenSearch has
+           no ingest processors to stamp the indexing itself; latency.sh
            reports the _bulk and refresh times from the index's statistics)
-The two topics are read with kcat (any payload holding "probe-N" is that
-probe's record).  After the feed it waits up to GRACE seconds for
+The two topics are read with kcat once the probes are found, not while the
+pipeline runs: two more live consumers cost the single broker about 0.2 of
+a core at 5,000 events/s, on a machine the pipeline already fills, and
+were measured as the pipeline's own latency (any payload holding "probe-N"
+is that probe's record).  After the feed it waits up to GRACE seconds for
 stragglers (a probe not found by then counts as slower than any found, so
 a rate the pipeline cannot keep up with shows as ">90s"), then writes one JSON object to RESULT-FILE: probes sent and
 found, p50/p99/max of the whole latency and of each stage, and the rate
@@ -38,15 +40,14 @@ field, which stalls _bulk requests for tens of seconds on a busy machine
 and would be measured as the pipeline's steady latency.  The warm-up's
 own time to searchable is reported as warmup_s.
 
-usage: latency-probe.py CORPUS OPENSEARCH_URL INDEX_PATTERN RATE SECONDS RESULT-FILE
-                        [BROKERS RAW_TOPIC ENRICHED_TOPIC [WARMUP]]
+usage: latency-probe.py CORPUS OPENSEARCH_URL INDEX_PATTERN RATE SECONDS RESULT-FILE [WARMUP]
+       latency-probe.py --stages RESULT-FILE BROKERS RAW_TOPIC ENRICHED_TOPIC
 """
 import json, re, subprocess, sys, threading, time, urllib.request
 
 PROBE_EVERY, SLICE, POLL, GRACE = 25, 0.01, 0.05, 90.0
 PROBE = re.compile(rb"probe-(\d+)")
-STAGES = [("capture", "fed", "raw"), ("raw_topic", "raw", "raw_seen"), ("enrich", "raw_seen", "enriched"),
-          ("enriched_topic", "enriched", "enriched_seen"), ("sink", "enriched_seen", "found")]
+STAGES = [("capture", "fed", "raw"), ("enrich", "raw", "enriched"), ("sink", "enriched", "found")]
 
 
 def search(url, pattern, names):
@@ -94,8 +95,9 @@ def poll(url, pattern, probes, done):
 
 
 def read_topic(brokers, topic, stage, probes):
-    """Every record of topic, as "<timestamp> <4-byte length><payload>"."""
-    p = subprocess.Popen(["kcat", "-C", "-q", "-u", "-b", brokers, "-t", topic, "-o", "beginning",
+    """Every record of topic up to its end, as "<timestamp> <4-byte
+    length><payload>"; a probe's record stamps it with its CreateTime."""
+    p = subprocess.Popen(["kcat", "-C", "-q", "-e", "-b", brokers, "-t", topic, "-o", "beginning",
                           "-f", "%T %R%s"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     out = p.stdout
     try:
@@ -114,7 +116,6 @@ def read_topic(brokers, topic, stage, probes):
             if m:
                 name = m.group(0).decode()
                 probes.stamp(name, stage, int(ts))
-                probes.stamp(name, stage + "_seen", time.time() * 1000)
     finally:
         p.kill()
         p.wait()
@@ -163,11 +164,8 @@ def main():
     probes, done = Probes(), threading.Event()
     done.deadline = float("inf")
     threading.Thread(target=poll, args=(url, pattern, probes, done), daemon=True).start()
-    if len(sys.argv) > 9:
-        for topic, stage in ((sys.argv[8], "raw"), (sys.argv[9], "enriched")):
-            threading.Thread(target=read_topic, args=(sys.argv[7], topic, stage, probes), daemon=True).start()
     out = sys.stdout.buffer
-    warm = int(sys.argv[10]) if len(sys.argv) > 10 else 0
+    warm = int(sys.argv[7]) if len(sys.argv) > 7 else 0
     warm = min(warm, len(lines) // 2)
     warmup_s = warm_up(out, lines, warm, url, pattern) if warm else 0
     lines = lines[:len(lines) - warm]   # the measured feed never repeats a warm-up line
@@ -204,14 +202,28 @@ def main():
     done.set()
     while probes.waiting() and time.monotonic() < done.deadline:
         time.sleep(0.2)
-    time.sleep(0.5)   # the topic readers are behind the search at most by this
     with probes.lock:
         t = {n: dict(s) for n, s in probes.t.items() if "fed" in s}
     total = [s["found"] - s["fed"] if "found" in s else float("inf") for s in t.values()]
     res = {"events": i, "rate": round(i / elapsed), "probes": len(t),
            "found": sum(1 for s in t.values() if "found" in s),
-           "warmup_s": warmup_s}
+           "warmup_s": warmup_s, "wall0": wall0, "stamps": t}
     res.update(summary(total))
+    with open(result, "w") as f:
+        json.dump(res, f)
+
+
+def stages(result, brokers, raw_topic, enriched_topic):
+    """Second step, once latency.sh has taken the CPU figures: stamp the
+    probes from the two topics and add the per-stage figures."""
+    with open(result) as f:
+        res = json.load(f)
+    probes = Probes()
+    probes.t = res.pop("stamps")
+    wall0 = res.pop("wall0")
+    for topic, stage in ((raw_topic, "raw"), (enriched_topic, "enriched")):
+        read_topic(brokers, topic, stage, probes)
+    t = probes.t
     res["stages"] = {name: summary([s[b] - s[a] for s in t.values() if a in s and b in s])
                      for name, a, b in STAGES}
     with open(result + ".tsv", "w") as f:   # per probe, in feed order: seconds into the feed, stage stamps
@@ -225,4 +237,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--stages"]:
+        stages(*sys.argv[2:6])
+    else:
+        main()

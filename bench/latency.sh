@@ -10,14 +10,17 @@
 # waits until they are searchable (a new index maps its fields then, which
 # stalls _bulk requests for a while), then feeds capture RATE lines a
 # second for BENCH_SECONDS (default 20), makes every 25th line a probe with
-# a name of its own, stamps each probe at every stage boundary (the two
-# topics' record timestamps, the moments kcat readers got them) and
-# searches for the outstanding probes every 50 ms without forcing a
-# refresh, so the end-to-end figure is what a user's search sees.  Each
+# a name of its own, searches for the outstanding probes every 50 ms
+# without forcing a refresh, so the end-to-end figure is what a user's
+# search sees, and once they are found stamps each at every stage boundary
+# from the two topics' record timestamps (read after the run: live readers
+# would load the broker the pipeline shares).  Each
 # rate of BENCH_RATES (default "1000 2500 5000") is a fresh pipeline on
 # fresh topics and a fresh index.  CPU per process (user+system from /proc)
 # divided by the events fed says what each stage costs and how many cores
-# a rate needs.
+# a rate needs.  BENCH_CAPTURE_ARGS, BENCH_ENRICH_ARGS and BENCH_SINK_ARGS
+# add options to one program (e.g. BENCH_SINK_ARGS="--batch-docs 500"),
+# to weigh a setting against the defaults.
 # Needs the services (make services-up: Kafka and OpenSearch); skipped
 # without them.  A measurement, never a pass/fail.  Prints Markdown.
 set -eu
@@ -93,19 +96,19 @@ run_rate() {
     rate=$1 P="blat-$$-$1"
     raw="$P-raw" enr="$P-enriched" fifo="$T/feed.$rate"
     rm -f "$fifo" && mkfifo "$fifo"
-    "$BIN/tetra-enrich" -q -n -b "$KAFKA_BROKERS" -t "$raw" -G "$P-e" -T "$enr" 2>"$T/enrich.$rate.err" &
+    "$BIN/tetra-enrich" -q -n -b "$KAFKA_BROKERS" -t "$raw" -G "$P-e" -T "$enr" ${BENCH_ENRICH_ARGS:-} 2>"$T/enrich.$rate.err" &
     enrich=$! pids="$pids $!"
     "$BIN/tetra-sink" -q -b "$KAFKA_BROKERS" -t "$enr" -G "$P-s" --opensearch "$OPENSEARCH_URL" \
-        --index "$P-%Y.%m.%d" --template-name "$P" 2>"$T/sink.$rate.err" &
+        --index "$P-%Y.%m.%d" --template-name "$P" ${BENCH_SINK_ARGS:-} 2>"$T/sink.$rate.err" &
     sink=$! pids="$pids $!"
     /usr/bin/time -o "$T/capture.$rate.time" -f '%U %S' \
-        "$BIN/tetra-capture" -q -b "$KAFKA_BROKERS" -t "$raw" <"$fifo" 2>"$T/capture.$rate.err" &
+        "$BIN/tetra-capture" -q -b "$KAFKA_BROKERS" -t "$raw" ${BENCH_CAPTURE_ARGS:-} <"$fifo" 2>"$T/capture.$rate.err" &
     capture=$! pids="$pids $!"
     sleep 3   # both consumers join their groups, the sink installs its template
     set -- "$(cpu $enrich)" "$(cpu $sink)" "$(cpu $KAFKA_PIDS)" "$(cpu $OS_PIDS)"
     t0=$(date +%s%N)
     /usr/bin/time -o "$T/bench.$rate.time" -f '%U %S' python3 "$ROOT/bench/latency-probe.py" "$CORPUS" "$OPENSEARCH_URL" "$P-*" "$rate" "$SECONDS_" \
-        "$T/$rate.json" "$KAFKA_BROKERS" "$raw" "$enr" "$WARMUP" >"$fifo" || echo "bench: latency: the feed failed" >&2
+        "$T/$rate.json" "$WARMUP" >"$fifo" || echo "bench: latency: the feed failed" >&2
     wall=$((($(date +%s%N) - t0) / 1000000))
     # capture ended with its input; its CPU is what it used until then
     wait "$capture" 2>/dev/null || { echo "bench: tetra-capture failed:" >&2; tail -3 "$T/capture.$rate.err" >&2; }
@@ -114,6 +117,8 @@ run_rate() {
         "$(( $(cpu $KAFKA_PIDS) - $3 ))" "$(( $(cpu $OS_PIDS) - $4 ))" \
         "$(ticks "$T/bench.$rate.time")" >"$T/$rate.cpu"
     index_stats >"$T/$rate.index"
+    python3 "$ROOT/bench/latency-probe.py" --stages "$T/$rate.json" "$KAFKA_BROKERS" "$raw" "$enr" ||
+        echo "bench: latency: reading the topics failed" >&2
     stop_all
     rm -f "$fifo"
 }
@@ -149,20 +154,21 @@ for rate in $RATES; do
 done
 cat <<REPORT
 
-Per stage, p50 / p99 in ms, between these stamps: fed; raw = capture's produce call; raw seen = a
-consumer of the raw topic (kcat) got it; enriched = enrich's produce call; enriched seen; found = a
-search returned it (so "sink + index" is tetra-sink's fetch, its bulk linger, the _bulk request and the
-refresh).  Then the index's own statistics over the run: documents indexed and OpenSearch's mean
+Per stage, p50 / p99 in ms, between these stamps: fed; raw = capture's produce call (the raw record's
+CreateTime); enriched = enrich's produce call (the enriched record's), so "enrich" holds capture's
+producer linger, the broker and enrich's fetch and work; found = a search returned it, so "sink + index"
+holds enrich's linger, the broker, tetra-sink's fetch, its bulk linger, the _bulk request and the
+refresh.  Then the index's own statistics over the run: documents indexed and OpenSearch's mean
 indexing time per document, documents refused (an _id already indexed: a _bulk re-sent after a
 timeout), refreshes and their mean time.  (Producer and consumer clocks are the
 same machine's; a stage can read -1 ms.)
 
-| rate | capture | raw topic | enrich | enriched topic | sink + index | indexed, mean | refused | refreshes, mean |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| rate | capture | raw topic + enrich | enriched topic + sink + index | indexed, mean | refused | refreshes, mean |
+|---:|---:|---:|---:|---:|---:|---:|
 REPORT
 for rate in $RATES; do
     row="| $rate |"
-    for s in capture raw_topic enrich enriched_topic sink; do
+    for s in capture enrich sink; do
         row="$row $(r "$rate" ".stages.$s.p50_ms") / $(r "$rate" ".stages.$s.p99_ms") |"
     done
     read -r ni ti nf nr tr <"$T/$rate.index" 2>/dev/null || { ni=0 ti=0 nf=0 nr=0 tr=0; }
@@ -172,7 +178,7 @@ cat <<REPORT
 
 CPU per event (user+system from /proc over the warm-up, the feed and its drain, divided by the events
 fed, $WARMUP warm-up lines included), and how many cores that cost is at the offered rate; the
-machine has $(nproc) cores, shared with other work; the bench's own feed and kcat readers count as
+machine has $(nproc) cores, shared with other work; the bench's own feed and searches count as
 "bench":
 
 | rate | events | tetra-capture | tetra-enrich | tetra-sink | Kafka | OpenSearch | bench | cores needed at this rate |
