@@ -17,7 +17,7 @@
 
 /* Raise when the template changes: a running cluster with a lower version
  * gets ours at the next start; one with a higher version is left alone. */
-#define TEMPLATE_VERSION 3
+#define TEMPLATE_VERSION 4
 /* The same for the incident template (tetragon-incidents-*). */
 #define INCIDENT_TEMPLATE_VERSION 1
 

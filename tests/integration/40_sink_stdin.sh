@@ -90,7 +90,8 @@ check "severity >= 4" '{"range":{"event.severity":{"gte":4}}}' 'i % 4 != 3 && i 
 check "technique T1105" '{"term":{"threat.technique.id":"T1105"}}' 'i % 4 != 3 && i % 3 == 1'
 check "destination port 443" '{"term":{"destination.port":443}}' 'i % 10 == 9'
 check "label app=a3" '{"term":{"orchestrator.resource.label":"app=a3"}}' 'i % 7 == 3'
-check "args text" '{"match":{"process.args":"arg17"}}' 'i == 17'
+check "one argument arg17" '{"term":{"process.args":"arg17"}}' 'i == 17'
+check "a word of the command line" '{"match":{"process.command_line":"arg17"}}' 'i == 17'
 
 # a cluster that answers 401: the sink stops and says why the records it
 # held were not delivered (no drain ran, so not "the drain time")
