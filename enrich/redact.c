@@ -9,6 +9,7 @@
  * part is replaced, so "--password=<redacted:option>" still shows which
  * option carried it.  Patterns run one after another over the whole text;
  * a span that already starts with "<redacted" is left alone. */
+#include <ctype.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,9 @@ typedef struct pattern {
     int icase;
     int group;                      /* subexpression to replace, 0 for the whole match */
     int (*gate)(const char *lower); /* NULL, or 0 when re cannot match */
+    /* NULL, or how many bytes from the match's start are no secret after
+     * all (0: the match is one); the search goes on after them */
+    size_t (*keep)(const char *s, const regmatch_t *m);
 } pattern;
 
 #define SECRET_WORDS "pass|pwd|secret|token|key|auth|cred|psk|session|cookie"
@@ -32,35 +36,36 @@ static int option_gate(const char *lower);
 static int key_value_gate(const char *lower);
 static int url_gate(const char *lower);
 static int user_gate(const char *lower);
+static size_t key_value_keep(const char *s, const regmatch_t *m);
 
 static const pattern patterns[] = {
     {"private-key", "PRIVATE KEY",
-     "-----BEGIN[A-Z ]*PRIVATE KEY-----([^-]|-[^-])*(-----END[A-Z ]*PRIVATE KEY-----)?", 0, 0,
+     "-----BEGIN[A-Z ]*PRIVATE KEY-----([^-]|-[^-])*(-----END[A-Z ]*PRIVATE KEY-----)?", 0, 0, NULL,
      NULL},
     {"bearer", "bearer|basic|token |digest",
-     "(bearer|basic|token|digest)[ ]+([A-Za-z0-9._~+/=:-]{6,})", 1, 2, NULL},
-    {"url-password", "://", "://[^/:@ \"']+:([^/@ \"']+)@", 0, 1, url_gate},
-    {"jwt", "eyJ", "eyJ[A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]*", 0, 0, NULL},
+     "(bearer|basic|token|digest)[ ]+([A-Za-z0-9._~+/=:-]{6,})", 1, 2, NULL, NULL},
+    {"url-password", "://", "://[^/:@ \"']+:([^/@ \"']+)@", 0, 1, url_gate, NULL},
+    {"jwt", "eyJ", "eyJ[A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]{4,}[.][A-Za-z0-9_-]*", 0, 0, NULL, NULL},
     {"aws-key", "AKIA|ASIA|AIDA|AROA|AGPA|ANPA", "(AKIA|ASIA|AIDA|AROA|AGPA|ANPA)[A-Z0-9]{16}", 0,
-     0, NULL},
-    {"gcp-key", "AIza", "AIza[0-9A-Za-z_-]{35}", 0, 0, NULL},
-    {"gcp-token", "ya29.", "ya29[.][0-9A-Za-z_-]{10,}", 0, 0, NULL},
+     0, NULL, NULL},
+    {"gcp-key", "AIza", "AIza[0-9A-Za-z_-]{35}", 0, 0, NULL, NULL},
+    {"gcp-token", "ya29.", "ya29[.][0-9A-Za-z_-]{10,}", 0, 0, NULL, NULL},
     {"token", "ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|xox|sk-|glpat-",
      "(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}"
      "|sk-[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,})",
-     0, 0, NULL},
+     0, 0, NULL, NULL},
     {"option", SECRET_WORDS,
      "(^|[ \"'])--?[A-Za-z0-9_-]*(" SECRET_WORDS ")[A-Za-z0-9_-]*([= ]+)['\"]?([^ \"'&;|]+)", 1, 4,
-     option_gate},
+     option_gate, NULL},
     {"key-value", SECRET_WORDS,
      "[A-Za-z0-9_.-]*(" SECRET_WORDS ")[A-Za-z0-9_.-]*[\"']?[=:][\"']?([^ \"'&;|,]+)", 1, 2,
-     key_value_gate},
+     key_value_gate, key_value_keep},
     {"mysql-password", "mysql|mariadb", "(mysql|mysqldump|mariadb|mysqladmin)[^|;]* -p([^ \"';|]+)",
-     0, 2, NULL},
-    {"sshpass", "sshpass", "sshpass[^|;]* -p[ ]*['\"]?([^ \"';|]+)", 0, 1, NULL},
-    {"redis-password", "redis-cli", "redis-cli[^|;]* -a[ ]+['\"]?([^ \"';|]+)", 0, 1, NULL},
+     0, 2, NULL, NULL},
+    {"sshpass", "sshpass", "sshpass[^|;]* -p[ ]*['\"]?([^ \"';|]+)", 0, 1, NULL, NULL},
+    {"redis-password", "redis-cli", "redis-cli[^|;]* -a[ ]+['\"]?([^ \"';|]+)", 0, 1, NULL, NULL},
     {"user-password", "curl|wget", "(curl|wget)[^|;]* (-u|--user)[ =]+[^: ]+:([^ \"';|]+)", 0, 3,
-     user_gate},
+     user_gate, NULL},
 };
 
 #define NPATTERNS (sizeof patterns / sizeof patterns[0])
@@ -128,17 +133,50 @@ static int option_at(const char *lower, const char *at, const char *end)
     return *end == '=' || *end == ' ';
 }
 
+/* A host name and its port, "keycloak.example.com:8443": the name has a
+ * dot, sep (its end) is ':', then 1-5 digits, at most 65535, end the value
+ * or come before a '/'.  The secret word in such a name is chance
+ * (keycloak, tokens.internal), so key-value does not fire on it.  The price:
+ * a dotted key with a short number after ':' ("db.password:1234") is kept
+ * too; '=' and quotes never make a host and port.  Returns the length from
+ * name to the port's end, 0 when it is not one. */
+static size_t host_port_len(const char *name, const char *sep)
+{
+    if (*sep != ':' || memchr(name, '.', (size_t)(sep - name)) == NULL)
+        return 0;
+    const char *d = sep + 1;
+    unsigned long port = 0;
+    while (*d >= '0' && *d <= '9' && d - sep <= 5)
+        port = port * 10 + (unsigned long)(*d++ - '0');
+    if (d == sep + 1 || port == 0 || port > 65535 ||
+        (*d != '\0' && strchr("/ \"'&;|,", *d) == NULL))
+        return 0;
+    return (size_t)(d - name);
+}
+
 /* "key-value": the name holding the word is followed by '=' or ':',
- * perhaps after a quote. */
+ * perhaps after a quote, and is not a host name with its port. */
 static int key_value_at(const char *lower, const char *at, const char *end)
 {
-    (void)lower;
-    (void)at;
+    while (at > lower && is_name_char((unsigned char)at[-1], 1))
+        at--;
     while (is_name_char((unsigned char)*end, 1))
         end++;
+    if (host_port_len(at, end) > 0)
+        return 0;
     if (*end == '"' || *end == '\'')
         end++;
     return *end == '=' || *end == ':';
+}
+
+/* The keep of "key-value": a host name and port (m[1] is the word in the
+ * name) is passed over up to the port's end. */
+static size_t key_value_keep(const char *s, const regmatch_t *m)
+{
+    const char *sep = s + m[1].rm_eo;
+    while (is_name_char((unsigned char)tolower((unsigned char)*sep), 1))
+        sep++;
+    return host_port_len(s + m[0].rm_so, sep);
 }
 
 static int option_gate(const char *lower)
@@ -290,6 +328,14 @@ static int apply(const regex_t *re, const pattern *p, const char *s, buf *out, u
         regmatch_t g = m[p->group];
         if (g.rm_so < 0 || m[0].rm_eo == 0)
             break;
+        size_t keep = p->keep != NULL ? p->keep(cur, m) : 0;
+        if (keep > 0) {
+            if (buf_append(out, cur, (size_t)m[0].rm_so + keep) < 0)
+                return -1;
+            cur += (size_t)m[0].rm_so + keep;
+            eflags = REG_NOTBOL;
+            continue;
+        }
         int skip = strncmp(cur + g.rm_so, "<redacted", 9) == 0;
         if (buf_append(out, cur, (size_t)(skip ? g.rm_eo : g.rm_so)) < 0)
             return -1;

@@ -3,11 +3,12 @@
  *
  * Covers secrets in command lines, URLs and environment assignments:
  * --password=/--token/-psk style options, KEY=VALUE where the key names a
- * secret, "Authorization: Bearer/Basic", user:pass@ in URLs, curl -u,
- * mysql -pSECRET, sshpass -p, AWS access key ids, GCP API keys and OAuth
- * tokens, GitHub/Slack/OpenAI-style tokens, JWTs and PEM private-key
- * blocks.  A placeholder looks like "<redacted:kind>"; the key or option
- * name stays so the behaviour is still visible. */
+ * secret (but not a host name and its port, keycloak.example.com:8443),
+ * "Authorization: Bearer/Basic", user:pass@ in URLs, curl -u, mysql
+ * -pSECRET, sshpass -p, AWS access key ids, GCP API keys and OAuth tokens,
+ * GitHub/Slack/OpenAI-style tokens, JWTs and PEM private-key blocks.  A
+ * placeholder looks like "<redacted:kind>"; the key or option name stays so
+ * the behaviour is still visible. */
 #ifndef TETRA_ENRICH_REDACT_H
 #define TETRA_ENRICH_REDACT_H
 

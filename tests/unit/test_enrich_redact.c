@@ -79,6 +79,37 @@ START_TEST(ordinary_arguments_untouched)
 }
 END_TEST
 
+/* A host name that holds a secret word, followed by its port, is no
+ * key:value secret: it stays, and so does what follows it; a key:value or
+ * key=value secret beside it, or a value that is no port, still goes. */
+START_TEST(host_ports_kept)
+{
+    static const char *const keep[] = {
+        "keycloak.example.com:8443",
+        "https://tokens.internal:443/x",
+        "curl -s https://auth.example.com:443/realms/x/.well-known/openid-configuration",
+        "kafka-topics --bootstrap-server keycloak.example.com:8443,tokens.internal:9093 --list",
+        "\"session-store.cache.svc:6379\"",
+    };
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        unsigned n = 0;
+        char *s = red(keep[i], &n);
+        ck_assert_str_eq(s, keep[i]);
+        ck_assert_uint_eq(n, 0);
+        free(s);
+    }
+    expect_gone("api_key=abc123", "abc123", "api_key=");
+    expect_gone("token:s3cr3t", "s3cr3t", "token:");
+    expect_gone("https://tokens.internal:443/x?token=abc123", "abc123", "tokens.internal:443/x?");
+    expect_gone("keycloak.example.com:8443 password=hunter2", "hunter2",
+                "keycloak.example.com:8443");
+    expect_gone("db.password:123456", "123456", "db.password:"); /* six digits: no port */
+    expect_gone("secret.internal:70000", "70000", NULL);         /* above 65535 */
+    expect_gone("auth.example.com:8443x", "8443x", NULL);        /* not a number */
+    expect_gone("token=keycloak.example.com:8443", "keycloak.example.com", "token=");
+}
+END_TEST
+
 START_TEST(idempotent)
 {
     unsigned n = 0;
@@ -212,6 +243,7 @@ static void add_tests(TCase *tc)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, secret_shapes);
     tcase_add_test(tc, ordinary_arguments_untouched);
+    tcase_add_test(tc, host_ports_kept);
     tcase_add_test(tc, idempotent);
     tcase_add_test(tc, repeated_texts);
     tcase_add_test(tc, event_fields);
