@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "litscan.h"
 #include "redact.h"
 
@@ -58,8 +59,8 @@ static const pattern patterns[] = {
      "(^|[ \"'])--?[A-Za-z0-9_-]*(" SECRET_WORDS ")[A-Za-z0-9_-]*([= ]+)['\"]?([^ \"'&;|]+)", 1, 4,
      option_gate, NULL},
     {"key-value", SECRET_WORDS,
-     "[A-Za-z0-9_.-]*(" SECRET_WORDS ")[A-Za-z0-9_.-]*[\"']?[=:][\"']?([^ \"'&;|,]+)", 1, 2,
-     key_value_gate, key_value_keep},
+     "[A-Za-z0-9_.-]*(" SECRET_WORDS ")[A-Za-z0-9_.-]*[\"']?(=[\"']?|:[ ]*[\"']?)([^ \"'&;|,]+)", 1,
+     3, key_value_gate, key_value_keep},
     {"mysql-password", "mysql|mariadb", "(mysql|mysqldump|mariadb|mysqladmin)[^|;]* -p([^ \"';|]+)",
      0, 2, NULL, NULL},
     {"sshpass", "sshpass", "sshpass[^|;]* -p[ ]*['\"]?([^ \"';|]+)", 0, 1, NULL, NULL},
@@ -155,7 +156,9 @@ static size_t host_port_len(const char *name, const char *sep)
 }
 
 /* "key-value": the name holding the word is followed by '=' or ':',
- * perhaps after a quote, and is not a host name with its port. */
+ * perhaps after a quote, and is not a host name with its port.  Blanks may
+ * follow ':' ("password: hunter2", a header, YAML), not '=', where a blank
+ * ends an assignment. */
 static int key_value_at(const char *lower, const char *at, const char *end)
 {
     while (at > lower && is_name_char((unsigned char)at[-1], 1))
@@ -169,14 +172,38 @@ static int key_value_at(const char *lower, const char *at, const char *end)
     return *end == '=' || *end == ':';
 }
 
+/* "Authorization: Bearer <redacted:bearer>": after "name: " comes an
+ * authorization scheme whose credentials the bearer pattern replaced
+ * already; the scheme is no secret and says what the header carried.
+ * Returns the length from name to the scheme's end, 0 when it is not so
+ * (m[2] is the separator, m[3] the value). */
+static size_t auth_scheme_len(const char *s, const regmatch_t *m)
+{
+    static const char *const schemes[] = {"bearer", "basic", "token", "digest"};
+    const char *v = s + m[3].rm_so, *after = s + m[3].rm_eo;
+    size_t n = (size_t)(after - v);
+    if (s[m[2].rm_so] != ':' || *after != ' ')
+        return 0;
+    while (*after == ' ')
+        after++;
+    if (strncmp(after, "<redacted", 9) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+        if (strlen(schemes[i]) == n && strncasecmp(v, schemes[i], n) == 0)
+            return (size_t)(v + n - (s + m[0].rm_so));
+    return 0;
+}
+
 /* The keep of "key-value": a host name and port (m[1] is the word in the
- * name) is passed over up to the port's end. */
+ * name) is passed over up to the port's end, an authorization scheme
+ * before its redacted credentials up to the scheme's end. */
 static size_t key_value_keep(const char *s, const regmatch_t *m)
 {
     const char *sep = s + m[1].rm_eo;
     while (is_name_char((unsigned char)tolower((unsigned char)*sep), 1))
         sep++;
-    return host_port_len(s + m[0].rm_so, sep);
+    size_t n = host_port_len(s + m[0].rm_so, sep);
+    return n > 0 ? n : auth_scheme_len(s, m);
 }
 
 static int option_gate(const char *lower)

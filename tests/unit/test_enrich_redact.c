@@ -81,7 +81,8 @@ END_TEST
 
 /* A host name that holds a secret word, followed by its port, is no
  * key:value secret: it stays, and so does what follows it; a key:value or
- * key=value secret beside it, or a value that is no port, still goes. */
+ * key=value secret beside it, or a value that is no port, still goes, also
+ * with blanks after the ':'. */
 START_TEST(host_ports_kept)
 {
     static const char *const keep[] = {
@@ -98,6 +99,9 @@ START_TEST(host_ports_kept)
         ck_assert_uint_eq(n, 0);
         free(s);
     }
+    expect_gone("password: hunter2", "hunter2", "password:");
+    expect_gone("{\"password\": \"hunter2\"}", "hunter2", "password");
+    expect_gone("curl -H \"X-Api-Key:  k3yv4lue\" https://x", "k3yv4lue", "X-Api-Key:");
     expect_gone("api_key=abc123", "abc123", "api_key=");
     expect_gone("token:s3cr3t", "s3cr3t", "token:");
     expect_gone("https://tokens.internal:443/x?token=abc123", "abc123", "tokens.internal:443/x?");
@@ -107,6 +111,11 @@ START_TEST(host_ports_kept)
     expect_gone("secret.internal:70000", "70000", NULL);         /* above 65535 */
     expect_gone("auth.example.com:8443x", "8443x", NULL);        /* not a number */
     expect_gone("token=keycloak.example.com:8443", "keycloak.example.com", "token=");
+    /* the scheme after "Authorization: " stays beside the bearer placeholder */
+    unsigned n = 0;
+    char *s = red("-H \"Authorization: Bearer abcDEF123456789\"", &n);
+    ck_assert_str_eq(s, "-H \"Authorization: Bearer <redacted:bearer>\"");
+    free(s);
 }
 END_TEST
 
