@@ -20,6 +20,7 @@
 #include "http/metrics.h"
 #include "util/msg.h"
 #include "util/prog.h"
+#include "util/wipe.h"
 #include "util/options.h"
 #include "prompt.h"
 
@@ -527,10 +528,7 @@ int cli_parse(int argc, char **argv, enrich_opts *o)
 
 void cli_free(enrich_opts *o)
 {
-    if (o->api_key) {
-        memset(o->api_key, 0, strlen(o->api_key));
-        free(o->api_key);
-    }
+    wipe_free_str(o->api_key);
     o->api_key = NULL;
     if (o->kafka)
         rd_kafka_conf_destroy(o->kafka);

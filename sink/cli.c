@@ -17,6 +17,7 @@
 #include "http/metrics.h"
 #include "util/msg.h"
 #include "util/prog.h"
+#include "util/wipe.h"
 #include "template.h"
 
 enum {
@@ -439,9 +440,7 @@ int cli_parse(sink_opts *o, int argc, char **argv)
 
 void cli_free(sink_opts *o)
 {
-    if (o->webhook_secret)
-        memset(o->webhook_secret, 0, strlen(o->webhook_secret));
-    free(o->webhook_secret);
+    wipe_free_str(o->webhook_secret);
     http_conf_free(&o->http);
     conf_free(&o->kconf);
 }

@@ -2,6 +2,7 @@
  * (see kubeapi.h). */
 #include "kubeapi.h"
 #include "http/http.h"
+#include "util/wipe.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -24,16 +25,6 @@ struct kube_client {
  * (bench/k8s.sh) and is 12 KB less heap per followed pod when every
  * stream is busy at once (docs/K8S-TESTING.md). */
 #define RECV_BUFFER_BYTES 4096L
-
-static void wipe_free(char *s)
-{
-    if (s == NULL)
-        return;
-    volatile char *v = s;
-    while (*v)
-        *v++ = 0;
-    free(s);
-}
 
 kube_client *kube_client_new(kube_conf *kc, char *err, size_t errlen)
 {
@@ -63,7 +54,7 @@ void kube_client_free(kube_client *k)
         return;
     kube_conf_free(&k->kc);
     (void)curl_share_cleanup(k->share);
-    wipe_free(k->token);
+    wipe_free_str(k->token);
     free(k);
 }
 
@@ -102,12 +93,12 @@ static int refresh_token(kube_client *k, char *err, size_t errlen)
         return k->token != NULL ? 0 : -1;
     }
     char *t = strdup(line);
-    memset(line, 0, sizeof(line));
+    wipe(line, sizeof(line));
     if (t == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    wipe_free(k->token);
+    wipe_free_str(k->token);
     k->token = t;
     k->token_st = st;
     k->token_read = 1;

@@ -8,6 +8,7 @@
  * than silently sending no credentials. */
 #include "kubeconfig.h"
 #include "util/base64.h"
+#include "util/wipe.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,24 +16,12 @@
 #include <string.h>
 #include <yaml.h>
 
-static void wipe_free(char *s, size_t n)
-{
-    if (s == NULL)
-        return;
-    if (n == 0)
-        n = strlen(s);
-    volatile char *v = s;
-    for (size_t i = 0; i < n; i++)
-        v[i] = 0;
-    free(s);
-}
-
 void kube_conf_free(kube_conf *kc)
 {
     free(kc->server);
     free(kc->ca_file);
     free(kc->ca_data);
-    wipe_free(kc->token, 0);
+    wipe_free_str(kc->token);
     free(kc->token_file);
     free(kc->cert_file);
     free(kc->key_file);
@@ -305,7 +294,7 @@ int kube_conf_load(kube_conf *kc, const char *path, char *err, size_t errlen)
     if (slurp(path, &text, &len, err, errlen) < 0)
         return -1;
     if ((dir = strdup(path)) == NULL) {
-        free(text);
+        wipe_free(text, len);
         snprintf(err, errlen, "out of memory");
         return -1;
     }

@@ -1,20 +1,11 @@
 /* http.c - libcurl settings for authenticated HTTPS requests (see http.h). */
 #include "http.h"
+#include "util/wipe.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void wipe_free(char *s)
-{
-    if (!s)
-        return;
-    volatile char *v = s;
-    while (*v)
-        *v++ = 0;
-    free(s);
-}
 
 static int read_first_line(const char *file, char **out, char *err, size_t errlen)
 {
@@ -32,7 +23,7 @@ static int read_first_line(const char *file, char **out, char *err, size_t errle
     }
     line[strcspn(line, "\r\n")] = 0;
     *out = strdup(line);
-    memset(line, 0, sizeof line);
+    wipe(line, sizeof line);
     if (!*out) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -67,8 +58,7 @@ int http_add_auth(struct curl_slist **list, const char *scheme, const char *secr
         return -1;
     snprintf(h, n, "Authorization: %s %s", scheme, secret);
     struct curl_slist *l = curl_slist_append(*list, h);
-    memset(h, 0, n);
-    free(h);
+    wipe_free(h, n);
     if (!l)
         return -1;
     *list = l;
@@ -109,9 +99,9 @@ int http_conf_finish(http_conf *c, char *err, size_t errlen)
 void http_conf_free(http_conf *c)
 {
     free(c->user);
-    wipe_free(c->password);
-    wipe_free(c->api_key);
-    wipe_free(c->bearer);
+    wipe_free_str(c->password);
+    wipe_free_str(c->api_key);
+    wipe_free_str(c->bearer);
     free(c->ca_file);
     free(c->cert);
     free(c->key);
