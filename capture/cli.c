@@ -11,7 +11,9 @@
 #include "util/options.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,8 +239,16 @@ static int has_kafka_target(capture_opts *o)
            v[0] != '\0' && strcmp(v, "0") != 0;
 }
 
-static int usage_error(const char *what)
+/* Every usage error ends with the "Try ... --help" line, as in the other
+ * programs. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
     errorf("%s", what);
     msg_try_help();
     return EXIT_USAGE;
@@ -281,17 +291,13 @@ int cli_parse(capture_opts *o, int argc, char **argv, char **envp)
     }
     o->format_given = 0; /* the default json is no -F: -t may still pick Kafka */
     if (conf_read_env(&o->conf, envp, "TETRA_CAPTURE_", err, sizeof(err)) < 0 ||
-        conf_read_env(&o->conf, envp, "TETRA_KAFKA_", err, sizeof(err)) < 0) {
-        errorf("environment: %s", err);
-        return EXIT_USAGE;
-    }
+        conf_read_env(&o->conf, envp, "TETRA_KAFKA_", err, sizeof(err)) < 0)
+        return usage_error("environment: %s", err);
     int rc = opts_parse(options, NOPTS, o, argc, argv);
     o->files = argv + optind;
     o->nfiles = argc - optind;
-    if (rc < 0 && o->metrics_addr && metrics_kafka_conf(o->conf.rk, err, sizeof(err)) < 0) {
-        errorf("--metrics-addr: %s", err);
-        return EXIT_USAGE;
-    }
+    if (rc < 0 && o->metrics_addr && metrics_kafka_conf(o->conf.rk, err, sizeof(err)) < 0)
+        return usage_error("--metrics-addr: %s", err);
     return rc >= 0 ? rc : check(o);
 }
 

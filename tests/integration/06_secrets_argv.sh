@@ -1,7 +1,8 @@
 #!/bin/sh
 # 06_secrets_argv.sh - a secret given with -X on the command line is refused
-# by every program (exit 2), the message points to the environment variable,
-# and the value itself is never printed.
+# by every program (exit 2, a usage error: the "Try '... --help'" line follows
+# as after any other), the message points to the environment variable, and
+# the value itself is never printed.
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$ROOT/bin}
@@ -18,6 +19,8 @@ for p in capture enrich sink; do
         grep -q "TETRA_KAFKA_$(echo "$key" | tr 'a-z.' 'A-Z_')" "$T/err" ||
             fail "tetra-$p -X $key: no hint of the environment variable: $(cat "$T/err")"
         ! grep -q "$secret" "$T/err" || fail "tetra-$p printed the secret"
+        grep -q "^Try 'tetra-$p --help' for more information\.\$" "$T/err" ||
+            fail "tetra-$p -X $key: no --help hint: $(cat "$T/err")"
     done
 done
-echo "ok: -X secrets refused by all three programs, value never printed"
+echo "ok: -X secrets refused by all three programs with the --help hint, value never printed"

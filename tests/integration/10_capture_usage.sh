@@ -13,7 +13,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 good='{"process_exec":{"process":{"pid":1}},"node_name":"n1"}'
 echo "$good" >"$T/good.json"
 
-# expect STATUS PATTERN ARGS... : exit status and a stderr line matching
+# expect STATUS PATTERN ARGS... : exit status and a stderr line matching;
+# a usage error (2) ends with the --help hint, as in tetra-enrich and tetra-sink
 expect() {
     want=$1 pat=$2
     shift 2
@@ -21,6 +22,9 @@ expect() {
     rc=$?
     [ "$rc" -eq "$want" ] || fail "tetra-capture $*: exit $rc, want $want: $(cat "$T/err")"
     grep -q -- "$pat" "$T/err" || fail "tetra-capture $*: stderr lacks '$pat': $(cat "$T/err")"
+    [ "$want" != 2 ] ||
+        [ "$(tail -n 1 "$T/err")" = "Try 'tetra-capture --help' for more information." ] ||
+        fail "tetra-capture $*: no --help hint: $(cat "$T/err")"
 }
 
 expect 2 "unknown option '--no-such-option'" --no-such-option
