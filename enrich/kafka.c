@@ -137,8 +137,25 @@ static void load_one(engine *e, const rd_kafka_message_t *m, uint64_t *loaded)
     free(v);
 }
 
-/* Read until every partition reached the end it had when we started. */
-static void consume_to_end(rd_kafka_t *rk, engine *e, int64_t *high, int n, uint64_t *loaded)
+/* A refused login or TLS handshake, kept by the loader's error callback:
+ * librdkafka would retry it forever and the load would end empty without a
+ * word. */
+typedef struct loader_refusal {
+    char reason[512]; /* empty: not refused */
+} loader_refusal;
+
+static void on_loader_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
+{
+    loader_refusal *r = opaque;
+    (void)rk;
+    if (kafka_refused(code, reason) && r->reason[0] == '\0')
+        snprintf(r->reason, sizeof r->reason, "%s", reason);
+}
+
+/* Read until every partition reached the end it had when we started, or
+ * the broker refused us. */
+static void consume_to_end(rd_kafka_t *rk, engine *e, int64_t *high, int n, uint64_t *loaded,
+                           const loader_refusal *refused)
 {
     int64_t *pos = calloc((size_t)n, sizeof *pos);
     uint64_t deadline = mono_ms() + 30000;
@@ -148,7 +165,7 @@ static void consume_to_end(rd_kafka_t *rk, engine *e, int64_t *high, int n, uint
         int done = 1;
         for (int p = 0; p < n; p++)
             done &= pos[p] >= high[p];
-        if (done || mono_ms() > deadline)
+        if (done || mono_ms() > deadline || refused->reason[0] != '\0')
             break;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
         if (m == NULL)
@@ -178,6 +195,9 @@ int kafka_cache_load(const enrich_opts *o, engine *e, uint64_t *loaded)
             rd_kafka_conf_destroy(kc);
         return -1;
     }
+    loader_refusal refused = {""};
+    rd_kafka_conf_set_error_cb(kc, on_loader_error);
+    rd_kafka_conf_set_opaque(kc, &refused);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, sizeof err);
     if (rk == NULL) {
         errorf("cache topic: %s", err);
@@ -187,10 +207,16 @@ int kafka_cache_load(const enrich_opts *o, engine *e, uint64_t *loaded)
     rd_kafka_poll_set_consumer(rk);
     int n = assign_all(rk, o->cache_topic, high, MAX_PARTS);
     if (n > 0)
-        consume_to_end(rk, e, high, n, loaded);
+        consume_to_end(rk, e, high, n, loaded, &refused);
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 0); /* serves on_loader_error */
+    if (m)
+        rd_kafka_message_destroy(m);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
-    return 0;
+    if (refused.reason[0] == '\0')
+        return 0;
+    errorf("cache topic %s: refused by the broker: %s", o->cache_topic, refused.reason);
+    return -1;
 }
 
 /* --- consume, enrich, produce ---------------------------------------------------- */

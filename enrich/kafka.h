@@ -13,7 +13,10 @@
  * be published to it; o->ec must outlive the engine.  Returns 0 or -1
  * (reported). */
 int kafka_cache_attach(enrich_opts *o, engine_conf *ec);
-/* Load every entry of the cache topic into e's cache. Returns 0 or -1. */
+/* Load every entry of the cache topic into e's cache.  Returns 0 (also
+ * when the topic is missing or unreachable: the cache starts empty), or -1
+ * (reported) when the settings are unusable or the broker refused the
+ * login or TLS handshake. */
 int kafka_cache_load(const enrich_opts *o, engine *e, uint64_t *loaded);
 /* Flush and free the cache publisher. */
 void kafka_cache_detach(void);

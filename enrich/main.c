@@ -70,14 +70,16 @@ static int run(enrich_opts *o)
         kafka_cache_detach();
         return engine_bad_rules() ? EXIT_USAGE : EXIT_RUNTIME;
     }
-    if (o->cache_topic && kafka_cache_load(o, e, &loaded) == 0)
+    int load = o->cache_topic ? kafka_cache_load(o, e, &loaded) : 0;
+    if (o->cache_topic && load == 0)
         notef("loaded %llu cached explanations from %s", (unsigned long long)loaded,
               o->cache_topic);
     stats_add(&st, "cache_loaded", loaded);
-    int rc = start_metrics(o, e, &st) < 0 ? EXIT_RUNTIME
-             : !o->in_topic               ? run_stdio(o, e, &st, &prog_stop)
-             : o->txn_id                  ? run_kafka_txn(o, e, &st, &prog_stop)
-                                          : run_kafka(o, e, &st, &prog_stop);
+    int rc = load < 0                       ? EXIT_RUNTIME
+             : start_metrics(o, e, &st) < 0 ? EXIT_RUNTIME
+             : !o->in_topic                 ? run_stdio(o, e, &st, &prog_stop)
+             : o->txn_id                    ? run_kafka_txn(o, e, &st, &prog_stop)
+                                            : run_kafka(o, e, &st, &prog_stop);
     metrics_stop(); /* before the summary adds the engine's counters to st */
     kafka_cache_detach();
     summary(e, &st);

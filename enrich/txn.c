@@ -50,6 +50,7 @@
 #include "flow.h"
 #include "record.h"
 #include "kafka.h"
+#include "kafka/kafka_conf.h"
 #include "util/msg.h"
 #include "util/clock.h"
 
@@ -71,6 +72,7 @@ typedef struct txn_run {
     int64_t next[MAX_PARTS]; /* offset after the last record of the batch, -1 none */
     volatile sig_atomic_t *stop;
     int fatal;
+    char refused[512];         /* the broker refused our login or TLS: set by on_error */
     int paused;                /* fetching is paused: the flow is full */
     rd_kafka_message_t *stash; /* consumed while the flow was full: next in */
     uint64_t last_msg, would;
@@ -248,6 +250,34 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
+/* Client-wide errors of both handles come here (from their polls).  A
+ * refused login or TLS handshake is retried by librdkafka forever, so it
+ * is kept for the run to stop on, as kafka_in and kafka_out do; the rest
+ * are warned about at most every 10 seconds per kind. */
+static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
+{
+    txn_run *t = opaque;
+    uint64_t skipped;
+    if (kafka_refused(code, reason) && t->refused[0] == '\0')
+        snprintf(t->refused, sizeof t->refused, "%s", reason);
+    if (code == RD_KAFKA_RESP_ERR__FATAL ||
+        !msg_ratelimit(rd_kafka_err2name((rd_kafka_resp_err_t)code), 10, &skipped))
+        return;
+    warnf("kafka: %s: %s: %s", rd_kafka_type(rk) == RD_KAFKA_PRODUCER ? "producer" : "consumer",
+          rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+}
+
+/* 1 after the broker refused us, with the error said once; the run stops. */
+static int was_refused(txn_run *t)
+{
+    if (t->refused[0] == '\0')
+        return 0;
+    if (!t->fatal)
+        errorf("kafka: refused by the broker: %s", t->refused);
+    t->fatal = 1;
+    return 1;
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
@@ -367,7 +397,7 @@ static int read_txn(void *ctx, flow *f, int wait_ms)
         if (take_one(t, f, m) < 0)
             return -1;
     }
-    if (t->fatal)
+    if (was_refused(t) || t->fatal)
         return -1;
     if (t->o->idle_exit_ms && !t->open && flow_held(f) == 0 &&
         mono_ms() - t->last_msg >= t->o->idle_exit_ms)
@@ -397,6 +427,8 @@ static int tick(void *ctx, flow *f)
     hold_back(t, f);
     if (t->p)
         rd_kafka_poll(t->p, 0);
+    if (was_refused(t))
+        return -1;
     if (t->open && (t->nbatch >= TXN_BATCH || mono_ms() - t->batch_start >= TXN_MS) &&
         commit_batch(t) < 0)
         return -1;
@@ -404,6 +436,31 @@ static int tick(void *ctx, flow *f)
 }
 
 static const flow_io txn_ops = {.read = read_txn, .emit = emit, .tick = tick};
+
+/* init_transactions in steps of a second, serving the error callback
+ * between them: a refused login makes it time out (retriable), and
+ * waiting out TXN_TIMEOUT_MS for that would only hide the reason. */
+static int init_transactions(txn_run *t, char *err, size_t errlen)
+{
+    uint64_t deadline = mono_ms() + TXN_TIMEOUT_MS;
+    for (;;) {
+        rd_kafka_error_t *e = rd_kafka_init_transactions(t->p, 1000);
+        if (e == NULL)
+            return 0;
+        rd_kafka_poll(t->p, 0);
+        int again = rd_kafka_error_is_retriable(e) && t->refused[0] == '\0' &&
+                    mono_ms() < deadline && !*t->stop;
+        if (!again) {
+            if (t->refused[0] != '\0')
+                snprintf(err, errlen, "refused by the broker: %.400s", t->refused);
+            else
+                snprintf(err, errlen, "init_transactions: %s", rd_kafka_error_string(e));
+        }
+        rd_kafka_error_destroy(e);
+        if (!again)
+            return -1;
+    }
+}
 
 static int open_producer(txn_run *t, char *err, size_t errlen)
 {
@@ -417,17 +474,13 @@ static int open_producer(txn_run *t, char *err, size_t errlen)
         return -1;
     }
     rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
+    rd_kafka_conf_set_error_cb(kc, on_error);
+    rd_kafka_conf_set_opaque(kc, t);
     if ((t->p = rd_kafka_new(RD_KAFKA_PRODUCER, kc, err, errlen)) == NULL) {
         rd_kafka_conf_destroy(kc);
         return -1;
     }
-    rd_kafka_error_t *e = rd_kafka_init_transactions(t->p, TXN_TIMEOUT_MS);
-    if (e) {
-        snprintf(err, errlen, "init_transactions: %s", rd_kafka_error_string(e));
-        rd_kafka_error_destroy(e);
-        return -1;
-    }
-    return 0;
+    return init_transactions(t, err, errlen);
 }
 
 static int open_consumer(txn_run *t, char *err, size_t errlen)
@@ -439,6 +492,7 @@ static int open_consumer(txn_run *t, char *err, size_t errlen)
         return -1;
     }
     rd_kafka_conf_set_rebalance_cb(kc, on_rebalance);
+    rd_kafka_conf_set_error_cb(kc, on_error);
     rd_kafka_conf_set_opaque(kc, t);
     if ((t->c = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, errlen)) == NULL) {
         rd_kafka_conf_destroy(kc);

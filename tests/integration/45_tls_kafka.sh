@@ -8,7 +8,8 @@
 # must end with exit 1 and a clear error, bounded by timeout so a client that
 # retried forever fails the test instead of hanging it: a broker CA we do not
 # trust, no client certificate where one is required, a wrong SCRAM password
-# (from TETRA_KAFKA_SASL_PASSWORD and from a -c file).  The password on argv
+# (from TETRA_KAFKA_SASL_PASSWORD and from a -c file; for tetra-enrich also
+# its transactional clients and its cache loader).  The password on argv
 # (-X sasl.password) is refused with exit 2.  Then a SCRAM login that
 # succeeds: capture and enrich over SASL_SSL.  The broker of kafka-tls is
 # Kafka 3.9 for this (versions.env): librdkafka before 2.6.1, Debian 12's
@@ -98,7 +99,23 @@ printf 'security.protocol=SASL_SSL\nsasl.mechanisms=SCRAM-SHA-512\nsasl.username
     "$KAFKA_TLS_USER" "$PW" "$KAFKA_TLS_CA" >"$T/badpw.conf"
 refused sink-badpw 'Authentication failed' "$S" -c "$T/badpw.conf" -b "$KAFKA_TLS_SASL_BROKERS" \
     -t "$OUT" -G "sink3-$RUN" --opensearch "$OS" --index "$INDEX" --template-name "$TEMPLATE"
-grep -q -F -e "$PW" "$T/sink-badpw.err" "$T/cap-badpw.err" && fail "the password was written to stderr"
+# tetra-enrich's own clients (not kafka_in/kafka_out): the transactional
+# producer and consumer (a dry run has only the consumer) and the loader of
+# --cache-topic
+esasl="TETRA_KAFKA_SECURITY_PROTOCOL=SASL_SSL TETRA_KAFKA_SASL_MECHANISMS=SCRAM-SHA-512
+TETRA_KAFKA_SASL_USERNAME=$KAFKA_TLS_USER TETRA_KAFKA_SSL_CA_LOCATION=$KAFKA_TLS_CA"
+# shellcheck disable=SC2086 # esasl is a word list on purpose
+refused enr-txn-badpw 'Authentication failed' env $esasl TETRA_KAFKA_SASL_PASSWORD="wrong-$PW" "$E" -n \
+    -b "$KAFKA_TLS_SASL_BROKERS" -t "$RAW" -T "$OUT" -G "etxn-$RUN" --transactional-id "etxn-$RUN"
+# shellcheck disable=SC2086
+refused enr-dry-badpw 'Authentication failed' env $esasl TETRA_KAFKA_SASL_PASSWORD="wrong-$PW" "$E" \
+    --dry-run --llm-url http://127.0.0.1:1 --llm-model m -b "$KAFKA_TLS_SASL_BROKERS" -t "$RAW" \
+    -T "$OUT" -G "edry-$RUN" --transactional-id "edry-$RUN" --idle-exit 5000
+# shellcheck disable=SC2086
+refused enr-cache-badpw 'Authentication failed' env $esasl TETRA_KAFKA_SASL_PASSWORD="wrong-$PW" "$E" -n \
+    -b "$KAFKA_TLS_SASL_BROKERS" --cache-topic "ecache-$RUN"
+grep -q -F -e "$PW" "$T/sink-badpw.err" "$T/cap-badpw.err" "$T"/enr-*-badpw.err &&
+    fail "the password was written to stderr"
 # shellcheck disable=SC2086
 refused cap-saslnoca 'certificate verify failed' env TETRA_KAFKA_SASL_PASSWORD="$PW" "$C" $sasl \
     -b "$KAFKA_TLS_SASL_BROKERS" -t "$RAW"
