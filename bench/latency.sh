@@ -20,7 +20,8 @@
 # divided by the events fed says what each stage costs and how many cores
 # a rate needs.  BENCH_CAPTURE_ARGS, BENCH_ENRICH_ARGS and BENCH_SINK_ARGS
 # add options to one program (e.g. BENCH_SINK_ARGS="--batch-docs 500"),
-# to weigh a setting against the defaults.
+# to weigh a setting against the defaults.  BENCH_JVM_WARMUP (default 30
+# seconds, 0: none) is an unreported first run that warms the services.
 # Needs the services (make services-up: Kafka and OpenSearch); skipped
 # without them.  A measurement, never a pass/fail.  Prints Markdown.
 set -eu
@@ -32,6 +33,7 @@ if [ -z "${OPENSEARCH_URL:-}" ] || [ -z "${KAFKA_BROKERS:-}" ]; then
 fi
 command -v kcat >/dev/null || { echo "bench: latency needs kcat (apt-get install kcat)" >&2; exit 1; }
 RATES=${BENCH_RATES:-${BENCH_RATE:-1000 2500 5000}} SECONDS_=${BENCH_SECONDS:-20}
+JVM_WARMUP=${BENCH_JVM_WARMUP:-30}
 WARMUP=${BENCH_WARMUP:-2000}
 T="$BENCH_DIR/latency"
 mkdir -p "$T"
@@ -90,10 +92,10 @@ floor() {
 KAFKA_PIDS=$(group_pids "$(cat "$ROOT/build/services/kafka/pgid" 2>/dev/null)")
 OS_PIDS=$(group_pids "$(cat "$ROOT/build/services/opensearch/pgid" 2>/dev/null)")
 
-# run_rate RATE: one pipeline at RATE lines/s; result in $T/RATE.json,
+# run_rate RATE [SECONDS]: one pipeline at RATE lines/s; result in $T/RATE.json,
 # CPU seconds in $T/RATE.cpu.
 run_rate() {
-    rate=$1 P="blat-$$-$1"
+    rate=$1 secs=${2:-$SECONDS_} P="blat-$$-$1${2:+-warm}"
     raw="$P-raw" enr="$P-enriched" fifo="$T/feed.$rate"
     rm -f "$fifo" && mkfifo "$fifo"
     "$BIN/tetra-enrich" -q -n -b "$KAFKA_BROKERS" -t "$raw" -G "$P-e" -T "$enr" ${BENCH_ENRICH_ARGS:-} 2>"$T/enrich.$rate.err" &
@@ -107,7 +109,7 @@ run_rate() {
     sleep 3   # both consumers join their groups, the sink installs its template
     set -- "$(cpu $enrich)" "$(cpu $sink)" "$(cpu $KAFKA_PIDS)" "$(cpu $OS_PIDS)"
     t0=$(date +%s%N)
-    /usr/bin/time -o "$T/bench.$rate.time" -f '%U %S' python3 "$ROOT/bench/latency-probe.py" "$CORPUS" "$OPENSEARCH_URL" "$P-*" "$rate" "$SECONDS_" \
+    /usr/bin/time -o "$T/bench.$rate.time" -f '%U %S' python3 "$ROOT/bench/latency-probe.py" "$CORPUS" "$OPENSEARCH_URL" "$P-*" "$rate" "$secs" \
         "$T/$rate.json" "$WARMUP" >"$fifo" || echo "bench: latency: the feed failed" >&2
     wall=$((($(date +%s%N) - t0) / 1000000))
     # capture ended with its input; its CPU is what it used until then
@@ -123,6 +125,16 @@ run_rate() {
     rm -f "$fifo"
 }
 
+# A Kafka or OpenSearch just started spends its first minutes compiling
+# (the JIT): a first run at 1,000 lines/s measured OpenSearch at 1.5 ms of
+# CPU per event, five times its steady cost.  Production services run for
+# weeks, so one unreported run at the top rate warms both first.
+if [ "$JVM_WARMUP" -gt 0 ]; then
+    top=$(printf '%s\n' $RATES | sort -n | tail -1)
+    echo "bench: latency: warming Kafka and OpenSearch for $JVM_WARMUP s at $top lines/s" >&2
+    run_rate "$top" "$JVM_WARMUP"
+    rm -f "$T/$top".*
+fi
 for rate in $RATES; do
     echo "bench: latency at $rate lines/s" >&2
     floor >"$T/$rate.floor"

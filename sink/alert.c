@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "doc.h"
 #include "codec/pjson_wkt.h"
 
 typedef struct entry {
@@ -34,7 +35,7 @@ struct alert_book {
 int alert_severity_of(const char *s)
 {
     for (int i = 1; i <= 5; i++)
-        if (!strcmp(s, incident_severity_name(i)))
+        if (!strcmp(s, doc_severity_name(i)))
             return i;
     return 0;
 }
@@ -199,7 +200,7 @@ static char *technique_text(const incident *inc)
 static json_t *labels(const incident *inc, const alert_notice *n)
 {
     json_t *l = json_pack("{s:s, s:s, s:s}", "alertname", ALERT_NAME, "severity",
-                          incident_severity_name(n->severity), "incident_id", inc->id);
+                          doc_severity_name(n->severity), "incident_id", inc->id);
     if (!l)
         return NULL;
     int r = add(l, "namespace", inc->namespace_) | add(l, "pod", inc->pod) |
@@ -277,9 +278,9 @@ int alert_webhook_body(const incident *inc, const alert_notice *n, int64_t now_s
     buf_free(&enc);
     json_t *body = json_pack("{s:s, s:s, s:s, s:o*, s:o*, s:o*, s:o*, s:o*}", "status",
                              n->resolved ? "resolved" : "firing", "incident_id", inc->id,
-                             "severity", incident_severity_name(n->severity), "labels",
-                             labels(inc, n), "annotations", annotations(inc), "startsAt",
-                             starts_at(inc, now_s), "sentAt", stamp(now_s, 0), "incident", whole);
+                             "severity", doc_severity_name(n->severity), "labels", labels(inc, n),
+                             "annotations", annotations(inc), "startsAt", starts_at(inc, now_s),
+                             "sentAt", stamp(now_s, 0), "incident", whole);
     if (body && json_object_size(body) != 8) {
         json_decref(body);
         body = NULL;

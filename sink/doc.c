@@ -686,6 +686,11 @@ int doc_severity(int v)
     return v >= 1 && v <= 5 ? v : 0;
 }
 
+const char *doc_severity_name(int severity)
+{
+    return sev_names[doc_severity(severity)];
+}
+
 /* The source enum without its prefix, lower case: SOURCE_LLM -> "llm". */
 static void put_provider(jw *w, int v)
 {

@@ -64,4 +64,9 @@ int doc_index_pattern_check(const char *pattern, char *err, size_t errlen);
  * for unspecified or a number the schema does not know. */
 int doc_severity(int v);
 
+/* The lower-case name of a numeric severity ("high"); "unspecified" for 0
+ * or a number outside 1..5.  Events, incidents and alerts all name
+ * severities with it, so a dashboard filter matches all three. */
+const char *doc_severity_name(int severity);
+
 #endif

@@ -12,15 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc.h"
 #include "codec/pjson_check.h"
 #include "codec/pjson_wkt.h"
-
-static const char *const sev_names[] = {"unspecified", "info", "low", "medium", "high", "critical"};
-
-const char *incident_severity_name(int severity)
-{
-    return severity >= 1 && severity <= 5 ? sev_names[severity] : sev_names[0];
-}
 
 const char *incident_status_name(int status)
 {
@@ -238,7 +232,7 @@ static int put_event(json_t *doc, const incident *inc, const char *ingested)
     int r = ev ? 0 : -1;
     if (ev && sev) {
         r |= set(ev, "severity", json_integer(sev));
-        r |= set_str(ev, "severity_label", sev_names[sev]);
+        r |= set_str(ev, "severity_label", doc_severity_name(sev));
     }
     if (ev)
         r |= set_str(ev, "ingested", ingested);
@@ -259,7 +253,7 @@ static json_t *incident_body(const incident *inc)
     int sev = inc->severity >= 1 && inc->severity <= 5 ? (int)inc->severity : 0;
     /* enums as the short lower-case names dashboards show */
     if (set(o, "severity_score", json_integer(sev)) < 0 ||
-        set_str(o, "severity", sev_names[sev]) < 0 ||
+        set_str(o, "severity", doc_severity_name(sev)) < 0 ||
         set_str(o, "status", incident_status_name(inc->status)) < 0 ||
         set(o, "exec_ids", exec_ids(inc)) < 0) {
         json_decref(o);

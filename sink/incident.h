@@ -54,9 +54,6 @@ int incident_from_proto(pj_arena *a, const void *data, size_t len, const inciden
  * filed under the day it is indexed. */
 int incident_doc_build(const incident_conf *c, const incident *inc, buf *out, const char **reason);
 
-/* The lower-case name of a severity ("high"), "unspecified" for unknown. */
-const char *incident_severity_name(int severity);
-
 /* The lower-case name of a status ("open", "closed", "partial"). */
 const char *incident_status_name(int status);
 

@@ -159,12 +159,16 @@ static int index_glob(const template_conf *c, char *out, size_t n)
     return 0;
 }
 
-/* refresh_interval 1s: a document is searchable within about a second of
- * its _bulk, which the pipeline's latency target (p99 under 2 s from
- * capture to search, bench/latency.sh) needs; 5s saved refresh work but
- * put 2.5 s on the median by itself.  Set explicitly rather than left to
- * the default, so an index nobody searched for a while does not go
- * search-idle (no refreshes until a search comes, which then waits).
+/* refresh_interval 500ms: a document is searchable within half a second
+ * of its _bulk.  The wait for the next refresh is the largest share of the
+ * pipeline's latency from capture to search (target p99 under 2 s,
+ * bench/latency.sh): with OpenSearch's 1s the p99 at 5,000 events/s was
+ * 1.7 to 2.2 s on the 2-core test machine, with 500ms 1.3 to 1.9 s, for
+ * no CPU per document the bench could tell apart (a busy shard refreshes
+ * no faster than it can, so it costs most where it is cheapest: little
+ * to write); 5s put 2.5 s on the median by itself.  Set explicitly, so
+ * an index nobody searched for a while does not go search-idle (no
+ * refreshes until a search comes, which then waits).
  * Incidents get the same (their template, new in this release, stays v1). */
 int template_body(const template_conf *c, buf *out)
 {
@@ -176,7 +180,7 @@ int template_body(const template_conf *c, buf *out)
                       "{\"index_patterns\":[\"%s\"],\"priority\":%d,\"version\":%d,%s"
                       "\"_meta\":{\"managed_by\":\"tetra-sink\"},"
                       "\"template\":{\"settings\":{\"index\":{\"mapping\":{\"total_fields\":"
-                      "{\"limit\":5000}},\"refresh_interval\":\"1s\"}},\"mappings\":%s}}",
+                      "{\"limit\":5000}},\"refresh_interval\":\"500ms\"}},\"mappings\":%s}}",
                       glob, k->priority, k->version, c->data_stream ? "\"data_stream\":{}," : "",
                       k->mappings);
 }

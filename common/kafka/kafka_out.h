@@ -38,8 +38,8 @@ typedef struct kafka_hdr {
 #define KAFKA_OUT_DEFAULT_LINGER_MS "50"
 
 /* Put the producer defaults into conf (idempotence on, compression
- * KAFKA_OUT_DEFAULT_COMPRESSION, linger.ms KAFKA_OUT_DEFAULT_LINGER_MS); call before applying the user's settings
- * so those win.  Returns 0, or -1 with err filled. */
+ * KAFKA_OUT_DEFAULT_COMPRESSION, linger.ms KAFKA_OUT_DEFAULT_LINGER_MS); call before applying the
+ * user's settings so those win.  Returns 0, or -1 with err filled. */
 int kafka_out_defaults(rd_kafka_conf_t *conf, char *err, size_t errlen);
 
 /* A producer to topic.  Takes ownership of conf in every case.  Returns

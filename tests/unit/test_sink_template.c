@@ -269,11 +269,11 @@ END_TEST
 START_TEST(current_and_newer_are_kept)
 {
     static const answer current[] = {
-        {"GET", "/_index_template/tetragon", 200, HAVE(3, "tetragon-events-*")}};
+        {"GET", "/_index_template/tetragon", 200, HAVE(4, "tetragon-events-*")}};
     SCRIPT(current);
     template_conf c = conf_for("tetragon-events-%Y.%m.%d", NULL, 0);
     char err[256];
-    ck_assert_int_eq(TEMPLATE_VERSION, 3); /* HAVE(3, ...) is the current version */
+    ck_assert_int_eq(TEMPLATE_VERSION, 4); /* HAVE(4, ...) is the current version */
     ck_assert_str_eq(install(&c, 0, err, sizeof err), "current");
     ck_assert_uint_eq(requests(), 1); /* no PUT */
 
