@@ -139,7 +139,7 @@ static void load_one(engine *e, const rd_kafka_message_t *m, uint64_t *loaded)
 
 /* A refused login or TLS handshake, kept by the loader's error callback:
  * librdkafka would retry it forever and the load would end empty without a
- * word. */
+ * word.  Other errors are warned about (kafka_error_seen). */
 typedef struct loader_refusal {
     char reason[512]; /* empty: not refused */
 } loader_refusal;
@@ -148,8 +148,7 @@ static void on_loader_error(rd_kafka_t *rk, int code, const char *reason, void *
 {
     loader_refusal *r = opaque;
     (void)rk;
-    if (kafka_refused(code, reason) && r->reason[0] == '\0')
-        snprintf(r->reason, sizeof r->reason, "%s", reason);
+    kafka_error_seen(code, reason, "cache loader", r->reason, sizeof r->reason);
 }
 
 /* Read until every partition reached the end it had when we started, or

@@ -257,14 +257,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
     txn_run *t = opaque;
-    uint64_t skipped;
-    if (kafka_refused(code, reason) && t->refused[0] == '\0')
-        snprintf(t->refused, sizeof t->refused, "%s", reason);
-    if (code == RD_KAFKA_RESP_ERR__FATAL ||
-        !msg_ratelimit(rd_kafka_err2name((rd_kafka_resp_err_t)code), 10, &skipped))
-        return;
-    warnf("kafka: %s: %s: %s", rd_kafka_type(rk) == RD_KAFKA_PRODUCER ? "producer" : "consumer",
-          rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+    kafka_error_seen(code, reason, rd_kafka_type(rk) == RD_KAFKA_PRODUCER ? "producer" : "consumer",
+                     t->refused, sizeof t->refused);
 }
 
 /* 1 after the broker refused us, with the error said once; the run stops. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/conf.h"
+#include "util/msg.h"
 
 typedef struct layer {
     kafka_conf_fill_fn fill;
@@ -122,4 +123,16 @@ int kafka_refused(rd_kafka_resp_err_t err, const char *reason)
                strstr(reason, "alert") != NULL;
     return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL ||
            err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED;
+}
+
+void kafka_error_seen(int code, const char *reason, const char *who, char *refused,
+                      size_t refusedlen)
+{
+    const char *name = rd_kafka_err2name((rd_kafka_resp_err_t)code);
+    uint64_t suppressed;
+    if (kafka_refused((rd_kafka_resp_err_t)code, reason) && refused[0] == '\0')
+        snprintf(refused, refusedlen, "%s", reason);
+    if (code == RD_KAFKA_RESP_ERR__FATAL || !msg_ratelimit(name, 10, &suppressed))
+        return;
+    warnf("kafka: %s%s%s: %s", who ? who : "", who ? ": " : "", name, reason);
 }

@@ -55,4 +55,11 @@ int kafka_conf_env(rd_kafka_conf_t *rk, char *const *envp, char *err, size_t err
  * callers stop instead. */
 int kafka_refused(rd_kafka_resp_err_t err, const char *reason);
 
+/* The shared part of the clients' error callbacks.  The first refusal (kafka_refused) is copied
+ * to refused (refusedlen bytes, empty until then) for the caller to stop on; every other error
+ * is warned about as "kafka: WHO: NAME: reason" (who may be NULL), each NAME at most every 10
+ * seconds, and a fatal one not at all (the caller reports it where it stops). */
+void kafka_error_seen(int code, const char *reason, const char *who, char *refused,
+                      size_t refusedlen);
+
 #endif

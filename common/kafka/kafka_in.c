@@ -146,13 +146,7 @@ static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
     (void)rk;
     kafka_in *k = opaque;
-    uint64_t suppressed;
-    if (kafka_refused(code, reason) && k->refused[0] == '\0')
-        snprintf(k->refused, sizeof k->refused, "%s", reason);
-    if (code == RD_KAFKA_RESP_ERR__FATAL ||
-        !msg_ratelimit(rd_kafka_err2name((rd_kafka_resp_err_t)code), 10, &suppressed))
-        return;
-    warnf("kafka: consumer: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+    kafka_error_seen(code, reason, "consumer", k->refused, sizeof k->refused);
 }
 
 kafka_in *kafka_in_new(rd_kafka_conf_t *conf, const char *topic, kafka_in_rebalance_fn cb,

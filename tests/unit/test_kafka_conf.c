@@ -222,6 +222,26 @@ START_TEST(refusals_stop_other_errors_are_retried)
 }
 END_TEST
 
+/* The error callbacks keep the first refusal and only that; a broker that
+ * is down leaves nothing to stop on (it is warned about). */
+START_TEST(error_seen_keeps_the_first_refusal)
+{
+    char refused[64] = "";
+    kafka_error_seen(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, "1/1 brokers are down", "consumer",
+                     refused, sizeof refused);
+    ck_assert_str_eq(refused, "");
+    kafka_error_seen(RD_KAFKA_RESP_ERR__AUTHENTICATION, "SASL authentication error: first", NULL,
+                     refused, sizeof refused);
+    kafka_error_seen(RD_KAFKA_RESP_ERR__SSL, "certificate verify failed", "producer", refused,
+                     sizeof refused);
+    ck_assert_str_eq(refused, "SASL authentication error: first");
+    char small[8] = "";
+    kafka_error_seen(RD_KAFKA_RESP_ERR__SSL, "certificate verify failed", NULL, small,
+                     sizeof small);
+    ck_assert_str_eq(small, "certifi"); /* cut to fit, terminated */
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
     tcase_add_test(tc, global_settings_win_even_at_librdkafka_defaults);
@@ -232,6 +252,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, fill_failure_is_reported);
     tcase_add_test(tc, automatic_commits_are_refused);
     tcase_add_test(tc, refusals_stop_other_errors_are_retried);
+    tcase_add_test(tc, error_seen_keeps_the_first_refusal);
 }
 
 int main(void)
