@@ -75,13 +75,7 @@ static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
     (void)rk;
     kafka_out *k = opaque;
-    uint64_t suppressed;
-    const char *name = rd_kafka_err2name((rd_kafka_resp_err_t)code);
-    if (kafka_refused(code, reason) && k->refused[0] == '\0')
-        snprintf(k->refused, sizeof(k->refused), "%s", reason);
-    if (code == RD_KAFKA_RESP_ERR__FATAL || !msg_ratelimit(name, 10, &suppressed))
-        return;
-    warnf("kafka: %s: %s", name, reason);
+    kafka_error_seen(code, reason, NULL, k->refused, sizeof k->refused);
 }
 
 /* Runs on librdkafka's own threads; its error logs repeat what on_error
