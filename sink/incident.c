@@ -228,7 +228,7 @@ static int put_event(json_t *doc, const incident *inc, const char *ingested)
 {
     json_t *ev = json_pack("{s:s, s:s, s:s}", "kind", "alert", "module", "tetragonsidekick",
                            "dataset", "incident");
-    int sev = inc->severity >= 1 && inc->severity <= 5 ? (int)inc->severity : 0;
+    int sev = doc_severity((int)inc->severity);
     int r = ev ? 0 : -1;
     if (ev && sev) {
         r |= set(ev, "severity", json_integer(sev));
@@ -250,7 +250,7 @@ static json_t *incident_body(const incident *inc)
     buf_free(&b);
     if (!o)
         return NULL;
-    int sev = inc->severity >= 1 && inc->severity <= 5 ? (int)inc->severity : 0;
+    int sev = doc_severity((int)inc->severity);
     /* enums as the short lower-case names dashboards show */
     if (set(o, "severity_score", json_integer(sev)) < 0 ||
         set_str(o, "severity", doc_severity_name(sev)) < 0 ||
